@@ -1,0 +1,46 @@
+# Servizo: `make run` serves the site with demo data; `make test` runs the whole suite
+# on MariaDB + Redis. Both set up what they need first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STRIPE_PORT ?= 8420
+
+# The test suite's services (override to point elsewhere).
+TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306/servizo} \
+            REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
+
+.PHONY: run test lint format venv clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@bash scripts/system-deps.sh build
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -U pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Starting localstripe on 127.0.0.1:$(STRIPE_PORT) and the site on http://127.0.0.1:$(PORT)"
+	@$(PY) -m devtools.localstripe_server --port $(STRIPE_PORT) & ls_pid=$$!; \
+	  trap "kill $$ls_pid 2>/dev/null" EXIT INT TERM; \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test:
+	@bash scripts/system-deps.sh test
+	@$(MAKE) --no-print-directory venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts .test-private-media

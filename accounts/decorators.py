@@ -1,0 +1,60 @@
+"""Role checks for views: a user of the wrong role gets 403, an anonymous one the login page."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import User
+
+
+def _has_role(user, role: str, *, approved: bool) -> bool:
+    if user.role != role:
+        return False
+    if approved:
+        profile = getattr(user, "provider_profile", None)
+        return profile is not None and profile.is_approved
+    return True
+
+
+def role_required(role: str, *, approved: bool = False):
+    """Decorator: the user must be logged in with `role` (and, for providers, maybe approved)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not _has_role(request.user, role, approved=approved):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+customer_required = role_required(User.Role.CUSTOMER)
+provider_required = role_required(User.Role.PROVIDER)
+approved_provider_required = role_required(User.Role.PROVIDER, approved=True)
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    required_role: str = ""
+    require_approved: bool = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not _has_role(
+            request.user, self.required_role, approved=self.require_approved
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CustomerRequiredMixin(RoleRequiredMixin):
+    required_role = User.Role.CUSTOMER
+
+
+class ApprovedProviderRequiredMixin(RoleRequiredMixin):
+    required_role = User.Role.PROVIDER
+    require_approved = True

@@ -1,0 +1,146 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+
+from servizo.models import TimeStampedModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in by email. Customers and providers have a role; staff may have none."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        PROVIDER = "provider", "Service provider"
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=32, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == self.Role.CUSTOMER
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == self.Role.PROVIDER
+
+
+class ServiceCategory(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    icon = models.CharField(max_length=40, blank=True, help_text="Bootstrap icon name, e.g. 'lightning-charge'.")
+    suggested_price_cents = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    ordering = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name_plural = "service categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _private_storage() -> FileSystemStorage:
+    # base_url=None: these files have no public URL; see accounts.views.provider_document.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class ProviderProfile(TimeStampedModel):
+    """What a provider told us at signup, and where the verification stands."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUSPENDED = "suspended", "Suspended"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_profile")
+    city = models.CharField(max_length=100, db_index=True)
+    service_area = models.CharField(max_length=200, blank=True)
+    categories = models.ManyToManyField(ServiceCategory, related_name="providers")
+    years_experience = models.PositiveSmallIntegerField(default=0)
+    bio = models.TextField(max_length=1000, blank=True)
+    document = models.FileField(upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Stripe Connect (payments issue): the connected account and whether it can receive transfers.
+    stripe_account_id = models.CharField(max_length=64, blank=True)
+    payouts_enabled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_status_display()})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class ProviderStatusEvent(models.Model):
+    """Audit row for every verification transition: who, from, to, when, why."""
+
+    profile = models.ForeignKey(ProviderProfile, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=ProviderProfile.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ProviderProfile.Status.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

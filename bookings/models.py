@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.models import ServiceCategory
+from offers.models import Offer, TimeWindow
+from servizo.models import TimeStampedModel
+
+
+class Booking(TimeStampedModel):
+    """An accepted offer, with a snapshot of everything that was agreed."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        SCHEDULED = "scheduled", "Scheduled (paid, in escrow)"
+        IN_PROGRESS = "in_progress", "In progress"
+        PROVIDER_COMPLETED = "provider_completed", "Marked done by provider"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        DISPUTED = "disputed", "Disputed"
+        REFUNDED = "refunded", "Refunded"
+        RESOLVED = "resolved", "Resolved by staff"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_bookings")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_bookings")
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="bookings")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=4000)
+    price_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    # Commission in basis points (2000 = 20 %) in force when the booking was made.
+    commission_rate_bp = models.PositiveIntegerField()
+    address = models.CharField(max_length=255)
+    city = models.CharField(max_length=100)
+    scheduled_date = models.DateField()
+    time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
+    pay_by = models.DateTimeField(help_text="Unpaid after this, the booking is cancelled and the offer reopens.")
+    # When the provider marked the job done; auto-release of escrow counts from here.
+    provider_completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["provider", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking #{self.pk}: {self.title}"
+
+
+class BookingEvent(models.Model):
+    """The booking timeline: every transition with its actor (null = the system)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=24, choices=Booking.Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Booking.Status.choices)
+    note = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,47 @@
+"""One way to tell a user something: a stored notification, a live push, and maybe an email.
+
+Call inside or outside a transaction: the push and the email go out on commit.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.mail import send_mail
+from django.db import transaction
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group every open page of this user listens on."""
+    return f"user.{user_id}"
+
+
+def push_to_user(*, user_id: int, payload: dict) -> None:
+    """Send an event to the user's notification sockets; a layer failure is logged, never raised."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "payload": payload})
+    except Exception:  # the stored notification stays; the page shows it on next load
+        logger.warning("Live push to user %s failed", user_id, exc_info=True)
+
+
+def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
+    notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
+    payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
+
+    def deliver() -> None:
+        push_to_user(user_id=recipient.pk, payload=payload)
+        if email and recipient.email:
+            send_mail(
+                subject=f"[Servizo] {text[:70]}",
+                message=f"{text}\n\n{link}" if link else text,
+                from_email=None,
+                recipient_list=[recipient.email],
+                fail_silently=True,
+            )
+
+    transaction.on_commit(deliver)
+    return notification

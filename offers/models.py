@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import ServiceCategory
+from servizo.models import TimeStampedModel
+
+
+class TimeWindow(models.TextChoices):
+    MORNING = "morning", "Morning (8–12)"
+    AFTERNOON = "afternoon", "Afternoon (12–17)"
+    EVENING = "evening", "Evening (17–21)"
+    FLEXIBLE = "flexible", "Any time"
+
+
+class Offer(TimeStampedModel):
+    """A customer's broadcast: a job, a place, a date and the price they are willing to pay."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers")
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="offers")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=4000)
+    address = models.CharField(max_length=255)
+    city = models.CharField(max_length=100, db_index=True)
+    preferred_date = models.DateField()
+    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, default=TimeWindow.FLEXIBLE)
+    price_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    expires_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "category", "city", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        """Open and not past its expiry (expiry is applied lazily)."""
+        return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
+
+class OfferDecline(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="declines")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declined_offers")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["offer", "provider"], name="one_decline_per_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} declined {self.offer}"
+
+
+class OfferEvent(models.Model):
+    """Audit row for every offer status change."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Offer.Status.choices)
+    to_status = models.CharField(max_length=16, choices=Offer.Status.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

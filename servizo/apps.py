@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServizoConfig(AppConfig):
+    name = "servizo"
+    verbose_name = "Servizo"

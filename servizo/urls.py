@@ -1,0 +1,21 @@
+from django.urls import include, path
+
+from servizo import views
+from servizo.admin import admin_site
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin_site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("offers/", include("offers.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("payments/", include("payments.urls")),
+    path("messages/", include("chat.urls")),
+    path("reviews/", include("reviews.urls")),
+]
+
+handler403 = "servizo.views.permission_denied"
+handler404 = "servizo.views.page_not_found"
+handler500 = "servizo.views.server_error"

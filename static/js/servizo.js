@@ -1,0 +1,69 @@
+// Site-wide behaviour: toasts and the per-user notification socket.
+(function () {
+  "use strict";
+
+  function showToast(text, link) {
+    const container = document.getElementById("toast-container");
+    if (!container) return;
+    const toast = document.createElement("div");
+    toast.className = "toast";
+    toast.setAttribute("role", "status");
+    const body = document.createElement("div");
+    body.className = "toast-body d-flex gap-2 align-items-start";
+    const message = link ? document.createElement("a") : document.createElement("span");
+    message.textContent = text; // never innerHTML: text may come from users
+    if (link) message.href = link;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close ms-auto";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", "Close");
+    body.append(message, close);
+    toast.append(body);
+    container.append(toast);
+    new bootstrap.Toast(toast, { delay: 6000 }).show();
+    toast.addEventListener("hidden.bs.toast", () => toast.remove());
+  }
+
+  function bumpBadge(id, delta) {
+    const badge = document.getElementById(id);
+    if (!badge) return;
+    const value = (parseInt(badge.textContent, 10) || 0) + delta;
+    badge.textContent = value > 0 ? String(value) : "";
+    badge.classList.toggle("d-none", value <= 0);
+  }
+
+  // Reconnecting WebSocket with capped exponential backoff.
+  function openSocket(path, onMessage, onState) {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    let delay = 500;
+    let socket;
+    function connect() {
+      socket = new WebSocket(scheme + location.host + path);
+      socket.addEventListener("open", () => { delay = 500; onState && onState("connected", socket); });
+      socket.addEventListener("message", (e) => onMessage(JSON.parse(e.data), socket));
+      socket.addEventListener("close", (e) => {
+        if (e.code >= 4400 && e.code < 4500) { onState && onState("refused", socket); return; }
+        onState && onState("reconnecting", socket);
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 10000);
+      });
+    }
+    connect();
+    return { send: (data) => socket && socket.readyState === 1 && socket.send(JSON.stringify(data)) };
+  }
+
+  window.Servizo = { showToast, bumpBadge, openSocket, handlers: {} };
+
+  const path = document.body.dataset.notificationsSocket;
+  if (path) {
+    openSocket(path, (data) => {
+      const handler = window.Servizo.handlers[data.kind];
+      if (handler) { handler(data); return; }
+      if (data.kind === "notification") {
+        bumpBadge("notification-badge", 1);
+        showToast(data.text, data.link);
+      }
+    });
+  }
+})();
