@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["servizo.testing.browser", "servizo.testing.asgi", "servizo.testing.stripe"]
+
 # pytest-playwright's sync API keeps an event loop running in the main thread; ORM calls
 # made by browser tests would otherwise be refused as "async unsafe".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

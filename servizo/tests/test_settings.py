@@ -18,7 +18,9 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY", "DATABASE_URL", "DJANGO_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY", "DATABASE_URL", "DJANGO_"))
+    }
     clean.update(env, DJANGO_SETTINGS_MODULE="servizo.settings.production")
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 

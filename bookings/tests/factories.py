@@ -1,0 +1,32 @@
+from datetime import timedelta
+
+import factory
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.tests.factories import ProviderProfileFactory
+from bookings.models import Booking
+from offers.models import Offer
+from offers.tests.factories import OfferFactory
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking as accept would make it (status awaiting_payment unless given)."""
+
+    class Meta:
+        model = Booking
+
+    offer = factory.SubFactory(OfferFactory, status=Offer.Status.ACCEPTED)
+    customer = factory.SelfAttribute("offer.customer")
+    provider = factory.LazyFunction(lambda: ProviderProfileFactory().user)
+    category = factory.SelfAttribute("offer.category")
+    title = factory.SelfAttribute("offer.title")
+    description = factory.SelfAttribute("offer.description")
+    price_cents = factory.SelfAttribute("offer.price_cents")
+    currency = factory.SelfAttribute("offer.currency")
+    commission_rate_bp = factory.LazyFunction(lambda: settings.PLATFORM_COMMISSION_BP)
+    address = factory.SelfAttribute("offer.address")
+    city = factory.SelfAttribute("offer.city")
+    scheduled_date = factory.SelfAttribute("offer.preferred_date")
+    time_window = factory.SelfAttribute("offer.time_window")
+    pay_by = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=24))

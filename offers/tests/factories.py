@@ -1,0 +1,24 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import ServiceCategory
+from accounts.tests.factories import CustomerFactory
+from offers.models import Offer
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+
+    customer = factory.SubFactory(CustomerFactory)
+    category = factory.LazyFunction(lambda: ServiceCategory.objects.get(slug="electrician"))
+    title = factory.Sequence(lambda n: f"Fix the kitchen lights #{n}")
+    description = "Two ceiling lights flicker; one socket is dead."
+    address = "Via Roma 1"
+    city = "Florence"
+    preferred_date = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=3)).date())
+    price_cents = 12000
+    currency = "usd"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))

@@ -1,0 +1,1 @@
+"""pytest plugin: a localstripe server per test session (owned by payments work)."""
