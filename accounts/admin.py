@@ -1,28 +1,263 @@
-from django.contrib import admin
+"""The operator console for people: users, categories and the provider approval queue.
 
-from accounts.models import ProviderProfile, ServiceCategory, User
+Every status change goes through accounts.services.provider_transition.
+"""
+
+from allauth.account.models import EmailAddress
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.services import provider_transition
 from servizo.admin import admin_site
+from servizo.exceptions import DomainError
+
+Status = ProviderProfile.Status
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role"]
+
+
+class UserAdminChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin (password hashing, 'set password' page) adapted to email login."""
+
+    form = UserAdminChangeForm
+    add_form = UserCreationForm
     list_display = ["email", "full_name", "role", "is_staff", "is_active", "date_joined"]
-    list_filter = ["role", "is_staff", "is_active"]
+    list_filter = ["role", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "full_name", "phone"]
-    exclude = ["password"]
+    ordering = ["email"]
+    date_hierarchy = "date_joined"
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "phone", "role"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "role", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
 
 
 @admin.register(ServiceCategory, site=admin_site)
 class ServiceCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "suggested_price_cents", "is_active", "ordering"]
     list_editable = ["is_active", "ordering"]
+    list_filter = ["is_active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
 
+class ProviderStatusEventInline(admin.TabularInline):
+    """The verification audit log: written only by provider_transition, never edited here."""
+
+    model = ProviderStatusEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=1000,
+        help_text="Sent to the provider by email and shown on their status page.",
+    )
+
+
 @admin.register(ProviderProfile, site=admin_site)
 class ProviderProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "city", "status", "submitted_at"]
-    list_filter = ["status", "categories"]
+    """The approval queue: pending applications first, oldest submission first."""
+
+    list_display = [
+        "user_email",
+        "full_name",
+        "email_verified",
+        "city",
+        "category_list",
+        "status",
+        "submitted_at",
+        "document_link",
+    ]
+    list_display_links = ["user_email"]
+    list_filter = ["status", "categories", "city"]
     search_fields = ["user__email", "user__full_name", "user__phone", "city"]
     list_select_related = ["user"]
+    date_hierarchy = "submitted_at"
+    inlines = [ProviderStatusEventInline]
+    actions = ["approve", "reject", "suspend", "reinstate"]
+    fields = [
+        "user",
+        "status",
+        "status_reason",
+        "document_link",
+        "city",
+        "service_area",
+        "categories",
+        "years_experience",
+        "bio",
+        "submitted_at",
+        "reviewed_at",
+        "stripe_account_id",
+        "payouts_enabled",
+    ]
+    # Status moves only through the actions; the document only through its authorizing view.
+    readonly_fields = [
+        "user",
+        "status",
+        "status_reason",
+        "document_link",
+        "submitted_at",
+        "reviewed_at",
+        "stripe_account_id",
+        "payouts_enabled",
+    ]
+    filter_horizontal = ["categories"]
+
+    def get_queryset(self, request):
+        verified = EmailAddress.objects.filter(user_id=OuterRef("user_id"), verified=True)
+        pending_first = Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("categories")
+            .annotate(queue_order=pending_first, has_verified_email=Exists(verified))
+            .order_by("queue_order", "submitted_at")
+        )
+
+    def has_add_permission(self, request):
+        return False  # providers apply through the signup form
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("accounts.review_providerprofile")
+
+    @admin.display(description="Email", ordering="user__email")
+    def user_email(self, profile):
+        return profile.user.email
+
+    @admin.display(description="Name", ordering="user__full_name")
+    def full_name(self, profile):
+        return profile.user.full_name
+
+    @admin.display(description="Email verified", boolean=True)
+    def email_verified(self, profile):
+        return profile.has_verified_email
+
+    @admin.display(description="Services")
+    def category_list(self, profile):
+        return ", ".join(category.name for category in profile.categories.all())
+
+    @admin.display(description="Document")
+    def document_link(self, profile):
+        if not profile.document:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">View document</a>',
+            reverse("provider_document", args=[profile.pk]),
+        )
+
+    def _transition(self, request, queryset, *, from_status: str, to_status: str, reason: str = "") -> None:
+        """Move each selected profile that is in `from_status`; tell the operator what happened to each."""
+        moved, refused = 0, []
+        for profile in queryset.select_related("user").order_by("pk"):
+            if profile.status != from_status:
+                refused.append(f"{profile.user.email}: is {profile.get_status_display().lower()}")
+                continue
+            try:
+                provider_transition(profile_id=profile.pk, to_status=to_status, actor=request.user, reason=reason)
+            except DomainError as error:
+                refused.append(f"{profile.user.email}: {error}")
+            else:
+                moved += 1
+        label = Status(to_status).label.lower()
+        if moved:
+            self.message_user(request, f"{moved} provider(s) now {label}; each was emailed.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not changed — " + "; ".join(refused), messages.WARNING)
+
+    def _with_reason(self, request, queryset, *, from_status: str, to_status: str, title: str, action: str):
+        """Intermediate page asking for the (required) reason, then the transition."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._transition(request, queryset, from_status=from_status, to_status=to_status, reason=reason)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "profiles": queryset.select_related("user"),
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "accounts/admin/provider_reason.html", context)
+
+    @admin.action(description="Approve selected providers", permissions=["review"])
+    def approve(self, request, queryset):
+        self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
+
+    @admin.action(description="Reject selected providers (with reason)", permissions=["review"])
+    def reject(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            from_status=Status.PENDING,
+            to_status=Status.REJECTED,
+            title="Reject provider applications",
+            action="reject",
+        )
+
+    @admin.action(description="Suspend selected providers (with reason)", permissions=["review"])
+    def suspend(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            from_status=Status.APPROVED,
+            to_status=Status.SUSPENDED,
+            title="Suspend providers",
+            action="suspend",
+        )
+
+    @admin.action(description="Reinstate selected suspended providers (with reason)", permissions=["review"])
+    def reinstate(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset,
+            from_status=Status.SUSPENDED,
+            to_status=Status.APPROVED,
+            title="Reinstate providers",
+            action="reinstate",
+        )

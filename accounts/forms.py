@@ -1,21 +1,99 @@
 from allauth.account.forms import SignupForm
 from django import forms
+from django.db import transaction
 
-from accounts.models import User
+from accounts.documents import ACCEPT, validate_provider_document
+from accounts.models import ProviderProfile, User
+from accounts.selectors import category_list_active
+from accounts.services import provider_profile_create
 
 
 class CustomerSignupForm(SignupForm):
-    """'I need a service': email, password, name and phone."""
+    """'I need a service': email, password, name and phone.
+
+    `role`, `full_name` and `phone` are copied onto the user by accounts.adapters.AccountAdapter.
+    """
 
     role = User.Role.CUSTOMER
 
-    full_name = forms.CharField(max_length=150, label="Full name")
-    phone = forms.CharField(max_length=32, required=False, label="Phone (optional)")
+    full_name = forms.CharField(
+        max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        max_length=32, required=False, label="Phone (optional)", widget=forms.TextInput(attrs={"autocomplete": "tel"})
+    )
+
+
+class ProviderDetailsForm(forms.Form):
+    """What a provider tells us to be reviewed: at signup and again when correcting a rejected application."""
+
+    phone = forms.CharField(
+        max_length=32,
+        label="Phone",
+        help_text="Customers and our review team call you on this number.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
+    )
+    city = forms.CharField(max_length=100)
+    service_area = forms.CharField(
+        max_length=200, required=False, help_text="Neighbourhoods or nearby towns you cover, e.g. “Florence and Prato”."
+    )
+    categories = forms.ModelMultipleChoiceField(
+        queryset=category_list_active(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Services you offer",
+        error_messages={"required": "Choose at least one service."},
+    )
+    years_experience = forms.IntegerField(min_value=0, max_value=70, label="Years of experience")
+    bio = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="Short bio",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few lines customers will read: what you do best, certifications, languages.",
+    )
+    document = forms.FileField(
+        label="Identity or qualification document",
+        validators=[validate_provider_document],
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+        help_text="PDF, JPG or PNG. Only you and our review team can see it.",
+    )
+
+    def cleaned_details(self) -> dict:
+        """The profile fields as keyword arguments for the provider services (no new document: None)."""
+        fields = ("city", "service_area", "categories", "years_experience", "bio")
+        return {**{name: self.cleaned_data[name] for name in fields}, "document": self.cleaned_data["document"] or None}
+
+
+class ProviderSignupForm(ProviderDetailsForm, CustomerSignupForm):
+    """'I offer services': the customer fields plus the provider's application (status pending)."""
+
+    role = User.Role.PROVIDER
+
+    field_order = ["email", "password1", "password2", "full_name", "phone"]
 
     def save(self, request):
-        user = super().save(request)
-        user.full_name = self.cleaned_data["full_name"]
-        user.phone = self.cleaned_data.get("phone", "")
-        user.role = self.role
-        user.save(update_fields=["full_name", "phone", "role"])
+        # The user, their email address and the application exist together or not at all.
+        with transaction.atomic():
+            user = super().save(request)
+            provider_profile_create(user=user, **self.cleaned_details())
         return user
+
+
+class ProviderResubmitForm(ProviderDetailsForm):
+    """A rejected provider's corrections; the document may stay as it is."""
+
+    def __init__(self, *args, profile: ProviderProfile, **kwargs):
+        initial = {
+            "phone": profile.user.phone,
+            "city": profile.city,
+            "service_area": profile.service_area,
+            "categories": list(profile.categories.all()),
+            "years_experience": profile.years_experience,
+            "bio": profile.bio,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        if profile.document:
+            self.fields["document"].required = False
+            self.fields["document"].help_text = "Leave empty to keep the document you sent; " + (
+                self.fields["document"].help_text
+            )

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.files.storage import FileSystemStorage
@@ -87,9 +89,27 @@ class ServiceCategory(models.Model):
         return self.name
 
 
+class PrivateMediaStorage(FileSystemStorage):
+    """Files kept under settings.PRIVATE_MEDIA_ROOT with no public URL.
+
+    The root is read on every use (tests move it per test); files are served only by
+    authorizing views such as accounts.views.provider_document.
+    """
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL; serve them through an authorizing view.")
+
+
 def _private_storage() -> FileSystemStorage:
-    # base_url=None: these files have no public URL; see accounts.views.provider_document.
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return PrivateMediaStorage()
 
 
 class ProviderProfile(TimeStampedModel):
@@ -118,6 +138,7 @@ class ProviderProfile(TimeStampedModel):
 
     class Meta:
         ordering = ["-submitted_at"]
+        permissions = [("review_providerprofile", "Can approve, reject, suspend and reinstate providers")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"

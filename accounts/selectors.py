@@ -1,6 +1,7 @@
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
-from accounts.models import ProviderProfile, ServiceCategory
+from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 
 
 def category_list_active() -> QuerySet[ServiceCategory]:
@@ -13,4 +14,15 @@ def provider_queue() -> QuerySet[ProviderProfile]:
         ProviderProfile.objects.filter(status=ProviderProfile.Status.PENDING, user__emailaddress__verified=True)
         .select_related("user")
         .order_by("submitted_at")
+    )
+
+
+def user_has_verified_email(user: User) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def provider_status_history(*, profile_id: int) -> QuerySet[ProviderStatusEvent]:
+    """The application's transitions, newest first, with who made them."""
+    return (
+        ProviderStatusEvent.objects.filter(profile_id=profile_id).select_related("actor").order_by("-created_at", "-id")
     )

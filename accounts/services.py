@@ -1,9 +1,13 @@
-"""Writes for accounts: provider verification transitions."""
+"""Writes for accounts: provider applications and their verification transitions."""
 
+from collections.abc import Iterable
+
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, User
+from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.selectors import user_has_verified_email
 from servizo.exceptions import TransitionNotAllowed
 
 Status = ProviderProfile.Status
@@ -32,6 +36,8 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
         if to_status not in PROVIDER_TRANSITIONS.get(from_status, set()):
             current, target = profile.get_status_display().lower(), Status(to_status).label.lower()
             raise TransitionNotAllowed(f"A provider who is {current} cannot become {target}.")
+        if from_status == Status.PENDING and not user_has_verified_email(profile.user):
+            raise TransitionNotAllowed("The provider has not confirmed their email address yet.")
         profile.status = to_status
         profile.status_reason = reason
         now = timezone.now()
@@ -63,3 +69,66 @@ def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: st
         link="/dashboard/",
         email=True,
     )
+
+
+def provider_profile_create(
+    *,
+    user: User,
+    city: str,
+    service_area: str,
+    categories: Iterable[ServiceCategory],
+    years_experience: int,
+    bio: str,
+    document: File,
+) -> ProviderProfile:
+    """Open a provider application (status pending) with the submission recorded as its first event."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.create(
+            user=user,
+            city=city,
+            service_area=service_area,
+            years_experience=years_experience,
+            bio=bio,
+            document=document,
+            status=Status.PENDING,
+        )
+        profile.categories.set(categories)
+        ProviderStatusEvent.objects.create(profile=profile, actor=user, from_status="", to_status=Status.PENDING)
+    return profile
+
+
+def provider_resubmit(
+    *,
+    profile_id: int,
+    actor: User,
+    phone: str,
+    city: str,
+    service_area: str,
+    categories: Iterable[ServiceCategory],
+    years_experience: int,
+    bio: str,
+    document: File | None = None,
+) -> ProviderProfile:
+    """A rejected provider corrects the application and sends it back for review.
+
+    The corrections and the move to pending commit together, or not at all
+    (TransitionNotAllowed if the profile is not rejected). `document=None` keeps the current file.
+    """
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
+        if profile.status != Status.REJECTED:
+            raise TransitionNotAllowed("Only a rejected application can be corrected and resubmitted.")
+        profile.city, profile.service_area = city, service_area
+        profile.years_experience, profile.bio = years_experience, bio
+        old_name = profile.document.name
+        if document is not None:
+            profile.document = document
+        profile.save()
+        profile.categories.set(categories)
+        profile.user.phone = phone
+        profile.user.save(update_fields=["phone"])
+        profile = provider_transition(profile_id=profile.pk, to_status=Status.PENDING, actor=actor)
+        if document is not None and old_name:
+            storage = profile.document.storage
+            transaction.on_commit(lambda: storage.delete(old_name))
+    return profile

@@ -4,8 +4,8 @@ from accounts import views
 
 urlpatterns = [
     path("signup/customer/", views.CustomerSignupView.as_view(), name="signup_customer"),
-    path(
-        "signup/provider/", views.CustomerSignupView.as_view(), name="signup_provider"
-    ),  # replaced by the provider form
+    path("signup/provider/", views.ProviderSignupView.as_view(), name="signup_provider"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("provider/status/", views.provider_status, name="provider_status"),
+    path("provider/<int:pk>/document/", views.provider_document, name="provider_document"),
 ]

@@ -1,21 +1,100 @@
 from allauth.account.views import SignupView
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 
-from accounts.forms import CustomerSignupForm
+from accounts.decorators import provider_required
+from accounts.documents import document_kind
+from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
+from accounts.models import ProviderProfile
+from accounts.selectors import provider_status_history, user_has_verified_email
+from accounts.services import provider_resubmit
+from servizo.exceptions import DomainError
 
 
-class CustomerSignupView(SignupView):
+class RoleSignupView(SignupView):
+    """allauth's signup with this view's own form (ACCOUNT_FORMS['signup'] serves the chooser URL)."""
+
+    def get_form_class(self):
+        return self.form_class
+
+
+class CustomerSignupView(RoleSignupView):
     form_class = CustomerSignupForm
     template_name = "account/signup_customer.html"
 
 
+class ProviderSignupView(RoleSignupView):
+    form_class = ProviderSignupForm
+    template_name = "account/signup_provider.html"
+
+
 @login_required
 def dashboard(request):
-    """One URL for everyone: each role lands on its own dashboard."""
+    """One URL for everyone: each role lands on its own dashboard; unapproved providers on their status."""
     user = request.user
     if user.is_provider:
-        return render(request, "accounts/provider_dashboard.html", {"profile": user.provider_profile})
+        profile = getattr(user, "provider_profile", None)
+        if profile is None or not profile.is_approved:
+            return redirect("provider_status")
+        return render(request, "accounts/provider_dashboard.html", {"profile": profile})
     if user.is_staff and not user.is_customer:
         return redirect("admin:index")
     return render(request, "accounts/customer_dashboard.html")
+
+
+@provider_required
+def provider_status(request):
+    """Where a provider's application stands and what happens next; a rejected one is corrected here."""
+    profile = get_object_or_404(ProviderProfile, user=request.user)
+    form = None
+    if profile.status == profile.Status.REJECTED:
+        form = ProviderResubmitForm(request.POST or None, request.FILES or None, profile=profile)
+        if request.method == "POST" and form.is_valid():
+            try:
+                provider_resubmit(
+                    profile_id=profile.pk,
+                    actor=request.user,
+                    phone=form.cleaned_data["phone"],
+                    **form.cleaned_details(),
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Thank you. Your application is back in the review queue.")
+            return redirect("provider_status")
+    context = {
+        "profile": profile,
+        "form": form,
+        "email_verified": user_has_verified_email(request.user),
+        "events": provider_status_history(profile_id=profile.pk),
+    }
+    return render(request, "accounts/provider_status.html", context)
+
+
+@never_cache
+@login_required
+def provider_document(request, pk: int):
+    """Stream a provider's document to its owner or to staff; to anyone else it does not exist."""
+    profile = get_object_or_404(ProviderProfile, pk=pk)
+    if not (request.user.is_staff or profile.user_id == request.user.pk) or not profile.document:
+        raise Http404
+    try:
+        file = profile.document.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    kind = document_kind(file)
+    # The bytes were checked at upload; check again so nothing else is ever sent as a document.
+    if kind is None:
+        file.close()
+        raise Http404
+    response = FileResponse(
+        file,
+        content_type=kind.content_type,
+        as_attachment=False,
+        filename=f"provider-{profile.pk}-document.{kind.extension}",
+    )
+    response["Content-Security-Policy"] = "sandbox"
+    return response

@@ -201,3 +201,7 @@ LOGGING = {
 # allauth's EmailAddress has conditional unique constraints MariaDB cannot
 # create; allauth validates uniqueness itself.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
+
+# --- accounts -------------------------------------------------------------
+# allauth's own signup URL shows the role chooser; a form posted there signs up a customer.
+ACCOUNT_FORMS = {"signup": "accounts.forms.CustomerSignupForm"}
