@@ -1,0 +1,83 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.documents import validate_provider_document
+from accounts.models import ProviderProfile
+from accounts.tests.conftest import PDF_BYTES, PNG_BYTES, pdf_upload
+from accounts.tests.factories import CustomerFactory, ProviderProfileFactory, StaffFactory, UserFactory
+
+
+@pytest.fixture
+def profile(db) -> ProviderProfile:
+    return ProviderProfileFactory(status=ProviderProfile.Status.PENDING, document=pdf_upload("my id.pdf"))
+
+
+def test_validator_accepts_matching_content_and_extension(settings):
+    validate_provider_document(pdf_upload("a.pdf"))
+    validate_provider_document(pdf_upload("b.png", PNG_BYTES))
+    validate_provider_document(pdf_upload("c.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 16))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("a.exe", PDF_BYTES, "type"),
+        ("a.pdf", b"<html><script>alert(1)</script>", "type"),
+        ("a.jpg", PDF_BYTES, "type"),
+        ("a.pdf", b"%PDF-" + b"x" * 200, "too_big"),
+    ],
+)
+def test_validator_refuses(settings, name, content, code):
+    settings.PROVIDER_DOCUMENT_MAX_BYTES = 100
+
+    with pytest.raises(ValidationError) as error:
+        validate_provider_document(pdf_upload(name, content))
+
+    assert error.value.code == code
+
+
+def test_owner_gets_the_document_inline_with_a_safe_type(client, profile):
+    client.force_login(profile.user)
+
+    response = client.get(reverse("provider_document", args=[profile.pk]))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="provider-{profile.pk}-document.pdf"'
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_staff_gets_the_document(client, profile):
+    client.force_login(StaffFactory())
+
+    assert client.get(reverse("provider_document", args=[profile.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("intruder", [CustomerFactory, lambda: ProviderProfileFactory().user, UserFactory])
+def test_anyone_else_gets_404(client, profile, intruder):
+    client.force_login(intruder())
+
+    assert client.get(reverse("provider_document", args=[profile.pk])).status_code == 404
+
+
+def test_anonymous_visitor_is_sent_to_login(client, profile):
+    response = client.get(reverse("provider_document", args=[profile.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_missing_document_is_404(client, db):
+    profile = ProviderProfileFactory()
+    client.force_login(profile.user)
+
+    assert client.get(reverse("provider_document", args=[profile.pk])).status_code == 404
+
+
+def test_documents_are_not_reachable_under_media_or_static(client, profile):
+    assert client.get(f"/media/{profile.document.name}").status_code == 404
+    assert client.get(f"/static/{profile.document.name}").status_code == 404
