@@ -97,6 +97,19 @@ class ReasonForm(forms.Form):
     )
 
 
+def _reason_action(name: str, *, from_status: str, to_status: str, title: str):
+    """An admin action that asks for a reason on an intermediate page, then moves each profile."""
+
+    @admin.action(description=f"{title} (with reason)", permissions=["review"])
+    def action(modeladmin, request, queryset):
+        return modeladmin._with_reason(
+            request, queryset, from_status=from_status, to_status=to_status, title=title, action=name
+        )
+
+    action.__name__ = name
+    return action
+
+
 @admin.register(ProviderProfile, site=admin_site)
 class ProviderProfileAdmin(admin.ModelAdmin):
     """The approval queue: pending applications first, oldest submission first."""
@@ -229,35 +242,12 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     def approve(self, request, queryset):
         self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
 
-    @admin.action(description="Reject selected providers (with reason)", permissions=["review"])
-    def reject(self, request, queryset):
-        return self._with_reason(
-            request,
-            queryset,
-            from_status=Status.PENDING,
-            to_status=Status.REJECTED,
-            title="Reject provider applications",
-            action="reject",
-        )
-
-    @admin.action(description="Suspend selected providers (with reason)", permissions=["review"])
-    def suspend(self, request, queryset):
-        return self._with_reason(
-            request,
-            queryset,
-            from_status=Status.APPROVED,
-            to_status=Status.SUSPENDED,
-            title="Suspend providers",
-            action="suspend",
-        )
-
-    @admin.action(description="Reinstate selected suspended providers (with reason)", permissions=["review"])
-    def reinstate(self, request, queryset):
-        return self._with_reason(
-            request,
-            queryset,
-            from_status=Status.SUSPENDED,
-            to_status=Status.APPROVED,
-            title="Reinstate providers",
-            action="reinstate",
-        )
+    reject = _reason_action(
+        "reject", from_status=Status.PENDING, to_status=Status.REJECTED, title="Reject provider applications"
+    )
+    suspend = _reason_action(
+        "suspend", from_status=Status.APPROVED, to_status=Status.SUSPENDED, title="Suspend providers"
+    )
+    reinstate = _reason_action(
+        "reinstate", from_status=Status.SUSPENDED, to_status=Status.APPROVED, title="Reinstate suspended providers"
+    )
