@@ -1,12 +1,15 @@
 """Provider verification: the service, the provider's status page and the admin queue."""
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
-from accounts.services import provider_transition
+from accounts.services import provider_resubmit, provider_transition
 from accounts.tests.conftest import PNG_BYTES, pdf_upload
 from accounts.tests.factories import ProviderProfileFactory, UserFactory
 from servizo.exceptions import TransitionNotAllowed
@@ -340,3 +343,57 @@ def test_admin_changes_a_user_and_their_password(client, staff_user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Changed-by-ops-22")
+
+
+# --- the resubmission service and concurrent reviews ----------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Status.PENDING, Status.APPROVED, Status.SUSPENDED])
+def test_resubmit_service_refuses_anything_but_a_rejected_application(status):
+    profile = ProviderProfileFactory(status=status)
+
+    with pytest.raises(TransitionNotAllowed):
+        provider_resubmit(
+            profile_id=profile.pk,
+            actor=profile.user,
+            phone="+1",
+            city="Elsewhere",
+            service_area="",
+            categories=[],
+            years_experience=1,
+            bio="",
+        )
+
+    profile.refresh_from_db()
+    assert (profile.status, profile.city, profile.categories.count()) == (status, "Florence", 2)
+    assert not profile.events.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_operators_deciding_at_once_produce_exactly_one_decision(staff_user):
+    """Approve and reject race on real MariaDB: the row lock lets one win; the other is refused."""
+    profile = ProviderProfileFactory(status=Status.PENDING)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(to_status):
+        try:
+            barrier.wait()
+            provider_transition(profile_id=profile.pk, to_status=to_status, actor=staff_user, reason="race")
+            outcomes.append(to_status)
+        except TransitionNotAllowed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(s,)) for s in (Status.APPROVED, Status.REJECTED)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(outcomes) == 2 and outcomes.count("refused") == 1
+    profile.refresh_from_db()
+    assert profile.events.count() == 1
+    assert profile.status == profile.events.get().to_status
