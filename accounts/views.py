@@ -51,8 +51,9 @@ def provider_status(request):
     profile = get_object_or_404(ProviderProfile, user=request.user)
     form = None
     if profile.status == profile.Status.REJECTED:
-        form = ProviderResubmitForm(request.POST or None, request.FILES or None, profile=profile)
-        if request.method == "POST" and form.is_valid():
+        bound = request.method == "POST"
+        form = ProviderResubmitForm(request.POST if bound else None, request.FILES if bound else None, profile=profile)
+        if bound and form.is_valid():
             try:
                 provider_resubmit(
                     profile_id=profile.pk,
@@ -77,9 +78,11 @@ def provider_status(request):
 @never_cache
 @login_required
 def provider_document(request, pk: int):
-    """Stream a provider's document to its owner or to staff; to anyone else it does not exist."""
+    """Stream a provider's document to its owner or to reviewing staff; to anyone else it does not exist."""
     profile = get_object_or_404(ProviderProfile, pk=pk)
-    if not (request.user.is_staff or profile.user_id == request.user.pk) or not profile.document:
+    user = request.user
+    reviewer = user.is_staff and user.has_perm("accounts.view_providerprofile")
+    if not (reviewer or profile.user_id == user.pk) or not profile.document:
         raise Http404
     try:
         file = profile.document.open("rb")

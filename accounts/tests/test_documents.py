@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -51,13 +52,20 @@ def test_owner_gets_the_document_inline_with_a_safe_type(client, profile):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_staff_gets_the_document(client, profile):
-    client.force_login(StaffFactory())
+def test_reviewing_staff_get_the_document(client, profile):
+    reviewer = UserFactory(is_staff=True)
+    reviewer.user_permissions.add(Permission.objects.get(codename="view_providerprofile"))
 
-    assert client.get(reverse("provider_document", args=[profile.pk])).status_code == 200
+    for staff in (StaffFactory(), reviewer):
+        client.force_login(staff)
+        assert client.get(reverse("provider_document", args=[profile.pk])).status_code == 200
 
 
-@pytest.mark.parametrize("intruder", [CustomerFactory, lambda: ProviderProfileFactory().user, UserFactory])
+@pytest.mark.parametrize(
+    "intruder",
+    [CustomerFactory, lambda: ProviderProfileFactory().user, UserFactory, lambda: UserFactory(is_staff=True)],
+    ids=["customer", "other-provider", "no-role", "staff-without-provider-permission"],
+)
 def test_anyone_else_gets_404(client, profile, intruder):
     client.force_login(intruder())
 
