@@ -94,10 +94,11 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
     elif terms.preferred_date > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
         errors["preferred_date"] = f"Choose a date within {MAX_DAYS_AHEAD} days."
     expires_at = terms.expires_at or end_of_day(terms.preferred_date)
-    if expires_at <= now:
-        errors["expires_at"] = "Choose a time in the future."
-    elif "preferred_date" not in errors and expires_at > end_of_day(terms.preferred_date):
-        errors["expires_at"] = "An offer cannot stay open past its preferred date."
+    if "preferred_date" not in errors:  # the expiry is judged against a valid date only
+        if expires_at <= now:
+            errors["expires_at"] = "Choose a time in the future."
+        elif expires_at > end_of_day(terms.preferred_date):
+            errors["expires_at"] = "An offer cannot stay open past its preferred date."
     if errors:
         raise ValidationError(errors)
     return expires_at
