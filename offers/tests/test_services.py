@@ -209,6 +209,7 @@ def test_forbidden_transitions_raise_and_record_nothing(start, to):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_transition_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError):
         offer_transition(offer=OfferFactory(), to_status=S.WITHDRAWN, actor=None)
