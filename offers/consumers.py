@@ -1,4 +1,4 @@
-"""The live offer feed socket (`/ws/offers/feed/`): approved providers only.
+"""The live offer feed socket (`/ws/offers/feed/`): approved providers only, server-to-client only.
 
 The socket joins one group per category of the provider in their city (`offers.live`). For every
 `offer.changed` event it asks the matching rule (`provider_matches_offer`) afresh, so a provider
@@ -44,9 +44,6 @@ class OfferFeedConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for group in getattr(self, "feed_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        """The feed is server-to-client only; anything the browser sends is ignored."""
 
     async def offer_changed(self, event):
         offer_id = event["offer_id"]

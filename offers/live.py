@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from offers.models import Offer
+from offers.selectors import approved_profile
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ def offer_feed_group(offer: Offer) -> str:
 
 def provider_feed_groups(*, provider: User) -> list[str]:
     """The groups an approved provider's feed socket listens on (empty for anybody else)."""
-    profile = getattr(provider, "provider_profile", None) if provider.is_provider else None
-    if profile is None or not profile.is_approved:
+    profile = approved_profile(provider)
+    if profile is None:
         return []
     return [feed_group(category_id=pk, city=profile.city) for pk in profile.categories.values_list("pk", flat=True)]
 

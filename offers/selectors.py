@@ -23,7 +23,8 @@ def offer_list_open() -> QuerySet[Offer]:
     return Offer.objects.filter(status=Offer.Status.OPEN, expires_at__gt=timezone.now())
 
 
-def _approved_profile(provider: User) -> ProviderProfile | None:
+def approved_profile(provider: User) -> ProviderProfile | None:
+    """The provider's profile if they are an approved provider; None for anybody else."""
     if not provider.is_authenticated or not provider.is_provider:
         return None
     profile = getattr(provider, "provider_profile", None)
@@ -35,7 +36,7 @@ def offers_matching_provider(*, provider: User) -> QuerySet[Offer]:
 
     Empty for anybody who is not an approved provider.
     """
-    profile = _approved_profile(provider)
+    profile = approved_profile(provider)
     if profile is None:
         return Offer.objects.none()
     return (
