@@ -88,7 +88,7 @@ class DeclineForm(forms.ModelForm):
         model = OfferDecline
         fields = ["reason"]
         labels = {"reason": "Reason (optional, only our team sees it)"}
-        widgets = {"reason": forms.TextInput(attrs={"placeholder": "e.g. too far for me"})}
+        widgets = {"reason": forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. too far for me"})}
 
 
 class FeedFilterForm(forms.Form):
