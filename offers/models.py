@@ -47,6 +47,13 @@ class Offer(TimeStampedModel):
         """Open and not past its expiry (expiry is applied lazily)."""
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
 
+    @property
+    def display_status(self) -> str:
+        """The status as users should see it: an open offer past its expiry reads "Expired"."""
+        if self.status == self.Status.OPEN and not self.is_open:
+            return self.Status.EXPIRED.label
+        return self.get_status_display()
+
 
 class OfferDecline(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="declines")

@@ -1,10 +1,27 @@
-"""Writes for offers. Offer status moves only through `offer_transition`."""
+"""Writes for offers. Offer status moves only through `offer_transition`.
 
+Every service locks the offer with `select_for_update()` inside `transaction.atomic()`. Business
+rules on an offer's terms are checked here (`offer_terms_check`), raising a `ValidationError`
+keyed by field name so the form shows them next to the right field. Live-feed pushes and
+notifications go out on commit (see `offers.live`).
+"""
+
+import datetime
+from dataclasses import dataclass, fields
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import User
-from offers.models import Offer, OfferEvent
-from servizo.exceptions import TransitionNotAllowed
+from accounts.models import ServiceCategory, User
+from notifications.services import notification_create
+from offers import live
+from offers.models import Offer, OfferDecline, OfferEvent
+from offers.selectors import provider_matches_offer, providers_matching_offer
+from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.money import format_money
 
 S = Offer.Status
 
@@ -15,11 +32,15 @@ OFFER_TRANSITIONS: dict[str, set[str]] = {
     S.ACCEPTED: {S.OPEN},
 }
 
+# How far ahead a customer may ask for a job.
+MAX_DAYS_AHEAD = 365
+
 
 def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: str = "") -> Offer:
     """Move a locked offer (caller holds `select_for_update` inside `transaction.atomic`).
 
     Records an OfferEvent; raises TransitionNotAllowed for a move not in OFFER_TRANSITIONS.
+    On commit, open feeds drop the offer (or show it again when it reopens).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("offer_transition must run inside transaction.atomic() on a locked offer.")
@@ -28,4 +49,160 @@ def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: 
     OfferEvent.objects.create(offer=offer, actor=actor, from_status=offer.status, to_status=to_status, note=note)
     offer.status = to_status
     offer.save(update_fields=["status", "updated_at"])
+    live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
     return offer
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferTerms:
+    """What the customer asks for; the same fields on create and edit."""
+
+    category: ServiceCategory
+    title: str
+    description: str
+    address: str
+    city: str
+    preferred_date: datetime.date
+    time_window: str
+    price_cents: int
+    expires_at: datetime.datetime | None = None  # None: until the end of the preferred date
+
+    def model_fields(self, *, expires_at: datetime.datetime) -> dict:
+        """Field values for the Offer row, with the checked expiry filled in."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "expires_at": expires_at}
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the end of `day` in the site's time zone (the default 'open until')."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+
+
+def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
+    """Raise ValidationError (keyed by field) for terms we refuse; return the effective expiry."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    errors: dict[str, str] = {}
+    if not terms.category.is_active:
+        errors["category"] = "This category is not available any more."
+    if terms.price_cents <= 0:
+        errors["price_cents"] = "Enter a price above zero."
+    elif terms.price_cents > settings.OFFER_MAX_PRICE_CENTS:
+        limit = format_money(settings.OFFER_MAX_PRICE_CENTS, settings.CURRENCY)
+        errors["price_cents"] = f"The most an offer can be is {limit}."
+    if terms.preferred_date < today:
+        errors["preferred_date"] = "Choose today or a later date."
+    elif terms.preferred_date > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        errors["preferred_date"] = f"Choose a date within {MAX_DAYS_AHEAD} days."
+    expires_at = terms.expires_at or end_of_day(terms.preferred_date)
+    if "preferred_date" not in errors:  # the expiry is judged against a valid date only
+        if expires_at <= now:
+            errors["expires_at"] = "Choose a time in the future."
+        elif expires_at > end_of_day(terms.preferred_date):
+            errors["expires_at"] = "An offer cannot stay open past its preferred date."
+    if errors:
+        raise ValidationError(errors)
+    return expires_at
+
+
+def _notify_matching_providers(offer: Offer) -> None:
+    price = format_money(offer.price_cents, offer.currency)
+    text = f"New offer in {offer.category.name}, {offer.city}: “{offer.title}” for {price}."
+    link = reverse("offers:detail", args=[offer.pk])
+    for provider in providers_matching_offer(offer=offer):
+        notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
+
+
+def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
+    """Publish an offer: it goes live in matching providers' feeds and they are notified."""
+    if not customer.is_customer:
+        raise DomainError("Only customers can post offers.")
+    expires_at = offer_terms_check(terms=terms)
+    with transaction.atomic():
+        offer = Offer.objects.create(
+            customer=customer, currency=settings.CURRENCY, **terms.model_fields(expires_at=expires_at)
+        )
+        _notify_matching_providers(offer)
+        live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+    return offer
+
+
+def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
+    offer = Offer.objects.select_for_update().get(pk=offer_id)
+    if offer.customer_id != customer.pk:
+        raise DomainError("This offer belongs to another customer.")
+    return offer
+
+
+def _require_open(offer: Offer) -> None:
+    if offer.status == S.OPEN and not offer.is_open:
+        raise TransitionNotAllowed("This offer has expired.")
+    if offer.status != S.OPEN:
+        raise TransitionNotAllowed(f"This offer is {offer.get_status_display().lower()} and can no longer change.")
+
+
+def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
+    """Edit an open offer (frozen once accepted, withdrawn or expired); feeds show the new version."""
+    expires_at = offer_terms_check(terms=terms)
+    with transaction.atomic():
+        offer = _lock_own_offer(offer_id=offer_id, customer=customer)
+        _require_open(offer)
+        old_group = live.offer_feed_group(offer)
+        for field, value in terms.model_fields(expires_at=expires_at).items():
+            setattr(offer, field, value)
+        offer.save()
+        live.broadcast_offer_changed(offer=offer, groups={old_group, live.offer_feed_group(offer)})
+    return offer
+
+
+def offer_withdraw(*, offer_id: int, customer: User) -> Offer:
+    """Take an open offer off the market. Withdrawing twice is a no-op."""
+    with transaction.atomic():
+        offer = _lock_own_offer(offer_id=offer_id, customer=customer)
+        if offer.status == S.WITHDRAWN:
+            return offer
+        _require_open(offer)
+        return offer_transition(offer=offer, to_status=S.WITHDRAWN, actor=customer, note="Withdrawn by the customer.")
+
+
+def offer_decline(*, offer_id: int, provider: User, reason: str = "") -> OfferDecline:
+    """Hide an offer from this provider's feed and tell the customer how many have declined (never who).
+
+    Declining twice returns the first decline and sends nothing new.
+    """
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()
+        if existing is not None:
+            return existing
+        if not provider_matches_offer(provider=provider, offer_id=offer.pk):
+            raise TransitionNotAllowed("This offer is no longer available.")
+        decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
+        count = offer.declines.count()
+        noun = "provider has" if count == 1 else "providers have"
+        notification_create(
+            recipient=offer.customer,
+            kind="offer_declined",
+            text=f"{count} {noun} declined your offer “{offer.title}”.",
+            link=reverse("offers:detail", args=[offer.pk]),
+        )
+    return decline
+
+
+def offers_expire_due(*, batch_size: int = 500) -> int:
+    """Mark open offers past their expiry as expired (one event each); returns how many.
+
+    Works in batches, each its own transaction, so a large backlog never holds many locks long.
+    """
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Offer.objects.select_for_update()
+                .filter(status=S.OPEN, expires_at__lte=timezone.now())
+                .order_by("pk")[:batch_size]
+            )
+            for offer in due:
+                offer_transition(offer=offer, to_status=S.EXPIRED, actor=None, note="Open time ran out.")
+        expired += len(due)
+        if len(due) < batch_size:
+            return expired

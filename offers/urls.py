@@ -1,2 +1,14 @@
+from django.urls import path
+
+from offers import views
+
 app_name = "offers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.offer_mine, name="mine"),
+    path("new/", views.offer_create, name="create"),
+    path("feed/", views.offer_feed, name="feed"),
+    path("<int:pk>/", views.offer_detail, name="detail"),
+    path("<int:pk>/edit/", views.offer_edit, name="edit"),
+    path("<int:pk>/withdraw/", views.offer_withdraw, name="withdraw"),
+    path("<int:pk>/decline/", views.offer_decline, name="decline"),
+]

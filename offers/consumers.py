@@ -1,0 +1,53 @@
+"""The live offer feed socket (`/ws/offers/feed/`): approved providers only, server-to-client only.
+
+The socket joins one group per category of the provider in their city (`offers.live`). For every
+`offer.changed` event it asks the matching rule (`provider_matches_offer`) afresh, so a provider
+who declined the offer, left the category or was suspended since connecting gets no card.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.models import User
+from offers.live import provider_feed_groups
+from offers.selectors import provider_matches_offer
+
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _groups_for(user) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    provider = User.objects.select_related("provider_profile").get(pk=user.pk)
+    return provider_feed_groups(provider=provider)
+
+
+@database_sync_to_async
+def _still_matches(user_id: int, offer_id: int) -> bool:
+    provider = User.objects.select_related("provider_profile").get(pk=user_id)
+    return provider_matches_offer(provider=provider, offer_id=offer_id)
+
+
+class OfferFeedConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        self.feed_groups = await _groups_for(user) if user is not None else []
+        if not self.feed_groups:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user_id = user.pk
+        for group in self.feed_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "feed_groups", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def offer_changed(self, event):
+        offer_id = event["offer_id"]
+        if event["html"] and await _still_matches(self.user_id, offer_id):
+            await self.send_json({"kind": "offer_published", "id": offer_id, "html": event["html"]})
+        else:
+            await self.send_json({"kind": "offer_removed", "id": offer_id})

@@ -1,0 +1,112 @@
+from django import forms
+from django.conf import settings
+from django.forms.models import ModelChoiceIteratorValue
+
+from accounts.selectors import category_list_active
+from offers.models import Offer, OfferDecline
+from offers.services import OfferTerms
+from servizo.money import format_money, parse_money
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class MoneyField(forms.CharField):
+    """Typed as money ("45.50"), cleaned to integer cents (4550)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from error
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value // 100}.{value % 100:02d}"
+        return value
+
+
+class CategorySelect(forms.Select):
+    """Each option carries its category's suggested price, shown as a hint under the price field."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if isinstance(value, ModelChoiceIteratorValue) and value.instance.suggested_price_cents:
+            option["attrs"]["data-suggested-price"] = format_money(
+                value.instance.suggested_price_cents, settings.CURRENCY
+            )
+        return option
+
+
+class OfferForm(forms.ModelForm):
+    price_cents = MoneyField(label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
+    expires_at = forms.DateTimeField(
+        label="Open until",
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="Leave empty to keep the offer open until the end of the preferred date.",
+    )
+
+    class Meta:
+        model = Offer
+        fields = [
+            "category",
+            "title",
+            "description",
+            "address",
+            "city",
+            "preferred_date",
+            "time_window",
+            "price_cents",
+            "expires_at",
+        ]
+        labels = {"title": "Short title", "description": "What needs doing", "city": "City or area"}
+        widgets = {
+            "category": CategorySelect,
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "preferred_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = category_list_active()
+
+    def clean_city(self) -> str:
+        return " ".join(self.cleaned_data["city"].split())
+
+    def terms(self) -> OfferTerms:
+        return OfferTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})
+
+
+class DeclineForm(forms.ModelForm):
+    class Meta:
+        model = OfferDecline
+        fields = ["reason"]
+        labels = {"reason": "Reason (optional, only our team sees it)"}
+        widgets = {"reason": forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. too far for me"})}
+
+
+class FeedFilterForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my categories")
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_price = MoneyField(required=False, label="Minimum price")
+
+    def __init__(self, *args, provider, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = provider.provider_profile.categories.all()
+
+    def filters(self) -> dict:
+        """Selector keywords for the valid filters (invalid ones are shown as errors and ignored)."""
+        self.is_valid()
+        data = self.cleaned_data  # holds only the fields that validated
+        category = data.get("category")
+        return {
+            "category_id": category.pk if category else None,
+            "on_date": data.get("date"),
+            "min_price_cents": data.get("min_price"),
+        }

@@ -1,0 +1,77 @@
+"""The live offer feed: channel-layer groups per category and city, and the broadcast on commit.
+
+A provider's feed socket joins `offers.<category_id>.<city-slug>` for each of their categories.
+Every change to an offer that can add it to or remove it from a feed (publish, edit, any status
+change) sends one `offer.changed` event to the offer's group(s) after the transaction commits; the
+consumer asks `offers.selectors.provider_matches_offer` whether to show or drop the card, so the
+matching rule stays in one place and a group broader than the rule (two cities with one slug) is
+harmless.
+"""
+
+import hashlib
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from accounts.models import User
+from offers.models import Offer
+from offers.selectors import approved_profile
+
+logger = logging.getLogger(__name__)
+
+FEED_CARD_TEMPLATE = "offers/_feed_card.html"
+
+
+def city_slug(city: str) -> str:
+    """ASCII group-safe key for a city; cities with no Latin letters fall back to a short hash."""
+    slug = slugify(city)[:60]
+    return slug or hashlib.sha1(city.strip().casefold().encode()).hexdigest()[:16]
+
+
+def feed_group(*, category_id: int, city: str) -> str:
+    return f"offers.{category_id}.{city_slug(city)}"
+
+
+def offer_feed_group(offer: Offer) -> str:
+    return feed_group(category_id=offer.category_id, city=offer.city)
+
+
+def provider_feed_groups(*, provider: User) -> list[str]:
+    """The groups an approved provider's feed socket listens on (empty for anybody else)."""
+    profile = approved_profile(provider)
+    if profile is None:
+        return []
+    return [feed_group(category_id=pk, city=profile.city) for pk in profile.categories.values_list("pk", flat=True)]
+
+
+def render_feed_card(offer: Offer) -> str:
+    """The card HTML the feed page shows; autoescaped, so customer text cannot inject markup."""
+    return render_to_string(FEED_CARD_TEMPLATE, {"offer": offer})
+
+
+def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
+    """After commit, tell the feed sockets in `groups` to show (if still open) or drop this offer.
+
+    A channel-layer failure is logged and swallowed: the offer is saved, and feeds catch up on reload.
+    """
+    offer_id = offer.pk
+
+    def send() -> None:
+        try:
+            fresh = Offer.objects.select_related("category").get(pk=offer_id)
+            event = {
+                "type": "offer.changed",
+                "offer_id": offer_id,
+                "html": render_feed_card(fresh) if fresh.is_open else "",
+            }
+            layer = get_channel_layer()
+            for group in sorted(groups):
+                async_to_sync(layer.group_send)(group, event)
+        except Exception:
+            logger.warning("Live feed broadcast for offer %s failed", offer_id, exc_info=True)
+
+    transaction.on_commit(send)

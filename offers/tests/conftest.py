@@ -1,0 +1,49 @@
+import datetime
+from importlib import import_module
+
+import pytest
+from django.apps import apps as django_apps
+from django.utils import timezone
+
+from accounts.models import ServiceCategory
+from offers.services import OfferTerms
+
+
+@pytest.fixture
+def seeded_categories(transactional_db) -> None:
+    """Transactional tests start after a flush that removed the categories seeded by migration."""
+    import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
+
+
+@pytest.fixture
+def electrician(db) -> ServiceCategory:
+    return ServiceCategory.objects.get(slug="electrician")
+
+
+@pytest.fixture
+def make_terms(electrician):
+    """OfferTerms for a valid electrician job in Florence in three days; override any field."""
+
+    def make(**overrides) -> OfferTerms:
+        values = {
+            "category": electrician,
+            "title": "Replace a light switch",
+            "description": "The hall switch sparks when pressed.",
+            "address": "Via Roma 1",
+            "city": "Florence",
+            "preferred_date": timezone.localdate() + datetime.timedelta(days=3),
+            "time_window": "morning",
+            "price_cents": 4550,
+            **overrides,
+        }
+        return OfferTerms(**values)
+
+    return make
+
+
+@pytest.fixture
+def client_factory():
+    """Fresh test clients, one per logged-in user (each keeps its own session cookie)."""
+    from django.test import Client
+
+    return Client

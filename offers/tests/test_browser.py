@@ -1,0 +1,59 @@
+"""Offer journeys in Chromium over the WSGI live server.
+
+The live part (a card pushed into an open feed) needs a daphne live server, which the
+`servizo.testing.asgi` plugin does not provide on this branch yet; it is covered at the socket
+level in test_consumers.py.
+"""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.tests.factories import CustomerFactory, ProviderFactory
+from offers.models import Offer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_categories"),
+]
+
+
+def _log_in(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context()
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return context.new_page()
+
+
+def test_customer_posts_an_offer_and_an_approved_provider_finds_it_in_the_feed(browser, live_server):
+    customer, provider = CustomerFactory(), ProviderFactory()
+    day = timezone.localdate() + datetime.timedelta(days=4)
+
+    # Given the customer on the offer form, the category's suggested price shows as a hint
+    page = _log_in(browser, live_server, customer)
+    page.goto(f"{live_server.url}/offers/new/")
+    page.select_option("select[name=category]", label="Plumber")
+    assert page.locator("#price-hint").text_content() == "Typical price for this category: $75.00"
+
+    # When they publish the offer
+    page.fill("input[name=title]", "Leaking kitchen tap")
+    page.fill("textarea[name=description]", "Drips all night.")
+    page.fill("input[name=address]", "Via Roma 1")
+    page.fill("input[name=city]", "Florence")
+    page.fill("input[name=preferred_date]", day.isoformat())
+    page.fill("input[name=price_cents]", "70.50")
+    page.get_by_role("button", name="Publish offer").click()
+
+    # Then they land on its page, and a matching provider sees it in the feed
+    page.get_by_text("Your offer is live").wait_for()
+    offer = Offer.objects.get()
+    assert offer.price_cents == 7050
+    feed = _log_in(browser, live_server, provider)
+    feed.goto(f"{live_server.url}/offers/feed/")
+    card = feed.locator(f'[data-offer-id="{offer.pk}"]')
+    assert "Leaking kitchen tap" in card.text_content()
+    assert "$70.50" in card.text_content()
