@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from accounts.models import ServiceCategory
 from offers.models import Offer, TimeWindow
@@ -49,6 +50,9 @@ class Booking(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Booking #{self.pk}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:detail", args=[self.pk])
 
 
 class BookingEvent(models.Model):
