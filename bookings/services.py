@@ -190,11 +190,16 @@ def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
 
     The offer row is locked (`select_for_update`) and re-checked under the lock, so
     every provider but the first gets "This offer was just taken by another provider."
+    Idempotent for the winner: accepting again returns their booking.
     """
     with transaction.atomic():
         offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
         if offer is None:
             raise DomainError("This offer does not exist.")
+        if offer.status == Offer.Status.ACCEPTED:
+            mine = offer.bookings.filter(provider=provider).exclude(status=S.CANCELLED).first()
+            if mine is not None:
+                return mine  # the winner's double click: the same booking, nothing new written
         _check_offer_acceptable(offer)
         _check_provider_may_accept(offer=offer, provider=provider)
         offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")

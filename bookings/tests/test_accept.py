@@ -110,3 +110,16 @@ def test_a_provider_must_be_approved_serve_the_category_and_not_have_declined(pr
 def test_a_missing_offer_is_a_domain_error(provider):
     with pytest.raises(DomainError, match="does not exist"):
         booking_accept_offer(offer_id=987654, provider=provider)
+
+
+@pytest.mark.django_db
+def test_the_winner_accepting_twice_gets_the_same_booking_and_nothing_new(provider):
+    offer = OfferFactory()
+    first = booking_accept_offer(offer_id=offer.pk, provider=provider)
+
+    again = booking_accept_offer(offer_id=offer.pk, provider=provider)
+
+    assert again == first
+    assert Booking.objects.count() == 1
+    assert first.events.count() == 1
+    assert offer.events.count() == 1

@@ -4,16 +4,18 @@ serialized_rollback restores the seeded categories that the flush after a transa
 """
 
 import threading
+from datetime import timedelta
 from functools import partial
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.tests.factories import ProviderFactory
 from bookings.models import Booking, BookingEvent
-from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_transition
+from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_expire_unpaid, booking_transition
 from bookings.tests.factories import BookingFactory
-from offers.models import OfferEvent
+from offers.models import Offer, OfferEvent
 from offers.tests.factories import OfferFactory
 from servizo.exceptions import DomainError
 
@@ -74,3 +76,25 @@ def test_two_confirmations_at_once_record_one_completion():
         assert sum(isinstance(r, Booking) for r in results) == 1
         assert sum(isinstance(r, DomainError) for r in results) == 1
         assert BookingEvent.objects.filter(booking=booking, to_status=Booking.Status.COMPLETED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_expiry_racing_a_payment_and_itself_leaves_one_consistent_outcome():
+    for _ in range(10):
+        booking = BookingFactory(pay_by=timezone.now() - timedelta(seconds=1))
+        expire = partial(booking_expire_unpaid, booking_id=booking.pk)
+        pay = partial(booking_transition, booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None)
+
+        results = _race([expire, expire, pay])
+
+        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)], results
+        booking.refresh_from_db()
+        booking.offer.refresh_from_db()
+        assert booking.events.count() == 1
+        if booking.status == Booking.Status.CANCELLED:
+            assert results[:2].count(True) == 1
+            assert booking.offer.status == Offer.Status.OPEN
+        else:
+            assert booking.status == Booking.Status.SCHEDULED
+            assert results[:2] == [False, False]
+            assert booking.offer.status == Offer.Status.ACCEPTED
