@@ -49,6 +49,7 @@ def test_provider_accepts_an_offer_and_the_customer_sees_the_booking_awaiting_pa
     customer_page = _logged_in_page(browser, live_server, customer)
     needs_action = customer_page.locator("#bookings-needs-action")
     assert "Replace the bathroom tap" in needs_action.inner_text()
+    screenshot_widths(customer_page, "customer-dashboard-bookings", artifacts_dir)
     needs_action.get_by_role("link", name="Replace the bathroom tap").click()
     customer_page.wait_for_url(f"{live_server.url}/bookings/{booking.pk}/")
     assert customer_page.locator("#booking-status").inner_text().strip() == "Awaiting payment"
