@@ -72,3 +72,12 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who made the move, as the parties see it: a party by name, otherwise Servizo."""
+        if self.actor_id is None:
+            return "Servizo (automatically)"
+        if self.actor_id in (self.booking.customer_id, self.booking.provider_id):
+            return str(self.actor)
+        return "Servizo staff"

@@ -93,14 +93,6 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == booking.status and role in roles]
 
 
-def _actor_label(role: Actor | None, actor: User | None) -> str:
-    if role is Actor.SYSTEM:
-        return "Servizo (automatically)"
-    if role is Actor.STAFF:
-        return "Servizo staff"
-    return str(actor)
-
-
 def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, text: str = "") -> None:
     """Tell every party who did not make the move (both, when staff or the system did), by email too."""
     recipients = [
@@ -110,7 +102,7 @@ def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, t
     ]
     text = text or (
         f"Booking #{booking.pk} “{booking.title}” is now {booking.get_status_display().lower()} "
-        f"— by {_actor_label(role, event.actor)}."
+        f"— by {event.actor_label}."
     )
     if event.note:
         text = f"{text} Note: {event.note}"

@@ -157,3 +157,21 @@ def test_the_list_filters_by_state_and_paginates_with_a_flat_query_count(
     assert [b.status for b in response.context["page"].object_list] == [S.COMPLETED] * 3
     response = client.get(reverse("bookings:list"), {"status": "bogus", "page": 2})
     assert response.status_code == 200 and response.context["page"].number == 2
+
+
+@pytest.mark.django_db
+def test_the_booking_page_query_count_does_not_grow_with_the_timeline(client, django_assert_max_num_queries):
+    booking = BookingFactory(status=S.SCHEDULED)
+    client.force_login(booking.customer)
+    url = reverse("bookings:detail", args=[booking.pk])
+    booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
+
+    with django_assert_max_num_queries(12) as short:
+        client.get(url)
+    booking_transition(booking_id=booking.pk, to_status=S.PROVIDER_COMPLETED, actor=booking.provider)
+    booking_transition(booking_id=booking.pk, to_status=S.DISPUTED, actor=booking.customer, note="Leaks.")
+    with django_assert_max_num_queries(12) as longer:
+        page = client.get(url).content.decode()
+
+    assert len(short) == len(longer)
+    assert "Marked done by provider" in page and "Leaks." in page
