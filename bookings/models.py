@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from accounts.models import ServiceCategory
 from offers.models import Offer, TimeWindow
@@ -50,6 +51,9 @@ class Booking(TimeStampedModel):
     def __str__(self) -> str:
         return f"Booking #{self.pk}: {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:detail", args=[self.pk])
+
 
 class BookingEvent(models.Model):
     """The booking timeline: every transition with its actor (null = the system)."""
@@ -68,3 +72,12 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who made the move, as the parties see it: a party by name, otherwise Servizo."""
+        if self.actor_id is None:
+            return "Servizo (automatically)"
+        if self.actor_id in (self.booking.customer_id, self.booking.provider_id):
+            return str(self.actor)
+        return "Servizo staff"

@@ -1,22 +1,28 @@
 """The booking state machine: one transition table, one transition function.
 
 Cross-app work that must happen in the same transaction as a transition (payments
-releasing escrow on `completed`, say) is registered as a hook with
-`register_transition_hook` from that app's `AppConfig.ready()`; hooks run inside
-the transaction, after the status change, with the row still locked. Notifications
-and emails go out on commit.
+releasing escrow on `completed`, chat attaching the question thread on
+`awaiting_payment`, say) is registered as a hook with `register_transition_hook`
+from that app's `AppConfig.ready()`; hooks run inside the transaction, after the
+status change, with the row still locked. Notifications and emails go out on commit.
+
+Lock order, wherever a service holds both rows: the offer first, then the booking.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ProviderProfile, User
 from bookings.models import Booking, BookingEvent
-from servizo.exceptions import TransitionNotAllowed
+from notifications.services import notification_create
+from offers.models import Offer, OfferDecline
+from offers.services import offer_transition
+from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Booking.Status
 
@@ -52,6 +58,8 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
+OFFER_TAKEN = "This offer was just taken by another provider."
+
 TransitionHook = Callable[[Booking, BookingEvent], None]
 _hooks: dict[str, list[TransitionHook]] = defaultdict(list)
 
@@ -60,6 +68,11 @@ def register_transition_hook(to_status: str, hook: TransitionHook) -> None:
     """Run `hook(booking, event)` inside the transaction whenever a booking enters `to_status`."""
     if hook not in _hooks[to_status]:
         _hooks[to_status].append(hook)
+
+
+def _run_hooks(booking: Booking, event: BookingEvent) -> None:
+    for hook in _hooks[event.to_status]:
+        hook(booking, event)
 
 
 def actor_role(booking: Booking, actor: User | None) -> Actor | None:
@@ -80,17 +93,46 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == booking.status and role in roles]
 
 
+def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, text: str = "") -> None:
+    """Tell every party who did not make the move (both, when staff or the system did), by email too."""
+    recipients = [
+        user
+        for user, party in ((booking.customer, Actor.CUSTOMER), (booking.provider, Actor.PROVIDER))
+        if party is not role
+    ]
+    text = text or (
+        f"Booking #{booking.pk} “{booking.title}” is now {booking.get_status_display().lower()} "
+        f"— by {event.actor_label}."
+    )
+    if event.note:
+        text = f"{text} Note: {event.note}"
+    for user in recipients:
+        notification_create(
+            recipient=user,
+            kind=f"booking_{event.to_status}",
+            text=text[:500],
+            link=booking.get_absolute_url(),
+            email=True,
+        )
+
+
 def booking_transition(*, booking_id: int, to_status: str, actor: User | None, note: str = "") -> Booking:
     """Move a booking to `to_status` if the table allows it for this actor.
 
-    Locks the booking row, records a BookingEvent and runs registered hooks in the
-    same transaction. Raises TransitionNotAllowed otherwise (nothing is written).
+    Locks the booking row, records a BookingEvent, runs registered hooks and queues
+    the other party's notification (and email) in the same transaction. Raises
+    TransitionNotAllowed otherwise (nothing is written); a repeated move (a double
+    click on "confirm") is refused the same way, so it never makes a second event.
     """
     note = note.strip()
+    if to_status not in S.values:
+        raise TransitionNotAllowed("Unknown booking status.")
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         move = (booking.status, to_status)
         role = actor_role(booking, actor)
+        if booking.status == to_status:
+            raise TransitionNotAllowed(f"This booking is already {booking.get_status_display().lower()}.")
         if role not in TRANSITIONS.get(move, frozenset()):
             raise TransitionNotAllowed(
                 f"This booking is {booking.get_status_display().lower()}; "
@@ -108,6 +150,104 @@ def booking_transition(*, booking_id: int, to_status: str, actor: User | None, n
         event = BookingEvent.objects.create(
             booking=booking, actor=actor, from_status=move[0], to_status=to_status, note=note
         )
-        for hook in _hooks[to_status]:
-            hook(booking, event)
+        _run_hooks(booking, event)
+        _notify_parties(booking, event, role)
     return booking
+
+
+def _check_provider_may_accept(*, offer: Offer, provider: User) -> None:
+    """Raise DomainError unless this approved provider serves the offer's category and city."""
+    profile = ProviderProfile.objects.filter(user=provider).first()
+    if not provider.is_provider or profile is None or not profile.is_approved:
+        raise DomainError("Only approved providers can accept offers.")
+    if not profile.categories.filter(pk=offer.category_id).exists():
+        raise DomainError("This offer is outside your service categories.")
+    if offer.city.strip().casefold() != profile.city.strip().casefold():
+        raise DomainError("This offer is outside your city.")
+    if OfferDecline.objects.filter(offer=offer, provider=provider).exists():
+        raise DomainError("You declined this offer.")
+
+
+def _check_offer_acceptable(offer: Offer) -> None:
+    if offer.status == Offer.Status.ACCEPTED:
+        raise DomainError(OFFER_TAKEN)
+    if offer.status == Offer.Status.WITHDRAWN:
+        raise DomainError("The customer withdrew this offer.")
+    if not offer.is_open:
+        raise DomainError("This offer has expired.")
+
+
+def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
+    """Turn an open offer into a booking awaiting payment; exactly one provider wins.
+
+    The offer row is locked (`select_for_update`) and re-checked under the lock, so
+    every provider but the first gets "This offer was just taken by another provider."
+    Idempotent for the winner: accepting again returns their booking.
+    """
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
+        if offer is None:
+            raise DomainError("This offer does not exist.")
+        if offer.status == Offer.Status.ACCEPTED:
+            mine = offer.bookings.filter(provider=provider).exclude(status=S.CANCELLED).first()
+            if mine is not None:
+                return mine  # the winner's double click: the same booking, nothing new written
+        _check_offer_acceptable(offer)
+        _check_provider_may_accept(offer=offer, provider=provider)
+        offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
+        booking = Booking.objects.create(
+            offer=offer,
+            customer_id=offer.customer_id,
+            provider=provider,
+            category_id=offer.category_id,
+            title=offer.title,
+            description=offer.description,
+            price_cents=offer.price_cents,
+            currency=offer.currency,
+            commission_rate_bp=settings.PLATFORM_COMMISSION_BP,
+            address=offer.address,
+            city=offer.city,
+            scheduled_date=offer.preferred_date,
+            time_window=offer.time_window,
+            pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,
+        )
+        event = BookingEvent.objects.create(
+            booking=booking, actor=provider, from_status="", to_status=S.AWAITING_PAYMENT, note="Offer accepted."
+        )
+        _run_hooks(booking, event)
+        pay_by = timezone.localtime(booking.pay_by).strftime("%d %b %Y %H:%M")
+        _notify_parties(
+            booking,
+            event,
+            Actor.PROVIDER,
+            text=f"{provider} accepted your offer “{offer.title}”. Pay by {pay_by} to confirm booking #{booking.pk}.",
+        )
+    return booking
+
+
+def booking_expire_unpaid(*, booking_id: int) -> bool:
+    """Cancel one booking left unpaid past `pay_by` and put its offer back on the market.
+
+    Locks the offer, then the booking (the module's fixed order), and re-checks under
+    the locks, so a payment that lands meanwhile wins and a second run is a no-op.
+    Returns whether this call cancelled the booking.
+    """
+    with transaction.atomic():
+        offer_id = Booking.objects.filter(pk=booking_id).values_list("offer_id", flat=True).first()
+        if offer_id is None:
+            return False
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status != S.AWAITING_PAYMENT or booking.pay_by > timezone.now():
+            return False
+        booking_transition(
+            booking_id=booking.pk,
+            to_status=S.CANCELLED,
+            actor=None,
+            note="Not paid in time: cancelled automatically and the offer was reopened.",
+        )
+        if offer.status == Offer.Status.ACCEPTED:
+            offer_transition(
+                offer=offer, to_status=Offer.Status.OPEN, actor=None, note=f"Booking #{booking.pk} was not paid."
+            )
+    return True

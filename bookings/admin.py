@@ -1,0 +1,52 @@
+"""Bookings in the operations console: read-only snapshots; status changes only through services."""
+
+from django.contrib import admin
+
+from bookings.models import Booking, BookingEvent
+from servizo.admin import admin_site
+from servizo.money import format_money
+
+
+class BookingEventInline(admin.TabularInline):
+    model = BookingEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor", "from_status", "to_status", "note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Booking, site=admin_site)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "pay_by")
+    list_filter = ("status", "category", "scheduled_date", "created_at")
+    search_fields = ("=id", "title", "city", "customer__email", "customer__full_name", "provider__email")
+    list_select_related = ("customer", "provider", "category")
+    date_hierarchy = "created_at"
+    inlines = [BookingEventInline]
+    fieldsets = (
+        (None, {"fields": ("status", "offer", "customer", "provider", "category", "title", "description")}),
+        ("Money", {"fields": ("price", "commission_rate_bp")}),
+        ("Schedule", {"fields": ("address", "city", "scheduled_date", "time_window", "pay_by")}),
+        ("Progress", {"fields": ("provider_completed_at", "completed_at", "created_at", "updated_at")}),
+    )
+    readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])
+
+    @admin.display(description="price", ordering="price_cents")
+    def price(self, booking: Booking) -> str:
+        return format_money(booking.price_cents, booking.currency)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # bookings are made by accepting an offer
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,18 @@
+from django import forms
+
+from bookings.models import Booking
+
+
+class BookingTransitionForm(forms.Form):
+    """A party's move on the booking page; the service decides whether it is allowed."""
+
+    to_status = forms.ChoiceField(choices=Booking.Status.choices)
+    note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BookingFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "All states"), *Booking.Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )

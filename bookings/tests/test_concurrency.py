@@ -1,0 +1,100 @@
+"""Races on real MariaDB: threads with their own connections hit the same rows at once.
+
+serialized_rollback restores the seeded categories that the flush after a transactional test removes.
+"""
+
+import threading
+from datetime import timedelta
+from functools import partial
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.tests.factories import ProviderFactory
+from bookings.models import Booking, BookingEvent
+from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_expire_unpaid, booking_transition
+from bookings.tests.factories import BookingFactory
+from offers.models import Offer, OfferEvent
+from offers.tests.factories import OfferFactory
+from servizo.exceptions import DomainError
+
+THREADS = 10
+ROUNDS = 20
+
+
+def _race(calls) -> list:
+    """Run each call in its own thread (own DB connection), released together; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # the assertion below inspects every outcome
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
+    providers = [ProviderFactory() for _ in range(THREADS)]
+
+    for _ in range(ROUNDS):
+        offer = OfferFactory()
+
+        results = _race([partial(booking_accept_offer, offer_id=offer.pk, provider=p) for p in providers])
+
+        winners = [r for r in results if isinstance(r, Booking)]
+        losers = [r for r in results if not isinstance(r, Booking)]
+        assert len(winners) == 1
+        assert all(isinstance(r, DomainError) and str(r) == OFFER_TAKEN for r in losers), losers
+        assert Booking.objects.filter(offer=offer).count() == 1
+        assert OfferEvent.objects.filter(offer=offer).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_confirmations_at_once_record_one_completion():
+    for _ in range(10):
+        booking = BookingFactory(status=Booking.Status.PROVIDER_COMPLETED)
+        confirm = partial(
+            booking_transition, booking_id=booking.pk, to_status=Booking.Status.COMPLETED, actor=booking.customer
+        )
+
+        results = _race([confirm, confirm])
+
+        assert sum(isinstance(r, Booking) for r in results) == 1
+        assert sum(isinstance(r, DomainError) for r in results) == 1
+        assert BookingEvent.objects.filter(booking=booking, to_status=Booking.Status.COMPLETED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_expiry_racing_a_payment_and_itself_leaves_one_consistent_outcome():
+    for _ in range(10):
+        booking = BookingFactory(pay_by=timezone.now() - timedelta(seconds=1))
+        expire = partial(booking_expire_unpaid, booking_id=booking.pk)
+        pay = partial(booking_transition, booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None)
+
+        results = _race([expire, expire, pay])
+
+        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)], results
+        booking.refresh_from_db()
+        booking.offer.refresh_from_db()
+        assert booking.events.count() == 1
+        if booking.status == Booking.Status.CANCELLED:
+            assert results[:2].count(True) == 1
+            assert booking.offer.status == Offer.Status.OPEN
+        else:
+            assert booking.status == Booking.Status.SCHEDULED
+            assert results[:2] == [False, False]
+            assert booking.offer.status == Offer.Status.ACCEPTED

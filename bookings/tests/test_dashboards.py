@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory
+
+S = Booking.Status
+CYCLE = [S.AWAITING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED, S.CANCELLED, S.DISPUTED]
+
+
+def _bookings(n: int, **kwargs) -> None:
+    for i in range(n):
+        BookingFactory(status=CYCLE[i % len(CYCLE)], **kwargs)
+
+
+def _queries_for(client, django_assert_max_num_queries):
+    """The whole dashboard page (other apps' panels included, hence the loose cap)."""
+    with django_assert_max_num_queries(40) as captured:
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    return response, len(captured)
+
+
+def _render_panel(name: str, user, django_assert_num_queries) -> str:
+    """Our panel alone costs exactly four queries (counts, and three bounded lists)."""
+    request = RequestFactory().get("/dashboard/")
+    request.user = user
+    with django_assert_num_queries(4):
+        return render_to_string(f"bookings/_{name}_dashboard.html", {"user": user, "request": request})
+
+
+@pytest.mark.django_db
+def test_customer_dashboard_groups_bookings_and_its_query_count_does_not_grow(
+    client, customer, provider, django_assert_max_num_queries, django_assert_num_queries
+):
+    client.force_login(customer)
+    _bookings(10, offer__customer=customer, customer=customer, provider=provider)
+    _render_panel("customer", customer, django_assert_num_queries)
+    response, with_10 = _queries_for(client, django_assert_max_num_queries)
+    _bookings(90, offer__customer=customer, customer=customer, provider=provider)
+    panel = _render_panel("customer", customer, django_assert_num_queries)
+    response, with_100 = _queries_for(client, django_assert_max_num_queries)
+
+    assert with_10 == with_100
+    assert "Needs your action" in panel and "Pay by" in panel and "Confirm completion" in panel
+    assert response.context["needs_action"][0].status in (S.AWAITING_PAYMENT, S.PROVIDER_COMPLETED)
+    counts = {status: n for status, _label, n in response.context["counts"]}
+    assert sum(counts.values()) == 100 and counts[S.AWAITING_PAYMENT] == 15
+
+
+@pytest.mark.django_db
+def test_customer_history_filters_by_state(client, customer):
+    completed = BookingFactory(offer__customer=customer, customer=customer, status=S.COMPLETED)
+    cancelled = BookingFactory(offer__customer=customer, customer=customer, status=S.CANCELLED)
+    client.force_login(customer)
+
+    response = client.get(reverse("dashboard"), {"booking_state": S.CANCELLED})
+
+    assert response.context["history"] == [cancelled]
+    response = client.get(reverse("dashboard"), {"booking_state": "nonsense"})
+    assert set(response.context["history"]) == {completed, cancelled}
+
+
+@pytest.mark.django_db
+def test_provider_dashboard_shows_due_upcoming_and_completed_jobs_with_a_flat_query_count(
+    client, provider, django_assert_max_num_queries, django_assert_num_queries
+):
+    client.force_login(provider)
+    today = timezone.localdate()
+    due = BookingFactory(provider=provider, status=S.SCHEDULED, scheduled_date=today)
+    later = BookingFactory(provider=provider, status=S.SCHEDULED, scheduled_date=today + timedelta(days=1))
+    _bookings(8, provider=provider)
+    _render_panel("provider", provider, django_assert_num_queries)
+    response, with_10 = _queries_for(client, django_assert_max_num_queries)
+    _bookings(90, provider=provider)
+    _render_panel("provider", provider, django_assert_num_queries)
+    response, with_100 = _queries_for(client, django_assert_max_num_queries)
+
+    assert with_10 == with_100
+    assert due in response.context["needs_action"]
+    assert later in response.context["upcoming"]
+    assert all(b.status == S.COMPLETED for b in response.context["completed"])
+    assert 'id="jobs-needs-action"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_nav_links_to_the_bookings_list(client, customer):
+    client.force_login(customer)
+
+    assert reverse("bookings:list") in client.get(reverse("dashboard")).content.decode()

@@ -1,0 +1,67 @@
+"""Browser journey. The offers pages live on another branch: the offer is made with the factory and
+the provider accepts from the minimal offer page in bookings/tests/urls.py."""
+
+import re
+
+import pytest
+
+from accounts.tests.factories import CategoryFactory, CustomerFactory, ProviderFactory
+from bookings.models import Booking
+from offers.tests.factories import OfferFactory
+from servizo.testing.browser import screenshot_widths
+
+PASSWORD = "pass-1234-word"  # the factories' password
+
+
+def _logged_in_page(browser, live_server, user):
+    page = browser.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill('input[name="login"]', user.email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.locator('form button[type="submit"]').first.click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_provider_accepts_an_offer_and_the_customer_sees_the_booking_awaiting_payment(
+    live_server, browser, artifacts_dir
+):
+    # Seeded categories may have been flushed by an earlier transactional test, and serialized_rollback
+    # cannot restore them here (the Playwright loop gives this test its own connection object).
+    for name in ("Electrician", "Plumber"):
+        CategoryFactory(slug=name.lower(), name=name)
+    customer = CustomerFactory()
+    provider = ProviderFactory()
+    offer = OfferFactory(customer=customer, title="Replace the bathroom tap")
+
+    # The provider, in their own browser context, accepts the offer.
+    provider_page = _logged_in_page(browser, live_server, provider)
+    provider_page.goto(f"{live_server.url}/offers/{offer.pk}/")
+    provider_page.get_by_role("button", name="Accept").click()
+    provider_page.wait_for_url(re.compile(r"/bookings/\d+/$"))
+    assert "You accepted the offer" in provider_page.content()
+    assert provider_page.locator("#booking-status").inner_text().strip() == "Awaiting payment"
+
+    # The customer finds it on their dashboard, needing payment, and opens it.
+    booking = Booking.objects.get(offer=offer)
+    customer_page = _logged_in_page(browser, live_server, customer)
+    needs_action = customer_page.locator("#bookings-needs-action")
+    assert "Replace the bathroom tap" in needs_action.inner_text()
+    screenshot_widths(customer_page, "customer-dashboard-bookings", artifacts_dir)
+    needs_action.get_by_role("link", name="Replace the bathroom tap").click()
+    customer_page.wait_for_url(f"{live_server.url}/bookings/{booking.pk}/")
+    assert customer_page.locator("#booking-status").inner_text().strip() == "Awaiting payment"
+    assert "Pay by" in customer_page.locator("#pay-by").inner_text()
+    assert customer_page.locator("#contact-hidden").is_visible()
+
+    # Cancelling asks for confirmation first.
+    customer_page.get_by_role("button", name="Cancel the booking").click()
+    dialog = customer_page.locator("#action-cancelled")
+    dialog.get_by_role("button", name="Cancel the booking").wait_for()
+    screenshot_widths(customer_page, "booking-confirm-cancel", artifacts_dir)
+    dialog.get_by_role("button", name="Cancel the booking").click()
+    customer_page.wait_for_url(f"{live_server.url}/bookings/{booking.pk}/")
+    assert customer_page.locator("#booking-status").inner_text().strip() == "Cancelled"
+    screenshot_widths(customer_page, "booking-detail", artifacts_dir)

@@ -1,0 +1,144 @@
+"""Every (from, to) pair of booking states, by every role: allowed exactly when TRANSITIONS says so."""
+
+import itertools
+
+import pytest
+
+from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
+from bookings.models import Booking, BookingEvent
+from bookings.services import REASON_REQUIRED, TRANSITIONS, Actor, allowed_transitions, booking_transition
+from bookings.tests.factories import BookingFactory
+from servizo.exceptions import TransitionNotAllowed
+
+S = Booking.Status
+ROLES = [*Actor, "stranger_customer", "stranger_provider"]
+PAIRS = [(frm, to) for frm, to in itertools.product(S.values, S.values) if frm != to]
+
+
+def _actor_for(booking: Booking, role: str):
+    return {
+        Actor.CUSTOMER: lambda: booking.customer,
+        Actor.PROVIDER: lambda: booking.provider,
+        Actor.STAFF: StaffFactory,
+        Actor.SYSTEM: lambda: None,
+        "stranger_customer": CustomerFactory,
+        "stranger_provider": ProviderFactory,
+    }[role]()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("frm", "to"), PAIRS)
+@pytest.mark.parametrize("role", ROLES)
+def test_each_move_is_allowed_exactly_for_the_roles_in_the_table(frm, to, role):
+    booking = BookingFactory(status=frm)
+    actor = _actor_for(booking, role)
+    allowed = role in TRANSITIONS.get((frm, to), frozenset())
+    assert (to in allowed_transitions(booking, actor)) == allowed
+
+    if allowed:
+        booking_transition(booking_id=booking.pk, to_status=to, actor=actor, note="Because.")
+        booking.refresh_from_db()
+        assert booking.status == to
+        event = BookingEvent.objects.get(booking=booking)
+        assert (event.from_status, event.to_status, event.actor, event.note) == (frm, to, actor, "Because.")
+    else:
+        with pytest.raises(TransitionNotAllowed):
+            booking_transition(booking_id=booking.pk, to_status=to, actor=actor, note="Because.")
+        booking.refresh_from_db()
+        assert booking.status == frm
+        assert not BookingEvent.objects.filter(booking=booking).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("frm", "to"), sorted(REASON_REQUIRED))
+def test_moves_that_need_a_reason_refuse_a_blank_one(frm, to):
+    booking = BookingFactory(status=frm)
+    role = next(iter(TRANSITIONS[(frm, to)] - {Actor.STAFF, Actor.SYSTEM}))
+    actor = _actor_for(booking, role)
+
+    with pytest.raises(TransitionNotAllowed, match="reason"):
+        booking_transition(booking_id=booking.pk, to_status=to, actor=actor, note="   ")
+
+    booking.refresh_from_db()
+    assert booking.status == frm
+
+
+@pytest.mark.django_db
+def test_unknown_status_and_repeated_move_are_refused_with_a_clear_message():
+    booking = BookingFactory(status=S.COMPLETED)
+
+    with pytest.raises(TransitionNotAllowed, match="Unknown"):
+        booking_transition(booking_id=booking.pk, to_status="teleported", actor=booking.customer)
+    with pytest.raises(TransitionNotAllowed, match="already completed"):
+        booking_transition(booking_id=booking.pk, to_status=S.COMPLETED, actor=booking.customer)
+
+
+@pytest.mark.django_db
+def test_hooks_run_inside_the_transaction_with_the_new_event(monkeypatch):
+    from bookings import services
+
+    seen = []
+    monkeypatch.setitem(services._hooks, S.IN_PROGRESS, [lambda booking, event: seen.append((booking.status, event))])
+    booking = BookingFactory(status=S.SCHEDULED)
+
+    booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
+
+    assert len(seen) == 1
+    assert seen[0][0] == S.IN_PROGRESS
+    assert seen[0][1].to_status == S.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_a_failing_hook_rolls_the_whole_move_back(monkeypatch):
+    from bookings import services
+
+    def broken(booking, event):
+        raise RuntimeError("escrow unavailable")
+
+    monkeypatch.setitem(services._hooks, S.COMPLETED, [broken])
+    booking = BookingFactory(status=S.PROVIDER_COMPLETED)
+
+    with pytest.raises(RuntimeError):
+        booking_transition(booking_id=booking.pk, to_status=S.COMPLETED, actor=booking.customer)
+
+    booking.refresh_from_db()
+    assert booking.status == S.PROVIDER_COMPLETED
+    assert not booking.events.exists()
+
+
+@pytest.mark.django_db
+def test_the_other_party_is_told_on_commit_by_notification_and_email(django_capture_on_commit_callbacks, mailoutbox):
+    booking = BookingFactory(status=S.SCHEDULED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=booking.provider, note="Van broke.")
+
+    assert list(booking.customer.notifications.values_list("kind", flat=True)) == ["booking_cancelled"]
+    assert not booking.provider.notifications.exists()
+    assert [mail.to for mail in mailoutbox] == [[booking.customer.email]]
+    assert "Van broke." in mailoutbox[0].body
+    assert f"/bookings/{booking.pk}/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_when_the_system_acts_both_parties_are_told_it_was_automatic(django_capture_on_commit_callbacks, mailoutbox):
+    booking = BookingFactory(status=S.PROVIDER_COMPLETED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_transition(booking_id=booking.pk, to_status=S.COMPLETED, actor=None, note="Auto-confirmed.")
+
+    assert sorted(mail.to[0] for mail in mailoutbox) == sorted([booking.customer.email, booking.provider.email])
+    assert all("Servizo (automatically)" in mail.body for mail in mailoutbox)
+
+
+@pytest.mark.django_db
+def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks, mailoutbox):
+    from django.db import transaction
+
+    booking = BookingFactory(status=S.SCHEDULED)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
+        raise RuntimeError
+
+    assert mailoutbox == []

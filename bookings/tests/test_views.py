@@ -1,0 +1,177 @@
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from accounts.models import ProviderProfile
+from accounts.tests.factories import CustomerFactory, ProviderFactory
+from bookings.models import Booking
+from bookings.services import OFFER_TAKEN, booking_transition
+from bookings.tests.factories import BookingFactory
+from offers.models import Offer
+from offers.tests.factories import OfferFactory
+
+S = Booking.Status
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_an_approved_provider_accepts_and_lands_on_the_booking(client, provider):
+    offer = OfferFactory()
+    client.force_login(provider)
+
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), follow=True)
+
+    booking = Booking.objects.get(offer=offer)
+    assert response.redirect_chain[-1][0] == reverse("bookings:detail", args=[booking.pk])
+    assert "You accepted the offer" in " ".join(_messages(response))
+    assert "Awaiting payment" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_taken_offer_sends_the_provider_back_to_the_offer_with_the_reason(client, provider):
+    offer = OfferFactory(status=Offer.Status.ACCEPTED)
+    client.force_login(provider)
+
+    response = client.post(reverse("bookings:accept", args=[offer.pk]))
+
+    assert response.url == reverse("offers:detail", args=[offer.pk])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [OFFER_TAKEN]
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+def test_accept_is_post_only_and_for_approved_providers(client, customer):
+    offer = OfferFactory()
+    url = reverse("bookings:accept", args=[offer.pk])
+    assert client.post(url).status_code == 302  # anonymous: to the login page
+
+    client.force_login(ProviderFactory(status=ProviderProfile.Status.PENDING))
+    assert client.post(url).status_code == 403
+    client.force_login(customer)
+    assert client.post(url).status_code == 403
+    client.force_login(ProviderFactory())
+    assert client.get(url).status_code == 405
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outsider", [CustomerFactory, ProviderFactory])
+def test_another_customer_or_provider_gets_404_on_the_page_and_the_action(client, outsider):
+    booking = BookingFactory(status=S.SCHEDULED)
+    client.force_login(outsider())
+
+    assert client.get(reverse("bookings:detail", args=[booking.pk])).status_code == 404
+    response = client.post(reverse("bookings:transition", args=[booking.pk]), {"to_status": S.CANCELLED, "note": "x"})
+    assert response.status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == S.SCHEDULED
+
+
+@pytest.mark.django_db
+def test_the_booking_page_shows_terms_timeline_actions_and_contact_only_once_paid(client):
+    booking = BookingFactory(price_cents=12345, currency="usd")
+    booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=None, note="Not paid in time.")
+    unpaid = BookingFactory(customer=booking.customer, provider=booking.provider, offer=booking.offer, price_cents=500)
+    client.force_login(booking.customer)
+
+    page = client.get(reverse("bookings:detail", args=[unpaid.pk])).content.decode()
+    assert "$5.00" in page and "$123.45" not in page
+    assert booking.provider.email not in page
+    assert 'id="contact-hidden"' in page
+    assert "Cancel the booking" in page
+
+    cancelled = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
+    assert "$123.45" in cancelled
+    assert booking.provider.email not in cancelled  # cancelled before payment
+    assert "Servizo (automatically)" in cancelled and "Not paid in time." in cancelled
+    assert 'id="booking-actions"' not in cancelled
+
+
+@pytest.mark.django_db
+def test_once_paid_each_party_sees_the_other_and_their_own_actions(client):
+    booking = BookingFactory()
+    booking_transition(booking_id=booking.pk, to_status=S.SCHEDULED, actor=None)
+
+    client.force_login(booking.customer)
+    page = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
+    assert booking.provider.email in page and booking.provider.phone in page
+    assert "Cancel the booking" in page and "Reason (required)" in page
+    assert "Start the job" not in page
+
+    client.force_login(booking.provider)
+    page = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
+    assert booking.customer.email in page
+    assert "Start the job" in page and "Cancel the booking" in page
+
+
+@pytest.mark.django_db
+def test_staff_see_the_booking_read_only(client, staff_user):
+    booking = BookingFactory(status=S.SCHEDULED)
+    client.force_login(staff_user)
+
+    page = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
+    assert "read-only" in page and 'id="booking-actions"' not in page
+    response = client.post(reverse("bookings:transition", args=[booking.pk]), {"to_status": S.CANCELLED, "note": "x"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_party_moves_the_booking_and_a_forbidden_move_becomes_a_message(client):
+    booking = BookingFactory(status=S.SCHEDULED)
+    url = reverse("bookings:transition", args=[booking.pk])
+    client.force_login(booking.provider)
+
+    response = client.post(url, {"to_status": S.IN_PROGRESS}, follow=True)
+    assert "now in progress" in " ".join(_messages(response))
+    response = client.post(url, {"to_status": S.COMPLETED}, follow=True)
+    assert "cannot be moved to completed by you" in " ".join(_messages(response))
+    response = client.post(url, {"to_status": "nonsense"}, follow=True)
+    assert _messages(response) == ["That action is not available."]
+    response = client.post(url, {"to_status": S.CANCELLED, "note": ""}, follow=True)
+    assert _messages(response) == ["Please give a reason."]
+    assert client.get(url).status_code == 405
+
+    booking.refresh_from_db()
+    assert booking.status == S.IN_PROGRESS
+    assert booking.events.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_list_filters_by_state_and_paginates_with_a_flat_query_count(
+    client, customer, django_assert_max_num_queries
+):
+    BookingFactory.create_batch(25, offer__customer=customer, customer=customer)
+    BookingFactory.create_batch(3, offer__customer=customer, customer=customer, status=S.COMPLETED)
+    BookingFactory()  # someone else's
+    client.force_login(customer)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("bookings:list"))
+    assert len(response.context["page"].object_list) == 20
+    assert response.context["page"].paginator.count == 28
+
+    response = client.get(reverse("bookings:list"), {"status": S.COMPLETED})
+    assert [b.status for b in response.context["page"].object_list] == [S.COMPLETED] * 3
+    response = client.get(reverse("bookings:list"), {"status": "bogus", "page": 2})
+    assert response.status_code == 200 and response.context["page"].number == 2
+
+
+@pytest.mark.django_db
+def test_the_booking_page_query_count_does_not_grow_with_the_timeline(client, django_assert_max_num_queries):
+    booking = BookingFactory(status=S.SCHEDULED)
+    client.force_login(booking.customer)
+    url = reverse("bookings:detail", args=[booking.pk])
+    booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
+
+    with django_assert_max_num_queries(12) as short:
+        client.get(url)
+    booking_transition(booking_id=booking.pk, to_status=S.PROVIDER_COMPLETED, actor=booking.provider)
+    booking_transition(booking_id=booking.pk, to_status=S.DISPUTED, actor=booking.customer, note="Leaks.")
+    with django_assert_max_num_queries(12) as longer:
+        page = client.get(url).content.decode()
+
+    assert len(short) == len(longer)
+    assert "Marked done by provider" in page and "Leaks." in page

@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import approved_provider_required
+from bookings import selectors
+from bookings.forms import BookingFilterForm, BookingTransitionForm
+from bookings.services import booking_accept_offer, booking_transition
+from servizo.exceptions import DomainError
+
+PAGE_SIZE = 20
+
+
+@require_POST
+@approved_provider_required
+def booking_accept_view(request, offer_pk: int):
+    try:
+        booking = booking_accept_offer(offer_id=offer_pk, provider=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("offers:detail", pk=offer_pk)
+    messages.success(request, "You accepted the offer. The customer has been asked to pay to confirm the booking.")
+    return redirect("bookings:detail", pk=booking.pk)
+
+
+@login_required
+def booking_list(request):
+    form = BookingFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    bookings = selectors.booking_list_for_party(user=request.user, status=status)
+    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = f"status={status}" if status else ""
+    return render(request, "bookings/booking_list.html", {"form": form, "page": page, "query": query})
+
+
+@login_required
+def booking_detail(request, pk: int):
+    booking = get_object_or_404(selectors.booking_visible_to(user=request.user), pk=pk)
+    events = selectors.booking_events(booking=booking)
+    context = {
+        "booking": booking,
+        "events": events,
+        "is_party": request.user.pk in (booking.customer_id, booking.provider_id),
+        "show_contact": selectors.booking_was_paid(events=events),
+        "actions": selectors.booking_actions_for(booking=booking, user=request.user),
+    }
+    return render(request, "bookings/booking_detail.html", context)
+
+
+@require_POST
+@login_required
+def booking_transition_view(request, pk: int):
+    booking = get_object_or_404(selectors.booking_visible_to(user=request.user), pk=pk)
+    if request.user.pk not in (booking.customer_id, booking.provider_id):
+        raise PermissionDenied  # staff read the page here and act in the admin
+    form = BookingTransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That action is not available.")
+        return redirect(booking)
+    try:
+        booking = booking_transition(
+            booking_id=booking.pk,
+            to_status=form.cleaned_data["to_status"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Done: the booking is now {booking.get_status_display().lower()}.")
+    return redirect(booking)
