@@ -22,6 +22,16 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture
+def seeded_categories(transactional_db) -> None:
+    """Transactional tests start after a flush that removed the categories seeded by migration."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
+
+
+@pytest.fixture
 def customer(db):
     from accounts.tests.factories import CustomerFactory
 
