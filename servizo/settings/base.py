@@ -201,3 +201,7 @@ LOGGING = {
 # allauth's EmailAddress has conditional unique constraints MariaDB cannot
 # create; allauth validates uniqueness itself.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
+
+# --- reviews --------------------------------------------------------------
+# Absolute links in emails (the review prompt sent on completion).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
