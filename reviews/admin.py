@@ -63,7 +63,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("reviews.moderate_review")
 
-    def _moderate(self, request, queryset, *, service, verb: str):
+    def _moderate(self, request, queryset, *, service, label: str, verb: str):
         """Ask for a reason on an intermediate page, then call the service for each review."""
         form = ModerationReasonForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -72,7 +72,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "admin/reviews/review/moderate.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": f"{verb.capitalize()} {queryset.count()} review(s)",
+                    "title": f"{label} {queryset.count()} review(s)",
                     "opts": self.model._meta,
                     "queryset": queryset,
                     "form": form,
@@ -94,11 +94,11 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Hide selected reviews (asks for a reason)", permissions=["moderate"])
     def hide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_hide, verb="hidden")
+        return self._moderate(request, queryset, service=services.review_hide, label="Hide", verb="hidden")
 
     @admin.action(description="Restore selected hidden reviews (asks for a reason)", permissions=["moderate"])
     def unhide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_unhide, verb="restored")
+        return self._moderate(request, queryset, service=services.review_unhide, label="Restore", verb="restored")
 
 
 @admin.register(CustomerRating, site=admin_site)
