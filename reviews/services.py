@@ -7,7 +7,8 @@ provider's visible reviews with one aggregate query before committing. Writers f
 provider are therefore serialised and the summary always equals the reviews it
 summarises; pages read that one row and never aggregate reviews themselves.
 
-Lock order (fixed, to avoid deadlocks): booking → review → reputation.
+Lock order (fixed, to avoid deadlocks): booking → review → reputation. Locking reads take no
+joins: MariaDB's FOR UPDATE would lock the joined user rows too.
 
 The completion prompt is a booking transition hook (`booking_completed`), registered in
 `ReviewsConfig.ready()`; it only queues work on commit, so a failing notification can
@@ -99,7 +100,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
     rating = _clean_rating(rating)
     comment = _clean_text(comment, max_length=COMMENT_MAX_LENGTH, label="comment")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("provider").get(pk=booking_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         review_create_check(booking=booking, customer=customer)
         review = Review.objects.create(
             booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
@@ -155,7 +156,7 @@ def review_reply(*, review_id: int, provider: User, text: str) -> ReviewReply:
     """The reviewed provider answers publicly, once."""
     text = _clean_text(text, max_length=REPLY_MAX_LENGTH, label="reply", required=True)
     with transaction.atomic():
-        review = Review.objects.select_for_update().select_related("customer").get(pk=review_id)
+        review = Review.objects.select_for_update().get(pk=review_id)
         review_reply_check(review=review, provider=provider)
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
         notification_create(
@@ -193,7 +194,7 @@ def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) ->
         raise ReviewNotAllowed("Only staff can moderate reviews.")
     reason = _clean_text(reason, max_length=1000, label="reason", required=True)
     with transaction.atomic():
-        review = Review.objects.select_for_update().select_related("customer").get(pk=review_id)
+        review = Review.objects.select_for_update().get(pk=review_id)
         if review.is_hidden == hide:
             raise ReviewNotAllowed(f"Review #{review.pk} is already {'hidden' if hide else 'visible'}.")
         now = timezone.now()
