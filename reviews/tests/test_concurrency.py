@@ -10,7 +10,7 @@ from reviews.tests.factories import CompletedBookingFactory
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_review_written_while_another_is_uncommitted_is_not_lost(provider):
+def test_a_review_written_while_another_is_uncommitted_is_not_lost(seeded_categories, provider):
     """Real MariaDB, two threads: B writes while A's review is still uncommitted.
 
     Without the reputation row lock B would aggregate without A's review and overwrite A's

@@ -19,7 +19,7 @@ def log_in(page, base_url: str, user) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_customer_reviews_a_completed_job_the_provider_replies_and_the_profile_shows_it(
-    live_server, page, browser, customer, provider, artifacts_dir
+    seeded_categories, live_server, page, browser, customer, provider, artifacts_dir
 ):
     # Given a booking brought to completed through booking_transition (no booking page on this branch)
     booking = complete_booking(BookingFactory(offer__customer=customer, provider=provider, title="Fix the porch light"))
@@ -54,4 +54,5 @@ def test_customer_reviews_a_completed_job_the_provider_replies_and_the_profile_s
     assert page.locator("#rating-count").inner_text() == "1 review"
     assert page.locator(".review-reply").get_by_text("Thank you, it was a pleasure!").is_visible()
     assert page.locator("#completed-jobs").inner_text() == "1"
+    assert page.get_by_text("Verified provider").is_visible() and page.get_by_text("Electrician").is_visible()
     screenshot_widths(page, "provider-profile", artifacts_dir)
