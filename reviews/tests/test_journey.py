@@ -32,6 +32,7 @@ def test_customer_reviews_a_completed_job_the_provider_replies_and_the_profile_s
     page.wait_for_url(f"**{reverse('reviews:create', args=[booking.pk])}")
     page.get_by_label("★★★★★ 5 — Excellent").check()
     page.get_by_label("Comment (optional)").fill("On time, tidy, and the light works perfectly.")
+    screenshot_widths(page, "review-form", artifacts_dir)
     page.get_by_role("button", name="Publish review").click()
 
     # Then the review is on the provider's profile

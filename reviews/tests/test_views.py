@@ -264,6 +264,7 @@ def test_provider_rating_partial_links_to_the_profile(provider):
     assert reverse("reviews:provider_profile", args=[provider.pk]) in html
     assert "<strong>4.0</strong>" in html and "(2)" in html
     assert "No reviews yet" in fresh
+    assert render_to_string("reviews/_provider_rating.html", {"provider": None}).strip() == ""
 
 
 def test_customer_rating_partial_is_for_providers_only(booking, customer, provider):
