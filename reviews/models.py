@@ -5,6 +5,8 @@ provider's visible reviews. It is never edited by hand: every service that creat
 edits, hides or unhides a review locks the provider's reputation row with
 `select_for_update()` and recomputes it from the reviews in the same transaction
 (see `reviews.services`), so pages read one row instead of aggregating reviews.
+The completed-jobs count is not stored: the profile page counts it with one query
+(bookings stay the single source of truth for their status).
 """
 
 from decimal import ROUND_HALF_UP, Decimal
