@@ -42,12 +42,13 @@ def connect_onboarding_link(*, provider: User, refresh_url: str, return_url: str
 
 def connect_account_refresh(*, account_id: str) -> ProviderProfile | None:
     """Read the account from Stripe and store whether it can receive payouts (return URL and webhook)."""
-    profile = ProviderProfile.objects.filter(stripe_account_id=account_id).first()
+    profile = ProviderProfile.objects.filter(stripe_account_id=account_id).first() if account_id else None
     if profile is None:
         return None
     with stripe_errors():
         account = stripe_client().v1.accounts.retrieve(account_id)
-    enabled = bool(account.payouts_enabled) and (account.capabilities or {}).get("transfers") == "active"
+    capabilities = account.capabilities.to_dict() if account.capabilities else {}
+    enabled = bool(account.payouts_enabled) and capabilities.get("transfers") == "active"
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().get(pk=profile.pk)
         if profile.payouts_enabled != enabled:

@@ -24,6 +24,8 @@ VISA = "4242424242424242"
 DECLINED_WHEN_CHARGED = "4000000000000341"
 DECLINED_WHEN_SAVED = "4000000000000002"
 THREE_D_SECURE = "4000002500003155"
+# localstripe lists oldest first and accepts any limit: ask for everything the session made.
+LIST_ALL = 100_000
 
 
 def browser_confirm_setup(base_url: str, client_secret: str, number: str) -> requests.Response:
@@ -93,7 +95,9 @@ def connected_provider(localstripe):
     user = ProviderFactory()
     url = connect_onboarding_link(provider=user, refresh_url="http://testserver/r", return_url="http://testserver/ok")
     assert requests.post(url, allow_redirects=False, timeout=5).status_code == 303
-    connect_account_refresh(account_id=user.provider_profile.stripe_account_id)
+    user.provider_profile.refresh_from_db()
+    profile = connect_account_refresh(account_id=user.provider_profile.stripe_account_id)
+    assert profile.payouts_enabled
     user.provider_profile.refresh_from_db()
     return user
 

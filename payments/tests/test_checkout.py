@@ -19,6 +19,7 @@ from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stri
 from payments.tests.conftest import (
     DECLINED_WHEN_CHARGED,
     DECLINED_WHEN_SAVED,
+    LIST_ALL,
     THREE_D_SECURE,
     browser_authenticate,
     browser_confirm_setup,
@@ -31,7 +32,7 @@ S = Booking.Status
 
 def intents_for(booking) -> list:
     """Every PaymentIntent localstripe holds for this booking (by our metadata)."""
-    intents = stripe_client().v1.payment_intents.list({"limit": 100}).data
+    intents = stripe_client().v1.payment_intents.list({"limit": LIST_ALL}).data
     return [i for i in intents if metadata_of(i).get("booking_id") == str(booking.pk)]
 
 
