@@ -182,12 +182,15 @@ def _transfer_send(row: Transfer, *, resumed: bool):
         return stripe_client().v1.transfers.create(params, {"idempotency_key": row.idempotency_key})
 
 
-def transfer_record(*, transfer_id: int, stripe_transfer) -> Transfer:
-    """Record a Stripe Transfer for our row: PAID and one PAYOUT ledger row. Idempotent."""
+def transfer_record(*, transfer_id: int, stripe_transfer) -> tuple[Transfer, bool]:
+    """Record a Stripe Transfer for our row: PAID and one PAYOUT ledger row.
+
+    Idempotent: returns (row, False) when it was already recorded (by a concurrent run or the webhook).
+    """
     with transaction.atomic():
         row = Transfer.objects.select_for_update().select_related("booking").get(pk=transfer_id)
         if row.status == Transfer.Status.PAID:
-            return row
+            return row, False
         row.status = Transfer.Status.PAID
         row.stripe_transfer_id = stripe_transfer.id
         row.error = ""
@@ -200,7 +203,7 @@ def transfer_record(*, transfer_id: int, stripe_transfer) -> Transfer:
             stripe_object_id=stripe_transfer.id,
             note=f"Transfer to {row.destination}",
         )
-    return row
+    return row, True
 
 
 def _transfer_fail(row: Transfer, error: str) -> None:
@@ -243,8 +246,9 @@ def payouts_run(
             summary.failures.append((row.booking_id, str(error)))
             continue
         summary.stripe_seconds += time.perf_counter() - stripe_started
-        row = transfer_record(transfer_id=row.pk, stripe_transfer=stripe_transfer)
-        _count(summary, row.provider_id, row.amount_cents)
+        row, recorded = transfer_record(transfer_id=row.pk, stripe_transfer=stripe_transfer)
+        if recorded:
+            _count(summary, row.provider_id, row.amount_cents)
     summary.elapsed_seconds = time.perf_counter() - started
     PayoutRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(),

@@ -90,16 +90,26 @@ def pay(save_card):
 
 
 @pytest.fixture
-def connected_provider(localstripe):
-    """An approved provider who completed Stripe Express onboarding (through the fake onboarding page)."""
-    user = ProviderFactory()
-    url = connect_onboarding_link(provider=user, refresh_url="http://testserver/r", return_url="http://testserver/ok")
-    assert requests.post(url, allow_redirects=False, timeout=5).status_code == 303
-    user.provider_profile.refresh_from_db()
-    profile = connect_account_refresh(account_id=user.provider_profile.stripe_account_id)
-    assert profile.payouts_enabled
-    user.provider_profile.refresh_from_db()
-    return user
+def connect_provider(localstripe):
+    """Make a new approved provider who completed Stripe Express onboarding (the fake onboarding page)."""
+
+    def connect(**profile_fields):
+        user = ProviderFactory(**profile_fields)
+        url = connect_onboarding_link(
+            provider=user, refresh_url="http://testserver/r", return_url="http://testserver/ok"
+        )
+        assert requests.post(url, allow_redirects=False, timeout=5).status_code == 303
+        user.provider_profile.refresh_from_db()
+        assert connect_account_refresh(account_id=user.provider_profile.stripe_account_id).payouts_enabled
+        user.provider_profile.refresh_from_db()
+        return user
+
+    return connect
+
+
+@pytest.fixture
+def connected_provider(connect_provider):
+    return connect_provider()
 
 
 @pytest.fixture
