@@ -227,3 +227,12 @@ class Transfer(TimeStampedModel):
 def transfer_group_for(booking_id: int) -> str:
     """Stripe transfer_group tying a booking's charge, transfer and reversals together."""
     return f"booking-{booking_id}"
+
+
+class BookingDecision(Booking):
+    """Admin queue: cancelled or disputed bookings whose escrow waits for a staff decision."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "booking needing a decision"
+        verbose_name_plural = "bookings needing a decision"
