@@ -3,6 +3,7 @@ import random
 import time
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from bookings.models import Booking
@@ -171,3 +172,24 @@ def test_handler_failure_answers_500_so_stripe_retries(client, localstripe, paid
     assert post_event(client, event).status_code == 200
     booking.refresh_from_db()
     assert booking.status == S.SCHEDULED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_localstripe_delivers_signed_events_to_the_live_endpoint(
+    categories, live_server, localstripe, save_card, monkeypatch
+):
+    """The real path: localstripe signs and POSTs payment_intent.succeeded to our URL (~1 s later)."""
+    localstripe.register_webhook("servizo", f"{live_server.url}{URL}", settings.STRIPE_WEBHOOK_SECRET)
+    booking = BookingFactory()
+    method = save_card(booking.customer)
+    monkeypatch.setattr(checkout, "payment_record_intent", lambda **kwargs: None)  # only the webhook may tell us
+    payment_start(booking_id=booking.pk, customer=booking.customer, payment_method_id=method)
+    monkeypatch.undo()
+
+    processed = StripeEvent.objects.filter(type="payment_intent.succeeded", status=StripeEvent.Status.PROCESSED)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not processed.exists():
+        time.sleep(0.2)
+
+    assert processed.exists()
+    assert Booking.objects.get(pk=booking.pk).status == S.SCHEDULED
