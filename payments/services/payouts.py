@@ -1,12 +1,12 @@
 """Provider payouts: one Stripe Transfer per booking, exactly once.
 
 Exactly-once rests on three locks, none of which is trusted alone:
-1. the database: Transfer.booking is unique; a run claims a booking by inserting its Transfer
-   row (PENDING) under the booking's row lock before calling Stripe;
+1. the database: Transfer.booking is unique; a run claims bookings by inserting their Transfer
+   rows (PENDING) under the bookings' row locks before calling Stripe;
 2. Stripe's idempotency key `servizo-booking-<id>-transfer-<attempt>` from our ids;
 3. a PENDING row found later (a crashed or concurrent run) is resumed by first looking for a
    transfer already made for it (`transfer_group` + our row id in metadata) and adopting it.
-The outcome is recorded in a short transaction (row → PAID, one PAYOUT ledger row).
+Outcomes are recorded in short batched transactions (row -> PAID, one PAYOUT ledger row each).
 
 Bookings are streamed in chunks by primary key (keyset), never all at once.
 """
@@ -24,11 +24,11 @@ from django.utils import timezone
 from accounts.models import ProviderProfile
 from bookings.models import Booking
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
-from payments.services.ledger import ledger_record
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
 
 K = LedgerEntry.Kind
 CHUNK_SIZE = 500
+RECORD_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -122,38 +122,56 @@ def payout_candidate_count(*, provider_id: int | None = None) -> int:
     return rows.values("booking_id").annotate(amount=Sum("amount_cents")).filter(amount__gt=0).count()
 
 
-def _transfer_claim(*, candidate: Candidate, run: PayoutRun) -> tuple[Transfer | None, bool]:
-    """Claim the booking for this run. Returns (row, resumed) or (None, False) if nothing to do."""
+def _transfers_claim(*, candidates: list[Candidate], run: PayoutRun) -> list[tuple[Transfer, bool]]:
+    """Claim a chunk of bookings for this run in one transaction: (row, resumed) for each to pay.
+
+    Locks the bookings (in primary-key order, like every other writer), skips those with a
+    pending settlement or a paid transfer, inserts PENDING rows for new ones, gives FAILED rows
+    a new attempt (and key) and returns PENDING rows left by a crashed or concurrent run as resumed.
+    """
+    by_booking = {c.booking_id: c for c in candidates}
+    ids = sorted(by_booking)
+    claimed: list[tuple[Transfer, bool]] = []
     with transaction.atomic():
-        Booking.objects.select_for_update().only("id").get(pk=candidate.booking_id)  # serialises with settlements
-        if Settlement.objects.filter(booking_id=candidate.booking_id, status=Settlement.Status.PENDING).exists():
-            return None, False
-        row = Transfer.objects.select_for_update().filter(booking_id=candidate.booking_id).first()
-        if row is None:
-            row = Transfer.objects.create(
-                booking_id=candidate.booking_id,
-                provider_id=candidate.provider_id,
-                run=run,
-                amount_cents=candidate.amount_cents,
-                currency=candidate.currency,
-                destination=candidate.destination,
-                source_transaction=candidate.source_transaction,
-                idempotency_key=f"servizo-booking-{candidate.booking_id}-transfer-1",
+        list(Booking.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        frozen = set(
+            Settlement.objects.filter(booking_id__in=ids, status=Settlement.Status.PENDING).values_list(
+                "booking_id", flat=True
             )
-            return row, False
-        if row.status == Transfer.Status.PAID:
-            return None, False
-        if row.status == Transfer.Status.FAILED:  # Stripe refused last time: a new attempt, a new key
-            attempt = int(row.idempotency_key.rsplit("-", 1)[1]) + 1
-            row.idempotency_key = f"servizo-booking-{candidate.booking_id}-transfer-{attempt}"
-            row.status = Transfer.Status.PENDING
-            row.amount_cents = candidate.amount_cents
-            row.destination = candidate.destination
-            row.run = run
-            row.error = ""
-            row.save()
-            return row, False
-        return row, True
+        )
+        existing = {t.booking_id: t for t in Transfer.objects.select_for_update().filter(booking_id__in=ids)}
+        new = []
+        for booking_id in ids:
+            candidate, row = by_booking[booking_id], existing.get(booking_id)
+            if booking_id in frozen or (row is not None and row.status == Transfer.Status.PAID):
+                continue
+            if row is None:
+                new.append(
+                    Transfer(
+                        booking_id=booking_id,
+                        provider_id=candidate.provider_id,
+                        run=run,
+                        amount_cents=candidate.amount_cents,
+                        currency=candidate.currency,
+                        destination=candidate.destination,
+                        source_transaction=candidate.source_transaction,
+                        idempotency_key=f"servizo-booking-{booking_id}-transfer-1",
+                    )
+                )
+            elif row.status == Transfer.Status.FAILED:  # Stripe refused last time: a new attempt, a new key
+                attempt = int(row.idempotency_key.rsplit("-", 1)[1]) + 1
+                row.idempotency_key = f"servizo-booking-{booking_id}-transfer-{attempt}"
+                row.status = Transfer.Status.PENDING
+                row.amount_cents = candidate.amount_cents
+                row.destination = candidate.destination
+                row.run = run
+                row.error = ""
+                row.save()
+                claimed.append((row, False))
+            else:
+                claimed.append((row, True))
+        claimed += [(row, False) for row in Transfer.objects.bulk_create(new)]
+    return claimed
 
 
 def _transfer_existing(row: Transfer):
@@ -182,28 +200,44 @@ def _transfer_send(row: Transfer, *, resumed: bool):
         return stripe_client().v1.transfers.create(params, {"idempotency_key": row.idempotency_key})
 
 
-def transfer_record(*, transfer_id: int, stripe_transfer) -> tuple[Transfer, bool]:
-    """Record a Stripe Transfer for our row: PAID and one PAYOUT ledger row.
+def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
+    """Record Stripe Transfers for our rows, given (row id, Stripe transfer id): PAID + one PAYOUT ledger row each.
 
-    Idempotent: returns (row, False) when it was already recorded (by a concurrent run or the webhook).
+    One short transaction for the batch. Idempotent: rows already PAID (by a concurrent run or the
+    webhook) are skipped; returns the rows recorded by this call.
     """
+    stripe_ids = dict(made)
+    now = timezone.now()
     with transaction.atomic():
-        row = Transfer.objects.select_for_update().select_related("booking").get(pk=transfer_id)
-        if row.status == Transfer.Status.PAID:
-            return row, False
-        row.status = Transfer.Status.PAID
-        row.stripe_transfer_id = stripe_transfer.id
-        row.error = ""
-        row.save(update_fields=["status", "stripe_transfer_id", "error", "updated_at"])
-        ledger_record(
-            booking=row.booking,
-            kind=K.PAYOUT,
-            amount_cents=row.amount_cents,
-            idempotency_key=f"payout-transfer-{row.pk}",
-            stripe_object_id=stripe_transfer.id,
-            note=f"Transfer to {row.destination}",
+        rows = list(
+            Transfer.objects.select_for_update()
+            .filter(pk__in=sorted(stripe_ids), status=Transfer.Status.PENDING)
+            .order_by("pk")
         )
-    return row, True
+        for row in rows:
+            row.status = Transfer.Status.PAID
+            row.stripe_transfer_id = stripe_ids[row.pk]
+            row.error = ""
+            row.updated_at = now
+        # One "INSERT ... ON DUPLICATE KEY UPDATE" of the locked rows: bulk_update's CASE per row
+        # and field costs more Python than the rest of a payout put together.
+        Transfer.objects.bulk_create(
+            rows, update_conflicts=True, update_fields=["status", "stripe_transfer_id", "error", "updated_at"]
+        )
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                booking_id=row.booking_id,
+                provider_id=row.provider_id,
+                kind=K.PAYOUT,
+                amount_cents=row.amount_cents,
+                currency=row.currency,
+                stripe_object_id=row.stripe_transfer_id,
+                idempotency_key=f"payout-transfer-{row.pk}",
+                note=f"Transfer to {row.destination}",
+            )
+            for row in rows
+        )
+    return rows
 
 
 def _transfer_fail(row: Transfer, error: str) -> None:
@@ -219,36 +253,39 @@ def payouts_run(
     progress: Callable[[Candidate], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> PayoutSummary:
-    """Pay every released, unpaid provider share once. Safe to run concurrently and to re-run."""
+    """Pay every released, unpaid provider share once. Safe to run concurrently and to re-run.
+
+    Per chunk: claim (one transaction), one Stripe call per booking, record (one transaction per
+    RECORD_BATCH transfers). A crash between a Stripe call and its record leaves the row PENDING;
+    the next run finds the transfer by transfer_group and records it instead of paying again.
+    """
     started = time.perf_counter()
     summary = PayoutSummary()
     run = PayoutRun.objects.create(dry_run=dry_run)
     summary.run_id = run.pk
-    for candidate in payout_candidates(provider_id=provider_id, chunk_size=chunk_size, skipped=summary.skipped):
-        if progress is not None:
-            progress(candidate)
+    candidates = payout_candidates(provider_id=provider_id, chunk_size=chunk_size, skipped=summary.skipped)
+    for chunk in _chunks(candidates, chunk_size):
         if dry_run:
-            _count(summary, candidate.provider_id, candidate.amount_cents)
+            for candidate in chunk:
+                _progress(progress, candidate)
+                _count(summary, candidate.provider_id, candidate.amount_cents)
             continue
-        row, resumed = _transfer_claim(candidate=candidate, run=run)
-        if row is None:
-            continue
-        stripe_started = time.perf_counter()
-        try:
-            stripe_transfer = _transfer_send(row, resumed=resumed)
-        except stripe.StripeError as error:  # refused (e.g. account disabled): a later run retries
+        by_booking = {c.booking_id: c for c in chunk}
+        made: list[tuple[int, str]] = []
+        for row, resumed in _transfers_claim(candidates=chunk, run=run):
+            _progress(progress, by_booking[row.booking_id])
+            stripe_started = time.perf_counter()
+            try:
+                made.append((row.pk, _transfer_send(row, resumed=resumed).id))
+            except stripe.StripeError as error:  # refused (e.g. account disabled): a later run retries
+                _transfer_fail(row, str(error.user_message or error))
+                summary.failures.append((row.booking_id, str(error.user_message or error)))
+            except PaymentServiceUnavailable as error:  # unreachable: stays PENDING, resumed next run
+                summary.failures.append((row.booking_id, str(error)))
             summary.stripe_seconds += time.perf_counter() - stripe_started
-            _transfer_fail(row, str(error.user_message or error))
-            summary.failures.append((row.booking_id, str(error.user_message or error)))
-            continue
-        except PaymentServiceUnavailable as error:  # Stripe unreachable: the row stays PENDING and is resumed next run
-            summary.stripe_seconds += time.perf_counter() - stripe_started
-            summary.failures.append((row.booking_id, str(error)))
-            continue
-        summary.stripe_seconds += time.perf_counter() - stripe_started
-        row, recorded = transfer_record(transfer_id=row.pk, stripe_transfer=stripe_transfer)
-        if recorded:
-            _count(summary, row.provider_id, row.amount_cents)
+            if len(made) >= RECORD_BATCH:
+                _record(summary, made)
+        _record(summary, made)
     summary.elapsed_seconds = time.perf_counter() - started
     PayoutRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(),
@@ -258,6 +295,29 @@ def payouts_run(
         failures=len(summary.failures),
     )
     return summary
+
+
+def _chunks(items: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+    chunk: list[Candidate] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _progress(progress: Callable[[Candidate], None] | None, candidate: Candidate) -> None:
+    if progress is not None:
+        progress(candidate)
+
+
+def _record(summary: PayoutSummary, made: list[tuple[int, str]]) -> None:
+    if made:
+        for row in transfers_record(made=made):
+            _count(summary, row.provider_id, row.amount_cents)
+        made.clear()
 
 
 def _count(summary: PayoutSummary, provider_id: int, amount: int) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from payments.models import Payment, Settlement, StripeEvent, Transfer
 from payments.services.checkout import payment_record_intent
 from payments.services.connect import connect_account_refresh
-from payments.services.payouts import transfer_record
+from payments.services.payouts import transfers_record
 from payments.services.settlements import settlement_resume
 from payments.stripe_gateway import metadata_of, stripe_client, stripe_errors
 
@@ -44,7 +44,7 @@ def _on_transfer(object_id: str) -> None:
         transfer = stripe_client().v1.transfers.retrieve(object_id)
     row = Transfer.objects.filter(pk=metadata_of(transfer).get("transfer_id")).first()
     if row is not None:
-        transfer_record(transfer_id=row.pk, stripe_transfer=transfer)
+        transfers_record(made=[(row.pk, transfer.id)])
 
 
 def _on_account(object_id: str) -> None:

@@ -126,24 +126,26 @@ def test_database_refuses_a_second_transfer_row_for_a_booking(completed_booking)
 @pytest.mark.django_db
 def test_run_killed_after_stripe_answered_is_resumed_without_a_second_transfer(pay, connected_provider, monkeypatch):
     bookings = completed_bookings(pay, connected_provider, 3)
-    real_record = payouts.transfer_record
+    real_send = payouts._transfer_send
     calls = {"n": 0}
 
-    def die_on_second(**kwargs):
+    def die_after_second(row, *, resumed):
         calls["n"] += 1
+        transfer = real_send(row, resumed=resumed)
         if calls["n"] == 2:
             raise KeyboardInterrupt("killed between the Stripe call and the database write")
-        return real_record(**kwargs)
+        return transfer
 
-    monkeypatch.setattr(payouts, "transfer_record", die_on_second)
+    monkeypatch.setattr(payouts, "_transfer_send", die_after_second)
     with pytest.raises(KeyboardInterrupt):
         payouts_run()
     monkeypatch.undo()
-    assert Transfer.objects.filter(status=Transfer.Status.PENDING).count() == 1
+    # Two transfers exist at Stripe, none recorded; the third booking was claimed but never sent.
+    assert Transfer.objects.filter(status=Transfer.Status.PENDING).count() == 3
 
     summary = payouts_run()
 
-    assert summary.transfers == 2  # the resumed one and the one never reached
+    assert summary.transfers == 3
     for booking in bookings:
         assert len(stripe_transfers(booking)) == 1
     assert LedgerEntry.objects.filter(kind="payout").count() == 3
@@ -189,3 +191,22 @@ def test_concurrent_runs_pay_each_booking_once(categories, pay, connected_provid
         assert len(stripe_transfers(booking)) == 1
     assert LedgerEntry.objects.filter(kind="payout").count() == 8
     assert provider_balance(provider=connected_provider).paid_out == 8 * 9600
+
+
+@pytest.mark.django_db
+def test_resume_does_not_rely_on_stripes_idempotency_key(completed_booking, monkeypatch):
+    """Even if Stripe had forgotten the key (24 h on Stripe), the rerun finds the transfer by transfer_group."""
+
+    def die(**kwargs):
+        raise KeyboardInterrupt("killed before recording")
+
+    monkeypatch.setattr(payouts, "transfers_record", die)
+    with pytest.raises(KeyboardInterrupt):
+        payouts_run()
+    monkeypatch.undo()
+    Transfer.objects.update(idempotency_key="servizo-key-stripe-no-longer-remembers")
+
+    assert payouts_run().transfers == 1
+
+    assert len(stripe_transfers(completed_booking)) == 1
+    assert Transfer.objects.get().stripe_transfer_id == stripe_transfers(completed_booking)[0].id
