@@ -186,10 +186,16 @@ def test_localstripe_delivers_signed_events_to_the_live_endpoint(
     payment_start(booking_id=booking.pk, customer=booking.customer, payment_method_id=method)
     monkeypatch.undo()
 
-    processed = StripeEvent.objects.filter(type="payment_intent.succeeded", status=StripeEvent.Status.PROCESSED)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not processed.exists():
-        time.sleep(0.2)
+    def wait_for(condition) -> bool:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not condition():
+            time.sleep(0.2)
+        return condition()
 
-    assert processed.exists()
-    assert Booking.objects.get(pk=booking.pk).status == S.SCHEDULED
+    assert wait_for(lambda: Booking.objects.get(pk=booking.pk).status == S.SCHEDULED)
+    intent_id = booking.payments.get().payment_intent_id
+    assert wait_for(
+        StripeEvent.objects.filter(
+            type="payment_intent.succeeded", status=StripeEvent.Status.PROCESSED, payload__data__object__id=intent_id
+        ).exists
+    )
