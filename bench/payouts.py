@@ -17,7 +17,6 @@ run happens in a fresh child process so its memory is its own, and prints:
 import argparse
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -163,15 +162,23 @@ def seed(n: int) -> None:
         )  # fmt: skip
 
 
+def _memory_kb(field: str) -> int:
+    """From /proc/self/status: VmHWM is this process's peak RSS (ru_maxrss would include the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
 def run_phase() -> None:
     """Child process: run payouts and print figures as JSON."""
     from payments.services.payouts import payouts_run
     from payments.stripe_gateway import stripe_client
 
     stripe_client().v1.balance.retrieve()  # warm the SDK and its HTTP session
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = _memory_kb("VmHWM")
     summary = payouts_run()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _memory_kb("VmHWM")
     print(
         json.dumps(
             {
