@@ -6,12 +6,10 @@ import stripe
 
 from bookings.models import Booking
 from payments.models import Payment, Transfer
-from payments.selectors import BookingBalance, bookings_with_money
+from payments.selectors import HOLDING_STATUSES, BookingBalance, bookings_with_money
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 
-S = Booking.Status
-HOLDING_STATUSES = {S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.CANCELLED, S.DISPUTED}
 FIELDS = ("paid_in", "released_provider", "released_commission", "refunded", "payouts", "reversals")
 
 

@@ -15,6 +15,8 @@ S = Booking.Status
 
 # Statuses whose escrow is frozen until staff decide.
 NEEDS_DECISION_STATUSES = (S.CANCELLED, S.DISPUTED)
+# Statuses in which a booking may still hold escrow.
+HOLDING_STATUSES = (S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, *NEEDS_DECISION_STATUSES)
 
 
 def _sum(kind: str, prefix: str = "") -> Coalesce:
@@ -73,7 +75,7 @@ def provider_balance(*, provider: User) -> ProviderBalance:
     balance = BookingBalance(**sums)
     held = 0
     rows = (
-        LedgerEntry.objects.filter(provider=provider)
+        LedgerEntry.objects.filter(provider=provider, booking__status__in=HOLDING_STATUSES)
         .values("booking_id", "booking__commission_rate_bp")
         .annotate(**_ledger_sums())
         .order_by()

@@ -36,20 +36,10 @@ def escrow_release_all(*, booking: Booking, key_prefix: str, note: str) -> tuple
     if held <= 0:
         return 0, 0
     provider, commission = split_amount(held, booking.commission_rate_bp)
-    ledger_record(
-        booking=booking,
-        kind=K.RELEASE_PROVIDER,
-        amount_cents=provider,
-        idempotency_key=f"{key_prefix}-provider",
-        note=note,
-    )
-    ledger_record(
-        booking=booking,
-        kind=K.RELEASE_COMMISSION,
-        amount_cents=commission,
-        idempotency_key=f"{key_prefix}-commission",
-        note=note,
-    )
+    for kind, amount in ((K.RELEASE_PROVIDER, provider), (K.RELEASE_COMMISSION, commission)):
+        ledger_record(
+            booking=booking, kind=kind, amount_cents=amount, idempotency_key=f"{key_prefix}-{kind}", note=note
+        )
     return provider, commission
 
 

@@ -136,36 +136,22 @@ def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) 
         kept = balance.refundable - settlement.refund_cents
         provider, commission = split_amount(kept, booking.commission_rate_bp)
         note = settlement.reason[:200]
-        if settlement.reversal_cents:
-            ledger_record(
-                booking=booking,
-                kind=K.REVERSAL,
-                amount_cents=settlement.reversal_cents,
-                idempotency_key=f"{key}-reversal",
-                stripe_object_id=reversal_id,
-                note=note,
-            )
-        for kind, target, current in (
-            (K.RELEASE_PROVIDER, provider, balance.released_provider),
-            (K.RELEASE_COMMISSION, commission, balance.released_commission),
-        ):
-            if target != current:
+        movements = (
+            (K.REVERSAL, settlement.reversal_cents, reversal_id),
+            (K.RELEASE_PROVIDER, provider - balance.released_provider, ""),  # negative: taken back
+            (K.RELEASE_COMMISSION, commission - balance.released_commission, ""),
+            (K.REFUND, settlement.refund_cents, refund_id),
+        )
+        for kind, amount, stripe_object_id in movements:
+            if amount:
                 ledger_record(
                     booking=booking,
                     kind=kind,
-                    amount_cents=target - current,
+                    amount_cents=amount,
                     idempotency_key=f"{key}-{kind}",
+                    stripe_object_id=stripe_object_id,
                     note=note,
                 )
-        if settlement.refund_cents:
-            ledger_record(
-                booking=booking,
-                kind=K.REFUND,
-                amount_cents=settlement.refund_cents,
-                idempotency_key=f"{key}-refund",
-                stripe_object_id=refund_id,
-                note=note,
-            )
         settlement.status = Settlement.Status.SUCCEEDED
         settlement.stripe_refund_id = refund_id
         settlement.stripe_reversal_id = reversal_id

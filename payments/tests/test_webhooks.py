@@ -199,3 +199,46 @@ def test_localstripe_delivers_signed_events_to_the_live_endpoint(
             type="payment_intent.succeeded", status=StripeEvent.Status.PROCESSED, payload__data__object__id=intent_id
         ).exists
     )
+
+
+def test_transfer_event_records_a_payout_a_crashed_run_left_pending(client, completed_booking, monkeypatch):
+    from payments.models import Transfer
+    from payments.services import payouts
+
+    def die(**kwargs):
+        raise KeyboardInterrupt("killed before recording")
+
+    monkeypatch.setattr(payouts, "transfers_record", die)
+    with pytest.raises(KeyboardInterrupt):
+        payouts.payouts_run()
+    monkeypatch.undo()
+    [transfer] = stripe_client().v1.transfers.list({"transfer_group": f"booking-{completed_booking.pk}"}).data
+    [event] = [e for e in events_for(transfer.id) if e["type"] == "transfer.created"]
+
+    assert post_event(client, event).status_code == 200
+
+    row = Transfer.objects.get(booking=completed_booking)
+    assert row.status == Transfer.Status.PAID and row.stripe_transfer_id == transfer.id
+    assert LedgerEntry.objects.filter(booking=completed_booking, kind="payout").count() == 1
+
+
+def test_refund_event_finishes_a_decision_whose_answer_was_lost(client, paid_booking, staff_user, monkeypatch):
+    """localstripe sends no refund events, so this one is built here (signed like Stripe's)."""
+    from payments.models import Settlement
+    from payments.services import settlements
+    from payments.tests.conftest import walk
+
+    booking = walk(paid_booking, S.CANCELLED)
+    monkeypatch.setattr(settlements, "_settlement_record", lambda **kwargs: None)
+    settlements.settlement_create(booking_id=booking.pk, decision="refund_all", reason="Lost", actor=staff_user)
+    monkeypatch.undo()
+    intent = booking.payments.get(status="succeeded").payment_intent_id
+    [refund] = stripe_client().v1.refunds.list({"payment_intent": intent}).data
+    event = {"id": "evt_refund_1", "type": "refund.created", "data": {"object": {"id": refund.id}}}
+
+    assert post_event(client, event).status_code == 200
+
+    assert Settlement.objects.get().status == Settlement.Status.SUCCEEDED
+    booking.refresh_from_db()
+    assert booking.status == S.REFUNDED
+    assert [r.id for r in stripe_client().v1.refunds.list({"payment_intent": intent}).data] == [refund.id]
