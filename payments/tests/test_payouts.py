@@ -210,3 +210,42 @@ def test_resume_does_not_rely_on_stripes_idempotency_key(completed_booking, monk
 
     assert len(stripe_transfers(completed_booking)) == 1
     assert Transfer.objects.get().stripe_transfer_id == stripe_transfers(completed_booking)[0].id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payouts_process_killed_mid_run_then_rerun_pays_each_booking_once(categories, pay, connected_provider):
+    """A real `manage.py payouts` process is SIGKILLed after Stripe made some transfers, before it recorded them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    bookings = completed_bookings(pay, connected_provider, 40)
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "servizo.settings.test",
+        "DATABASE_URL": f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "payouts"], cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and sum(len(stripe_transfers(b)) for b in bookings[:3]) < 3:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    made_before_kill = sum(len(stripe_transfers(b)) for b in bookings)
+    recorded_before_kill = Transfer.objects.filter(status=Transfer.Status.PAID).count()
+    assert made_before_kill > recorded_before_kill  # killed between Stripe calls and the database write
+
+    payouts_run()
+
+    for booking in bookings:
+        assert len(stripe_transfers(booking)) == 1
+    assert LedgerEntry.objects.filter(kind="payout").count() == len(bookings)
+    call_command("audit_ledger")
