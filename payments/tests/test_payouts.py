@@ -249,3 +249,13 @@ def test_payouts_process_killed_mid_run_then_rerun_pays_each_booking_once(catego
         assert len(stripe_transfers(booking)) == 1
     assert LedgerEntry.objects.filter(kind="payout").count() == len(bookings)
     call_command("audit_ledger")
+
+
+@pytest.mark.django_db
+def test_payouts_dry_run_command_prints_what_would_be_paid(completed_booking, capsys):
+    call_command("payouts", "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "Would transfer 1 booking share(s), $96.00, to 1 provider(s)" in out
+    assert completed_booking.provider.full_name[:40] in out
+    assert not Transfer.objects.exists()

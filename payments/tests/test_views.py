@@ -211,3 +211,14 @@ def test_booking_panel_links_to_the_pay_page(rf, localstripe):
     html = render_to_string("payments/_booking_panel.html", {"booking": booking, "user": booking.customer})
 
     assert reverse("payments:pay", args=[booking.pk]) in html and "Not paid yet" in html
+
+
+def test_history_query_count_does_not_grow_with_payments(client, pay, customer, django_assert_max_num_queries):
+    for _ in range(3):
+        pay(BookingFactory(offer__customer=customer))
+    client.force_login(customer)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("payments:history"))
+
+    assert len(response.context["page"].object_list) == 3
