@@ -17,14 +17,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ProviderProfile
+from accounts.models import ProviderProfile, User
 from bookings.models import Booking
+from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
+from servizo.money import format_money
 
 K = LedgerEntry.Kind
 CHUNK_SIZE = 500
@@ -288,6 +292,8 @@ def payouts_run(
             if len(made) >= RECORD_BATCH:
                 _record(summary, made)
         _record(summary, made)
+    if not dry_run:
+        _notify_providers(summary)
     summary.elapsed_seconds = time.perf_counter() - started
     PayoutRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(),
@@ -297,6 +303,20 @@ def payouts_run(
         failures=len(summary.failures),
     )
     return summary
+
+
+def _notify_providers(summary: PayoutSummary) -> None:
+    """One message (and email) per provider per run, not one per booking."""
+    users = User.objects.in_bulk(list(summary.providers))
+    for provider_id, line in summary.providers.items():
+        notification_create(
+            recipient=users[provider_id],
+            kind="payout",
+            text=f"Servizo sent you {format_money(line.amount_cents, settings.CURRENCY)} "
+            f"for {line.transfers} completed job(s). It reaches your bank on Stripe's payout schedule.",
+            link=reverse("payments:earnings"),
+            email=True,
+        )
 
 
 def _chunks(items: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:

@@ -31,8 +31,12 @@ def completed_bookings(pay, provider, count: int) -> list[Booking]:
 
 
 @pytest.mark.django_db
-def test_payout_sends_one_transfer_per_booking_with_its_charge(completed_booking):
-    summary = payouts_run()
+def test_payout_sends_one_transfer_per_booking_with_its_charge(
+    completed_booking, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = payouts_run()
 
     [transfer] = stripe_transfers(completed_booking)
     payment = completed_booking.payments.get(status="succeeded")
@@ -45,6 +49,8 @@ def test_payout_sends_one_transfer_per_booking_with_its_charge(completed_booking
     balance = provider_balance(provider=completed_booking.provider)
     assert (balance.available, balance.paid_out) == (0, 9600)
     assert LedgerEntry.objects.get(kind="payout").stripe_object_id == transfer.id
+    [mail] = mailoutbox
+    assert mail.to == [completed_booking.provider.email] and "$96.00 for 1 completed job" in mail.subject
     # Run again: nothing left to pay.
     assert payouts_run().transfers == 0
     assert len(stripe_transfers(completed_booking)) == 1
