@@ -1,6 +1,6 @@
 """Provider payouts: one Stripe Transfer per booking, exactly once.
 
-Exactly-once rests on three locks, none of which is trusted alone:
+Exactly-once rests on three guards, none of which is trusted alone:
 1. the database: Transfer.booking is unique; a run claims bookings by inserting their Transfer
    rows (PENDING) under the bookings' row locks before calling Stripe;
 2. Stripe's idempotency key `servizo-booking-<id>-transfer-<attempt>` from our ids;
