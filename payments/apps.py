@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self) -> None:
+        from bookings.models import Booking
+        from bookings.services import register_transition_hook
+        from payments.services.ledger import escrow_release_on_completed
+
+        # Escrow is released in the same transaction as the move to `completed`.
+        register_transition_hook(Booking.Status.COMPLETED, escrow_release_on_completed)

@@ -1,1 +1,238 @@
+"""Money records: payment attempts, the append-only escrow ledger, Stripe events, settlements and payouts.
 
+All amounts are integer cents plus an ISO currency code. Balances are sums over LedgerEntry
+(see payments.selectors); nothing here stores a balance.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from bookings.models import Booking
+from servizo.models import TimeStampedModel
+
+
+class StripeCustomer(models.Model):
+    """The Stripe Customer that holds a user's saved cards."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_customer")
+    customer_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class Payment(TimeStampedModel):
+    """One attempt to charge a booking: one PaymentIntent, created with `idempotency_key`.
+
+    The attempt row is written before Stripe is called (status CREATING); the outcome is
+    recorded after. At most one attempt per booking is open at a time (see services.payment_start).
+    """
+
+    class Status(models.TextChoices):
+        CREATING = "creating", "Sent to Stripe"
+        REQUIRES_ACTION = "requires_action", "Waiting for 3-D Secure"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Paid"
+        FAILED = "failed", "Declined"
+        CANCELED = "canceled", "Cancelled"
+
+    OPEN_STATUSES = (Status.CREATING, Status.REQUIRES_ACTION, Status.PROCESSING)
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
+    attempt = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATING, db_index=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    payment_method_id = models.CharField(max_length=64)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    payment_intent_id = models.CharField(max_length=64, blank=True, db_index=True)
+    charge_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "attempt"], name="one_payment_per_attempt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.booking_id}/{self.attempt} ({self.status})"
+
+
+class LedgerEntry(models.Model):
+    """One money movement. Append-only: rows are never updated or deleted.
+
+    Signs: CHARGE_ESCROW, REFUND, PAYOUT and REVERSAL are positive. RELEASE_* are positive
+    when escrow is released and negative when a later refund takes released money back.
+    Per booking: paid in = released (provider + commission) + refunded + still held.
+    Per provider: available = released to provider - paid out; paid out = payouts - reversals.
+    """
+
+    class Kind(models.TextChoices):
+        CHARGE_ESCROW = "charge_escrow", "Charge into escrow"
+        RELEASE_PROVIDER = "release_provider", "Release to provider"
+        RELEASE_COMMISSION = "release_commission", "Platform commission"
+        REFUND = "refund", "Refund to customer"
+        PAYOUT = "payout", "Payout transfer"
+        REVERSAL = "reversal", "Transfer reversal"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="ledger_entries")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    stripe_object_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["booking", "kind"]),
+            models.Index(fields=["provider", "kind"]),
+            models.Index(fields=["kind", "booking"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_cents} {self.currency} (booking {self.booking_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ledger entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger entries are append-only.")
+
+
+class StripeEvent(models.Model):
+    """A webhook event, stored once by its id, with how handling went."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (type not handled)"
+        FAILED = "failed", "Failed (Stripe will retry)"
+
+    event_id = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    error = models.TextField(blank=True)
+    payload = models.JSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class Settlement(TimeStampedModel):
+    """A staff decision on a paid booking: refund part or all to the customer and release the rest.
+
+    Rule: the refund goes back to the card; whatever is kept is split with the booking's
+    commission rate (`split_amount(kept)`), so commission is charged only on the released part.
+    If the provider was already paid more than their new share, the difference is reversed
+    from their transfer.
+    """
+
+    class Decision(models.TextChoices):
+        REFUND_ALL = "refund_all", "Refund everything to the customer"
+        RELEASE_ALL = "release_all", "Release everything to the provider"
+        SPLIT = "split", "Refund part, release the rest"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (Stripe being called)"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="settlements")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    refund_cents = models.PositiveIntegerField()
+    reversal_cents = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    reason = models.TextField(max_length=1000)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    stripe_reversal_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} on booking {self.booking_id}"
+
+
+class PayoutRun(models.Model):
+    """One run of `manage.py payouts` and its totals."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    transfers = models.PositiveIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payout run {self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Transfer(TimeStampedModel):
+    """The one Stripe Transfer of a booking's provider share (unique per booking)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Sent to Stripe"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="transfer")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers")
+    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfer_rows")
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    destination = models.CharField(max_length=64)
+    source_transaction = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    stripe_transfer_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Transfer for booking {self.booking_id} ({self.status})"
+
+    @property
+    def transfer_group(self) -> str:
+        return transfer_group_for(self.booking_id)
+
+
+def transfer_group_for(booking_id: int) -> str:
+    """Stripe transfer_group tying a booking's charge, transfer and reversals together."""
+    return f"booking-{booking_id}"
+
+
+class BookingDecision(Booking):
+    """Admin queue: cancelled or disputed bookings whose escrow waits for a staff decision."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "booking needing a decision"
+        verbose_name_plural = "bookings needing a decision"

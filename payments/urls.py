@@ -1,2 +1,15 @@
+from django.urls import path
+
+from payments import views
+
 app_name = "payments"
-urlpatterns: list = []
+urlpatterns = [
+    path("booking/<int:pk>/pay/", views.pay, name="pay"),
+    path("booking/<int:pk>/pay/return/", views.pay_return, name="pay_return"),
+    path("booking/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("stripe/webhook/", views.webhook, name="webhook"),
+    path("earnings/", views.earnings, name="earnings"),
+    path("history/", views.history, name="history"),
+    path("connect/", views.connect, name="connect"),
+    path("connect/return/", views.connect_return, name="connect_return"),
+]

@@ -1,0 +1,50 @@
+from django import forms
+
+from payments.models import Settlement
+from servizo.money import format_money, parse_money
+
+
+class PayForm(forms.Form):
+    """What the pay page posts: a card just saved (SetupIntent id) or a saved card (PaymentMethod id)."""
+
+    setup_intent = forms.CharField(required=False, max_length=100)
+    payment_method = forms.CharField(required=False, max_length=100)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("setup_intent")) == bool(data.get("payment_method")):
+            raise forms.ValidationError("Choose a saved card or enter a new one.")
+        return data
+
+
+class SettlementForm(forms.Form):
+    """Staff decision on a paid booking (admin intermediate page)."""
+
+    decision = forms.ChoiceField(choices=Settlement.Decision.choices)
+    refund_amount = forms.CharField(
+        required=False, help_text="For a split: the amount to refund, e.g. 40 or 40.50. Ignored otherwise."
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    confirm = forms.BooleanField(label="I confirm: this moves real money and emails both parties.")
+
+    def __init__(self, *args, refundable_cents: int, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refundable_cents = refundable_cents
+        self.fields["refund_amount"].help_text += f" Refundable: {format_money(refundable_cents, currency)}."
+
+    def clean_refund_amount(self) -> int | None:
+        text = self.cleaned_data["refund_amount"]
+        if not text:
+            return None
+        try:
+            return parse_money(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Settlement.Decision.SPLIT:
+            amount = data.get("refund_amount")
+            if amount is None or not 0 < amount < self.refundable_cents:
+                self.add_error("refund_amount", "For a split, enter an amount above 0 and below what was paid.")
+        return data

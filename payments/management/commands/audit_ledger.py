@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from payments.audit import ledger_audit
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every booking's ledger: money in = released + refunded + still held, nothing negative, "
+        "and the Stripe PaymentIntent, refunds and transfer agree. Exits non-zero on any discrepancy."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--skip-stripe", action="store_true", help="Only check the ledger itself.")
+
+    def handle(self, *args, **options):
+        problems = 0
+        for booking_id, problem in ledger_audit(check_stripe=not options["skip_stripe"]):
+            problems += 1
+            self.stdout.write(f"booking {booking_id}: {problem}")
+        if problems:
+            raise CommandError(f"{problems} discrepancies found.")
+        self.stdout.write(self.style.SUCCESS("Ledger is consistent."))

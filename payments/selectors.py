@@ -1,0 +1,158 @@
+"""Reads: balances are sums over the ledger, never stored fields."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from bookings.models import Booking
+from payments.models import LedgerEntry, Payment, Transfer
+from payments.split import split_amount
+
+K = LedgerEntry.Kind
+S = Booking.Status
+
+# Statuses whose escrow is frozen until staff decide.
+NEEDS_DECISION_STATUSES = (S.CANCELLED, S.DISPUTED)
+
+
+def _sum(kind: str, prefix: str = "") -> Coalesce:
+    return Coalesce(
+        Sum(f"{prefix}amount_cents", filter=Q(**{f"{prefix}kind": kind})), Value(0), output_field=IntegerField()
+    )
+
+
+def _ledger_sums(prefix: str = "") -> dict:
+    return {
+        "paid_in": _sum(K.CHARGE_ESCROW, prefix),
+        "released_provider": _sum(K.RELEASE_PROVIDER, prefix),
+        "released_commission": _sum(K.RELEASE_COMMISSION, prefix),
+        "refunded": _sum(K.REFUND, prefix),
+        "payouts": _sum(K.PAYOUT, prefix),
+        "reversals": _sum(K.REVERSAL, prefix),
+    }
+
+
+@dataclass(frozen=True)
+class BookingBalance:
+    paid_in: int = 0
+    released_provider: int = 0
+    released_commission: int = 0
+    refunded: int = 0
+    payouts: int = 0
+    reversals: int = 0
+
+    @property
+    def held(self) -> int:
+        """Still in escrow: paid in minus everything released or refunded."""
+        return self.paid_in - self.released_provider - self.released_commission - self.refunded
+
+    @property
+    def paid_out(self) -> int:
+        return self.payouts - self.reversals
+
+    @property
+    def refundable(self) -> int:
+        return self.paid_in - self.refunded
+
+
+def booking_balance(*, booking_id: int) -> BookingBalance:
+    return BookingBalance(**LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**_ledger_sums()))
+
+
+@dataclass(frozen=True)
+class ProviderBalance:
+    held: int  # the provider's share of escrow still held (at each booking's rate)
+    available: int  # released to the provider, not yet transferred
+    paid_out: int
+
+
+def provider_balance(*, provider: User) -> ProviderBalance:
+    sums = LedgerEntry.objects.filter(provider=provider).aggregate(**_ledger_sums())
+    balance = BookingBalance(**sums)
+    held = 0
+    rows = (
+        LedgerEntry.objects.filter(provider=provider)
+        .values("booking_id", "booking__commission_rate_bp")
+        .annotate(**_ledger_sums())
+        .order_by()
+    )
+    for row in rows:
+        booking_held = BookingBalance(**{k: row[k] for k in _ledger_sums()}).held
+        if booking_held > 0:
+            held += split_amount(booking_held, row["booking__commission_rate_bp"])[0]
+    return ProviderBalance(
+        held=held,
+        available=balance.released_provider - balance.paid_out,
+        paid_out=balance.paid_out,
+    )
+
+
+def bookings_with_money(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate each booking with its ledger sums (one query, no per-row lookups)."""
+    return queryset.annotate(**_ledger_sums("ledger_entries__"))
+
+
+def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+    return bookings_with_money(queryset).annotate(
+        held_cents=F("paid_in") - F("released_provider") - F("released_commission") - F("refunded")
+    )
+
+
+def provider_earning_lines(*, provider: User) -> QuerySet[Booking]:
+    has_money = Exists(LedgerEntry.objects.filter(booking=OuterRef("pk")))
+    return (
+        _with_held(Booking.objects.filter(has_money, provider=provider))
+        .select_related("transfer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def customer_payment_lines(*, customer: User) -> QuerySet[Booking]:
+    paid = Exists(Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.SUCCEEDED))
+    return _with_held(Booking.objects.filter(paid, customer=customer)).order_by("-created_at", "-id")
+
+
+def booking_payment_latest(*, booking: Booking) -> Payment | None:
+    return booking.payments.order_by("-attempt").first()
+
+
+def needs_decision_bookings() -> QuerySet[Booking]:
+    """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
+    return _with_held(Booking.objects.filter(status__in=NEEDS_DECISION_STATUSES)).filter(held_cents__gt=0)
+
+
+def platform_commission_total() -> int:
+    return LedgerEntry.objects.filter(kind=K.RELEASE_COMMISSION).aggregate(
+        total=Coalesce(Sum("amount_cents"), Value(0), output_field=IntegerField())
+    )["total"]
+
+
+def transfer_for_booking(*, booking_id: int) -> Transfer | None:
+    return Transfer.objects.filter(booking_id=booking_id).first()
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """One booking's split as shown to the provider: shares and where the money is."""
+
+    provider_cents: int
+    commission_cents: int
+    state: str  # held | available | paid out | refunded
+
+
+def money_line(booking: Booking) -> MoneyLine:
+    """For a booking annotated by bookings_with_money (+ held_cents)."""
+    if booking.held_cents > 0:
+        provider, commission = split_amount(booking.held_cents, booking.commission_rate_bp)
+        return MoneyLine(provider, commission, "held")
+    provider, commission = booking.released_provider, booking.released_commission
+    if provider <= 0:
+        return MoneyLine(0, commission, "refunded")
+    paid_out = booking.payouts - booking.reversals
+    return MoneyLine(provider, commission, "paid out" if paid_out >= provider else "available")
+
+
+def customer_awaiting_payment(*, customer: User, limit: int = 5) -> list[Booking]:
+    return list(Booking.objects.filter(customer=customer, status=S.AWAITING_PAYMENT).order_by("pay_by")[:limit])

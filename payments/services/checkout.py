@@ -1,0 +1,280 @@
+"""Paying for a booking: save the card (SetupIntent), then one confirmed PaymentIntent per attempt.
+
+Flow (works on Stripe and localstripe alike): the browser saves the card with
+`confirmCardSetup`; `card_from_setup` checks the SetupIntent belongs to the customer;
+`payment_start` records an attempt, then creates and confirms a PaymentIntent with that card
+and an idempotency key from our ids. `requires_action` means the page runs 3-D Secure
+(`confirmCardPayment`); the outcome is then read back from Stripe (`payment_sync`, or the
+webhook) — the browser's word is never trusted. At most one attempt per booking is open at a
+time, so a booking is never charged twice.
+"""
+
+from dataclasses import dataclass
+
+import stripe
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+from bookings.services import booking_transition
+from notifications.services import notification_create
+from payments.models import LedgerEntry, Payment, StripeCustomer, transfer_group_for
+from payments.services.ledger import ledger_record
+from payments.stripe_gateway import object_id, stripe_client, stripe_errors
+from servizo.exceptions import DomainError
+from servizo.money import format_money
+
+P = Payment.Status
+INTENT_STATUS = {
+    "succeeded": P.SUCCEEDED,
+    "requires_action": P.REQUIRES_ACTION,
+    "processing": P.PROCESSING,
+    "requires_payment_method": P.FAILED,
+    "canceled": P.CANCELED,
+}
+FINAL = (P.SUCCEEDED, P.FAILED, P.CANCELED)
+
+
+class PaymentDeclined(DomainError):
+    """The card was declined; the message is Stripe's, safe to show."""
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+def stripe_customer_ensure(*, user: User) -> str:
+    """The user's Stripe Customer id, created once (idempotency key from the user id)."""
+    existing = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
+    if existing:
+        return existing
+    with stripe_errors():
+        customer = stripe_client().v1.customers.create(
+            {"email": user.email, "name": user.full_name, "metadata": {"user_id": str(user.pk)}},
+            {"idempotency_key": f"servizo-customer-{user.pk}"},
+        )
+    record, _ = StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})
+    return record.customer_id
+
+
+def card_setup_create(*, user: User) -> str:
+    """A SetupIntent for the browser's card form; returns its client secret."""
+    customer_id = stripe_customer_ensure(user=user)
+    with stripe_errors():
+        intent = stripe_client().v1.setup_intents.create(
+            {"customer": customer_id, "usage": "on_session", "metadata": {"user_id": str(user.pk)}}
+        )
+    return intent.client_secret
+
+
+def card_list(*, user: User) -> list[SavedCard]:
+    customer_id = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
+    if not customer_id:
+        return []
+    with stripe_errors():
+        methods = stripe_client().v1.payment_methods.list({"customer": customer_id, "type": "card", "limit": 10})
+    return [SavedCard(pm.id, pm.card.brand, pm.card.last4, pm.card.exp_month, pm.card.exp_year) for pm in methods.data]
+
+
+def card_from_setup(*, user: User, setup_intent_id: str) -> str:
+    """The payment method saved by a succeeded SetupIntent of this user, attached to their customer."""
+    customer_id = stripe_customer_ensure(user=user)
+    client = stripe_client()
+    try:
+        with stripe_errors():
+            intent = client.v1.setup_intents.retrieve(setup_intent_id)
+    except stripe.InvalidRequestError as error:
+        raise DomainError("That card could not be found; please enter it again.") from error
+    if intent.customer != customer_id or intent.status != "succeeded" or not intent.payment_method:
+        raise DomainError("That card was not saved; please enter it again.")
+    method_id = object_id(intent.payment_method)
+    with stripe_errors():
+        method = client.v1.payment_methods.retrieve(method_id)
+        if object_id(method.customer) != customer_id:  # Stripe attaches it itself; localstripe does not
+            try:
+                client.v1.payment_methods.attach(method_id, {"customer": customer_id})
+            except stripe.CardError as error:
+                raise PaymentDeclined(error.user_message or "Your card was declined.") from error
+    return method_id
+
+
+def _owned_card(*, user: User, payment_method_id: str):
+    customer_id = stripe_customer_ensure(user=user)
+    try:
+        with stripe_errors():
+            method = stripe_client().v1.payment_methods.retrieve(payment_method_id)
+    except stripe.InvalidRequestError as error:
+        raise DomainError("That card is not on your account.") from error
+    if object_id(method.customer) != customer_id:
+        raise DomainError("That card is not on your account.")
+    return customer_id, method
+
+
+def payment_start(*, booking_id: int, customer: User, payment_method_id: str) -> Payment:
+    """Charge a booking awaiting payment with one of the customer's saved cards.
+
+    Returns the attempt: SUCCEEDED (booking now scheduled), REQUIRES_ACTION (run 3-D Secure
+    with `client_secret_for`), or raises PaymentDeclined / PaymentServiceUnavailable / DomainError.
+    """
+    payment_sync(booking_id=booking_id)  # settle any open attempt first
+    _payment_cancel_open(booking_id=booking_id)
+    customer_id, method = _owned_card(user=customer, payment_method_id=payment_method_id)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id, customer=customer)
+        if booking.status != Booking.Status.AWAITING_PAYMENT:
+            raise DomainError("This booking is not waiting for payment.")
+        if booking.payments.filter(status__in=Payment.OPEN_STATUSES).exists():
+            raise DomainError("A payment for this booking is already in progress.")
+        attempt = (booking.payments.aggregate(n=Max("attempt"))["n"] or 0) + 1
+        payment = Payment.objects.create(
+            booking=booking,
+            attempt=attempt,
+            amount_cents=booking.price_cents,
+            currency=booking.currency,
+            payment_method_id=method.id,
+            card_brand=method.card.brand,
+            card_last4=method.card.last4,
+            idempotency_key=f"servizo-booking-{booking.pk}-payment-{attempt}",
+        )
+    return _payment_send(payment=payment, customer_id=customer_id)
+
+
+def _payment_send(*, payment: Payment, customer_id: str) -> Payment:
+    """Create+confirm the attempt's PaymentIntent. Safe to repeat: same key, same parameters."""
+    params = {
+        "amount": payment.amount_cents,
+        "currency": payment.currency,
+        "customer": customer_id,
+        "payment_method": payment.payment_method_id,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "transfer_group": transfer_group_for(payment.booking_id),
+        "metadata": {"booking_id": str(payment.booking_id), "payment_id": str(payment.pk)},
+    }
+    try:
+        with stripe_errors():
+            intent = stripe_client().v1.payment_intents.create(params, {"idempotency_key": payment.idempotency_key})
+    except stripe.CardError as error:
+        message = error.user_message or "Your card was declined."
+        _payment_mark(payment_id=payment.pk, status=P.FAILED, failure_message=message)
+        raise PaymentDeclined(message) from error
+    except stripe.InvalidRequestError as error:
+        _payment_mark(payment_id=payment.pk, status=P.FAILED, failure_message=error.user_message or "")
+        raise DomainError("The payment could not be started; please try another card.") from error
+    return payment_record_intent(payment_id=payment.pk, intent=intent)
+
+
+def _payment_mark(*, payment_id: int, status: str, failure_message: str = "") -> None:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status in FINAL:
+            return
+        payment.status = status
+        payment.failure_message = failure_message[:500]
+        payment.save(update_fields=["status", "failure_message", "updated_at"])
+
+
+def payment_record_intent(*, payment_id: int, intent) -> Payment:
+    """Record what Stripe says about an attempt's PaymentIntent; on success hold escrow and schedule.
+
+    Idempotent and order-independent: callers pass an intent freshly read from Stripe.
+    """
+    status = INTENT_STATUS.get(intent.status, P.PROCESSING)
+    with transaction.atomic():
+        booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)  # lock order: booking, then payment
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status == P.SUCCEEDED or (payment.status in FINAL and status != P.SUCCEEDED):
+            return payment
+        payment.status = status
+        payment.payment_intent_id = intent.id
+        if status == P.FAILED and intent.last_payment_error:
+            payment.failure_message = (intent.last_payment_error.message or "")[:500]
+        if status == P.SUCCEEDED:
+            payment.charge_id = object_id(intent.latest_charge)
+            payment.paid_at = timezone.now()
+        payment.save()
+        if status == P.SUCCEEDED:
+            _escrow_hold(booking=booking, payment=payment)
+    return payment
+
+
+def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
+    ledger_record(
+        booking=booking,
+        kind=LedgerEntry.Kind.CHARGE_ESCROW,
+        amount_cents=payment.amount_cents,
+        idempotency_key=f"charge-payment-{payment.pk}",
+        stripe_object_id=payment.charge_id or payment.payment_intent_id,
+        note=f"PaymentIntent {payment.payment_intent_id}",
+    )
+    amount = format_money(payment.amount_cents, payment.currency)
+    if booking.status == Booking.Status.AWAITING_PAYMENT:
+        booking_transition(
+            booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None, note="Payment received"
+        )
+        link = reverse("payments:history")
+        notification_create(
+            recipient=booking.customer,
+            kind="payment",
+            text=f"Payment of {amount} received for “{booking.title}”. It is held in escrow until the job is done.",
+            link=link,
+            email=True,
+        )
+        notification_create(
+            recipient=booking.provider,
+            kind="payment",
+            text=f"“{booking.title}” is paid ({amount} in escrow) and scheduled.",
+            link=reverse("payments:earnings"),
+            email=True,
+        )
+    # Otherwise the booking was cancelled while the customer paid: the money stays held and the
+    # booking appears in the staff queue of decisions (selectors.needs_decision_bookings).
+
+
+def client_secret_for(*, payment: Payment) -> str:
+    """The PaymentIntent's client secret, for the page's 3-D Secure step (read from Stripe)."""
+    with stripe_errors():
+        return stripe_client().v1.payment_intents.retrieve(payment.payment_intent_id).client_secret
+
+
+def payment_sync(*, booking_id: int) -> Payment | None:
+    """Bring the booking's open attempt up to date from Stripe (retrieve on return). Idempotent."""
+    payment = Payment.objects.filter(booking_id=booking_id, status__in=Payment.OPEN_STATUSES).first()
+    if payment is None:
+        return None
+    if payment.status == P.CREATING:  # we may have crashed or lost Stripe's answer: ask again
+        customer_id = stripe_customer_ensure(user=payment.booking.customer)
+        try:
+            payment = _payment_send(payment=payment, customer_id=customer_id)
+        except PaymentDeclined:
+            return Payment.objects.get(pk=payment.pk)
+    if payment.status in Payment.OPEN_STATUSES and payment.payment_intent_id:
+        with stripe_errors():
+            intent = stripe_client().v1.payment_intents.retrieve(payment.payment_intent_id)
+        payment = payment_record_intent(payment_id=payment.pk, intent=intent)
+    return payment
+
+
+def _payment_cancel_open(*, booking_id: int) -> None:
+    """Cancel an attempt still waiting for 3-D Secure, so a new card can be tried without a double charge."""
+    payment = Payment.objects.filter(booking_id=booking_id, status__in=Payment.OPEN_STATUSES).first()
+    if payment is None or not payment.payment_intent_id:
+        return
+    try:
+        with stripe_errors():
+            intent = stripe_client().v1.payment_intents.cancel(
+                payment.payment_intent_id, options={"idempotency_key": f"{payment.idempotency_key}-cancel"}
+            )
+    except stripe.InvalidRequestError:  # it moved on meanwhile (paid or failed): read it back
+        with stripe_errors():
+            intent = stripe_client().v1.payment_intents.retrieve(payment.payment_intent_id)
+    payment_record_intent(payment_id=payment.pk, intent=intent)

@@ -1,0 +1,59 @@
+"""Writing the append-only ledger, and releasing escrow when a booking completes."""
+
+from django.db import transaction
+
+from bookings.models import Booking, BookingEvent
+from payments.models import LedgerEntry
+from payments.selectors import booking_balance
+from payments.split import split_amount
+
+K = LedgerEntry.Kind
+
+
+def ledger_record(
+    *, booking: Booking, kind: str, amount_cents: int, idempotency_key: str, stripe_object_id: str = "", note: str = ""
+) -> LedgerEntry:
+    """Append one movement; a second call with the same idempotency key returns the first row."""
+    entry, _ = LedgerEntry.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "booking": booking,
+            "provider_id": booking.provider_id,
+            "kind": kind,
+            "amount_cents": amount_cents,
+            "currency": booking.currency,
+            "stripe_object_id": stripe_object_id,
+            "note": note[:255],
+        },
+    )
+    return entry
+
+
+def escrow_release_all(*, booking: Booking, key_prefix: str, note: str) -> tuple[int, int]:
+    """Release everything still held on a (locked) booking: provider share and commission by split_amount."""
+    assert transaction.get_connection().in_atomic_block, "call inside the booking's transaction"
+    held = booking_balance(booking_id=booking.pk).held
+    if held <= 0:
+        return 0, 0
+    provider, commission = split_amount(held, booking.commission_rate_bp)
+    ledger_record(
+        booking=booking,
+        kind=K.RELEASE_PROVIDER,
+        amount_cents=provider,
+        idempotency_key=f"{key_prefix}-provider",
+        note=note,
+    )
+    ledger_record(
+        booking=booking,
+        kind=K.RELEASE_COMMISSION,
+        amount_cents=commission,
+        idempotency_key=f"{key_prefix}-commission",
+        note=note,
+    )
+    return provider, commission
+
+
+def escrow_release_on_completed(booking: Booking, event: BookingEvent) -> None:
+    """bookings hook for `completed`: runs in the transition's transaction with the booking locked."""
+    who = "automatically" if event.actor_id is None else "on the customer's confirmation"
+    escrow_release_all(booking=booking, key_prefix=f"release-booking-{booking.pk}", note=f"Released {who}")

@@ -1,0 +1,31 @@
+"""Automatic completion: escrow is released when the customer stays silent after the provider is done."""
+
+from datetime import datetime
+
+from bookings.models import Booking
+from bookings.services import booking_transition
+from servizo.exceptions import TransitionNotAllowed
+
+
+def escrow_auto_release(*, cutoff: datetime) -> tuple[int, int]:
+    """Complete (actor: system) every booking marked done by the provider before `cutoff`.
+
+    Each booking is its own transaction; the `completed` hook releases the escrow. A booking the
+    customer disputed or confirmed meanwhile is skipped. Returns (released, skipped).
+    """
+    released = skipped = 0
+    due = Booking.objects.filter(
+        status=Booking.Status.PROVIDER_COMPLETED, provider_completed_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    for booking_id in due.iterator(chunk_size=500):
+        try:
+            booking_transition(
+                booking_id=booking_id,
+                to_status=Booking.Status.COMPLETED,
+                actor=None,
+                note="Completed automatically: the customer neither confirmed nor disputed in time.",
+            )
+            released += 1
+        except TransitionNotAllowed:
+            skipped += 1
+    return released, skipped

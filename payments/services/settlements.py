@@ -1,0 +1,197 @@
+"""Staff decisions on paid bookings: refund all, release all, or split (partial refund).
+
+Rule (the only one): of what the customer paid and has not had back, `refund_cents` goes back
+to the card; the rest ("kept") is split with the booking's snapshot rate, `split_amount(kept)`,
+so commission is charged only on what the provider keeps. Amounts already released are
+adjusted to the new split (negative RELEASE_* rows); if the provider was already paid out more
+than their new share, the difference is reversed from their transfer (REVERSAL).
+
+A settlement is recorded first (PENDING), Stripe is called with idempotency keys from its id
+(reversal, then refund), and the outcome is recorded in one locked transaction with the
+booking transition (cancelled/disputed → refunded or resolved) and emails to both parties.
+"""
+
+import stripe
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from bookings.models import Booking, BookingEvent
+from bookings.services import booking_transition
+from notifications.services import notification_create
+from payments.models import LedgerEntry, Payment, Settlement, Transfer
+from payments.selectors import booking_balance
+from payments.services.ledger import ledger_record
+from payments.split import split_amount
+from payments.stripe_gateway import stripe_client, stripe_errors
+from servizo.exceptions import DomainError
+from servizo.money import format_money
+
+S = Booking.Status
+D = Settlement.Decision
+K = LedgerEntry.Kind
+# A staff refund on an active booking cancels it first (with the reason).
+CANCEL_FIRST = (S.SCHEDULED, S.IN_PROGRESS)
+SETTLEABLE = (S.CANCELLED, S.DISPUTED, S.COMPLETED, S.RESOLVED, S.REFUNDED, *CANCEL_FIRST)
+
+
+def settlement_create(
+    *, booking_id: int, decision: str, reason: str, actor: User, refund_cents: int | None = None
+) -> Settlement:
+    """Decide what happens to a paid booking's money; one call does Stripe, ledger, timeline and emails."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Please give a reason.")
+    if not actor.is_staff:
+        raise DomainError("Only staff can refund or release money.")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status not in SETTLEABLE:
+            raise DomainError(
+                f"A {booking.get_status_display().lower()} booking cannot be settled yet; "
+                "wait for the customer to confirm or dispute."
+            )
+        if booking.settlements.filter(status=Settlement.Status.PENDING).exists():
+            raise DomainError("A decision on this booking is still being processed; retry it instead.")
+        if Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).exists():
+            raise DomainError("A payout for this booking is in progress; try again in a minute.")
+        balance = booking_balance(booking_id=booking.pk)
+        refund = _refund_amount(decision=decision, refundable=balance.refundable, held=balance.held, asked=refund_cents)
+        new_provider, _ = split_amount(balance.refundable - refund, booking.commission_rate_bp)
+        number = booking.settlements.count() + 1
+        settlement = Settlement.objects.create(
+            booking=booking,
+            decision=decision,
+            refund_cents=refund,
+            reversal_cents=max(0, balance.paid_out - new_provider),
+            currency=booking.currency,
+            reason=reason,
+            actor=actor,
+            idempotency_key=f"servizo-booking-{booking.pk}-settlement-{number}",
+        )
+        if booking.status in CANCEL_FIRST:
+            booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=actor, note=reason)
+    return settlement_resume(settlement_id=settlement.pk)
+
+
+def _refund_amount(*, decision: str, refundable: int, held: int, asked: int | None) -> int:
+    if refundable <= 0:
+        raise DomainError("Nothing was paid for this booking, or it was all refunded already.")
+    if decision == D.REFUND_ALL:
+        return refundable
+    if decision == D.RELEASE_ALL:
+        if held <= 0:
+            raise DomainError("Nothing is held in escrow for this booking.")
+        return 0
+    if decision == D.SPLIT:
+        if asked is None or not 0 < asked < refundable:
+            raise DomainError(f"The refund must be more than 0 and less than the {refundable} cents paid.")
+        return asked
+    raise DomainError("Unknown decision.")
+
+
+def settlement_resume(*, settlement_id: int) -> Settlement:
+    """Call Stripe for a pending settlement (idempotent keys) and record it. Safe to repeat."""
+    settlement = Settlement.objects.select_related("booking").get(pk=settlement_id)
+    if settlement.status != Settlement.Status.PENDING:
+        return settlement
+    client = stripe_client()
+    reversal_id = refund_id = ""
+    metadata = {"settlement_id": str(settlement.pk), "booking_id": str(settlement.booking_id)}
+    try:
+        with stripe_errors():
+            if settlement.reversal_cents:
+                transfer = Transfer.objects.get(booking_id=settlement.booking_id, status=Transfer.Status.PAID)
+                reversal_id = client.v1.transfers.reversals.create(
+                    transfer.stripe_transfer_id,
+                    {"amount": settlement.reversal_cents, "metadata": metadata},
+                    {"idempotency_key": f"{settlement.idempotency_key}-reversal"},
+                ).id
+            if settlement.refund_cents:
+                payment = Payment.objects.get(booking_id=settlement.booking_id, status=Payment.Status.SUCCEEDED)
+                refund = client.v1.refunds.create(
+                    {
+                        "payment_intent": payment.payment_intent_id,
+                        "amount": settlement.refund_cents,
+                        "metadata": metadata,
+                    },
+                    {"idempotency_key": f"{settlement.idempotency_key}-refund"},
+                )
+                refund_id = refund.id
+    except stripe.StripeError as error:  # not a connection problem: Stripe refused; keep it pending for a retry
+        Settlement.objects.filter(pk=settlement.pk).update(error=str(error.user_message or error)[:2000])
+        raise DomainError(f"Stripe refused: {error.user_message or error}") from error
+    return _settlement_record(settlement_id=settlement.pk, refund_id=refund_id, reversal_id=reversal_id)
+
+
+def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) -> Settlement:
+    with transaction.atomic():
+        booking_id = Settlement.objects.values_list("booking_id", flat=True).get(pk=settlement_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
+        if settlement.status != Settlement.Status.PENDING:
+            return settlement
+        key = f"settlement-{settlement.pk}"
+        balance = booking_balance(booking_id=booking.pk)
+        kept = balance.refundable - settlement.refund_cents
+        provider, commission = split_amount(kept, booking.commission_rate_bp)
+        note = settlement.reason[:200]
+        if settlement.reversal_cents:
+            ledger_record(
+                booking=booking,
+                kind=K.REVERSAL,
+                amount_cents=settlement.reversal_cents,
+                idempotency_key=f"{key}-reversal",
+                stripe_object_id=reversal_id,
+                note=note,
+            )
+        for kind, target, current in (
+            (K.RELEASE_PROVIDER, provider, balance.released_provider),
+            (K.RELEASE_COMMISSION, commission, balance.released_commission),
+        ):
+            if target != current:
+                ledger_record(
+                    booking=booking,
+                    kind=kind,
+                    amount_cents=target - current,
+                    idempotency_key=f"{key}-{kind}",
+                    note=note,
+                )
+        if settlement.refund_cents:
+            ledger_record(
+                booking=booking,
+                kind=K.REFUND,
+                amount_cents=settlement.refund_cents,
+                idempotency_key=f"{key}-refund",
+                stripe_object_id=refund_id,
+                note=note,
+            )
+        settlement.status = Settlement.Status.SUCCEEDED
+        settlement.stripe_refund_id = refund_id
+        settlement.stripe_reversal_id = reversal_id
+        settlement.error = ""
+        settlement.save()
+        _booking_timeline(booking=booking, settlement=settlement, kept=kept, provider_share=provider)
+    return settlement
+
+
+def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, provider_share: int) -> None:
+    refunded = format_money(settlement.refund_cents, booking.currency)
+    released = format_money(provider_share, booking.currency)
+    summary = f"{settlement.get_decision_display()}: {refunded} refunded to the customer, provider share {released}."
+    note = f"{summary} Reason: {settlement.reason}"
+    if booking.status in (S.CANCELLED, S.DISPUTED):
+        to_status = S.REFUNDED if kept == 0 else S.RESOLVED
+        booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note)
+    else:  # a refund after the booking was settled: record it on the timeline without a status change
+        BookingEvent.objects.create(
+            booking=booking, actor=settlement.actor, from_status=booking.status, to_status=booking.status, note=note
+        )
+    for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
+        notification_create(
+            recipient=recipient,
+            kind="payment",
+            text=f"Decision on “{booking.title}”: {summary}",
+            link=reverse(link),
+            email=True,
+        )

@@ -1,0 +1,191 @@
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+
+from accounts.tests.factories import ProviderFactory
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory
+from payments.models import LedgerEntry, Transfer, transfer_group_for
+from payments.selectors import provider_balance
+from payments.services import payouts
+from payments.services.payouts import payouts_run
+from payments.stripe_gateway import stripe_client
+from payments.tests.conftest import walk
+
+S = Booking.Status
+
+
+def stripe_transfers(booking) -> list:
+    return stripe_client().v1.transfers.list({"transfer_group": transfer_group_for(booking.pk)}).data
+
+
+def completed_bookings(pay, provider, count: int) -> list[Booking]:
+    bookings = []
+    for _ in range(count):
+        booking = BookingFactory(provider=provider)
+        pay(booking)
+        bookings.append(walk(booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED))
+    return bookings
+
+
+@pytest.mark.django_db
+def test_payout_sends_one_transfer_per_booking_with_its_charge(completed_booking):
+    summary = payouts_run()
+
+    [transfer] = stripe_transfers(completed_booking)
+    payment = completed_booking.payments.get(status="succeeded")
+    assert (transfer.amount, transfer.destination) == (
+        9600,
+        completed_booking.provider.provider_profile.stripe_account_id,
+    )
+    assert transfer.source_transaction == payment.charge_id
+    assert summary.transfers == 1 and summary.amount_cents == 9600 and not summary.failures
+    balance = provider_balance(provider=completed_booking.provider)
+    assert (balance.available, balance.paid_out) == (0, 9600)
+    assert LedgerEntry.objects.get(kind="payout").stripe_object_id == transfer.id
+    # Run again: nothing left to pay.
+    assert payouts_run().transfers == 0
+    assert len(stripe_transfers(completed_booking)) == 1
+
+
+@pytest.mark.django_db
+def test_dry_run_changes_nothing(completed_booking):
+    summary = payouts_run(dry_run=True)
+
+    assert summary.transfers == 1 and summary.amount_cents == 9600
+    assert not Transfer.objects.exists() and not stripe_transfers(completed_booking)
+
+
+@pytest.mark.django_db
+def test_held_or_disputed_money_is_not_paid_out(paid_booking):
+    walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.DISPUTED)
+
+    assert payouts_run().transfers == 0
+
+
+@pytest.mark.django_db
+def test_providers_without_payouts_are_skipped_and_listed(pay, capsys):
+    provider = ProviderFactory(user__full_name="Nora Noaccount")
+    [booking] = completed_bookings(pay, provider, 1)
+
+    call_command("payouts")
+
+    out = capsys.readouterr().out
+    assert "Nora Noaccount" in out and "skipped" in out and "1 provider(s) skipped" in out
+    assert not stripe_transfers(booking)
+
+
+@pytest.mark.django_db
+def test_provider_option_limits_the_run(pay, connect_provider, completed_booking, capsys):
+    [other] = completed_bookings(pay, connect_provider(), 1)
+
+    call_command("payouts", "--provider", str(completed_booking.provider_id))
+
+    assert len(stripe_transfers(completed_booking)) == 1 and not stripe_transfers(other)
+    assert "Transferred 1 booking share(s), $96.00" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_refused_transfer_fails_the_command_and_is_retried_later(pay, localstripe):
+    """The profile says enabled but Stripe's account cannot take transfers yet: non-zero exit, retry works."""
+    import requests
+
+    from payments.services.connect import connect_onboarding_link
+
+    provider = ProviderFactory()
+    url = connect_onboarding_link(provider=provider, refresh_url="http://t/r", return_url="http://t/ok")
+    provider.provider_profile.refresh_from_db()
+    provider.provider_profile.payouts_enabled = True
+    provider.provider_profile.save()
+    [booking] = completed_bookings(pay, provider, 1)
+
+    with pytest.raises(CommandError, match="1 transfer"):
+        call_command("payouts")
+    assert Transfer.objects.get().status == Transfer.Status.FAILED
+
+    requests.post(url, allow_redirects=False, timeout=5)  # onboarding completed
+    assert payouts_run().transfers == 1
+    row = Transfer.objects.get()
+    assert row.status == Transfer.Status.PAID and row.idempotency_key.endswith("-transfer-2")
+    assert len(stripe_transfers(booking)) == 1
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_second_transfer_row_for_a_booking(completed_booking):
+    payouts_run()
+
+    with pytest.raises(IntegrityError):
+        Transfer.objects.create(
+            booking=completed_booking, provider=completed_booking.provider, amount_cents=1, currency="usd",
+            destination="acct_x", idempotency_key="another-key",
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_run_killed_after_stripe_answered_is_resumed_without_a_second_transfer(pay, connected_provider, monkeypatch):
+    bookings = completed_bookings(pay, connected_provider, 3)
+    real_record = payouts.transfer_record
+    calls = {"n": 0}
+
+    def die_on_second(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed between the Stripe call and the database write")
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(payouts, "transfer_record", die_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        payouts_run()
+    monkeypatch.undo()
+    assert Transfer.objects.filter(status=Transfer.Status.PENDING).count() == 1
+
+    summary = payouts_run()
+
+    assert summary.transfers == 2  # the resumed one and the one never reached
+    for booking in bookings:
+        assert len(stripe_transfers(booking)) == 1
+    assert LedgerEntry.objects.filter(kind="payout").count() == 3
+    call_command("audit_ledger")
+
+
+@pytest.mark.django_db
+def test_run_killed_before_calling_stripe_is_resumed(completed_booking, monkeypatch):
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt("killed after claiming")
+
+    monkeypatch.setattr(payouts, "_transfer_send", die)
+    with pytest.raises(KeyboardInterrupt):
+        payouts_run()
+    monkeypatch.undo()
+
+    assert payouts_run().transfers == 1
+    assert len(stripe_transfers(completed_booking)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_pay_each_booking_once(pay, connected_provider):
+    bookings = completed_bookings(pay, connected_provider, 8)
+    start = threading.Barrier(3)
+    results = []
+
+    def run():
+        try:
+            start.wait()
+            results.append(payouts_run(chunk_size=3))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(r.transfers for r in results) == 8
+    assert not any(r.failures for r in results)
+    for booking in bookings:
+        assert len(stripe_transfers(booking)) == 1
+    assert LedgerEntry.objects.filter(kind="payout").count() == 8
+    assert provider_balance(provider=connected_provider).paid_out == 8 * 9600

@@ -1,0 +1,173 @@
+import json
+import random
+import time
+
+import pytest
+from django.urls import reverse
+
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory
+from payments.models import LedgerEntry, Payment, StripeEvent
+from payments.services import checkout
+from payments.services.checkout import payment_start
+from payments.stripe_gateway import metadata_of, stripe_client
+from payments.tests.conftest import DECLINED_WHEN_CHARGED, LIST_ALL, sign_webhook
+
+pytestmark = pytest.mark.django_db
+S = Booking.Status
+URL = "/payments/stripe/webhook/"
+
+
+def post_event(client, event: dict, **sign_kwargs):
+    body = json.dumps(event).encode()
+    return client.post(
+        URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign_webhook(body, **sign_kwargs)
+    )
+
+
+def events_for(intent_id: str) -> list[dict]:
+    """The events localstripe generated for a PaymentIntent (as Stripe would send them)."""
+    events = [e.to_dict() for e in stripe_client().v1.events.list({"limit": LIST_ALL}).data]
+    return [e for e in events if e["data"]["object"].get("id") == intent_id]
+
+
+@pytest.fixture
+def paid_unrecorded(save_card, monkeypatch):
+    """Stripe charged the card but our response was lost: only the webhook can tell us."""
+    booking = BookingFactory()
+    method = save_card(booking.customer)
+    monkeypatch.setattr(checkout, "payment_record_intent", lambda **kwargs: None)
+    payment_start(booking_id=booking.pk, customer=booking.customer, payment_method_id=method)
+    monkeypatch.undo()
+    payment = booking.payments.get()
+    intent = next(
+        i
+        for i in stripe_client().v1.payment_intents.list({"limit": LIST_ALL}).data
+        if metadata_of(i).get("payment_id") == str(payment.pk)
+    )
+    return booking, intent
+
+
+def test_url_is_the_contract():
+    assert reverse("payments:webhook") == URL
+
+
+def test_payment_succeeded_event_schedules_the_booking(client, paid_unrecorded):
+    booking, intent = paid_unrecorded
+    [event] = [e for e in events_for(intent.id) if e["type"] == "payment_intent.succeeded"]
+
+    response = post_event(client, event)
+
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == S.SCHEDULED
+    assert StripeEvent.objects.get(event_id=event["id"]).status == StripeEvent.Status.PROCESSED
+
+
+def test_replayed_ten_times_the_event_counts_once(client, paid_unrecorded):
+    booking, intent = paid_unrecorded
+    [event] = [e for e in events_for(intent.id) if e["type"] == "payment_intent.succeeded"]
+
+    for _ in range(10):
+        assert post_event(client, event).status_code == 200
+
+    assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
+    assert LedgerEntry.objects.filter(booking=booking).count() == 1
+    assert booking.events.filter(to_status=S.SCHEDULED).count() == 1
+
+
+def test_shuffled_and_duplicated_events_reach_the_same_final_state(client, pay, paid_unrecorded):
+    """A declined attempt's failure event and the later success, delivered out of order, many times."""
+    booking, intent = paid_unrecorded
+    declined = BookingFactory()
+    with pytest.raises(checkout.PaymentDeclined):
+        pay(declined, DECLINED_WHEN_CHARGED)
+    failed_intent = next(
+        i
+        for i in stripe_client().v1.payment_intents.list({"limit": LIST_ALL}).data
+        if metadata_of(i).get("booking_id") == str(declined.pk)
+    )
+    events = events_for(intent.id) + events_for(failed_intent.id)
+    deliveries = events * 5
+    random.Random(4).shuffle(deliveries)
+
+    for event in deliveries:
+        assert post_event(client, event).status_code == 200
+
+    booking.refresh_from_db()
+    declined.refresh_from_db()
+    assert booking.status == S.SCHEDULED and declined.status == S.AWAITING_PAYMENT
+    assert booking.payments.get().status == Payment.Status.SUCCEEDED
+    assert declined.payments.get().status == Payment.Status.FAILED
+    assert LedgerEntry.objects.filter(booking__in=[booking, declined]).count() == 1
+    assert StripeEvent.objects.count() == len(events)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda body, header: (body.replace(b"succeeded", b"succeedee"), header), id="body-changed"),
+        pytest.param(lambda body, header: (body, header.replace("v1=", "v1=0")), id="signature-changed"),
+        pytest.param(lambda body, header: (body, sign_webhook(body, secret="whsec_attacker")), id="wrong-secret"),
+        pytest.param(lambda body, header: (body, sign_webhook(body, timestamp=int(time.time()) - 3600)), id="stale"),
+        pytest.param(lambda body, header: (body, ""), id="unsigned"),
+    ],
+)
+def test_tampered_or_stale_events_are_rejected(client, paid_unrecorded, tamper):
+    booking, intent = paid_unrecorded
+    [event] = [e for e in events_for(intent.id) if e["type"] == "payment_intent.succeeded"]
+    body = json.dumps(event).encode()
+    body, header = tamper(body, sign_webhook(body))
+
+    response = client.post(URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == S.AWAITING_PAYMENT
+
+
+def test_forged_event_body_is_not_trusted(client, save_card):
+    """Even a correctly signed event is only a hint: the handler re-reads the PaymentIntent."""
+    booking = BookingFactory()
+    card = save_card(booking.customer)
+    intent = stripe_client().v1.payment_intents.create(
+        {"amount": 100, "currency": "usd", "payment_method": card, "metadata": {"booking_id": str(booking.pk)}}
+    )  # never confirmed
+    payment = Payment.objects.create(
+        booking=booking, attempt=1, amount_cents=12000, currency="usd", payment_method_id=card,
+        payment_intent_id=intent.id, status=Payment.Status.REQUIRES_ACTION, idempotency_key="forged-test",
+    )  # fmt: skip
+    event = {
+        "id": "evt_forged",
+        "type": "payment_intent.succeeded",
+        "data": {"object": {"id": intent.id, "status": "succeeded", "metadata": {"payment_id": str(payment.pk)}}},
+    }
+
+    assert post_event(client, event).status_code == 200
+
+    booking.refresh_from_db()
+    assert booking.status == S.AWAITING_PAYMENT
+
+
+def test_unknown_event_types_are_stored_and_ignored(client):
+    event = {"id": "evt_other", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
+
+    assert post_event(client, event).status_code == 200
+
+    assert StripeEvent.objects.get(event_id="evt_other").status == StripeEvent.Status.IGNORED
+
+
+def test_handler_failure_answers_500_so_stripe_retries(client, localstripe, paid_unrecorded):
+    booking, intent = paid_unrecorded
+    [event] = [e for e in events_for(intent.id) if e["type"] == "payment_intent.succeeded"]
+    localstripe.stop()
+
+    assert post_event(client, event).status_code == 500
+    stored = StripeEvent.objects.get(event_id=event["id"])
+    assert stored.status == StripeEvent.Status.FAILED and "Unavailable" in stored.error
+
+    localstripe.start()
+    assert post_event(client, event).status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == S.SCHEDULED

@@ -1,0 +1,190 @@
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import approved_provider_required, customer_required, provider_required
+from bookings.models import Booking
+from payments import selectors
+from payments.forms import PayForm
+from payments.models import Payment
+from payments.services.checkout import (
+    PaymentDeclined,
+    card_from_setup,
+    card_list,
+    card_setup_create,
+    client_secret_for,
+    payment_start,
+    payment_sync,
+)
+from payments.services.connect import connect_account_refresh, connect_onboarding_link
+from payments.services.webhooks import stripe_event_process
+from payments.stripe_gateway import PaymentServiceUnavailable
+from servizo.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+PAGE_SIZE = 20
+
+
+def _customer_booking(request, pk: int) -> Booking:
+    return get_object_or_404(Booking.objects.select_related("provider", "category"), pk=pk, customer=request.user)
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def pay(request, pk: int):
+    """The pay page: booking summary, saved cards, a new-card form; 3-D Secure when Stripe asks."""
+    booking = _customer_booking(request, pk)
+    context = {
+        "booking": booking,
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+    }
+    if request.method == "POST":
+        form = PayForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.non_field_errors()))
+            return redirect("payments:pay", pk=pk)
+        try:
+            method = form.cleaned_data["payment_method"] or card_from_setup(
+                user=request.user, setup_intent_id=form.cleaned_data["setup_intent"]
+            )
+            payment = payment_start(booking_id=booking.pk, customer=request.user, payment_method_id=method)
+            if payment.status == Payment.Status.REQUIRES_ACTION:
+                context["action_secret"] = client_secret_for(payment=payment)
+                return render(request, "payments/pay.html", context)
+        except (PaymentDeclined, PaymentServiceUnavailable, DomainError) as error:
+            messages.error(request, str(error))
+            return redirect("payments:pay", pk=pk)
+        return redirect("payments:pay_return", pk=pk)
+    try:
+        payment_sync(booking_id=booking.pk)
+        booking.refresh_from_db()
+        if booking.status == Booking.Status.AWAITING_PAYMENT:
+            context["setup_secret"] = card_setup_create(user=request.user)
+            context["cards"] = card_list(user=request.user)
+    except PaymentServiceUnavailable as error:
+        context["unavailable"] = str(error)
+    context["payment"] = selectors.booking_payment_latest(booking=booking)
+    return render(request, "payments/pay.html", context)
+
+
+@customer_required
+@require_GET
+def pay_return(request, pk: int):
+    """Back from 3-D Secure (or a charge): read the outcome from Stripe. Never trusts the URL."""
+    booking = _customer_booking(request, pk)
+    try:
+        payment = payment_sync(booking_id=booking.pk) or selectors.booking_payment_latest(booking=booking)
+    except PaymentServiceUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("payments:pay", pk=pk)
+    if payment is None:
+        return redirect("payments:pay", pk=pk)
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(request, "Payment received: the money is held in escrow until the job is done.")
+    elif payment.status == Payment.Status.FAILED:
+        messages.error(request, payment.failure_message or "The payment failed. Please try another card.")
+    elif payment.status == Payment.Status.REQUIRES_ACTION:
+        messages.warning(request, "Authentication was not completed. Please try again.")
+    return redirect("payments:pay", pk=pk)
+
+
+@customer_required
+def receipt(request, pk: int):
+    booking = _customer_booking(request, pk)
+    payment = get_object_or_404(Payment, booking=booking, status=Payment.Status.SUCCEEDED)
+    context = {
+        "booking": booking,
+        "payment": payment,
+        "balance": selectors.booking_balance(booking_id=booking.pk),
+        "refunds": booking.ledger_entries.filter(kind="refund"),
+    }
+    return render(request, "payments/receipt.html", context)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request):
+    """Stripe → us. Signature checked (tampered or stale: 400); each event handled once by id."""
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        event = stripe.Webhook.construct_event(request.body, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("Invalid signature")
+    payload = json.loads(request.body)
+    try:
+        stripe_event_process(
+            event_id=event.id,
+            event_type=event.type,
+            object_id=payload["data"]["object"].get("id", ""),
+            payload=payload,
+        )
+    except Exception:
+        logger.exception("Stripe event %s failed; Stripe will retry", event.id)
+        return HttpResponse("Handler failed", status=500)
+    return HttpResponse("ok")
+
+
+@provider_required
+def earnings(request):
+    page = Paginator(selectors.provider_earning_lines(provider=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "balance": selectors.provider_balance(provider=request.user),
+        "page": page,
+        "lines": [{"booking": booking, "money": selectors.money_line(booking)} for booking in page],
+        "profile": request.user.provider_profile,
+        "CURRENCY_CODE": settings.CURRENCY,
+    }
+    return render(request, "payments/earnings.html", context)
+
+
+@customer_required
+def history(request):
+    lines = Paginator(selectors.customer_payment_lines(customer=request.user), PAGE_SIZE)
+    return render(request, "payments/history.html", {"page": lines.get_page(request.GET.get("page"))})
+
+
+@approved_provider_required
+@require_http_methods(["GET", "POST"])
+def connect(request):
+    """Set up payouts: create the Express account once and send the provider to Stripe's onboarding."""
+    if request.method == "GET":
+        return render(request, "payments/connect.html", {"profile": request.user.provider_profile})
+    try:
+        url = connect_onboarding_link(
+            provider=request.user,
+            refresh_url=request.build_absolute_uri(reverse("payments:connect")),
+            return_url=request.build_absolute_uri(reverse("payments:connect_return")),
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("payments:connect")
+    return redirect(url)
+
+
+@provider_required
+@require_GET
+def connect_return(request):
+    profile = request.user.provider_profile
+    try:
+        if profile.stripe_account_id:
+            profile = connect_account_refresh(account_id=profile.stripe_account_id)
+    except PaymentServiceUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("payments:connect")
+    if profile.payouts_enabled:
+        messages.success(request, "Payouts are set up: released earnings will be transferred to your account.")
+    else:
+        messages.warning(request, "Stripe still needs some details before payouts can start.")
+    return redirect("payments:earnings")
