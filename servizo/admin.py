@@ -1,12 +1,32 @@
-"""The operator console: one AdminSite for Servizo, replacing Django's default."""
+"""The operator console: one AdminSite for Servizo, replacing Django's default.
+
+The index is a dashboard of key figures; the commission report and the payouts page are admin
+views added here (servizo.admin_views). Figures come from payments.reports (aggregate queries).
+"""
 
 from django.contrib import admin
+from django.urls import path
 
 
 class ServizoAdminSite(admin.AdminSite):
     site_header = "Servizo operations"
     site_title = "Servizo operations"
     index_title = "Operations dashboard"
+    index_template = "admin/servizo_index.html"
+
+    def get_urls(self):
+        from servizo import admin_views  # the views read every app's models; import once URLs are built
+
+        return [
+            path("reports/revenue/", self.admin_view(admin_views.revenue_report_view), name="revenue_report"),
+            path("payouts/", self.admin_view(admin_views.payouts_view), name="payouts"),
+            *super().get_urls(),
+        ]
+
+    def index(self, request, extra_context=None):
+        from servizo import admin_views
+
+        return super().index(request, {**admin_views.dashboard_context(request), **(extra_context or {})})
 
 
 admin_site = ServizoAdminSite(name="admin")
