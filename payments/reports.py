@@ -68,6 +68,9 @@ class Figures:
     def net(self) -> int:
         return self.gross - self.refunds
 
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURES))
+
     @classmethod
     def of(cls, row: dict) -> "Figures":
         return cls(**{name: row[name] or 0 for name in FIGURES})
@@ -125,7 +128,12 @@ def escrow_held(*, before: datetime, currency: str) -> int:
 
 
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
-    """The commission and revenue report for [start, end] (whole days); five aggregate queries."""
+    """The commission and revenue report for [start, end] (whole days).
+
+    Four aggregate queries: by period, by category, top providers (each one pass over the range)
+    and escrow held before the range; totals are the sum of the period rows, and escrow held at the
+    end is what was held before the range plus what came in minus what went out during it.
+    """
     currency = currency or settings.CURRENCY
     since, until = _bounds(start, end)
     rows = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
@@ -146,16 +154,18 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
         Line(label=_person(names.get(row["provider_id"])), figures=Figures.of(row), key=row["provider_id"])
         for row in top
     ]
+    totals = sum((line.figures for line in periods), Figures())
+    moved_in_range = totals.gross - totals.refunds - totals.commission - totals.provider_earnings
     return Report(
         start=start,
         end=end,
         grouping=grouping,
         currency=currency,
-        totals=Figures.of(rows.aggregate(**FIGURES)),
+        totals=totals,
         periods=periods,
         categories=categories,
         providers=providers,
-        escrow_held_at_end=escrow_held(before=until, currency=currency),
+        escrow_held_at_end=escrow_held(before=since, currency=currency) + moved_in_range,
     )
 
 

@@ -5,6 +5,8 @@ views added here (servizo.admin_views). Figures come from payments.reports (aggr
 """
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 from django.urls import path
 
 
@@ -30,3 +32,4 @@ class ServizoAdminSite(admin.AdminSite):
 
 
 admin_site = ServizoAdminSite(name="admin")
+admin_site.register(Group, GroupAdmin)
