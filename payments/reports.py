@@ -20,8 +20,9 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from accounts.models import ProviderProfile, User
+from accounts.models import ProviderProfile, ServiceCategory, User
 from offers.models import Offer
+from payments.audit import HOLDING_STATUSES
 from payments.models import LedgerEntry, Transfer
 from payments.selectors import needs_decision_bookings
 
@@ -122,17 +123,26 @@ def preset_range(preset: str, *, today: date | None = None) -> tuple[date, date]
     return today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
 
 
-def escrow_held(*, before: datetime, currency: str) -> int:
-    sums = _entries(currency=currency).filter(created_at__lt=before).aggregate(**ESCROW)
-    return sums["charged"] - sums["out"]
+def escrow_held(*, before: datetime | None = None, currency: str) -> int:
+    """Escrow held just before `before` (or now).
+
+    Query shape: only bookings in a holding status can hold escrow (an invariant audit_ledger
+    checks), so "held now" reads just their rows through the booking index; held at an earlier
+    moment is that minus what moved in and out since, a range scan over recent rows.
+    """
+    now = _entries(currency=currency).filter(booking__status__in=HOLDING_STATUSES).aggregate(**ESCROW)
+    held = now["charged"] - now["out"]
+    if before is not None:
+        since = _entries(currency=currency).filter(created_at__gte=before).aggregate(**ESCROW)
+        held -= since["charged"] - since["out"]
+    return held
 
 
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
     """The commission and revenue report for [start, end] (whole days).
 
-    Four aggregate queries: by period, by category, top providers (each one pass over the range)
-    and escrow held before the range; totals are the sum of the period rows, and escrow held at the
-    end is what was held before the range plus what came in minus what went out during it.
+    Aggregate queries: by period, by category, top providers (each one pass over the range) and
+    escrow held at the end (see escrow_held); totals are the sum of the period rows.
     """
     currency = currency or settings.CURRENCY
     since, until = _bounds(start, end)
@@ -142,11 +152,13 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
         Line(label=_period_label(row["period"], grouping), figures=Figures.of(row), key=row["period"])
         for row in rows.annotate(period=trunc).values("period").annotate(**FIGURES).order_by("period")
     ]
+    by_category = list(rows.values("booking__category_id").annotate(**FIGURES).order_by("-gross"))
+    category_names = dict(ServiceCategory.objects.values_list("pk", "name"))
     categories = [
-        Line(label=row["booking__category__name"], figures=Figures.of(row), key=row["booking__category_id"])
-        for row in rows.values("booking__category_id", "booking__category__name")
-        .annotate(**FIGURES)
-        .order_by("-gross", "booking__category__name")
+        Line(
+            label=category_names[row["booking__category_id"]], figures=Figures.of(row), key=row["booking__category_id"]
+        )
+        for row in by_category
     ]
     top = list(rows.values("provider_id").annotate(**FIGURES).order_by("-gross", "provider_id")[:TOP_PROVIDERS])
     names = User.objects.in_bulk([row["provider_id"] for row in top])
@@ -155,7 +167,6 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
         for row in top
     ]
     totals = sum((line.figures for line in periods), Figures())
-    moved_in_range = totals.gross - totals.refunds - totals.commission - totals.provider_earnings
     return Report(
         start=start,
         end=end,
@@ -165,7 +176,7 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
         periods=periods,
         categories=categories,
         providers=providers,
-        escrow_held_at_end=escrow_held(before=since, currency=currency) + moved_in_range,
+        escrow_held_at_end=escrow_held(before=until, currency=currency),
     )
 
 
@@ -210,7 +221,7 @@ class Dashboard:
 
 
 def dashboard_figures(*, currency: str | None = None) -> Dashboard:
-    """The admin index's key figures: five count queries and one aggregate over the ledger."""
+    """The admin index's key figures: four count queries and two aggregates over the ledger."""
     currency = currency or settings.CURRENCY
     this_start, _ = preset_range("this_month")
     last_start, _ = preset_range("last_month")
@@ -218,11 +229,14 @@ def dashboard_figures(*, currency: str | None = None) -> Dashboard:
     last_since, _ = _bounds(last_start, last_start)
     this_month = Q(created_at__gte=this_since)
     last_month = Q(created_at__gte=last_since, created_at__lt=this_since)
-    money = _entries(currency=currency).aggregate(
-        **ESCROW,
-        commission_this_month=_total(K.RELEASE_COMMISSION, this_month),
-        commission_last_month=_total(K.RELEASE_COMMISSION, last_month),
-        gross_this_month=_total(K.CHARGE_ESCROW, this_month),
+    money = (
+        _entries(currency=currency)
+        .filter(created_at__gte=last_since)
+        .aggregate(
+            commission_this_month=_total(K.RELEASE_COMMISSION, this_month),
+            commission_last_month=_total(K.RELEASE_COMMISSION, last_month),
+            gross_this_month=_total(K.CHARGE_ESCROW, this_month),
+        )
     )
     payouts = dict(
         Transfer.objects.filter(status__in=[Transfer.Status.PENDING, Transfer.Status.FAILED])
@@ -236,7 +250,7 @@ def dashboard_figures(*, currency: str | None = None) -> Dashboard:
         offers_open=Offer.objects.filter(status=Offer.Status.OPEN, expires_at__gt=timezone.now()).count(),
         payouts_pending=payouts.get(Transfer.Status.PENDING, 0),
         payouts_failed=payouts.get(Transfer.Status.FAILED, 0),
-        escrow_held=money["charged"] - money["out"],
+        escrow_held=escrow_held(currency=currency),
         commission_this_month=money["commission_this_month"],
         commission_last_month=money["commission_last_month"],
         gross_this_month=money["gross_this_month"],
