@@ -46,3 +46,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.add_payoutrun",
     ],
 }
+
+
+def staff_groups_sync(*, group_model, permission_model) -> None:
+    """Create the groups and give them exactly their permissions (used by the data migration and tests)."""
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = [
+            permission_model.objects.get(content_type__app_label=code.split(".")[0], codename=code.split(".")[1])
+            for code in codes
+        ]
+        group.permissions.set(permissions)

@@ -1,7 +1,7 @@
 """Operator console fixtures: staff in the Support and Finance groups (made by the data migration)."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.tests.factories import UserFactory
 from payments.tests.conftest import (  # noqa: F401 - fixtures reused by the console tests
@@ -12,10 +12,13 @@ from payments.tests.conftest import (  # noqa: F401 - fixtures reused by the con
     pay,
     save_card,
 )
-from servizo.roles import FINANCE, SUPPORT
+from payments.tests.test_reports import dated_history  # noqa: F401
+from servizo.roles import FINANCE, SUPPORT, staff_groups_sync
 
 
 def _staff_in(group: str):
+    # A transactional test flushes the tables the data migration filled; make the groups again if so.
+    staff_groups_sync(group_model=Group, permission_model=Permission)
     user = UserFactory(is_staff=True, full_name=f"{group} person")
     user.groups.add(Group.objects.get(name=group))
     return user
