@@ -22,6 +22,20 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture
+def seeded_categories(db) -> None:
+    """The categories seeded by migration, again: transactional tests start after a flush removed them.
+
+    (serialized_rollback would restore them but collides with content types recreated by other
+    transactional tests' flushes.) List this fixture before `provider` so the provider gets them.
+    """
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
+
+
+@pytest.fixture
 def customer(db):
     from accounts.tests.factories import CustomerFactory
 

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class ReviewsConfig(AppConfig):
     name = "reviews"
+
+    def ready(self) -> None:
+        from bookings.models import Booking
+        from bookings.services import register_transition_hook
+        from reviews.services import booking_completed
+
+        register_transition_hook(Booking.Status.COMPLETED, booking_completed)

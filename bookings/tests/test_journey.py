@@ -1,11 +1,10 @@
-"""Browser journey. The offers pages live on another branch: the offer is made with the factory and
-the provider accepts from the minimal offer page in bookings/tests/urls.py."""
+"""Browser journey: a customer posts an offer, a provider accepts it from the feed, the customer pays next."""
 
 import re
 
 import pytest
 
-from accounts.tests.factories import CategoryFactory, CustomerFactory, ProviderFactory
+from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.models import Booking
 from offers.tests.factories import OfferFactory
 from servizo.testing.browser import screenshot_widths
@@ -25,21 +24,20 @@ def _logged_in_page(browser, live_server, user):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_provider_accepts_an_offer_and_the_customer_sees_the_booking_awaiting_payment(
     live_server, browser, artifacts_dir
 ):
-    # Seeded categories may have been flushed by an earlier transactional test, and serialized_rollback
-    # cannot restore them here (the Playwright loop gives this test its own connection object).
-    for name in ("Electrician", "Plumber"):
-        CategoryFactory(slug=name.lower(), name=name)
     customer = CustomerFactory()
     provider = ProviderFactory()
     offer = OfferFactory(customer=customer, title="Replace the bathroom tap")
 
     # The provider, in their own browser context, accepts the offer.
     provider_page = _logged_in_page(browser, live_server, provider)
-    provider_page.goto(f"{live_server.url}/offers/{offer.pk}/")
-    provider_page.get_by_role("button", name="Accept").click()
+    provider_page.goto(f"{live_server.url}/offers/feed/")
+    provider_page.locator(f'[data-offer-id="{offer.pk}"]').get_by_role("link").first.click()
+    provider_page.once("dialog", lambda dialog: dialog.accept())  # "Accept this job for $120.00?"
+    provider_page.locator("#accept-offer").click()
     provider_page.wait_for_url(re.compile(r"/bookings/\d+/$"))
     assert "You accepted the offer" in provider_page.content()
     assert provider_page.locator("#booking-status").inner_text().strip() == "Awaiting payment"

@@ -1,18 +1,10 @@
 import datetime
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from accounts.models import ServiceCategory
 from offers.services import OfferTerms
-
-
-@pytest.fixture
-def seeded_categories(transactional_db) -> None:
-    """Transactional tests start after a flush that removed the categories seeded by migration."""
-    import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
 
 
 @pytest.fixture

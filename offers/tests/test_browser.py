@@ -1,11 +1,10 @@
 """Offer journeys in Chromium over the WSGI live server.
 
-The live part (a card pushed into an open feed) needs a daphne live server, which the
-`servizo.testing.asgi` plugin does not provide on this branch yet; it is covered at the socket
-level in test_consumers.py.
+The live part (a card pushed into an open feed) is covered at the socket level in test_consumers.py.
 """
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -29,7 +28,7 @@ def _log_in(browser, live_server, user):
     return context.new_page()
 
 
-def test_customer_posts_an_offer_and_an_approved_provider_finds_it_in_the_feed(browser, live_server):
+def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_payment(browser, live_server):
     customer, provider = CustomerFactory(), ProviderFactory()
     day = timezone.localdate() + datetime.timedelta(days=4)
 
@@ -57,3 +56,13 @@ def test_customer_posts_an_offer_and_an_approved_provider_finds_it_in_the_feed(b
     card = feed.locator(f'[data-offer-id="{offer.pk}"]')
     assert "Leaking kitchen tap" in card.text_content()
     assert "$70.50" in card.text_content()
+
+    # And when the provider accepts it, the customer sees a booking awaiting payment
+    card.get_by_role("link").first.click()
+    feed.once("dialog", lambda dialog: dialog.accept())
+    feed.locator("#accept-offer").click()
+    feed.wait_for_url(re.compile(r"/bookings/\d+/$"))
+    page.goto(f"{live_server.url}/dashboard/")
+    needs_action = page.locator("#bookings-needs-action")
+    assert "Leaking kitchen tap" in needs_action.inner_text()
+    assert "Pay by" in needs_action.inner_text()

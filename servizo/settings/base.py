@@ -205,3 +205,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W036"]
 # --- accounts -------------------------------------------------------------
 # allauth's own signup URL shows the role chooser; a form posted there signs up a customer.
 ACCOUNT_FORMS = {"signup": "accounts.forms.CustomerSignupForm"}
+
+# --- reviews --------------------------------------------------------------
+# Absolute links in emails (the review prompt sent on completion).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,91 @@
+"""Reads for reviews and reputation; each is one query (or a fixed few), whatever the row count."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, QuerySet, Sum
+
+from accounts.models import ProviderProfile, User
+from bookings.models import Booking
+from reviews.models import CustomerRating, ProviderReputation, Review, rounded_average
+
+# ?sort= values on the profile page → ordering.
+REVIEW_SORTS: dict[str, tuple[str, ...]] = {
+    "recent": ("-created_at", "-id"),
+    "highest": ("-rating", "-created_at", "-id"),
+    "lowest": ("rating", "-created_at", "-id"),
+}
+DASHBOARD_LIMIT = 5
+
+
+def provider_profile_get(*, provider_id: int) -> ProviderProfile:
+    """An approved provider's profile with user and reputation (1 query; categories prefetched: +1)."""
+    return (
+        ProviderProfile.objects.select_related("user", "user__reputation")
+        .prefetch_related("categories")
+        .get(user_id=provider_id, status=ProviderProfile.Status.APPROVED)
+    )
+
+
+def provider_reputation_get(*, provider: User) -> ProviderReputation | None:
+    """The provider's reputation; free when the caller used select_related("…provider__reputation")."""
+    try:
+        return provider.reputation
+    except ObjectDoesNotExist:
+        return None
+
+
+def provider_completed_jobs_count(*, provider_id: int) -> int:
+    return Booking.objects.filter(provider_id=provider_id, status=Booking.Status.COMPLETED).count()
+
+
+def provider_review_list(*, provider_id: int, viewer: User, sort: str = "recent") -> QuerySet[Review]:
+    """Reviews on the profile; hidden ones only for the provider themselves (shown as removed)."""
+    reviews = Review.objects.filter(provider_id=provider_id).select_related("customer", "reply")
+    if viewer.pk != provider_id:
+        reviews = reviews.filter(is_hidden=False)
+    return reviews.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["recent"]))
+
+
+def customer_review_list(*, customer: User) -> QuerySet[Review]:
+    """Reviews the customer wrote, newest first, with each provider's reputation."""
+    return Review.objects.filter(customer=customer).select_related(
+        "booking", "provider", "provider__reputation", "reply"
+    )
+
+
+def booking_review_get(*, booking: Booking) -> Review | None:
+    return Review.objects.select_related("reply").filter(booking=booking).first()
+
+
+def customer_rating_exists(*, booking: Booking) -> bool:
+    return CustomerRating.objects.filter(booking=booking).exists()
+
+
+def bookings_to_review(*, customer: User, limit: int = DASHBOARD_LIMIT) -> list[Booking]:
+    """The customer's latest completed bookings still without a review ("rate your last jobs")."""
+    return list(
+        Booking.objects.filter(customer=customer, status=Booking.Status.COMPLETED, review__isnull=True)
+        .select_related("provider", "provider__reputation")
+        .order_by("-completed_at", "-id")[:limit]
+    )
+
+
+def reviews_awaiting_reply(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Review]:
+    return list(
+        Review.objects.filter(provider=provider, is_hidden=False, reply__isnull=True).select_related(
+            "customer", "booking"
+        )[:limit]
+    )
+
+
+def bookings_to_rate_customer(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Booking]:
+    return list(
+        Booking.objects.filter(provider=provider, status=Booking.Status.COMPLETED, customer_rating__isnull=True)
+        .select_related("customer")
+        .order_by("-completed_at", "-id")[:limit]
+    )
+
+
+def customer_rating_summary(*, customer_id: int) -> dict:
+    """Aggregate of providers' private ratings of a customer: {"average", "count"} (one query)."""
+    totals = CustomerRating.objects.filter(customer_id=customer_id).aggregate(total=Sum("rating"), count=Count("id"))
+    return {"average": rounded_average(totals["total"] or 0, totals["count"]), "count": totals["count"]}

@@ -1,0 +1,245 @@
+"""Writing, editing, answering and moderating reviews, and rating customers.
+
+Consistency of `ProviderReputation`: every service that changes which reviews count
+or their ratings (create, edit, hide, unhide) runs in `transaction.atomic()`, locks
+the provider's reputation row with `select_for_update()` and recomputes it from the
+provider's visible reviews with one aggregate query before committing. Writers for one
+provider are therefore serialised and the summary always equals the reviews it
+summarises; pages read that one row and never aggregate reviews themselves.
+
+Lock order (fixed, to avoid deadlocks): booking → review → reputation. Locking reads take no
+joins: MariaDB's FOR UPDATE would lock the joined user rows too.
+
+The completion prompt is a booking transition hook (`booking_completed`), registered in
+`ReviewsConfig.ready()`; it only queues work on commit, so a failing notification can
+never undo a completion.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import User
+from bookings.models import Booking, BookingEvent
+from notifications.services import notification_create
+from reviews.models import (
+    COMMENT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REPLY_MAX_LENGTH,
+    STARS,
+    CustomerRating,
+    ProviderReputation,
+    Review,
+    ReviewModerationEvent,
+    ReviewReply,
+)
+from servizo.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class ReviewNotAllowed(DomainError):
+    """The user may not write, change or answer this review (now)."""
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _clean_rating(rating: int) -> int:
+    if rating not in STARS:
+        raise DomainError("Choose a rating from 1 to 5 stars.")
+    return rating
+
+
+def _clean_text(text: str, *, max_length: int, label: str, required: bool = False) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(f"Please write your {label}.")
+    if len(text) > max_length:
+        raise DomainError(f"Your {label} is {len(text)} characters long; the limit is {max_length}.")
+    return text
+
+
+def reputation_refresh(*, provider_id: int) -> ProviderReputation:
+    """Lock the provider's reputation row and recompute it from the visible reviews.
+
+    Must run inside the transaction that changed the reviews (asserted by
+    `select_for_update`, which refuses to run in autocommit mode).
+    """
+    ProviderReputation.objects.get_or_create(provider_id=provider_id)
+    reputation = ProviderReputation.objects.select_for_update().get(provider_id=provider_id)
+    star_counts = {f"stars_{stars}": Count("id", filter=Q(rating=stars)) for stars in STARS}
+    totals = Review.objects.filter(provider_id=provider_id, is_hidden=False).aggregate(
+        rating_count=Count("id"), rating_sum=Sum("rating"), **star_counts
+    )
+    totals["rating_sum"] = totals["rating_sum"] or 0
+    for field, value in totals.items():
+        setattr(reputation, field, value)
+    reputation.save()
+    return reputation
+
+
+def review_create_check(*, booking: Booking, customer: User) -> None:
+    """Raise ReviewNotAllowed unless `customer` may review `booking` now."""
+    if booking.customer_id != customer.pk:
+        raise ReviewNotAllowed("Only the customer of this booking can review it.")
+    if booking.status != Booking.Status.COMPLETED:
+        raise ReviewNotAllowed("You can review this job once it is completed.")
+    if Review.objects.filter(booking_id=booking.pk).exists():
+        raise ReviewNotAllowed("You have already reviewed this job; you can edit your review instead.")
+
+
+def review_create(*, booking_id: int, customer: User, rating: int, comment: str = "") -> Review:
+    """The booking's customer reviews it, once, after completion."""
+    rating = _clean_rating(rating)
+    comment = _clean_text(comment, max_length=COMMENT_MAX_LENGTH, label="comment")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        review_create_check(booking=booking, customer=customer)
+        review = Review.objects.create(
+            booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
+        )
+        reputation_refresh(provider_id=booking.provider_id)
+        notification_create(
+            recipient=booking.provider,
+            kind="review_received",
+            text=f"{customer.get_short_name()} rated “{booking.title}” {rating}★.",
+            link=reverse("reviews:provider_profile", args=[booking.provider_id]) + f"#review-{review.pk}",
+        )
+    return review
+
+
+def review_update_check(*, review: Review, customer: User) -> None:
+    if review.customer_id != customer.pk:
+        raise ReviewNotAllowed("Only the author can edit this review.")
+    if review.is_hidden:
+        raise ReviewNotAllowed("This review was removed by a moderator and can no longer be edited.")
+    if not review.is_editable:
+        raise ReviewNotAllowed(
+            f"Reviews can be edited for {settings.REVIEW_EDIT_WINDOW.days} days; "
+            f"this one was frozen on {date_format(timezone.localtime(review.editable_until), 'DATETIME_FORMAT')}."
+        )
+
+
+def review_update(*, review_id: int, customer: User, rating: int, comment: str = "") -> Review:
+    """The author changes the review while the edit window (settings.REVIEW_EDIT_WINDOW) is open."""
+    rating = _clean_rating(rating)
+    comment = _clean_text(comment, max_length=COMMENT_MAX_LENGTH, label="comment")
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        review_update_check(review=review, customer=customer)
+        now = timezone.now()
+        rating_changed = review.rating != rating
+        review.rating, review.comment, review.edited_at = rating, comment, now
+        review.save(update_fields=["rating", "comment", "edited_at", "updated_at"])
+        if rating_changed:
+            reputation_refresh(provider_id=review.provider_id)
+    return review
+
+
+def review_reply_check(*, review: Review, provider: User) -> None:
+    if review.provider_id != provider.pk:
+        raise ReviewNotAllowed("Only the reviewed provider can reply to this review.")
+    if review.is_hidden:
+        raise ReviewNotAllowed("This review was removed by a moderator; it cannot be answered.")
+    if ReviewReply.objects.filter(review_id=review.pk).exists():
+        raise ReviewNotAllowed("You have already replied to this review.")
+
+
+def review_reply(*, review_id: int, provider: User, text: str) -> ReviewReply:
+    """The reviewed provider answers publicly, once."""
+    text = _clean_text(text, max_length=REPLY_MAX_LENGTH, label="reply", required=True)
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        review_reply_check(review=review, provider=provider)
+        reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
+        notification_create(
+            recipient=review.customer,
+            kind="review_reply",
+            text=f"{provider.get_short_name()} replied to your review.",
+            link=reverse("reviews:provider_profile", args=[provider.pk]) + f"#review-{review.pk}",
+        )
+    return reply
+
+
+def customer_rate_check(*, booking: Booking, provider: User) -> None:
+    if booking.provider_id != provider.pk:
+        raise ReviewNotAllowed("Only the provider of this booking can rate its customer.")
+    if booking.status != Booking.Status.COMPLETED:
+        raise ReviewNotAllowed("You can rate the customer once the job is completed.")
+    if CustomerRating.objects.filter(booking_id=booking.pk).exists():
+        raise ReviewNotAllowed("You have already rated the customer for this job.")
+
+
+def customer_rate(*, booking_id: int, provider: User, rating: int, note: str = "") -> CustomerRating:
+    """The booking's provider privately rates its customer, once, after completion."""
+    rating = _clean_rating(rating)
+    note = _clean_text(note, max_length=NOTE_MAX_LENGTH, label="note")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        customer_rate_check(booking=booking, provider=provider)
+        return CustomerRating.objects.create(
+            booking=booking, provider=provider, customer_id=booking.customer_id, rating=rating, note=note
+        )
+
+
+def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) -> Review:
+    if not actor.is_staff:
+        raise ReviewNotAllowed("Only staff can moderate reviews.")
+    reason = _clean_text(reason, max_length=1000, label="reason", required=True)
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        if review.is_hidden == hide:
+            raise ReviewNotAllowed(f"Review #{review.pk} is already {'hidden' if hide else 'visible'}.")
+        now = timezone.now()
+        review.is_hidden = hide
+        review.hidden_reason, review.hidden_by, review.hidden_at = (reason, actor, now) if hide else ("", None, None)
+        review.save(update_fields=["is_hidden", "hidden_reason", "hidden_by", "hidden_at", "updated_at"])
+        action = ReviewModerationEvent.Action.HIDDEN if hide else ReviewModerationEvent.Action.UNHIDDEN
+        ReviewModerationEvent.objects.create(review=review, actor=actor, action=action, reason=reason)
+        reputation_refresh(provider_id=review.provider_id)
+        notification_create(
+            recipient=review.customer,
+            kind=f"review_{action}",
+            text=(
+                f"A moderator removed your review: {reason}"
+                if hide
+                else "A moderator restored your review; it is public again."
+            ),
+            email=True,
+        )
+    logger.info("Review %s %s by %s: %s", review.pk, action, actor.pk, reason)
+    return review
+
+
+def review_hide(*, review_id: int, actor: User, reason: str) -> Review:
+    """Staff remove a review from the profile and the aggregates; the reason is logged."""
+    return _review_moderate(review_id=review_id, actor=actor, reason=reason, hide=True)
+
+
+def review_unhide(*, review_id: int, actor: User, reason: str) -> Review:
+    """Staff restore a hidden review; the reason is logged."""
+    return _review_moderate(review_id=review_id, actor=actor, reason=reason, hide=False)
+
+
+def booking_completed(booking: Booking, event: BookingEvent) -> None:
+    """Transition hook (booking → completed): ask the customer for a review, on commit."""
+    booking_id, customer, title = booking.pk, booking.customer, booking.title
+    provider_name = booking.provider.get_full_name() or "your provider"
+
+    def prompt() -> None:
+        notification_create(
+            recipient=customer,
+            kind="review_request",
+            text=f"“{title}” is complete. How did {provider_name} do? Leave a review.",
+            link=absolute_url(reverse("reviews:create", args=[booking_id])),
+            email=True,
+        )
+
+    transaction.on_commit(prompt)
