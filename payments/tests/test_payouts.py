@@ -165,7 +165,7 @@ def test_run_killed_before_calling_stripe_is_resumed(completed_booking, monkeypa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_pay_each_booking_once(pay, connected_provider):
+def test_concurrent_runs_pay_each_booking_once(seeded_categories, pay, connected_provider):
     bookings = completed_bookings(pay, connected_provider, 8)
     start = threading.Barrier(3)
     results = []

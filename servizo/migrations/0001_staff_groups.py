@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
         ("bookings", "0001_initial"),
         ("payments", "0001_initial"),
         ("notifications", "0001_initial"),
+        ("reviews", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(create_groups, delete_groups)]

@@ -5,17 +5,10 @@ import re
 import pytest
 
 from accounts.models import ProviderProfile
-from accounts.tests.factories import CategoryFactory, ProviderFactory
+from accounts.tests.factories import ProviderFactory
 from servizo.testing.browser import screenshot_widths
 
 PASSWORD = "pass-1234-word"  # the factories' password
-
-
-@pytest.fixture
-def seeded_categories(transactional_db):
-    # Seeded categories may have been flushed by an earlier transactional test.
-    for name in ("Electrician", "Plumber"):
-        CategoryFactory(slug=name.lower(), name=name)
 
 
 def _admin_page(browser, live_server, user):
