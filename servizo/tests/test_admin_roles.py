@@ -57,3 +57,37 @@ def test_each_console_action_declares_its_permission():
         for name in model_admin.actions or []:
             action = getattr(model_admin, name) if isinstance(name, str) else name
             assert getattr(action, "allowed_permissions", None), f"{model.__name__}.{name} declares no permission"
+
+
+def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_cannot(
+    client, pay, localstripe, finance_user, support_user
+):
+    """Stripe refuses the first transfer (onboarding unfinished); once finished, the admin action pays it."""
+    import requests
+
+    from bookings.models import Booking
+    from bookings.tests.factories import BookingFactory
+    from payments.services.connect import connect_onboarding_link
+    from payments.services.payouts import payouts_run
+    from payments.tests.conftest import walk
+
+    provider = ProviderFactory()
+    onboarding = connect_onboarding_link(provider=provider, refresh_url="http://t/r", return_url="http://t/ok")
+    ProviderProfile.objects.filter(user=provider).update(payouts_enabled=True)
+    booking = BookingFactory(provider=provider)
+    pay(booking)
+    walk(booking, Booking.Status.IN_PROGRESS, Booking.Status.PROVIDER_COMPLETED, Booking.Status.COMPLETED)
+    payouts_run()
+    failed = Transfer.objects.get(status=Transfer.Status.FAILED)
+    requests.post(onboarding, allow_redirects=False, timeout=5)
+    url = reverse("admin:payments_transfer_changelist")
+    retry = {"action": "retry", "_selected_action": [failed.pk]}
+
+    client.force_login(support_user)
+    assert client.post(url, retry).status_code == 403  # Support may not even list transfers
+
+    client.force_login(finance_user)
+    response = client.post(url, retry, follow=True)
+
+    assert "paid $96.00" in response.content.decode()
+    assert Transfer.objects.get().status == Transfer.Status.PAID
