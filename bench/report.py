@@ -7,6 +7,8 @@ bookings completed and paid out, 1 in 10 30 % refunded and the rest released), s
 the dashboard figures and the payouts page's balances, and prints the figures.
 
     DATABASE_URL=mysql://... REDIS_URL=redis://... .venv/bin/python bench/report.py
+
+With BENCH_EXPLAIN=1 it also prints each report query's time and MariaDB's plan for it.
 """
 
 import argparse

@@ -7,7 +7,7 @@ views added here (servizo.admin_views). Figures come from payments.reports (aggr
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
-from django.urls import path
+from django.urls import path, reverse
 
 
 class ServizoAdminSite(admin.AdminSite):
@@ -24,6 +24,26 @@ class ServizoAdminSite(admin.AdminSite):
             path("payouts/", self.admin_view(admin_views.payouts_view), name="payouts"),
             *super().get_urls(),
         ]
+
+    def get_app_list(self, request, app_label=None):
+        """The apps, with the console's own pages first for staff who may open them."""
+        apps = super().get_app_list(request, app_label)
+        pages = [
+            (name, title, perm)
+            for name, title, perm in (
+                ("revenue_report", "Commission and revenue report", "payments.view_ledgerentry"),
+                ("payouts", "Payout operations", "payments.view_payoutrun"),
+            )
+            if request.user.has_perm(perm)
+        ]
+        if app_label is not None or not pages:
+            return apps
+        models = [
+            {"name": title, "object_name": name, "admin_url": reverse(f"admin:{name}"), "view_only": True}
+            for name, title, _ in pages
+        ]
+        console = {"name": "Operations", "app_label": "operations", "app_url": models[0]["admin_url"]}
+        return [{**console, "has_module_perms": True, "models": models}, *apps]
 
     def index(self, request, extra_context=None):
         from servizo import admin_views

@@ -91,3 +91,13 @@ def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_can
 
     assert "paid $96.00" in response.content.decode()
     assert Transfer.objects.get().status == Transfer.Status.PAID
+
+
+def test_the_console_pages_are_in_the_app_list_for_finance_only(client, finance_user, support_user):
+    client.force_login(finance_user)
+    page = client.get(reverse("admin:payments_payment_changelist")).content.decode()
+    assert reverse("admin:revenue_report") in page and reverse("admin:payouts") in page
+
+    client.force_login(support_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:revenue_report") not in page and reverse("admin:payouts") not in page

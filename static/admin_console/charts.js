@@ -6,5 +6,9 @@ document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
     dataset.backgroundColor = colors[i % colors.length];
     dataset.borderColor = colors[i % colors.length];
   });
-  new Chart(canvas, { type: "bar", data, options: { responsive: true, scales: { y: { beginAtZero: true } } } });
+  new Chart(canvas, {
+    type: "bar",
+    data,
+    options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
+  });
 });
