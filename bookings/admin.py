@@ -1,7 +1,11 @@
 """Bookings in the operations console: read-only snapshots; status changes only through services."""
 
 from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from accounts.admin import ProviderProfileAdmin
+from accounts.models import ProviderProfile
 from bookings.models import Booking, BookingEvent
 from servizo.admin import admin_site
 from servizo.money import format_money
@@ -28,7 +32,7 @@ class BookingEventInline(admin.TabularInline):
 @admin.register(Booking, site=admin_site)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "pay_by")
-    list_filter = ("status", "category", "scheduled_date", "created_at")
+    list_filter = ("status", "category", "city", "scheduled_date", "created_at")
     search_fields = ("=id", "title", "city", "customer__email", "customer__full_name", "provider__email")
     list_select_related = ("customer", "provider", "category")
     date_hierarchy = "created_at"
@@ -50,3 +54,31 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ProviderQueueAdmin(ProviderProfileAdmin):
+    """The provider queue (accounts) with each provider's completed jobs, counted in the same query."""
+
+    list_display = [*ProviderProfileAdmin.list_display, "completed_jobs"]
+
+    def get_queryset(self, request):
+        completed = (
+            Booking.objects.filter(provider_id=OuterRef("user_id"), status=Booking.Status.COMPLETED)
+            .order_by()
+            .values("provider_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(completed_jobs_count=Coalesce(Subquery(completed), Value(0), output_field=IntegerField()))
+        )
+
+    @admin.display(description="Completed jobs", ordering="completed_jobs_count")
+    def completed_jobs(self, profile) -> int:
+        return profile.completed_jobs_count
+
+
+admin_site.unregister(ProviderProfile)
+admin_site.register(ProviderProfile, ProviderQueueAdmin)

@@ -31,7 +31,7 @@ class OfferAdmin(admin.ModelAdmin):
     """Read-mostly: status moves only through the offer services, never by editing here."""
 
     list_display = ["title", "customer", "category", "city", "preferred_date", "price_cents", "status", "expires_at"]
-    list_filter = ["status", "category", "preferred_date"]
+    list_filter = ["status", "category", "city", "preferred_date"]
     list_select_related = ["customer", "category"]
     search_fields = ["title", "city", "customer__email"]
     date_hierarchy = "created_at"

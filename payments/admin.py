@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from bookings.admin import BookingAdmin
+from bookings.models import Booking
 from payments.forms import SettlementForm
 from payments.models import (
     BookingDecision,
@@ -22,6 +24,7 @@ from payments.models import (
     Transfer,
 )
 from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
+from payments.services.payouts import payouts_run
 from payments.services.settlements import settlement_create, settlement_resume
 from servizo.admin import admin_site
 from servizo.exceptions import DomainError
@@ -90,17 +93,40 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(StripeEvent, site=admin_site)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "event_id", "type", "status", "attempts"]
+    list_display = ["received_at", "event_id", "type", "status", "attempts", "short_error"]
     list_filter = ["status", "type"]
     search_fields = ["event_id"]
+    date_hierarchy = "received_at"
+
+    @admin.display(description="Error")
+    def short_error(self, obj: StripeEvent) -> str:
+        return obj.error[:120]
 
 
 @admin.register(Transfer, site=admin_site)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "booking", "provider", "amount", "status", "stripe_transfer_id"]
+    list_display = ["created_at", "booking", "provider", "amount", "status", "stripe_transfer_id", "run", "error"]
     list_filter = ["status"]
-    list_select_related = ["booking", "provider"]
+    list_select_related = ["booking", "provider", "run"]
     search_fields = ["stripe_transfer_id", "booking__title", "provider__email"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("payments.change_transfer")
+
+    @admin.action(description="Retry failed payouts now (pays what is owed to their providers)", permissions=["retry"])
+    def retry(self, request, queryset):
+        providers = sorted(set(queryset.filter(status=Transfer.Status.FAILED).values_list("provider_id", flat=True)))
+        if not providers:
+            self.message_user(request, "Select failed payouts to retry.", messages.WARNING)
+            return
+        for provider_id in providers:
+            summary = payouts_run(provider_id=provider_id)
+            level = messages.ERROR if summary.failures else messages.SUCCESS
+            failures = "; ".join(f"booking {booking}: {error}" for booking, error in summary.failures)
+            paid = format_money(summary.amount_cents, settings.CURRENCY)
+            self.message_user(request, f"Run #{summary.run_id}: paid {paid}. {failures}".strip(), level)
 
     @admin.display(description="Amount")
     def amount(self, obj: Transfer) -> str:
@@ -109,7 +135,12 @@ class TransferAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutRun, site=admin_site)
 class PayoutRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "finished_at", "dry_run", "transfers", "amount_cents", "skipped", "failures"]
+    list_display = ["started_at", "finished_at", "dry_run", "transfers", "amount", "skipped", "failures"]
+    list_filter = ["dry_run"]
+
+    @admin.display(description="Amount")
+    def amount(self, obj: PayoutRun) -> str:
+        return format_money(obj.amount_cents, settings.CURRENCY)
 
 
 @admin.register(Settlement, site=admin_site)
@@ -188,3 +219,55 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/payments/settle.html", context)
+
+
+# --- The booking page with its money (operator console) ---------------------------------
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(_ReadOnlyInline):
+    model = Payment
+    fields = ["created_at", "attempt", "status", "amount_cents", "currency", "card_last4", "payment_intent_id"]
+    readonly_fields = fields
+
+
+class LedgerEntryInline(_ReadOnlyInline):
+    """Shown only to staff who may view the ledger (Finance)."""
+
+    model = LedgerEntry
+    fields = ["created_at", "kind", "amount_cents", "currency", "stripe_object_id", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+
+class BookingMoneyAdmin(BookingAdmin):
+    """The booking page with its payments, ledger lines and the staff decision link."""
+
+    inlines = [*BookingAdmin.inlines, PaymentInline, LedgerEntryInline]
+    readonly_fields = (*BookingAdmin.readonly_fields, "staff_actions")
+    fieldsets = (*BookingAdmin.fieldsets, ("Staff actions", {"fields": ("staff_actions",)}))
+
+    @admin.display(description="Money decision")
+    def staff_actions(self, booking: Booking) -> str:
+        held = booking_balance(booking_id=booking.pk)
+        if held.refundable <= 0:
+            return "Nothing paid or everything refunded."
+        return format_html(
+            '<a class="button" href="{}">Refund all / release all / split…</a> (held in escrow: {})',
+            _settle_url(booking.pk),
+            format_money(held.held, booking.currency),
+        )
+
+
+admin_site.unregister(Booking)
+admin_site.register(Booking, BookingMoneyAdmin)

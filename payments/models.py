@@ -97,6 +97,11 @@ class LedgerEntry(models.Model):
             models.Index(fields=["booking", "kind"]),
             models.Index(fields=["provider", "kind"]),
             models.Index(fields=["kind", "booking"]),
+            # Covers the revenue report and dashboard (payments.reports): range scans by date, index only.
+            models.Index(
+                fields=["currency", "created_at", "kind", "amount_cents", "provider", "booking"],
+                name="ledger_report_idx",
+            ),
         ]
 
     def __str__(self) -> str:

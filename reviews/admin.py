@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
+from accounts.models import ProviderProfile
+from bookings.admin import ProviderQueueAdmin
 from reviews import services
 from reviews.forms import ModerationReasonForm
 from reviews.models import CustomerRating, ProviderReputation, Review, ReviewModerationEvent, ReviewReply
@@ -116,3 +118,21 @@ class ProviderReputationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "rating_count", "average", "updated_at"]
     list_select_related = ["provider"]
     search_fields = ["provider__email", "provider__full_name"]
+
+
+class ProviderQueueWithRatingAdmin(ProviderQueueAdmin):
+    """The provider queue (accounts, with bookings' completed jobs) plus the visible-review rating."""
+
+    list_display = [*ProviderQueueAdmin.list_display, "rating"]
+    list_select_related = ["user", "user__reputation"]
+
+    @admin.display(description="Rating")
+    def rating(self, profile) -> str:
+        reputation = getattr(profile.user, "reputation", None)
+        if reputation is None or not reputation.rating_count:
+            return "—"
+        return f"{reputation.average}★ ({reputation.rating_count})"
+
+
+admin_site.unregister(ProviderProfile)
+admin_site.register(ProviderProfile, ProviderQueueWithRatingAdmin)

@@ -1,12 +1,55 @@
-"""The operator console: one AdminSite for Servizo, replacing Django's default."""
+"""The operator console: one AdminSite for Servizo, replacing Django's default.
+
+The index is a dashboard of key figures; the commission report and the payouts page are admin
+views added here (servizo.admin_views). Figures come from payments.reports (aggregate queries).
+"""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.urls import path, reverse
 
 
 class ServizoAdminSite(admin.AdminSite):
     site_header = "Servizo operations"
     site_title = "Servizo operations"
     index_title = "Operations dashboard"
+    index_template = "admin/servizo_index.html"
+
+    def get_urls(self):
+        from servizo import admin_views  # the views read every app's models; import once URLs are built
+
+        return [
+            path("reports/revenue/", self.admin_view(admin_views.revenue_report_view), name="revenue_report"),
+            path("payouts/", self.admin_view(admin_views.payouts_view), name="payouts"),
+            *super().get_urls(),
+        ]
+
+    def get_app_list(self, request, app_label=None):
+        """The apps, with the console's own pages first for staff who may open them."""
+        apps = super().get_app_list(request, app_label)
+        pages = [
+            (name, title, perm)
+            for name, title, perm in (
+                ("revenue_report", "Commission and revenue report", "payments.view_ledgerentry"),
+                ("payouts", "Payout operations", "payments.view_payoutrun"),
+            )
+            if request.user.has_perm(perm)
+        ]
+        if app_label is not None or not pages:
+            return apps
+        models = [
+            {"name": title, "object_name": name, "admin_url": reverse(f"admin:{name}"), "view_only": True}
+            for name, title, _ in pages
+        ]
+        console = {"name": "Operations", "app_label": "operations", "app_url": models[0]["admin_url"]}
+        return [{**console, "has_module_perms": True, "models": models}, *apps]
+
+    def index(self, request, extra_context=None):
+        from servizo import admin_views
+
+        return super().index(request, {**admin_views.dashboard_context(request), **(extra_context or {})})
 
 
 admin_site = ServizoAdminSite(name="admin")
+admin_site.register(Group, GroupAdmin)

@@ -70,14 +70,6 @@ def sign_webhook(payload: bytes, *, secret: str | None = None, timestamp: int | 
 
 
 @pytest.fixture
-def categories(db):
-    """The seeded trades, for transactional tests (the flush between them removes migration data)."""
-    from accounts.tests.factories import CategoryFactory
-
-    return [CategoryFactory(slug=slug, name=slug.title()) for slug in ("electrician", "plumber")]
-
-
-@pytest.fixture
 def save_card(localstripe):
     def save(user, number: str = VISA) -> str:
         secret = card_setup_create(user=user)

@@ -15,7 +15,11 @@ from servizo.testing.browser import screenshot_widths
 from .conftest import THREE_D_SECURE, VISA, walk
 
 S = Booking.Status
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("categories")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_categories"),
+]
 
 
 def log_in(context, live_server, user) -> None:

@@ -173,7 +173,7 @@ def test_run_killed_before_calling_stripe_is_resumed(completed_booking, monkeypa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_pay_each_booking_once(categories, pay, connected_provider):
+def test_concurrent_runs_pay_each_booking_once(seeded_categories, pay, connected_provider):
     bookings = completed_bookings(pay, connected_provider, 8)
     start = threading.Barrier(3)
     results = []
@@ -219,7 +219,7 @@ def test_resume_does_not_rely_on_stripes_idempotency_key(completed_booking, monk
 
 
 @pytest.mark.django_db(transaction=True)
-def test_payouts_process_killed_mid_run_then_rerun_pays_each_booking_once(categories, pay, connected_provider):
+def test_payouts_process_killed_mid_run_then_rerun_pays_each_booking_once(seeded_categories, pay, connected_provider):
     """A real `manage.py payouts` process is SIGKILLed after Stripe made some transfers, before it recorded them."""
     import os
     import signal

@@ -176,7 +176,7 @@ def test_handler_failure_answers_500_so_stripe_retries(client, localstripe, paid
 
 @pytest.mark.django_db(transaction=True)
 def test_localstripe_delivers_signed_events_to_the_live_endpoint(
-    categories, live_server, localstripe, save_card, monkeypatch
+    seeded_categories, live_server, localstripe, save_card, monkeypatch
 ):
     """The real path: localstripe signs and POSTs payment_intent.succeeded to our URL (~1 s later)."""
     localstripe.register_webhook("servizo", f"{live_server.url}{URL}", settings.STRIPE_WEBHOOK_SECRET)

@@ -1,0 +1,224 @@
+"""Admin views of the operator console: dashboard context, commission report (+ CSV), payouts page.
+
+Thin: parse input, call payments.reports / payments.services, render inside the admin layout
+(`admin_site.each_context`). Permissions: money figures and the report need
+`payments.view_ledgerentry`; the payouts page `payments.view_payoutrun`; its dry run
+`payments.add_payoutrun` (see servizo.roles).
+"""
+
+import csv
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from accounts.models import User
+from payments.models import PayoutRun
+from payments.reports import (
+    GROUPINGS,
+    PRESETS,
+    Figures,
+    Report,
+    daily_series,
+    dashboard_figures,
+    preset_range,
+    provider_available_balances,
+    revenue_report,
+)
+from payments.services.payouts import payouts_run
+from servizo.money import format_money
+
+LEDGER_PERMISSION = "payments.view_ledgerentry"
+COLUMNS = ["Bookings paid", "Gross", "Refunds", "Net", "Commission", "Provider earnings"]
+MAX_DAYS_BY_DAY = 400
+
+
+def _admin_context(request, title: str) -> dict:
+    from servizo.admin import admin_site
+
+    return {**admin_site.each_context(request), "title": title}
+
+
+def _cents(amount: int) -> str:
+    """Cents as a plain decimal for spreadsheets: -1234 -> '-12.34'."""
+    sign = "-" if amount < 0 else ""
+    whole, cents = divmod(abs(amount), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def _chart(labels: list[str], gross: list[int], commission: list[int]) -> dict:
+    """Chart.js data (units of currency; display only — the page's figures stay in cents)."""
+    return {
+        "labels": labels,
+        "datasets": [
+            {"label": "Gross", "data": [amount / 100 for amount in gross]},
+            {"label": "Commission", "data": [amount / 100 for amount in commission]},
+        ],
+    }
+
+
+# --- Dashboard --------------------------------------------------------------------------
+
+
+def dashboard_context(request) -> dict:
+    """Key figures for the admin index, each shown only to staff who may open the list it links to."""
+    user = request.user
+    figures = dashboard_figures()
+    money = lambda amount: format_money(amount, figures.currency)  # noqa: E731
+    changelist = lambda model: reverse(f"admin:{model}_changelist")  # noqa: E731
+    cards = []
+    if user.has_perm("accounts.view_providerprofile"):
+        url = changelist("accounts_providerprofile") + "?status__exact=pending"
+        cards.append(("providers-pending", "Providers awaiting approval", figures.providers_pending, url))
+    if user.has_perm("payments.view_bookingdecision"):
+        url = changelist("payments_bookingdecision")
+        cards.append(("bookings-decision", "Bookings needing a decision", figures.bookings_needing_decision, url))
+    if user.has_perm("offers.view_offer"):
+        cards.append(
+            ("offers-open", "Offers open now", figures.offers_open, changelist("offers_offer") + "?status__exact=open")
+        )
+    if user.has_perm("payments.view_transfer"):
+        url = changelist("payments_transfer")
+        cards.append(("payouts-pending", "Payouts pending", figures.payouts_pending, url + "?status__exact=pending"))
+        cards.append(("payouts-failed", "Payouts failed", figures.payouts_failed, url + "?status__exact=failed"))
+    chart = None
+    if user.has_perm(LEDGER_PERMISSION):
+        report = reverse("admin:revenue_report")
+        cards += [
+            ("escrow-held", "Escrow held now", money(figures.escrow_held), changelist("payments_ledgerentry")),
+            ("commission-this-month", "Commission this month", money(figures.commission_this_month), report),
+            (
+                "commission-last-month",
+                "Commission last month",
+                money(figures.commission_last_month),
+                report + "?preset=last_month",
+            ),
+            ("gross-this-month", "Gross booking value this month", money(figures.gross_this_month), report),
+        ]
+        series = daily_series(days=30)
+        chart = _chart(
+            [day.strftime("%d %b") for day, _, _ in series],
+            [gross for _, gross, _ in series],
+            [commission for _, _, commission in series],
+        )
+    return {"dashboard_cards": cards, "dashboard_chart": chart}
+
+
+# --- Commission and revenue report --------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    preset = forms.ChoiceField(choices=PRESETS.items(), required=False, initial="this_month")
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    grouping = forms.ChoiceField(choices=[(name, name.title()) for name in GROUPINGS], required=False, initial="day")
+
+    def clean(self):
+        data = super().clean()
+        preset = data.get("preset") or "this_month"
+        if preset == "custom":
+            if not data.get("start") or not data.get("end"):
+                raise forms.ValidationError("A custom range needs a start and an end date.")
+            if data["start"] > data["end"]:
+                raise forms.ValidationError("The start date must be on or before the end date.")
+        else:
+            data["start"], data["end"] = preset_range(preset)
+        data["preset"] = preset
+        data["grouping"] = data.get("grouping") or "day"
+        if data["grouping"] == "day" and (data["end"] - data["start"]).days >= MAX_DAYS_BY_DAY:
+            raise forms.ValidationError(f"Group by week or month for ranges over {MAX_DAYS_BY_DAY} days.")
+        return data
+
+
+def report_sections(report: Report) -> list[tuple[str, list[tuple[str, Figures]]]]:
+    """What the page shows and the CSV contains, in order: (section, [(label, figures)])."""
+    return [
+        ("Total", [("All", report.totals)]),
+        (f"By {report.grouping}", [(line.label, line.figures) for line in report.periods]),
+        ("By category", [(line.label, line.figures) for line in report.categories]),
+        ("Top providers", [(line.label, line.figures) for line in report.providers]),
+    ]
+
+
+def figure_cells(figures: Figures) -> list[int]:
+    """The numbers of one row, in COLUMNS order (the count first, then amounts in cents)."""
+    return [
+        figures.bookings_paid,
+        figures.gross,
+        figures.refunds,
+        figures.net,
+        figures.commission,
+        figures.provider_earnings,
+    ]
+
+
+def _report_csv(report: Report) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"servizo-revenue-{report.start:%Y%m%d}-{report.end:%Y%m%d}-{report.grouping}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(["Section", "Row", *COLUMNS, "Currency"])
+    for section, lines in report_sections(report):
+        for label, figures in lines:
+            count, *amounts = figure_cells(figures)
+            writer.writerow([section, label, count, *map(_cents, amounts), report.currency.upper()])
+    writer.writerow(["Escrow held at end of range", f"{report.end:%Y-%m-%d}", "", _cents(report.escrow_held_at_end)])
+    return response
+
+
+def revenue_report_view(request):
+    if not request.user.has_perm(LEDGER_PERMISSION):
+        raise PermissionDenied
+    form = ReportForm(request.GET or {"preset": "this_month", "grouping": "day"})
+    report = None
+    context = _admin_context(request, "Commission and revenue")
+    if form.is_valid():
+        data = form.cleaned_data
+        report = revenue_report(start=data["start"], end=data["end"], grouping=data["grouping"])
+        if request.GET.get("format") == "csv":
+            return _report_csv(report)
+        context["sections"] = [
+            (section, [(label, figure_cells(figures)) for label, figures in lines])
+            for section, lines in report_sections(report)
+        ]
+        context["chart"] = _chart(
+            [line.label for line in report.periods],
+            [line.figures.gross for line in report.periods],
+            [line.figures.commission for line in report.periods],
+        )
+        context["csv_query"] = request.GET.copy()
+        context["csv_query"]["format"] = "csv"
+    context.update(form=form, report=report, columns=COLUMNS, presets=PRESETS)
+    return TemplateResponse(request, "admin/servizo/revenue_report.html", context)
+
+
+# --- Payout operations ---------------------------------------------------------------------
+
+
+def payouts_view(request):
+    """Last payout runs, what each provider can be paid, and a dry run (real runs: `manage.py payouts`)."""
+    if not request.user.has_perm("payments.view_payoutrun"):
+        raise PermissionDenied
+    context = _admin_context(request, "Payouts")
+    if request.method == "POST":
+        if not request.user.has_perm("payments.add_payoutrun"):
+            raise PermissionDenied
+        summary = payouts_run(dry_run=True)
+        users = User.objects.in_bulk(list(summary.providers) + list(summary.skipped))
+        context["dry_run"] = {
+            "summary": summary,
+            "lines": [(users.get(pid), line) for pid, line in sorted(summary.providers.items())],
+            "skipped": [(users.get(pid), why) for pid, why in sorted(summary.skipped.items())],
+        }
+        messages.info(request, f"Dry run #{summary.run_id}: nothing was transferred.")
+    context.update(
+        runs=PayoutRun.objects.all()[:20],
+        balances=provider_available_balances(),
+        currency=settings.CURRENCY,
+        can_dry_run=request.user.has_perm("payments.add_payoutrun"),
+    )
+    return TemplateResponse(request, "admin/servizo/payouts.html", context)

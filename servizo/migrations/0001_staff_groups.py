@@ -1,0 +1,34 @@
+"""Create the Support and Finance groups with the permissions listed in servizo.roles."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from servizo.roles import ROLE_PERMISSIONS, staff_groups_sync
+
+
+def create_groups(apps, schema_editor):
+    # Permissions are normally created after `migrate`; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    staff_groups_sync(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
+
+
+def delete_groups(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("accounts", "0003_provider_review_permission"),
+        ("offers", "0001_initial"),
+        ("bookings", "0001_initial"),
+        ("payments", "0001_initial"),
+        ("notifications", "0001_initial"),
+        ("reviews", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, delete_groups)]

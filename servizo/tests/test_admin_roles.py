@@ -1,0 +1,103 @@
+"""Staff roles: what Support and Finance may see and do in the operator console."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import ProviderProfile
+from accounts.tests.factories import ProviderFactory
+from payments.models import PayoutRun, Transfer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_support_cannot_see_the_ledger_report_or_payouts(client, support_user, completed_booking):
+    client.force_login(support_user)
+
+    for name in ("admin:payments_ledgerentry_changelist", "admin:revenue_report", "admin:payouts"):
+        assert client.get(reverse(name)).status_code == 403, name
+    assert client.post(reverse("admin:payouts")).status_code == 403
+    assert not PayoutRun.objects.exists()
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Escrow held" not in index and "Providers awaiting approval" in index
+
+
+def test_support_approves_a_provider_but_finance_may_not(client, support_user, finance_user):
+    pending = ProviderFactory(status=ProviderProfile.Status.PENDING).provider_profile
+    url = reverse("admin:accounts_providerprofile_changelist")
+    approve = {"action": "approve", "_selected_action": [pending.pk]}
+
+    client.force_login(finance_user)
+    page = client.post(url, approve)  # the action is not offered: Django answers with the list, unchanged
+    pending.refresh_from_db()
+    assert pending.status == ProviderProfile.Status.PENDING and page.status_code == 200
+    assert b'value="approve"' not in client.get(url).content
+
+    client.force_login(support_user)
+    client.post(url, approve)
+    pending.refresh_from_db()
+    assert pending.status == ProviderProfile.Status.APPROVED
+
+
+def test_finance_runs_a_dry_run_from_the_payouts_page(client, finance_user, completed_booking):
+    client.force_login(finance_user)
+
+    page = client.post(reverse("admin:payouts")).content.decode()
+
+    assert "would transfer $96.00 in 1 transfer(s)" in page and completed_booking.provider.email in page
+    assert "manage.py payouts" in page
+    run = PayoutRun.objects.get()
+    assert run.dry_run and not Transfer.objects.exists()
+    assert client.get(reverse("admin:payments_ledgerentry_changelist")).status_code == 200
+
+
+def test_each_console_action_declares_its_permission():
+    from servizo.admin import admin_site
+
+    for model, model_admin in admin_site._registry.items():
+        for name in model_admin.actions or []:
+            action = getattr(model_admin, name) if isinstance(name, str) else name
+            assert getattr(action, "allowed_permissions", None), f"{model.__name__}.{name} declares no permission"
+
+
+def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_cannot(
+    client, pay, localstripe, finance_user, support_user
+):
+    """Stripe refuses the first transfer (onboarding unfinished); once finished, the admin action pays it."""
+    import requests
+
+    from bookings.models import Booking
+    from bookings.tests.factories import BookingFactory
+    from payments.services.connect import connect_onboarding_link
+    from payments.services.payouts import payouts_run
+    from payments.tests.conftest import walk
+
+    provider = ProviderFactory()
+    onboarding = connect_onboarding_link(provider=provider, refresh_url="http://t/r", return_url="http://t/ok")
+    ProviderProfile.objects.filter(user=provider).update(payouts_enabled=True)
+    booking = BookingFactory(provider=provider)
+    pay(booking)
+    walk(booking, Booking.Status.IN_PROGRESS, Booking.Status.PROVIDER_COMPLETED, Booking.Status.COMPLETED)
+    payouts_run()
+    failed = Transfer.objects.get(status=Transfer.Status.FAILED)
+    requests.post(onboarding, allow_redirects=False, timeout=5)
+    url = reverse("admin:payments_transfer_changelist")
+    retry = {"action": "retry", "_selected_action": [failed.pk]}
+
+    client.force_login(support_user)
+    assert client.post(url, retry).status_code == 403  # Support may not even list transfers
+
+    client.force_login(finance_user)
+    response = client.post(url, retry, follow=True)
+
+    assert "paid $96.00" in response.content.decode()
+    assert Transfer.objects.get().status == Transfer.Status.PAID
+
+
+def test_the_console_pages_are_in_the_app_list_for_finance_only(client, finance_user, support_user):
+    client.force_login(finance_user)
+    page = client.get(reverse("admin:payments_payment_changelist")).content.decode()
+    assert reverse("admin:revenue_report") in page and reverse("admin:payouts") in page
+
+    client.force_login(support_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:revenue_report") not in page and reverse("admin:payouts") not in page
