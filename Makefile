@@ -27,7 +27,10 @@ run: venv
 	@echo "Starting localstripe on 127.0.0.1:$(STRIPE_PORT) and the site on http://127.0.0.1:$(PORT)"
 	@$(PY) -m devtools.localstripe_server --port $(STRIPE_PORT) & ls_pid=$$!; \
 	  trap "kill $$ls_pid 2>/dev/null" EXIT INT TERM; \
-	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	  for _ in $$(seq 1 40); do curl -sf -o /dev/null -u sk_test_servizo_local: http://127.0.0.1:$(STRIPE_PORT)/v1/customers && break; sleep 0.25; done; \
+	  curl -sf -o /dev/null -d url=http://127.0.0.1:$(PORT)/payments/stripe/webhook/ -d secret=whsec_servizo_local \
+	    http://127.0.0.1:$(STRIPE_PORT)/_config/webhooks/servizo || echo "warning: could not register the localstripe webhook"; \
+	  SITE_URL=http://127.0.0.1:$(PORT) STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test:
 	@bash scripts/system-deps.sh test

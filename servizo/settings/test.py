@@ -1,5 +1,7 @@
 """Settings for the test suite (pytest). Real MariaDB and Redis come from the environment."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -14,3 +16,7 @@ if not REDIS_URL:  # noqa: F405 - the suite always exercises the real Redis laye
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# allauth's rate limits live in the cache: a fresh prefix per run keeps one run's
+# signups and logins from counting against the next one's on the shared Redis.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
