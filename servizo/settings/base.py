@@ -201,3 +201,9 @@ LOGGING = {
 # allauth's EmailAddress has conditional unique constraints MariaDB cannot
 # create; allauth validates uniqueness itself.
 SILENCED_SYSTEM_CHECKS = ["models.W036"]
+
+# --- Chat -----------------------------------------------------------------
+CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=2000)
+# Per user, across all conversations: at most COUNT messages in any fixed window of SECONDS.
+CHAT_RATE_LIMIT_COUNT = env.int("CHAT_RATE_LIMIT_COUNT", default=20)
+CHAT_RATE_LIMIT_SECONDS = env.int("CHAT_RATE_LIMIT_SECONDS", default=10)
