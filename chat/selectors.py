@@ -34,10 +34,14 @@ def conversation_list(*, user: User, offer: Offer | None = None) -> QuerySet[Con
     conversations = Conversation.objects.filter(_participant_filter(user))
     if offer is not None:
         conversations = conversations.filter(offer=offer)
-    return conversations.select_related("offer", "booking", "customer", "provider").annotate(
-        unread=Count("messages", filter=Q(messages__id__gt=my_pointer) & ~Q(messages__sender_id=user.pk)),
-        last_message_id=Max("messages__id"),
-    )
+    return (
+        conversations.select_related("offer", "booking", "customer", "provider")
+        .annotate(
+            unread=Count("messages", filter=Q(messages__id__gt=my_pointer) & ~Q(messages__sender_id=user.pk)),
+            last_message_id=Max("messages__id"),
+        )
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id")
+    )  # GROUP BY drops Meta.ordering
 
 
 def attach_last_messages(conversations) -> list[Conversation]:

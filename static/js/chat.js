@@ -135,7 +135,10 @@
 
   let typingTimer = null;
   const handlers = {
-    message: (data) => addMessages([data.message]),
+    message: (data) => {
+      if (data.message.sender_id !== me) typing.classList.add("invisible");
+      addMessages([data.message]);
+    },
     history: (data) => {
       addMessages(data.messages);
       if (data.more) send({ type: "resync", after: lastId });
