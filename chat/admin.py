@@ -37,12 +37,12 @@ class ConversationAccessInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Conversation, site=admin_site)
 class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "customer", "provider", "offer", "booking", "last_message_at"]
+    list_display = ["id", "customer", "provider", "offer", "booking", "created_at"]
     list_select_related = ["customer", "provider", "offer", "booking"]
     search_fields = ["customer__email", "customer__full_name", "provider__email", "provider__full_name", "offer__title"]
     list_filter = ["booking__status"]
     date_hierarchy = "created_at"
-    fields = ["customer", "provider", "offer", "booking", "created_at", "last_message_at"]
+    fields = ["customer", "provider", "offer", "booking", "created_at"]
     readonly_fields = fields
     inlines = [MessageInline, ConversationAccessInline]
 

@@ -12,14 +12,19 @@ this conversation.
 """
 
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from chat import presence
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import RateLimited, conversation_group, conversation_mark_read, message_send
 from servizo.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 # Frames larger than this are refused before parsing (the text cap is checked by the service).
@@ -97,6 +102,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except DomainError as error:
             code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
             await self._error(code, str(error), client_id)
+            return
+        except (DatabaseError, RedisError):  # nothing half-written: the transaction rolled back
+            logger.exception("Chat message from user %s not stored", self.user.pk)
+            await self._error("retry", "Your message could not be sent. Please send it again.", client_id)
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 

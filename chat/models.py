@@ -31,16 +31,11 @@ class Conversation(models.Model):
     customer_read_up_to = models.PositiveBigIntegerField(default=0)
     provider_read_up_to = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-last_message_at", "-id"]
+        ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["offer", "provider"], name="one_conversation_per_offer_provider")
-        ]
-        indexes = [
-            models.Index(fields=["customer", "-last_message_at"]),
-            models.Index(fields=["provider", "-last_message_at"]),
         ]
 
     def __str__(self) -> str:

@@ -113,19 +113,20 @@ def _deliver_message(message: Message, conversation: Conversation) -> None:
     """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count)."""
     _broadcast(conversation.pk, {"type": "chat.message", "message": message_payload(message)})
     recipient = conversation.other_party(message.sender)
+    if is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
+        return  # their page marks it read at once, and that pushes their new unread total
     link = conversation.get_absolute_url()
-    if not is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
-        # One unread "new message" notification per conversation is enough; no email per chat message.
-        already = Notification.objects.filter(
-            recipient=recipient, kind=NEW_MESSAGE_KIND, link=link, read_at__isnull=True
-        ).exists()
-        if not already:
-            notification_create(
-                recipient=recipient,
-                kind=NEW_MESSAGE_KIND,
-                text=f"New message from {message.sender.get_short_name()} about “{conversation.subject}”",
-                link=link,
-            )
+    # One unread "new message" notification per conversation is enough; no email per chat message.
+    already = Notification.objects.filter(
+        recipient=recipient, kind=NEW_MESSAGE_KIND, link=link, read_at__isnull=True
+    ).exists()
+    if not already:
+        notification_create(
+            recipient=recipient,
+            kind=NEW_MESSAGE_KIND,
+            text=f"New message from {message.sender.get_short_name()} about “{conversation.subject}”",
+            link=link,
+        )
     _push_unread_total(recipient.pk)
 
 
@@ -139,15 +140,13 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     if not conversation.is_participant(sender):
         raise DomainError("You are not part of this conversation.")
     _check_rate(sender.pk)
-    with transaction.atomic():
-        current = Conversation.objects.select_related("offer", "booking", "customer", "provider").get(
-            pk=conversation.pk
-        )
-        if current.is_read_only:
-            raise DomainError("This conversation is closed; its history stays readable.")
-        message = Message.objects.create(conversation=current, sender=sender, text=text)
-        Conversation.objects.filter(pk=current.pk).update(last_message_at=message.created_at)
-        transaction.on_commit(partial(_deliver_message, message, current))
+    current = Conversation.objects.select_related("offer", "booking", "customer", "provider").get(pk=conversation.pk)
+    if current.is_read_only:
+        raise DomainError("This conversation is closed; its history stays readable.")
+    # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
+    # senders on a lock), so outside a caller's transaction the broadcast below goes out at once.
+    message = Message.objects.create(conversation=current, sender=sender, text=text)
+    transaction.on_commit(partial(_deliver_message, message, current))
     return message
 
 

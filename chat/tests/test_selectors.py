@@ -35,6 +35,7 @@ def test_list_has_unread_counts_and_last_messages_in_bounded_queries(django_asse
         conversations = attach_last_messages(conversation_list(user=provider))
 
     assert len(conversations) == 5
+    assert conversations[0] == provider_side  # latest message first
     by_id = {c.pk: c for c in conversations}
     assert by_id[provider_side.pk].unread == 1
     assert by_id[provider_side.pk].last_message == last

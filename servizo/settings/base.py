@@ -207,3 +207,7 @@ CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=2000)
 # Per user, across all conversations: at most COUNT messages in any fixed window of SECONDS.
 CHAT_RATE_LIMIT_COUNT = env.int("CHAT_RATE_LIMIT_COUNT", default=20)
 CHAT_RATE_LIMIT_SECONDS = env.int("CHAT_RATE_LIMIT_SECONDS", default=10)
+# redis-py 8 gives every socket a 5 s read timeout, exactly channels-redis's BZPOPMIN wait, so an idle
+# process's receive loop times out and its sockets close with 1011. Give reads more room than the poll.
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]

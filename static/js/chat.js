@@ -12,6 +12,20 @@
     badge.classList.toggle("d-none", !(data.total > 0));
   };
 
+  function formatTime(iso) {
+    const date = new Date(iso);
+    const sameDay = date.toDateString() === new Date().toDateString();
+    return sameDay
+      ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  // Server-rendered times (UTC) shown in the viewer's own time zone.
+  document.querySelectorAll("time[data-local]").forEach((node) => {
+    node.textContent = formatTime(node.dateTime);
+    node.title = new Date(node.dateTime).toLocaleString();
+  });
+
   const root = document.getElementById("chat-root");
   if (!root) return;
 
@@ -48,14 +62,6 @@
       last = match.index + url.length;
     }
     parent.append(document.createTextNode(text.slice(last)));
-  }
-
-  function formatTime(iso) {
-    const date = new Date(iso);
-    const sameDay = date.toDateString() === new Date().toDateString();
-    return sameDay
-      ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-      : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   }
 
   function render(message) {
