@@ -67,7 +67,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_daphne(port: int, log: Path | None) -> subprocess.Popen:
+def start_daphne(port: int, log: Path | None, profile: Path | None) -> subprocess.Popen:
     env = {
         "CONN_MAX_AGE": "60",  # one persistent connection per process, as in production
         **os.environ,
@@ -76,7 +76,11 @@ def start_daphne(port: int, log: Path | None) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+        [
+            sys.executable,
+            *(["-m", "cProfile", "-o", str(profile / f"daphne-{port}.prof")] if profile else []),
+            *["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -125,10 +129,19 @@ class Client:
                 n += 1
                 next_at += interval
                 await asyncio.sleep(max(0, next_at - time.perf_counter()))
-            await asyncio.sleep(3)  # drain
+            await self.drained()
             await ws.send(json.dumps({"type": "resync", "after": 0}))
             await asyncio.wait_for(self.history.wait(), 30)
             reader.cancel()
+
+    async def drained(self, quiet: float = 2, limit: float = 60) -> None:
+        """Wait until every own message is acked and nothing has arrived for `quiet` seconds."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            last = max(self.received.values(), default=0)
+            if len(self.acked) + len(self.errors) >= len(self.sent_at) and time.perf_counter() - last > quiet:
+                return
+            await asyncio.sleep(0.2)
 
     async def read(self, ws) -> None:
         async for raw in ws:
@@ -190,7 +203,13 @@ def report(pairs, args, server_cpu: float) -> None:
     sent = sum(len(c.sent_at) for pair in pairs for c in pair)
     stored_total = Message.objects.filter(Q(conversation_id__in=[a.conversation_id for a, _ in pairs])).count()
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    print(f"clients={len(pairs) * 2} rate={args.rate}/s duration={args.duration}s (two daphne processes, Redis layer)")
+    from django.conf import settings
+
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[1]
+    print(f"clients={len(pairs) * 2} rate={args.rate}/s duration={args.duration}s, two daphne processes, {layer}")
+    print(
+        f"load average before/after (1 min): {args.load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     print(f"sent={sent} stored={stored_total} errors={errors} deliveries measured={len(latencies)}")
     print(
         f"latency ms: p50={q[49]:.1f} p95={q[94]:.1f} p99={q[98]:.1f} "
@@ -209,10 +228,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="messages per second, all clients together")
     parser.add_argument("--duration", type=float, default=15, help="seconds of sending")
     parser.add_argument("--log-dir", type=Path, help="keep the daphne processes' stderr here")
+    parser.add_argument("--profile-dir", type=Path, help="run daphne under cProfile, write .prof files here")
     args = parser.parse_args()
     rows = setup_data(args.clients // 2)
+    args.load_before = os.getloadavg()[0]
     ports = [free_port(), free_port()]
-    servers = [start_daphne(port, args.log_dir) for port in ports]
+    servers = [start_daphne(port, args.log_dir, args.profile_dir) for port in ports]
     try:
         for port in ports:
             wait_for_port(port)
@@ -221,7 +242,7 @@ def main() -> None:
         report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
     finally:
         for server in servers:
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # daphne stops cleanly (and cProfile writes its file)
         for server in servers:
             try:
                 server.wait(timeout=5)

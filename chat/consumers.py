@@ -96,7 +96,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid", "Type a message first.", client_id)
             return
         try:
-            message = await database_sync_to_async(message_send)(
+            # Not thread-sensitive: sends run on the pool (each thread its own connection) instead of
+            # queueing behind every other socket's database work in the process's one sync thread.
+            message = await database_sync_to_async(message_send, thread_sensitive=False)(
                 conversation=self.conversation, sender=self.user, text=text
             )
         except DomainError as error:
