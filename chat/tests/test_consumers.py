@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from contextlib import asynccontextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -22,6 +23,26 @@ def _path(conversation) -> str:
     return f"/ws/chat/{conversation.pk}/"
 
 
+def _pair(conversation):
+    """Communicators for the customer and the provider of a conversation (not yet connected)."""
+    return (
+        chat_communicator(_path(conversation), conversation.customer),
+        chat_communicator(_path(conversation), conversation.provider),
+    )
+
+
+@asynccontextmanager
+async def _connected(*communicators):
+    for communicator in communicators:
+        connected, _ = await communicator.connect()
+        assert connected
+    try:
+        yield
+    finally:
+        for communicator in communicators:
+            await communicator.disconnect()
+
+
 def _connect_refused(communicator) -> tuple[bool, int]:
     async def scenario():
         return await communicator.connect()
@@ -37,22 +58,16 @@ def test_suite_uses_the_redis_layer():
 
 
 def test_participants_chat_live_and_each_message_is_persisted_before_it_is_broadcast(conversation):
-    customer = chat_communicator(_path(conversation), conversation.customer)
-    provider = chat_communicator(_path(conversation), conversation.provider)
+    customer, provider = _pair(conversation)
 
     async def scenario():
-        assert (await customer.connect())[0]
-        assert (await provider.connect())[0]
-        await customer.send_json_to({"type": "message", "text": "  Is 9am fine?  ", "client_id": "c1"})
-        ack = await customer.receive_json_from(timeout=3)
-        received = await provider.receive_json_from(timeout=3)
-        stored_when_received = await database_sync_to_async(
-            Message.objects.filter(pk=received["message"]["id"]).exists
-        )()
-        echoed = await customer.receive_json_from(timeout=3)
-        await customer.disconnect()
-        await provider.disconnect()
-        return ack, received, stored_when_received, echoed
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "  Is 9am fine?  ", "client_id": "c1"})
+            ack = await customer.receive_json_from(timeout=3)
+            received = await provider.receive_json_from(timeout=3)
+            stored = await database_sync_to_async(Message.objects.filter(pk=received["message"]["id"]).exists)()
+            echoed = await customer.receive_json_from(timeout=3)
+        return ack, received, stored, echoed
 
     ack, received, stored_when_received, echoed = async_to_sync(scenario)()
 
@@ -167,17 +182,12 @@ def test_length_cap_and_empty_text_are_refused(conversation, settings):
 
 def test_html_and_script_payloads_come_back_escaped_and_intact(conversation):
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)> & co'
-    customer = chat_communicator(_path(conversation), conversation.customer)
-    provider = chat_communicator(_path(conversation), conversation.provider)
+    customer, provider = _pair(conversation)
 
     async def scenario():
-        await customer.connect()
-        await provider.connect()
-        await customer.send_json_to({"type": "message", "text": payload})
-        raw = await provider.receive_from(timeout=3)
-        await customer.disconnect()
-        await provider.disconnect()
-        return raw
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": payload})
+            return await provider.receive_from(timeout=3)
 
     raw = async_to_sync(scenario)()
 
@@ -189,17 +199,12 @@ def test_html_and_script_payloads_come_back_escaped_and_intact(conversation):
 
 def test_read_receipt_is_persisted_and_shown_to_the_other_side(conversation):
     message = MessageFactory(conversation=conversation, sender=conversation.customer)
-    customer = chat_communicator(_path(conversation), conversation.customer)
-    provider = chat_communicator(_path(conversation), conversation.provider)
+    customer, provider = _pair(conversation)
 
     async def scenario():
-        await customer.connect()
-        await provider.connect()
-        await provider.send_json_to({"type": "read", "up_to": message.pk + 999})  # clamped to the newest message
-        receipt = await customer.receive_json_from(timeout=3)
-        await customer.disconnect()
-        await provider.disconnect()
-        return receipt
+        async with _connected(customer, provider):
+            await provider.send_json_to({"type": "read", "up_to": message.pk + 999})  # clamped to the newest
+            return await customer.receive_json_from(timeout=3)
 
     receipt = async_to_sync(scenario)()
 
@@ -210,17 +215,13 @@ def test_read_receipt_is_persisted_and_shown_to_the_other_side(conversation):
 
 
 def test_typing_reaches_the_other_side_only_and_is_not_stored(conversation):
-    customer = chat_communicator(_path(conversation), conversation.customer)
-    provider = chat_communicator(_path(conversation), conversation.provider)
+    customer, provider = _pair(conversation)
 
     async def scenario():
-        await customer.connect()
-        await provider.connect()
-        await customer.send_json_to({"type": "typing", "user_id": conversation.provider.pk})  # ids ignored
-        typing = await provider.receive_json_from(timeout=3)
-        echoed = not await customer.receive_nothing(timeout=0.3)
-        await customer.disconnect()
-        await provider.disconnect()
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "typing", "user_id": conversation.provider.pk})  # ids ignored
+            typing = await provider.receive_json_from(timeout=3)
+            echoed = not await customer.receive_nothing(timeout=0.3)
         return typing, echoed
 
     typing, echoed = async_to_sync(scenario)()
@@ -275,16 +276,12 @@ def test_recipient_away_gets_a_notification_and_a_live_unread_count(conversation
 
 
 def test_recipient_viewing_the_conversation_gets_no_notification(conversation):
-    customer = chat_communicator(_path(conversation), conversation.customer)
-    provider = chat_communicator(_path(conversation), conversation.provider)
+    customer, provider = _pair(conversation)
 
     async def scenario():
-        await customer.connect()
-        await provider.connect()
-        await customer.send_json_to({"type": "message", "text": "hi"})
-        await provider.receive_json_from(timeout=3)
-        await customer.disconnect()
-        await provider.disconnect()
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "hi"})
+            await provider.receive_json_from(timeout=3)
 
     async_to_sync(scenario)()
 
