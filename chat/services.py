@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
@@ -160,6 +161,10 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
     with transaction.atomic():
         moved = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": newest}).update(**{field: newest})
         if moved:
+            # The "new message" notification for this thread is answered by reading it.
+            Notification.objects.filter(
+                recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url(), read_at__isnull=True
+            ).update(read_at=timezone.now())
             transaction.on_commit(
                 partial(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
             )

@@ -16,6 +16,7 @@ from chat.services import (
     message_send,
 )
 from chat.tests.factories import ConversationFactory, MessageFactory
+from notifications.services import notification_create
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
 from servizo.exceptions import DomainError
@@ -169,6 +170,20 @@ def test_read_pointer_only_moves_forward_and_never_past_the_newest_message(conve
     )
     conversation.refresh_from_db()
     assert (conversation.provider_read_up_to, conversation.customer_read_up_to) == (second.pk, 0)
+
+
+def test_reading_the_thread_also_marks_its_new_message_notification_read(
+    conversation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(conversation=conversation, sender=conversation.customer, text="hi")
+    other = notification_create(recipient=conversation.provider, kind="booking", text="Paid", link="/b/")
+
+    conversation_mark_read(conversation=conversation, user=conversation.provider, up_to_id=message.pk)
+
+    assert conversation.provider.notifications.get(kind="chat_message").is_read
+    other.refresh_from_db()
+    assert not other.is_read
 
 
 def test_staff_access_is_logged_and_only_staff_may_read(conversation):

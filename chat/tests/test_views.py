@@ -206,3 +206,14 @@ def test_history_json_is_text_not_markup(client, conversation):
     data = json.loads(client.get(reverse("chat:history", args=[conversation.pk]), {"before": 10**9}).content)
 
     assert data["messages"][0]["text"] == "<i>hi</i>"
+
+
+def test_dashboard_panel_counts_unread_messages(conversation):
+    from django.template.loader import render_to_string
+
+    MessageFactory.create_batch(2, conversation=conversation, sender=conversation.customer)
+
+    html = render_to_string("chat/_provider_dashboard.html", {"user": conversation.provider})
+
+    assert "2 unread messages" in html and reverse("chat:list") in html
+    assert "all caught up" in render_to_string("chat/_customer_dashboard.html", {"user": conversation.customer})
