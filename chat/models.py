@@ -73,6 +73,7 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["sender", "created_at"])]  # the per-user rate limit
 
     def __str__(self) -> str:
         return self.text[:60]

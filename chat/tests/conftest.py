@@ -14,7 +14,7 @@ def _categories(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit windows and presence counters must not leak between tests or runs."""
+    """Presence counters must not leak between tests or runs."""
     cache.clear()
     yield
     cache.clear()

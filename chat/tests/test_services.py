@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
@@ -8,6 +11,7 @@ from bookings.tests.factories import BookingFactory
 from chat.models import Conversation, Message
 from chat.presence import viewer_enter, viewer_leave
 from chat.services import (
+    RateLimited,
     booking_attach_conversation,
     conversation_access_log,
     conversation_for_booking,
@@ -194,3 +198,15 @@ def test_staff_access_is_logged_and_only_staff_may_read(conversation):
     assert (access.conversation, access.staff) == (conversation, staff)
     with pytest.raises(DomainError):
         conversation_access_log(conversation=conversation, staff=conversation.customer)
+
+
+def test_rate_limit_counts_only_the_senders_recent_messages(conversation, settings):
+    settings.CHAT_RATE_LIMIT_COUNT = 2
+    old = MessageFactory.create_batch(2, conversation=conversation, sender=conversation.customer)
+    Message.objects.filter(pk__in=[m.pk for m in old]).update(created_at=timezone.now() - timedelta(seconds=11))
+    MessageFactory.create_batch(2, conversation=conversation, sender=conversation.provider)
+
+    message_send(conversation=conversation, sender=conversation.customer, text="one")
+    message_send(conversation=conversation, sender=conversation.customer, text="two")
+    with pytest.raises(RateLimited, match="too quickly"):
+        message_send(conversation=conversation, sender=conversation.customer, text="three")

@@ -204,7 +204,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W036"]
 
 # --- Chat -----------------------------------------------------------------
 CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=2000)
-# Per user, across all conversations: at most COUNT messages in any fixed window of SECONDS.
+# Per user, across all conversations: at most COUNT messages in any SECONDS-long (sliding) window.
 CHAT_RATE_LIMIT_COUNT = env.int("CHAT_RATE_LIMIT_COUNT", default=20)
 CHAT_RATE_LIMIT_SECONDS = env.int("CHAT_RATE_LIMIT_SECONDS", default=10)
 # redis-py 8 gives every socket a 5 s read timeout, exactly channels-redis's BZPOPMIN wait, so an idle
