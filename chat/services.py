@@ -133,7 +133,11 @@ def _deliver_message(message: Message, conversation: Conversation) -> None:
 
 
 def message_send(*, conversation: Conversation, sender: User, text: str) -> Message:
-    """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason."""
+    """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
+
+    `conversation` comes from `selectors.conversation_for_participant` (relations loaded); its booking
+    and offer status are refreshed here, so a socket open for hours still sees the booking close.
+    """
     text = text.strip()
     if not text:
         raise DomainError("Type a message first.")
@@ -142,14 +146,31 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     if not conversation.is_participant(sender):
         raise DomainError("You are not part of this conversation.")
     _check_rate(sender.pk)
-    current = Conversation.objects.select_related("offer", "booking", "customer", "provider").get(pk=conversation.pk)
-    if current.is_read_only:
+    _refresh_status(conversation)
+    if conversation.is_read_only:
         raise DomainError("This conversation is closed; its history stays readable.")
     # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
     # senders on a lock), so outside a caller's transaction the broadcast below goes out at once.
-    message = Message.objects.create(conversation=current, sender=sender, text=text)
-    transaction.on_commit(partial(_deliver_message, message, current))
+    message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+    transaction.on_commit(partial(_deliver_message, message, conversation))
     return message
+
+
+def _refresh_status(conversation: Conversation) -> None:
+    """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
+
+    One light query per message instead of reloading the conversation with all its relations.
+    """
+    booking_id, booking_status, offer_status, offer_expires_at = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .values_list("booking_id", "booking__status", "offer__status", "offer__expires_at")
+        .get()
+    )
+    if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
+        conversation.booking = Booking.objects.filter(pk=booking_id).first()
+    elif booking_id is not None:
+        conversation.booking.status = booking_status
+    conversation.offer.status, conversation.offer.expires_at = offer_status, offer_expires_at
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:

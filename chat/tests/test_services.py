@@ -10,6 +10,7 @@ from bookings.services import _hooks
 from bookings.tests.factories import BookingFactory
 from chat.models import Conversation, Message
 from chat.presence import viewer_enter, viewer_leave
+from chat.selectors import conversation_for_participant
 from chat.services import (
     RateLimited,
     booking_attach_conversation,
@@ -210,3 +211,24 @@ def test_rate_limit_counts_only_the_senders_recent_messages(conversation, settin
     message_send(conversation=conversation, sender=conversation.customer, text="two")
     with pytest.raises(RateLimited, match="too quickly"):
         message_send(conversation=conversation, sender=conversation.customer, text="three")
+
+
+def test_a_long_lived_conversation_object_sees_the_booking_close(conversation):
+    held = conversation_for_participant(user=conversation.customer, pk=conversation.pk)  # as a socket holds it
+    message_send(conversation=held, sender=conversation.customer, text="see you at 9")
+
+    Booking.objects.filter(pk=conversation.booking_id).update(status=Booking.Status.COMPLETED)
+
+    with pytest.raises(DomainError, match="closed"):
+        message_send(conversation=held, sender=conversation.customer, text="one more thing")
+
+
+def test_a_long_lived_question_thread_follows_into_the_booking(offer, provider):
+    held = conversation_start_for_offer(offer_id=offer.pk, provider=provider)
+    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.ACCEPTED)
+    booking = BookingFactory(offer=offer, provider=provider)
+    booking_attach_conversation(booking, None)
+
+    message_send(conversation=held, sender=provider, text="Booked, thanks!")
+
+    assert held.booking == booking
