@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from chat.tests.factories import MessageFactory
 from chat.tests.sockets import session_cookie
+from servizo.testing.asgi import stop_asgi_server
 from servizo.testing.browser import screenshot_widths
 
 
@@ -64,3 +66,23 @@ def test_customer_and_provider_chat_live_and_the_unread_badge_follows(
     customer.goto(asgi_live_server.url + "/messages/")
     expect(customer.locator("#conversation-list")).to_contain_text("On my way at 9.")
     screenshot_widths(customer, "chat-list", artifacts_dir)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_page_shows_reconnecting_and_resyncs_what_was_missed_while_offline(asgi_server_factory, browser, conversation):
+    (server,) = asgi_server_factory(1)
+    page = _logged_in_page(browser, server, conversation.customer)
+    page.goto(server.url + conversation.get_absolute_url())
+    state = page.locator("#chat-state")
+    expect(state).to_have_text("Connected")
+
+    # The server goes away; a message is stored meanwhile (no live broadcast can reach the page)
+    stop_asgi_server(server)
+    expect(state).to_have_text("Reconnecting…")
+    MessageFactory(conversation=conversation, sender=conversation.provider, text="Sent while you were offline")
+    asgi_server_factory(1, port=server.port)
+
+    # The page reconnects by itself and fetches what it missed from the database
+    expect(state).to_have_text("Connected", timeout=15_000)
+    expect(page.locator(".chat-message.theirs .chat-text")).to_have_text("Sent while you were offline")

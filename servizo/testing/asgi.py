@@ -55,10 +55,13 @@ class AsgiLiveServer:
         return f"ws://{HOST}:{self.port}"
 
 
-def start_asgi_server() -> AsgiLiveServer:
-    """Fork a daphne process on the current (test) database; stop it with `stop_asgi_server`."""
+def start_asgi_server(port: int | None = None) -> AsgiLiveServer:
+    """Fork a daphne process on the current (test) database, on `port` or a free one; stop it with
+    `stop_asgi_server` (restarting on the same port lets a test watch pages reconnect)."""
     connections.close_all()
-    process = DaphneProcess(HOST, partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=_child_setup)
+    process = DaphneProcess(
+        HOST, partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=_child_setup, port=port
+    )
     process.daemon = True
     process.start()
     if not process.ready.wait(timeout=START_TIMEOUT_SECONDS):
@@ -74,11 +77,12 @@ def stop_asgi_server(server: AsgiLiveServer) -> None:
 
 @pytest.fixture
 def asgi_server_factory(transactional_db):
-    """Call with a count to get that many daphne processes (they share the test database and Redis)."""
+    """Call with a count to get that many daphne processes (they share the test database and Redis),
+    or with `port=` to start one on that port."""
     started: list[AsgiLiveServer] = []
 
-    def start(count: int = 1) -> list[AsgiLiveServer]:
-        servers = [start_asgi_server() for _ in range(count)]
+    def start(count: int = 1, port: int | None = None) -> list[AsgiLiveServer]:
+        servers = [start_asgi_server(port) for _ in range(count)]
         started.extend(servers)
         return servers
 
