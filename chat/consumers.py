@@ -17,7 +17,6 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
-from redis.exceptions import RedisError
 
 from chat import presence
 from chat.selectors import conversation_for_participant, message_payload, messages_after
@@ -105,7 +104,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
             await self._error(code, str(error), client_id)
             return
-        except (DatabaseError, RedisError):  # nothing half-written: the transaction rolled back
+        except DatabaseError:  # nothing stored: safe to send again
             logger.exception("Chat message from user %s not stored", self.user.pk)
             await self._error("retry", "Your message could not be sent. Please send it again.", client_id)
             return

@@ -152,7 +152,12 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
     # senders on a lock), so outside a caller's transaction the broadcast below goes out at once.
     message = Message.objects.create(conversation=conversation, sender=sender, text=text)
-    transaction.on_commit(partial(_deliver_message, message, conversation))
+
+    def deliver() -> None:
+        _deliver_message(message, conversation)
+
+    # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
+    transaction.on_commit(deliver, robust=True)
     return message
 
 

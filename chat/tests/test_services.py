@@ -232,3 +232,18 @@ def test_a_long_lived_question_thread_follows_into_the_booking(offer, provider):
     message_send(conversation=held, sender=provider, text="Booked, thanks!")
 
     assert held.booking == booking
+
+
+def test_a_failing_push_after_storing_does_not_fail_the_send(
+    conversation, monkeypatch, django_capture_on_commit_callbacks
+):
+    def redis_down(**kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("chat.services.is_viewing", redis_down)  # the push step, after the INSERT
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = message_send(conversation=conversation, sender=conversation.customer, text="stored anyway")
+
+    assert len(callbacks) == 1
+    assert Message.objects.get() == message
