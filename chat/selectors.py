@@ -85,6 +85,17 @@ def messages_after(
     return page[:limit], len(page) > limit
 
 
+def provider_may_ask(*, offer: Offer, provider: User) -> bool:
+    """An approved provider whose trades include the offer's and who works in its city."""
+    profile = getattr(provider, "provider_profile", None)
+    return (
+        profile is not None
+        and profile.is_approved
+        and profile.city.strip().lower() == offer.city.strip().lower()
+        and profile.categories.filter(pk=offer.category_id).exists()
+    )
+
+
 def message_payload(message: Message) -> dict:
     """The JSON shape of a message, for the socket, the history endpoint and the page."""
     return {

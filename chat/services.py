@@ -22,7 +22,7 @@ from accounts.models import User
 from bookings.models import Booking, BookingEvent
 from chat.models import Conversation, ConversationAccess, Message
 from chat.presence import is_viewing
-from chat.selectors import message_payload, unread_total
+from chat.selectors import message_payload, provider_may_ask, unread_total
 from notifications.models import Notification
 from notifications.services import notification_create, push_to_user
 from offers.models import Offer
@@ -72,16 +72,6 @@ def booking_attach_conversation(booking: Booking, event: BookingEvent) -> None:
     conversation_for_booking(booking=booking)
 
 
-def _provider_may_ask(*, offer: Offer, provider: User) -> bool:
-    profile = getattr(provider, "provider_profile", None)
-    return (
-        profile is not None
-        and profile.is_approved
-        and profile.city.strip().lower() == offer.city.strip().lower()
-        and profile.categories.filter(pk=offer.category_id).exists()
-    )
-
-
 def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversation:
     """An approved provider's question thread on an open offer that matches their trades and city (idempotent)."""
     offer = Offer.objects.filter(pk=offer_id).first()
@@ -90,7 +80,7 @@ def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversati
     existing = Conversation.objects.filter(offer=offer, provider=provider).first()
     if existing is not None:
         return existing
-    if not _provider_may_ask(offer=offer, provider=provider):
+    if not provider_may_ask(offer=offer, provider=provider):
         raise DomainError("Only approved providers working in this trade and city can ask about this offer.")
     conversation, _ = Conversation.objects.get_or_create(
         offer=offer, provider=provider, defaults={"customer_id": offer.customer_id}

@@ -1,6 +1,6 @@
 from django import template
 
-from chat.selectors import attach_last_messages, conversation_list, unread_total
+from chat.selectors import attach_last_messages, conversation_list, provider_may_ask, unread_total
 
 register = template.Library()
 
@@ -30,6 +30,12 @@ def chat_offer_panel(context, offer, user):
         "offer": offer,
         "user": user,
         "conversations": conversations,
-        "can_ask": user.is_authenticated and user.is_provider and not conversations and offer.is_open,
+        "can_ask": (
+            user.is_authenticated
+            and user.is_provider
+            and not conversations
+            and offer.is_open
+            and provider_may_ask(offer=offer, provider=user)
+        ),
         "next": request.get_full_path() if request else "",
     }

@@ -176,6 +176,8 @@ def test_offer_panel_lists_each_providers_thread_for_the_customer_and_offers_ask
     assert "Is there parking?" in customer_html
     assert "chat/ask" not in other_provider_html and first.get_absolute_url() not in other_provider_html
     assert reverse("chat:ask", args=[offer.pk]) in ask_html
+    elsewhere = render_to_string("chat/_offer_panel.html", {"offer": offer, "user": ProviderFactory(city="Milan")})
+    assert reverse("chat:ask", args=[offer.pk]) not in elsewhere
 
 
 def test_staff_read_conversation_in_admin_and_the_access_is_logged(client, conversation, staff_user):
