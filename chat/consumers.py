@@ -69,7 +69,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
             await self._error("too_large", "That message is too long.")
             return
-        await super().receive(text_data=text_data)
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self._error("bad_request", "Unknown request.")
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None

@@ -180,6 +180,24 @@ def test_length_cap_and_empty_text_are_refused(conversation, settings):
     assert not Message.objects.exists()
 
 
+def test_garbage_and_oversized_frames_get_an_error_and_the_socket_stays_open(conversation):
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        async with _connected(customer):
+            await customer.send_to(text_data="{not json")
+            garbage = await customer.receive_json_from(timeout=3)
+            await customer.send_to(text_data="x" * 30_000)
+            oversized = await customer.receive_json_from(timeout=3)
+            await customer.send_json_to({"type": "message", "text": "still works"})
+            ack = await customer.receive_json_from(timeout=3)
+        return garbage, oversized, ack
+
+    garbage, oversized, ack = async_to_sync(scenario)()
+
+    assert (garbage["code"], oversized["code"], ack["type"]) == ("bad_request", "too_large", "ack")
+
+
 def test_html_and_script_payloads_come_back_escaped_and_intact(conversation):
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)> & co'
     customer, provider = _pair(conversation)
