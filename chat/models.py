@@ -1,1 +1,94 @@
+"""Conversations between a customer and one provider, about an offer and then its booking.
 
+A conversation is identified by (offer, provider): a provider's questions on an open offer and,
+once that provider's acceptance creates a booking, the booking conversation are one thread.
+Each side has a read pointer ("read up to message id N"); unread = newer messages from the other side.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from bookings.models import Booking
+from offers.models import Offer
+
+# A booking in one of these statuses is over: its conversation is read-only history.
+CLOSED_BOOKING_STATUSES = frozenset(
+    {Booking.Status.COMPLETED, Booking.Status.CANCELLED, Booking.Status.REFUNDED, Booking.Status.RESOLVED}
+)
+
+
+class Conversation(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="conversations")
+    # The booking this thread carries on into (the latest one made by this provider on the offer).
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_conversations"
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_conversations"
+    )
+    customer_read_up_to = models.PositiveBigIntegerField(default=0)
+    provider_read_up_to = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "provider"], name="one_conversation_per_offer_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ↔ {self.provider}: {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("chat:conversation", args=[self.pk])
+
+    @property
+    def subject(self) -> str:
+        return self.booking.title if self.booking_id else self.offer.title
+
+    @property
+    def is_read_only(self) -> bool:
+        """Writable while its booking runs, or while the offer is open for questions."""
+        if self.booking_id and self.booking.status not in CLOSED_BOOKING_STATUSES:
+            return False
+        return not self.offer.is_open
+
+    def is_participant(self, user) -> bool:
+        return user.pk in (self.customer_id, self.provider_id)
+
+    def other_party(self, user):
+        return self.provider if user.pk == self.customer_id else self.customer
+
+    def read_pointer_field(self, user) -> str:
+        return "customer_read_up_to" if user.pk == self.customer_id else "provider_read_up_to"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["sender", "created_at"])]  # the per-user rate limit
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ConversationAccess(models.Model):
+    """Audit row: a staff member read a conversation they are not part of (disputes)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="staff_accesses")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accessed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-id"]
+        verbose_name_plural = "conversation accesses"
+
+    def __str__(self) -> str:
+        return f"{self.staff} read #{self.conversation_id}"

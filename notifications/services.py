@@ -9,6 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.models import Notification
 
@@ -45,3 +46,17 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
 
     transaction.on_commit(deliver)
     return notification
+
+
+def notification_mark_read(*, recipient, notification_id: int) -> Notification:
+    """Mark one of the recipient's notifications read (idempotent); another user's id is DoesNotExist."""
+    notification = Notification.objects.get(pk=notification_id, recipient=recipient)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, recipient) -> int:
+    """Mark every unread notification of the recipient read; returns how many changed."""
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=timezone.now())

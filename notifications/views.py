@@ -1,9 +1,39 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from notifications.models import Notification
+from notifications.services import notification_mark_all_read, notification_mark_read
+
+NOTIFICATIONS_PER_PAGE = 25
 
 
 @login_required
 def notification_list(request):
-    page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
+    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request, pk: int):
+    """Mark one read; with `open`, go on to the notification's link (a local path only)."""
+    try:
+        notification = notification_mark_read(recipient=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+    if "open" in request.POST and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return redirect(notification.link)
+    return redirect("notifications:list")
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    count = notification_mark_all_read(recipient=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    return redirect("notifications:list")

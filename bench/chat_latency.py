@@ -1,0 +1,254 @@
+"""Chat latency under load: N WebSocket clients over two daphne processes sharing Redis.
+
+    DATABASE_URL=mysql://... REDIS_URL=redis://.../N python bench/chat_latency.py [--clients 100]
+        [--rate 200] [--duration 15]
+
+Half the clients are customers connected to daphne A, half their providers connected to daphne B,
+so every message crosses processes through the Redis layer. Clients send `--rate` messages per
+second in total (spread evenly) for `--duration` seconds. Latency is send → arrival of the broadcast
+at the other participant (same clock). "Missing" compares what each participant received live with
+the messages stored in the database, then again after a resync like the one a reconnecting page
+does. Needs a migrated database (it runs `migrate`); it adds its own users and bookings there.
+The servers run with DEBUG off, persistent database connections (CONN_MAX_AGE=60 unless set) and
+the per-user rate limit raised (the bench is not a spammer test).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servizo.settings.base")
+
+
+def setup_data(conversations: int) -> list[tuple[int, str, str]]:
+    """(conversation id, customer cookie, provider cookie) for fresh booking conversations."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from accounts.tests.factories import UserFactory
+    from chat.tests.factories import ConversationFactory
+
+    UserFactory.reset_sequence(time.time_ns() // 1000)  # fresh emails on every run
+
+    def cookie(user) -> str:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        return f"sessionid={session.session_key}"
+
+    rows = []
+    for _ in range(conversations):
+        conversation = ConversationFactory()
+        rows.append((conversation.pk, cookie(conversation.customer), cookie(conversation.provider)))
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_daphne(port: int, log: Path | None, profile: Path | None) -> subprocess.Popen:
+    env = {
+        "CONN_MAX_AGE": "60",  # one persistent connection per process, as in production
+        **os.environ,
+        "DEBUG": "false",
+        "CHAT_RATE_LIMIT_COUNT": "100000",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            *(["-m", "cProfile", "-o", str(profile / f"daphne-{port}.prof")] if profile else []),
+            *["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log / f"daphne-{port}.log", "w") if log else subprocess.DEVNULL,
+    )
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daphne on port {port} did not start")
+
+
+class Client:
+    def __init__(self, port: int, conversation_id: int, cookie: str):
+        self.url = f"ws://127.0.0.1:{port}/ws/chat/{conversation_id}/"
+        self.origin = f"http://127.0.0.1:{port}"
+        self.cookie = cookie
+        self.conversation_id = conversation_id
+        self.sent_at: dict[str, float] = {}  # client_id -> send time
+        self.acked: dict[str, int] = {}  # client_id -> message id
+        self.acked_at: dict[str, float] = {}  # client_id -> ack arrival time
+        self.received: dict[int, float] = {}  # message id -> arrival time
+        self.errors: list[dict] = []
+        self.resynced: set[int] = set()
+        self.history = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(self.url, origin=self.origin, additional_headers={"Cookie": self.cookie}) as ws:
+            self.ws = ws
+            reader = asyncio.create_task(self.read(ws))
+            await asyncio.sleep(phase)
+            n = 0
+            next_at = time.perf_counter()
+            while not stop.is_set():
+                client_id = f"{id(self)}-{n}"
+                self.sent_at[client_id] = time.perf_counter()
+                await ws.send(json.dumps({"type": "message", "text": f"load {n}", "client_id": client_id}))
+                n += 1
+                next_at += interval
+                await asyncio.sleep(max(0, next_at - time.perf_counter()))
+            await self.drained()
+            await ws.send(json.dumps({"type": "resync", "after": 0}))
+            await asyncio.wait_for(self.history.wait(), 30)
+            reader.cancel()
+
+    async def drained(self, quiet: float = 2, limit: float = 60) -> None:
+        """Wait until every own message is acked and nothing has arrived for `quiet` seconds."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            last = max(self.received.values(), default=0)
+            if len(self.acked) + len(self.errors) >= len(self.sent_at) and time.perf_counter() - last > quiet:
+                return
+            await asyncio.sleep(0.2)
+
+    async def read(self, ws) -> None:
+        async for raw in ws:
+            now = time.perf_counter()
+            frame = json.loads(raw)
+            if frame["type"] == "message":
+                self.received.setdefault(frame["message"]["id"], now)
+            elif frame["type"] == "ack":
+                self.acked[frame["client_id"]] = frame["id"]
+                self.acked_at[frame["client_id"]] = now
+            elif frame["type"] == "error":
+                self.errors.append(frame)
+            elif frame["type"] == "history":
+                self.resynced.update(m["id"] for m in frame["messages"])
+                if frame["more"]:
+                    await ws.send(json.dumps({"type": "resync", "after": max(self.resynced)}))
+                else:
+                    self.history.set()
+
+
+async def load(rows, ports, rate: float, duration: float) -> list[tuple[Client, Client]]:
+    pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
+    clients = [c for pair in pairs for c in pair]
+    interval = len(clients) / rate
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
+    await asyncio.sleep(duration)
+    stop.set()
+    await asyncio.gather(*tasks)
+    return pairs
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User + system CPU time a server process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(pairs, args, server_cpu: float) -> None:
+    from django.db.models import Q
+
+    from chat.models import Message
+
+    latencies = []
+    ack_latencies = []
+    errors = 0
+    missing_live = missing_after_resync = 0
+    for a, b in pairs:
+        stored = set(Message.objects.filter(conversation_id=a.conversation_id).values_list("id", flat=True))
+        for sender, receiver in ((a, b), (b, a)):
+            errors += len(sender.errors)
+            ack_latencies.extend((sender.acked_at[c] - sender.sent_at[c]) * 1000 for c in sender.acked)
+            for client_id, message_id in sender.acked.items():
+                if message_id in receiver.received:
+                    latencies.append((receiver.received[message_id] - sender.sent_at[client_id]) * 1000)
+        for client in (a, b):
+            missing_live += len(stored - set(client.received))
+            missing_after_resync += len(stored - client.resynced)
+    sent = sum(len(c.sent_at) for pair in pairs for c in pair)
+    stored_total = Message.objects.filter(Q(conversation_id__in=[a.conversation_id for a, _ in pairs])).count()
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    from django.conf import settings
+
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[1]
+    print(f"clients={len(pairs) * 2} rate={args.rate}/s duration={args.duration}s, two daphne processes, {layer}")
+    print(
+        f"load average before/after (1 min): {args.load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(f"sent={sent} stored={stored_total} errors={errors} deliveries measured={len(latencies)}")
+    print(
+        f"latency ms: p50={q[49]:.1f} p95={q[94]:.1f} p99={q[98]:.1f} "
+        f"max={max(latencies):.1f} mean={statistics.fmean(latencies):.1f}"
+    )
+    a = statistics.quantiles(ack_latencies, n=100, method="inclusive")
+    print(f"sender ack (stored + broadcast) ms: p50={a[49]:.1f} p95={a[94]:.1f} p99={a[98]:.1f}")
+    print(f"server CPU: {server_cpu:.1f} s for both processes = {server_cpu / max(sent, 1) * 1000:.2f} ms per message")
+    print(f"missing vs database: live={missing_live} after resync={missing_after_resync}")
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the servers
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=200, help="messages per second, all clients together")
+    parser.add_argument("--duration", type=float, default=15, help="seconds of sending")
+    parser.add_argument("--log-dir", type=Path, help="keep the daphne processes' stderr here")
+    parser.add_argument("--profile-dir", type=Path, help="run daphne under cProfile, write .prof files here")
+    args = parser.parse_args()
+    rows = setup_data(args.clients // 2)
+    args.load_before = os.getloadavg()[0]
+    ports = [free_port(), free_port()]
+    servers = [start_daphne(port, args.log_dir, args.profile_dir) for port in ports]
+    try:
+        for port in ports:
+            wait_for_port(port)
+        cpu_before = sum(cpu_seconds(server) for server in servers)
+        pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
+        report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGINT)  # daphne stops cleanly (and cProfile writes its file)
+        for server in servers:
+            try:
+                server.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # daphne waits for open sockets; do not leave it behind
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()

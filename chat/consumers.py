@@ -1,0 +1,139 @@
+"""The chat socket: /ws/chat/<conversation_id>/.
+
+Client → server frames (JSON, `type`):
+  message {text, client_id?}   store and broadcast; errors come back as {type: error, code, message, client_id}
+  resync  {after}              everything after message id `after`, from the database
+  read    {up_to}              persist the read pointer; the other side gets {type: read}
+  typing  {}                   ephemeral; the other side gets {type: typing}
+Server → client: message {message}, history {messages, more}, read {user_id, up_to},
+typing {user_id}, error {code, message, client_id}, ack {client_id, id}.
+The user comes from the session only; ids sent by the browser are only ever message ids inside
+this conversation.
+"""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
+
+from chat import presence
+from chat.selectors import conversation_for_participant, message_payload, messages_after
+from chat.services import RateLimited, conversation_group, conversation_mark_read, message_send
+from servizo.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+# Frames larger than this are refused before parsing (the text cap is checked by the service).
+MAX_FRAME_CHARS = 20_000
+
+
+def _int(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    conversation = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        if user is not None and user.is_authenticated:
+            self.conversation = await database_sync_to_async(conversation_for_participant)(
+                user=user, pk=conversation_id
+            )
+        if self.conversation is None:  # anonymous, outsider or no such conversation: same answer
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.group = conversation_group(self.conversation.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await database_sync_to_async(presence.viewer_enter)(conversation_id=self.conversation.pk, user_id=user.pk)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.conversation is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(presence.viewer_leave)(
+                conversation_id=self.conversation.pk, user_id=self.user.pk
+            )
+
+    @classmethod
+    async def encode_json(cls, content):
+        # Like json_script: no raw <, > or & on the wire, so no frame can smuggle markup anywhere.
+        return json.dumps(content).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self._error("too_large", "That message is too long.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self._error("bad_request", "Unknown request.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "message":
+            await self._send_message(content)
+        elif kind == "resync":
+            await self._resync(content)
+        elif kind == "read":
+            up_to = _int(content.get("up_to"))
+            if up_to is not None:
+                await database_sync_to_async(conversation_mark_read)(
+                    conversation=self.conversation, user=self.user, up_to_id=up_to
+                )
+        elif kind == "typing":
+            await self.channel_layer.group_send(self.group, {"type": "chat.typing", "user_id": self.user.pk})
+        else:
+            await self._error("bad_request", "Unknown request.")
+
+    async def _send_message(self, content):
+        client_id = str(content.get("client_id", ""))[:64]
+        text = content.get("text")
+        if not isinstance(text, str):
+            await self._error("invalid", "Type a message first.", client_id)
+            return
+        try:
+            # Not thread-sensitive: sends run on the pool (each thread its own connection) instead of
+            # queueing behind every other socket's database work in the process's one sync thread.
+            message = await database_sync_to_async(message_send, thread_sensitive=False)(
+                conversation=self.conversation, sender=self.user, text=text
+            )
+        except DomainError as error:
+            code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
+            await self._error(code, str(error), client_id)
+            return
+        except DatabaseError:  # nothing stored: safe to send again
+            logger.exception("Chat message from user %s not stored", self.user.pk)
+            await self._error("retry", "Your message could not be sent. Please send it again.", client_id)
+            return
+        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
+
+    async def _resync(self, content):
+        after = _int(content.get("after")) or 0
+        messages, more = await database_sync_to_async(self._messages_after)(after)
+        await self.send_json({"type": "history", "messages": messages, "more": more})
+
+    def _messages_after(self, after: int) -> tuple[list[dict], bool]:
+        messages, more = messages_after(conversation=self.conversation, after_id=after)
+        return [message_payload(m) for m in messages], more
+
+    async def _error(self, code: str, message: str, client_id: str = ""):
+        await self.send_json({"type": "error", "code": code, "message": message, "client_id": client_id})
+
+    # Layer events
+    async def chat_message(self, event):
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_read(self, event):
+        await self.send_json({"type": "read", "user_id": event["user_id"], "up_to": event["up_to"]})
+
+    async def chat_typing(self, event):
+        if event["user_id"] != self.user.pk:
+            await self.send_json({"type": "typing", "user_id": event["user_id"]})

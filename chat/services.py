@@ -1,0 +1,197 @@
+"""Writes for chat: conversations, messages, read pointers, staff access log.
+
+Messages are persisted first and broadcast on commit; the Redis layer may drop a broadcast,
+so clients resync from the database (`selectors.messages_after`) after every reconnect.
+The booking side registers `booking_attach_conversation` as an `awaiting_payment` hook
+(see `ChatConfig.ready`): when a provider's acceptance creates a booking, their question
+thread on that offer becomes the booking conversation.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking, BookingEvent
+from chat.models import Conversation, ConversationAccess, Message
+from chat.presence import is_viewing
+from chat.selectors import message_payload, provider_may_ask, unread_total
+from notifications.models import Notification
+from notifications.services import notification_create, push_to_user
+from offers.models import Offer
+from servizo.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+NEW_MESSAGE_KIND = "chat_message"
+
+
+class RateLimited(DomainError):
+    """The sender is over the per-user message rate."""
+
+
+def conversation_group(conversation_id: int) -> str:
+    """The channel-layer group of every socket open on this conversation."""
+    return f"chat.{conversation_id}"
+
+
+def _broadcast(conversation_id: int, event: dict) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(conversation_group(conversation_id), event)
+    except Exception:  # persisted already: clients pick it up on their next resync
+        logger.warning("Chat broadcast to conversation %s failed", conversation_id, exc_info=True)
+
+
+def _push_unread_total(user_id: int) -> None:
+    user = User(pk=user_id)
+    push_to_user(user_id=user_id, payload={"kind": "chat_unread", "total": unread_total(user=user)})
+
+
+def conversation_for_booking(*, booking: Booking) -> Conversation:
+    """The booking's conversation, created if needed; the provider's question thread on the offer carries on."""
+    conversation, created = Conversation.objects.get_or_create(
+        offer_id=booking.offer_id,
+        provider_id=booking.provider_id,
+        defaults={"customer_id": booking.customer_id, "booking": booking},
+    )
+    if not created and (conversation.booking_id is None or conversation.booking_id < booking.pk):
+        conversation.booking = booking
+        conversation.save(update_fields=["booking"])
+    return conversation
+
+
+def booking_attach_conversation(booking: Booking, event: BookingEvent) -> None:
+    """`awaiting_payment` transition hook: runs inside the booking's transaction."""
+    conversation_for_booking(booking=booking)
+
+
+def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversation:
+    """An approved provider's question thread on an open offer that matches their trades and city (idempotent)."""
+    offer = Offer.objects.filter(pk=offer_id).first()
+    if offer is None or not offer.is_open:
+        raise DomainError("This offer is no longer open for questions.")
+    existing = Conversation.objects.filter(offer=offer, provider=provider).first()
+    if existing is not None:
+        return existing
+    if not provider_may_ask(offer=offer, provider=provider):
+        raise DomainError("Only approved providers working in this trade and city can ask about this offer.")
+    conversation, _ = Conversation.objects.get_or_create(
+        offer=offer, provider=provider, defaults={"customer_id": offer.customer_id}
+    )
+    return conversation
+
+
+def _check_rate(sender_id: int) -> None:
+    """Sliding window over the sender's stored messages: one indexed query, shared by every process.
+
+    Two sends racing at the limit may both pass; a rate limit can afford that, a lock per send cannot.
+    """
+    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    if Message.objects.filter(sender_id=sender_id, created_at__gte=since).count() >= settings.CHAT_RATE_LIMIT_COUNT:
+        raise RateLimited(
+            f"You are sending messages too quickly (at most {settings.CHAT_RATE_LIMIT_COUNT} every "
+            f"{settings.CHAT_RATE_LIMIT_SECONDS} seconds). Wait a moment and send it again."
+        )
+
+
+def _deliver_message(message: Message, conversation: Conversation) -> None:
+    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count)."""
+    _broadcast(conversation.pk, {"type": "chat.message", "message": message_payload(message)})
+    recipient = conversation.other_party(message.sender)
+    if is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
+        return  # their page marks it read at once, and that pushes their new unread total
+    link = conversation.get_absolute_url()
+    # One unread "new message" notification per conversation is enough; no email per chat message.
+    already = Notification.objects.filter(
+        recipient=recipient, kind=NEW_MESSAGE_KIND, link=link, read_at__isnull=True
+    ).exists()
+    if not already:
+        notification_create(
+            recipient=recipient,
+            kind=NEW_MESSAGE_KIND,
+            text=f"New message from {message.sender.get_short_name()} about “{conversation.subject}”",
+            link=link,
+        )
+    _push_unread_total(recipient.pk)
+
+
+def message_send(*, conversation: Conversation, sender: User, text: str) -> Message:
+    """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
+
+    `conversation` comes from `selectors.conversation_for_participant` (relations loaded); its booking
+    and offer status are refreshed here, so a socket open for hours still sees the booking close.
+    """
+    text = text.strip()
+    if not text:
+        raise DomainError("Type a message first.")
+    if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
+        raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
+    if not conversation.is_participant(sender):
+        raise DomainError("You are not part of this conversation.")
+    _check_rate(sender.pk)
+    _refresh_status(conversation)
+    if conversation.is_read_only:
+        raise DomainError("This conversation is closed; its history stays readable.")
+    # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
+    # senders on a lock), so outside a caller's transaction the broadcast below goes out at once.
+    message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+
+    def deliver() -> None:
+        _deliver_message(message, conversation)
+
+    # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
+    transaction.on_commit(deliver, robust=True)
+    return message
+
+
+def _refresh_status(conversation: Conversation) -> None:
+    """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
+
+    One light query per message instead of reloading the conversation with all its relations.
+    """
+    booking_id, booking_status, offer_status, offer_expires_at = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .values_list("booking_id", "booking__status", "offer__status", "offer__expires_at")
+        .get()
+    )
+    if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
+        conversation.booking = Booking.objects.filter(pk=booking_id).first()
+    elif booking_id is not None:
+        conversation.booking.status = booking_status
+    conversation.offer.status, conversation.offer.expires_at = offer_status, offer_expires_at
+
+
+def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:
+    """Move the user's read pointer forward to `up_to_id` (clamped to the newest message); returns the pointer.
+
+    On a change, the other side gets a "seen" event and the user's other pages a new unread total.
+    """
+    field = conversation.read_pointer_field(user)
+    newest = conversation.messages.filter(id__lte=up_to_id).aggregate(newest=Max("id"))["newest"] or 0
+    with transaction.atomic():
+        moved = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": newest}).update(**{field: newest})
+        if moved:
+            # The "new message" notification for this thread is answered by reading it.
+            Notification.objects.filter(
+                recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url(), read_at__isnull=True
+            ).update(read_at=timezone.now())
+            transaction.on_commit(
+                partial(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
+            )
+            transaction.on_commit(partial(_push_unread_total, user.pk))
+    setattr(conversation, field, max(getattr(conversation, field), newest))
+    return getattr(conversation, field)
+
+
+def conversation_access_log(*, conversation: Conversation, staff: User) -> ConversationAccess:
+    """Record that a staff member read a conversation (the admin calls this on every view)."""
+    if not staff.is_staff:
+        raise DomainError("Only staff can read other people's conversations.")
+    return ConversationAccess.objects.create(conversation=conversation, staff=staff)

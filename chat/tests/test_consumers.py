@@ -1,0 +1,321 @@
+"""The chat socket through the real ASGI stack (origin check, session auth) on the Redis layer."""
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from accounts.tests.factories import CustomerFactory
+from bookings.models import Booking
+from chat.consumers import CLOSE_FORBIDDEN
+from chat.models import Message
+from chat.tests.factories import ConversationFactory, MessageFactory
+from chat.tests.sockets import chat_communicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _path(conversation) -> str:
+    return f"/ws/chat/{conversation.pk}/"
+
+
+def _pair(conversation):
+    """Communicators for the customer and the provider of a conversation (not yet connected)."""
+    return (
+        chat_communicator(_path(conversation), conversation.customer),
+        chat_communicator(_path(conversation), conversation.provider),
+    )
+
+
+@asynccontextmanager
+async def _connected(*communicators):
+    for communicator in communicators:
+        connected, _ = await communicator.connect()
+        assert connected
+    try:
+        yield
+    finally:
+        for communicator in communicators:
+            await communicator.disconnect()
+
+
+def _connect_refused(communicator) -> tuple[bool, int]:
+    async def scenario():
+        return await communicator.connect()
+
+    return async_to_sync(scenario)()
+
+
+def test_suite_uses_the_redis_layer():
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] in {
+        "channels_redis.core.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+    }
+
+
+def test_participants_chat_live_and_each_message_is_persisted_before_it_is_broadcast(conversation):
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "  Is 9am fine?  ", "client_id": "c1"})
+            ack = await customer.receive_json_from(timeout=3)
+            received = await provider.receive_json_from(timeout=3)
+            stored = await database_sync_to_async(Message.objects.filter(pk=received["message"]["id"]).exists)()
+            echoed = await customer.receive_json_from(timeout=3)
+        return ack, received, stored, echoed
+
+    ack, received, stored_when_received, echoed = async_to_sync(scenario)()
+
+    message = Message.objects.get()
+    assert stored_when_received
+    assert ack == {"type": "ack", "client_id": "c1", "id": message.pk}
+    assert (
+        received
+        == echoed
+        == {
+            "type": "message",
+            "message": {
+                "id": message.pk,
+                "sender_id": conversation.customer.pk,
+                "sender_name": conversation.customer.get_short_name(),
+                "text": "Is 9am fine?",
+                "created_at": message.created_at.isoformat(),
+            },
+        }
+    )
+
+
+def test_outsider_anonymous_and_unknown_conversation_are_refused_alike(conversation):
+    outsider = CustomerFactory()
+
+    assert _connect_refused(chat_communicator(_path(conversation), outsider)) == (False, CLOSE_FORBIDDEN)
+    assert _connect_refused(chat_communicator(_path(conversation))) == (False, CLOSE_FORBIDDEN)
+    missing = f"/ws/chat/{conversation.pk + 1000}/"
+    assert _connect_refused(chat_communicator(missing, conversation.customer)) == (False, CLOSE_FORBIDDEN)
+
+
+def test_cross_origin_handshake_is_refused(conversation):
+    communicator = chat_communicator(_path(conversation), conversation.customer, origin="http://evil.example")
+
+    connected, _ = _connect_refused(communicator)
+
+    assert connected is False
+
+
+def test_resync_after_reconnect_returns_exactly_the_missed_messages(conversation):
+    seen = MessageFactory(conversation=conversation, text="before")
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        await customer.connect()
+        for text in ("one", "two", "three"):
+            await customer.send_json_to({"type": "message", "text": text})
+            await customer.receive_json_from(timeout=3)  # ack
+            await customer.receive_json_from(timeout=3)  # own broadcast
+        await customer.disconnect()
+        # The provider was offline for all three; it reconnects knowing only `seen`.
+        provider = chat_communicator(_path(conversation), conversation.provider)
+        await provider.connect()
+        await provider.send_json_to({"type": "resync", "after": seen.pk})
+        history = await provider.receive_json_from(timeout=3)
+        await provider.disconnect()
+        return history
+
+    history = async_to_sync(scenario)()
+
+    missed = list(Message.objects.filter(id__gt=seen.pk).order_by("id"))
+    assert [m["id"] for m in history["messages"]] == [m.pk for m in missed]
+    assert [m["text"] for m in history["messages"]] == ["one", "two", "three"]
+    assert history["more"] is False
+
+
+def test_rate_limit_answers_with_a_clear_error_and_stores_nothing_more(conversation, settings):
+    settings.CHAT_RATE_LIMIT_COUNT = 2
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        await customer.connect()
+        frames = []
+        for n in range(3):
+            await customer.send_json_to({"type": "message", "text": f"spam {n}", "client_id": str(n)})
+            frames.append(await customer.receive_json_from(timeout=3))
+            if frames[-1]["type"] == "ack":
+                await customer.receive_json_from(timeout=3)  # own broadcast
+        await customer.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert [f["type"] for f in frames] == ["ack", "ack", "error"]
+    assert frames[2]["code"] == "rate_limited"
+    assert frames[2]["client_id"] == "2"
+    assert "too quickly" in frames[2]["message"]
+    assert Message.objects.count() == 2
+
+
+def test_length_cap_and_empty_text_are_refused(conversation, settings):
+    settings.CHAT_MESSAGE_MAX_LENGTH = 50
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        await customer.connect()
+        await customer.send_json_to({"type": "message", "text": "x" * 51})
+        too_long = await customer.receive_json_from(timeout=3)
+        await customer.send_json_to({"type": "message", "text": "   "})
+        empty = await customer.receive_json_from(timeout=3)
+        await customer.send_json_to({"type": "message", "text": {"not": "text"}})
+        wrong_type = await customer.receive_json_from(timeout=3)
+        await customer.disconnect()
+        return too_long, empty, wrong_type
+
+    too_long, empty, wrong_type = async_to_sync(scenario)()
+
+    assert too_long["code"] == "invalid" and "at most 50 characters" in too_long["message"]
+    assert empty["code"] == wrong_type["code"] == "invalid"
+    assert not Message.objects.exists()
+
+
+def test_garbage_and_oversized_frames_get_an_error_and_the_socket_stays_open(conversation):
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        async with _connected(customer):
+            await customer.send_to(text_data="{not json")
+            garbage = await customer.receive_json_from(timeout=3)
+            await customer.send_to(text_data="x" * 30_000)
+            oversized = await customer.receive_json_from(timeout=3)
+            await customer.send_json_to({"type": "message", "text": "still works"})
+            ack = await customer.receive_json_from(timeout=3)
+        return garbage, oversized, ack
+
+    garbage, oversized, ack = async_to_sync(scenario)()
+
+    assert (garbage["code"], oversized["code"], ack["type"]) == ("bad_request", "too_large", "ack")
+
+
+def test_html_and_script_payloads_come_back_escaped_and_intact(conversation):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)> & co'
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": payload})
+            return await provider.receive_from(timeout=3)
+
+    raw = async_to_sync(scenario)()
+
+    assert "<" not in raw and ">" not in raw and "&" not in raw
+    assert "\\u003cscript\\u003e" in raw
+    assert json.loads(raw)["message"]["text"] == payload  # the browser gets the text, shown via textContent
+    assert Message.objects.get().text == payload
+
+
+def test_read_receipt_is_persisted_and_shown_to_the_other_side(conversation):
+    message = MessageFactory(conversation=conversation, sender=conversation.customer)
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await provider.send_json_to({"type": "read", "up_to": message.pk + 999})  # clamped to the newest
+            return await customer.receive_json_from(timeout=3)
+
+    receipt = async_to_sync(scenario)()
+
+    assert receipt == {"type": "read", "user_id": conversation.provider.pk, "up_to": message.pk}
+    conversation.refresh_from_db()
+    assert conversation.provider_read_up_to == message.pk
+    assert conversation.customer_read_up_to == 0
+
+
+def test_typing_reaches_the_other_side_only_and_is_not_stored(conversation):
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "typing", "user_id": conversation.provider.pk})  # ids ignored
+            typing = await provider.receive_json_from(timeout=3)
+            echoed = not await customer.receive_nothing(timeout=0.3)
+        return typing, echoed
+
+    typing, echoed = async_to_sync(scenario)()
+
+    assert typing == {"type": "typing", "user_id": conversation.customer.pk}
+    assert echoed is False
+    assert not Message.objects.exists()
+
+
+def test_closed_booking_keeps_history_readable_but_refuses_new_messages():
+    conversation = ConversationFactory(booking__status=Booking.Status.COMPLETED)
+    old = MessageFactory(conversation=conversation)
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        await customer.connect()
+        await customer.send_json_to({"type": "message", "text": "one more thing"})
+        refused = await customer.receive_json_from(timeout=3)
+        await customer.send_json_to({"type": "resync", "after": 0})
+        history = await customer.receive_json_from(timeout=3)
+        await customer.disconnect()
+        return refused, history
+
+    refused, history = async_to_sync(scenario)()
+
+    assert refused["type"] == "error" and "closed" in refused["message"]
+    assert [m["id"] for m in history["messages"]] == [old.pk]
+    assert Message.objects.count() == 1
+
+
+def test_recipient_away_gets_a_notification_and_a_live_unread_count(conversation):
+    customer = chat_communicator(_path(conversation), conversation.customer)
+    provider_pages = chat_communicator("/ws/notifications/", conversation.provider)
+
+    async def scenario():
+        await customer.connect()
+        await provider_pages.connect()
+        for text in ("hello", "are you there?"):
+            await customer.send_json_to({"type": "message", "text": text})
+        events = [await provider_pages.receive_json_from(timeout=3) for _ in range(3)]
+        await customer.disconnect()
+        await provider_pages.disconnect()
+        return events
+
+    events = async_to_sync(scenario)()
+
+    kinds = [e["kind"] for e in events]
+    assert kinds == ["notification", "chat_unread", "chat_unread"]  # one notification per unread thread
+    assert events[0]["link"] == f"/messages/{conversation.pk}/"
+    assert [e["total"] for e in events[1:]] == [1, 2]
+    assert conversation.provider.notifications.filter(kind="chat_message").count() == 1
+
+
+def test_recipient_viewing_the_conversation_gets_no_notification(conversation):
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "hi"})
+            await provider.receive_json_from(timeout=3)
+
+    async_to_sync(scenario)()
+
+    assert not conversation.provider.notifications.exists()
+
+
+def test_socket_survives_an_idle_spell_longer_than_the_layer_poll(conversation):
+    """redis-py 8 times reads out after 5 s by default, the same as channels-redis's BZPOPMIN wait."""
+    customer = chat_communicator(_path(conversation), conversation.customer)
+
+    async def scenario():
+        await customer.connect()
+        await asyncio.sleep(6)
+        await customer.send_json_to({"type": "message", "text": "still here?"})
+        frames = [await customer.receive_json_from(timeout=3) for _ in range(2)]
+        await customer.disconnect()
+        return frames
+
+    assert {frame["type"] for frame in async_to_sync(scenario)()} == {"ack", "message"}

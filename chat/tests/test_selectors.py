@@ -1,0 +1,67 @@
+import pytest
+
+from chat.selectors import (
+    attach_last_messages,
+    conversation_for_participant,
+    conversation_list,
+    messages_after,
+    messages_before,
+    unread_total,
+)
+from chat.tests.factories import ConversationFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_participant_gets_the_conversation_and_anyone_else_nothing(conversation, customer):
+    assert conversation_for_participant(user=conversation.customer, pk=conversation.pk) == conversation
+    assert conversation_for_participant(user=conversation.provider, pk=conversation.pk) == conversation
+    assert conversation_for_participant(user=customer, pk=conversation.pk) is None
+
+
+def test_list_has_unread_counts_and_last_messages_in_bounded_queries(django_assert_num_queries):
+    provider_side = ConversationFactory()
+    provider = provider_side.provider
+    for _ in range(4):
+        conversation = ConversationFactory(provider=provider)
+        MessageFactory(conversation=conversation, sender=conversation.customer)
+        MessageFactory(conversation=conversation, sender=provider)
+    read = MessageFactory(conversation=provider_side, sender=provider_side.customer)
+    last = MessageFactory(conversation=provider_side, sender=provider_side.customer)
+    provider_side.provider_read_up_to = read.pk
+    provider_side.save()
+
+    with django_assert_num_queries(2):
+        conversations = attach_last_messages(conversation_list(user=provider))
+
+    assert len(conversations) == 5
+    assert conversations[0] == provider_side  # latest message first
+    by_id = {c.pk: c for c in conversations}
+    assert by_id[provider_side.pk].unread == 1
+    assert by_id[provider_side.pk].last_message == last
+    assert sorted(c.unread for c in conversations) == [1, 1, 1, 1, 1]
+    with django_assert_num_queries(1):
+        assert unread_total(user=provider) == 5
+    assert unread_total(user=provider_side.customer) == 0
+
+
+def test_own_messages_never_count_as_unread(conversation):
+    MessageFactory(conversation=conversation, sender=conversation.customer)
+
+    assert unread_total(user=conversation.customer) == 0
+    assert conversation_list(user=conversation.customer).get().unread == 0
+    assert conversation_list(user=conversation.provider).get().unread == 1
+
+
+def test_history_pages_upwards_and_resync_pages_forwards(conversation):
+    messages = [MessageFactory(conversation=conversation) for _ in range(5)]
+
+    newest, more = messages_before(conversation=conversation, limit=2)
+    assert (newest, more) == (messages[3:], True)
+    older, more = messages_before(conversation=conversation, before_id=messages[3].pk, limit=2)
+    assert (older, more) == (messages[1:3], True)
+    oldest, more = messages_before(conversation=conversation, before_id=messages[1].pk, limit=2)
+    assert (oldest, more) == (messages[:1], False)
+
+    assert messages_after(conversation=conversation, after_id=messages[1].pk, limit=2) == (messages[2:4], True)
+    assert messages_after(conversation=conversation, after_id=messages[3].pk) == (messages[4:], False)
