@@ -212,8 +212,8 @@ def test_profile_page_query_count_does_not_grow_with_reviews(client, django_asse
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     client.force_login(provider)
-    # + session, user, unread notifications, provider profile (role-aware navbar)
-    with django_assert_num_queries(9):
+    # + session, user, unread notifications, provider profile (role-aware navbar), unread messages
+    with django_assert_num_queries(10):
         assert client.get(url, {"sort": "lowest", "page": 2}).status_code == 200
 
 
@@ -223,8 +223,9 @@ def test_my_reviews_list_query_count_does_not_grow_with_providers(client, django
     reviews_bulk_create(count=count, customer=customer)
     client.force_login(customer)
 
-    # session, user, unread notifications, page count, page of reviews+bookings+providers+reputations+replies
-    with django_assert_num_queries(5):
+    # session, user, unread notifications, unread messages, page count,
+    # page of reviews+bookings+providers+reputations+replies
+    with django_assert_num_queries(6):
         response = client.get(reverse("reviews:mine"))
     assert len(response.context["page"]) == min(count, 20)
     assert response.content.decode().count('class="provider-rating') == min(count, 20)
@@ -240,7 +241,7 @@ def test_dashboards_show_the_review_prompts_in_bounded_queries(
 
     # The whole dashboard, with every app's panel, stays bounded (7 completed bookings here).
     client.force_login(customer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         body = client.get(reverse("dashboard")).content.decode()
     assert "Rate your last jobs" in body and body.count(">Rate</a>") == 5
 
