@@ -7,6 +7,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,13 @@ def push_to_user(*, user_id: int, payload: dict) -> None:
         logger.warning("Live push to user %s failed", user_id, exc_info=True)
 
 
+def absolute_url(path: str) -> str:
+    """A site path as a full link for emails (`SITE_URL` + path); full URLs pass through."""
+    if not path.startswith("/"):
+        return path
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
@@ -38,7 +46,7 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
         if email and recipient.email:
             send_mail(
                 subject=f"[Servizo] {text[:70]}",
-                message=f"{text}\n\n{link}" if link else text,
+                message=f"{text}\n\n{absolute_url(link)}" if link else text,
                 from_email=None,
                 recipient_list=[recipient.email],
                 fail_silently=True,

@@ -47,10 +47,6 @@ class ReviewNotAllowed(DomainError):
     """The user may not write, change or answer this review (now)."""
 
 
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def _clean_rating(rating: int) -> int:
     if rating not in STARS:
         raise DomainError("Choose a rating from 1 to 5 stars.")
@@ -238,7 +234,7 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
             recipient=customer,
             kind="review_request",
             text=f"“{title}” is complete. How did {provider_name} do? Leave a review.",
-            link=absolute_url(reverse("reviews:create", args=[booking_id])),
+            link=reverse("reviews:create", args=[booking_id]),
             email=True,
         )
 

@@ -370,7 +370,8 @@ def test_resubmit_service_refuses_anything_but_a_rejected_application(status):
     assert not profile.events.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_two_operators_deciding_at_once_produce_exactly_one_decision(staff_user):
     """Approve and reject race on real MariaDB: the row lock lets one win; the other is refused."""
     profile = ProviderProfileFactory(status=Status.PENDING)

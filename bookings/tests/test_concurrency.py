@@ -1,6 +1,6 @@
 """Races on real MariaDB: threads with their own connections hit the same rows at once.
 
-serialized_rollback restores the seeded categories that the flush after a transactional test removes.
+The `seeded_categories` fixture restores the categories that the flush after a transactional test removes.
 """
 
 import threading
@@ -46,7 +46,8 @@ def _race(calls) -> list:
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
     providers = [ProviderFactory() for _ in range(THREADS)]
 
@@ -63,7 +64,8 @@ def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
         assert OfferEvent.objects.filter(offer=offer).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_two_confirmations_at_once_record_one_completion():
     for _ in range(10):
         booking = BookingFactory(status=Booking.Status.PROVIDER_COMPLETED)
@@ -78,7 +80,8 @@ def test_two_confirmations_at_once_record_one_completion():
         assert BookingEvent.objects.filter(booking=booking, to_status=Booking.Status.COMPLETED).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_expiry_racing_a_payment_and_itself_leaves_one_consistent_outcome():
     for _ in range(10):
         booking = BookingFactory(pay_by=timezone.now() - timedelta(seconds=1))

@@ -145,6 +145,8 @@ ACCOUNT_RATE_LIMITS = {
 # --- Email ----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Absolute links in emails are SITE_URL + path.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Servizo <no-reply@servizo.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -206,9 +208,6 @@ SILENCED_SYSTEM_CHECKS = ["models.W036"]
 # allauth's own signup URL shows the role chooser; a form posted there signs up a customer.
 ACCOUNT_FORMS = {"signup": "accounts.forms.CustomerSignupForm"}
 
-# --- reviews --------------------------------------------------------------
-# Absolute links in emails (the review prompt sent on completion).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Chat -----------------------------------------------------------------
 CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=2000)

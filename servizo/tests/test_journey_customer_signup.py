@@ -10,7 +10,8 @@ PASSWORD = "Sunny-kitchen-2026"
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_visitor_signs_up_as_customer_verifies_email_and_reaches_the_dashboard(live_server, page, artifacts_dir):
     # Given a visitor on the landing page
     page.goto(live_server.url)
