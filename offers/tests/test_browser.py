@@ -1,6 +1,6 @@
 """Offer journeys in Chromium over the WSGI live server.
 
-The live part (a card pushed into an open feed) is covered at the socket level in test_consumers.py.
+The live feed journey runs on a daphne live server (`asgi_live_server`) over the Redis layer.
 """
 
 import datetime
@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer
@@ -66,3 +67,42 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
     needs_action = page.locator("#bookings-needs-action")
     assert "Leaking kitchen tap" in needs_action.inner_text()
     assert "Pay by" in needs_action.inner_text()
+
+
+def test_an_offer_published_while_the_feed_is_open_appears_and_leaves_without_reload(browser, asgi_live_server):
+    customer, provider = CustomerFactory(), ProviderFactory()
+    day = timezone.localdate() + datetime.timedelta(days=5)
+
+    # Given a provider with the feed open and its live socket connected (over daphne and Redis)
+    feed = _log_in(browser, asgi_live_server, provider)
+    feed.goto(f"{asgi_live_server.url}/offers/feed/")
+    expect(feed.locator("#feed-status")).to_have_text("Live")
+    expect(feed.locator("#feed-empty")).to_be_visible()
+
+    # When the customer publishes a matching offer whose title carries markup
+    page = _log_in(browser, asgi_live_server, customer)
+    page.goto(f"{asgi_live_server.url}/offers/new/")
+    page.select_option("select[name=category]", label="Electrician")
+    page.fill("input[name=title]", "Sparks <b>behind</b> the socket")
+    page.fill("textarea[name=description]", "Smells of burning.")
+    page.fill("input[name=address]", "Via Roma 1")
+    page.fill("input[name=city]", "florence")
+    page.fill("input[name=preferred_date]", day.isoformat())
+    page.fill("input[name=price_cents]", "90")
+    page.get_by_role("button", name="Publish offer").click()
+    page.get_by_text("Your offer is live").wait_for()
+    offer = Offer.objects.get()
+
+    # Then the card appears at the top of the open feed, highlighted, its title shown as text
+    card = feed.locator(f'[data-offer-id="{offer.pk}"]')
+    expect(card).to_be_visible()
+    expect(card).to_have_class(re.compile("card-highlight"))
+    expect(card).to_contain_text("Sparks <b>behind</b> the socket")
+    expect(feed.locator("#offer-feed b")).to_have_count(0)
+    expect(feed.locator("#feed-empty")).to_be_hidden()
+
+    # And when the customer withdraws it, it leaves the feed
+    page.goto(f"{asgi_live_server.url}/offers/{offer.pk}/withdraw/")
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    expect(card).to_have_count(0)
+    expect(feed.locator("#feed-empty")).to_be_visible()
