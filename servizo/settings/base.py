@@ -213,4 +213,11 @@ CHAT_RATE_LIMIT_SECONDS = env.int("CHAT_RATE_LIMIT_SECONDS", default=10)
 # - at 200 msg/s over two daphne processes (bench/chat_latency.py) the list layer fell seconds behind
 #   and dropped messages; pub/sub kept up. Same API and the same at-most-once contract (clients resync).
 if REDIS_URL and env.bool("CHANNEL_LAYER_PUBSUB", default=True):
-    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
+    from urllib.parse import urlsplit
+
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # Pub/sub channels ignore the Redis database number: name them per database so that runs on
+        # different databases of one Redis (parallel test suites) never hear each other.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi.{urlsplit(REDIS_URL).path.strip('/') or '0'}"},
+    }
