@@ -214,12 +214,17 @@ CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=2000)
 # Per user, across all conversations: at most COUNT messages in any SECONDS-long (sliding) window.
 CHAT_RATE_LIMIT_COUNT = env.int("CHAT_RATE_LIMIT_COUNT", default=20)
 CHAT_RATE_LIMIT_SECONDS = env.int("CHAT_RATE_LIMIT_SECONDS", default=10)
-# redis-py 8 gives every socket a 5 s read timeout, exactly channels-redis's BZPOPMIN wait, so an idle
-# process's receive loop times out and its sockets close with 1011. Give reads more room than the poll.
-if REDIS_URL:
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
-# Redis pub/sub instead of per-channel lists: no BZPOPMIN + cleanup round trips per delivered message.
-# bench/chat_latency.py at 200 msg/s over two processes: lists fell seconds behind and dropped
-# messages; pub/sub kept up. Same API and the same at-most-once contract (clients resync).
+# Redis pub/sub instead of channels-redis's list-based layer, for two measured reasons:
+# - with redis-py 8 (5 s default read timeout, the same as the list layer's BZPOPMIN wait) an idle
+#   process's receive loop times out and every socket on it closes with 1011 after ~5 s of quiet;
+# - at 200 msg/s over two daphne processes (bench/chat_latency.py) the list layer fell seconds behind
+#   and dropped messages; pub/sub kept up. Same API and the same at-most-once contract (clients resync).
 if REDIS_URL and env.bool("CHANNEL_LAYER_PUBSUB", default=True):
-    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
+    from urllib.parse import urlsplit
+
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # Pub/sub channels ignore the Redis database number: name them per database so that runs on
+        # different databases of one Redis (parallel test suites) never hear each other.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi.{urlsplit(REDIS_URL).path.strip('/') or '0'}"},
+    }
