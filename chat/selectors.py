@@ -5,6 +5,7 @@ from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from accounts.models import User
 from chat.models import Conversation, Message
 from offers.models import Offer
+from offers.selectors import provider_matches_offer
 
 HISTORY_PAGE_SIZE = 30
 RESYNC_LIMIT = 200
@@ -86,14 +87,8 @@ def messages_after(
 
 
 def provider_may_ask(*, offer: Offer, provider: User) -> bool:
-    """An approved provider whose trades include the offer's and who works in its city."""
-    profile = getattr(provider, "provider_profile", None)
-    return (
-        profile is not None
-        and profile.is_approved
-        and profile.city.strip().lower() == offer.city.strip().lower()
-        and profile.categories.filter(pk=offer.category_id).exists()
-    )
+    """A provider may ask about an offer exactly when it is in their feed (the offers matching rule)."""
+    return provider_matches_offer(provider=provider, offer_id=offer.pk)
 
 
 def message_payload(message: Message) -> dict:
