@@ -1,0 +1,88 @@
+"""Demo data for `make run`: staff of each role, a customer with open offers, an approved and a pending
+provider. Idempotent: running it again changes nothing that is already there.
+
+It spans every app, so it lives in the project package; writes go through each app's services.
+"""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ProviderProfile, ServiceCategory, User
+from offers.services import OfferTerms, offer_create
+from servizo.roles import FINANCE, SUPPORT
+
+PASSWORD = "servizo-demo"
+APPROVED, PENDING = ProviderProfile.Status.APPROVED, ProviderProfile.Status.PENDING
+DEMO_USERS = [
+    # email, full name, role, superuser, staff group, provider status
+    ("admin@servizo.local", "Ada Admin", "", True, None, None),
+    ("support@servizo.local", "Sam Support", "", False, SUPPORT, None),
+    ("finance@servizo.local", "Fran Finance", "", False, FINANCE, None),
+    ("customer@servizo.local", "Carla Customer", User.Role.CUSTOMER, False, None, None),
+    ("provider@servizo.local", "Paolo Provider", User.Role.PROVIDER, False, None, APPROVED),
+    ("pending@servizo.local", "Pia Pending", User.Role.PROVIDER, False, None, PENDING),
+]
+DEMO_OFFERS = [
+    # category slug, title, description, days ahead, price in cents
+    ("electrician", "Kitchen lights flicker", "Two ceiling lights flicker and one socket is dead.", 3, 9500),
+    ("plumber", "Dripping bathroom tap", "The hot tap drips all night; the washer may be worn.", 5, 6000),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password 'servizo-demo') and offers, and print the credentials."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {row[0]: self._user(*row) for row in DEMO_USERS}
+        customer = users["customer@servizo.local"]
+        if not customer.offers.exists():
+            for slug, title, description, days, price in DEMO_OFFERS:
+                terms = OfferTerms(
+                    category=ServiceCategory.objects.get(slug=slug),
+                    title=title,
+                    description=description,
+                    address="Via dei Servi 12",
+                    city="Florence",
+                    preferred_date=timezone.localdate() + datetime.timedelta(days=days),
+                    time_window="morning",
+                    price_cents=price,
+                )
+                offer_create(customer=customer, terms=terms)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /accounts/login/ with:"))
+        for email, _name, role, superuser, group, status in DEMO_USERS:
+            label = "superuser (/admin/)" if superuser else f"staff: {group}" if group else f"{role} {status or ''}"
+            self.stdout.write(f"  {email:<26} {PASSWORD}   {label.strip()}")
+
+    def _user(self, email, name, role, superuser, group, provider_status) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                PASSWORD,
+                full_name=name,
+                role=role,
+                is_staff=bool(superuser or group),
+                is_superuser=superuser,
+                phone="+39 055 0100",
+            )
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if provider_status and not hasattr(user, "provider_profile"):
+            profile = ProviderProfile.objects.create(
+                user=user,
+                city="Florence",
+                service_area="Florence and nearby towns",
+                years_experience=8,
+                bio="Licensed electrician and plumber; tidy, on time, happy to explain the work.",
+                status=provider_status,
+            )
+            profile.categories.set(ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "handyman"]))
+        return user
