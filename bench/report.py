@@ -86,9 +86,9 @@ def load(bookings: int, days: int, providers: int) -> None:
         kept = "(b.price_cents - b.price_cents * 3 DIV 10)"
         cursor.execute(
             f"""
-            INSERT INTO {ledger_table} (booking_id, provider_id, kind, amount_cents, currency, stripe_object_id,
-                idempotency_key, note, created_at)
-            SELECT b.id, b.provider_id,
+            INSERT INTO {ledger_table} (booking_id, provider_id, category_id, kind, amount_cents, currency,
+                stripe_object_id, idempotency_key, note, created_at)
+            SELECT b.id, b.provider_id, b.category_id,
                 ELT(1 + t.r, 'charge_escrow',
                     IF({refunded}, 'refund', 'release_provider'),
                     IF({refunded}, 'release_provider', 'release_commission'),
