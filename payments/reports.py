@@ -77,7 +77,10 @@ class Figures:
         return self.gross - self.refunds
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURE_NAMES))
+
+
+FIGURE_NAMES = tuple(field.name for field in fields(Figures))
 
 
 @dataclass(frozen=True)
@@ -145,24 +148,25 @@ def escrow_held(*, before: datetime | None = None, currency: str) -> int:
 def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]:
     """Figures per value of `keys` that has charge, refund or release rows in `rows`.
 
-    Query shape: one grouped SELECT per kind, UNION ALL, so each is a single range of an index
-    led by (currency, kind, created_at) with plain SUM/COUNT (MariaDB scans a whole currency for
-    `kind IN (...)` plus a date range); Python folds the kinds into Figures.
+    Query shape: one grouped SELECT per kind, UNION ALL, so each reads one range of an index led
+    by (currency, kind, created_at) with plain SUM/COUNT (for `kind IN (...)` plus a date range,
+    MariaDB 10.11 reads the whole currency instead); Python folds the kinds into Figures.
     """
     per_kind = [
         rows.filter(kind=kind).values(*keys, "kind").annotate(n=Count("*"), amount=Sum("amount_cents"))
         for kind in FIGURE_OF_KIND
     ]
-    sums: dict[tuple, Figures] = defaultdict(Figures)
+    sums: dict[tuple, dict[str, int]] = {}
     for row in per_kind[0].union(*per_kind[1:], all=True):
-        bookings_paid = row["n"] if row["kind"] == K.CHARGE_ESCROW else 0
-        figures = Figures(**{FIGURE_OF_KIND[row["kind"]]: row["amount"], "bookings_paid": bookings_paid})
-        sums[tuple(row[key] for key in keys)] += figures
-    return sums
+        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
+        figures[FIGURE_OF_KIND[row["kind"]]] = row["amount"]
+        if row["kind"] == K.CHARGE_ESCROW:
+            figures["bookings_paid"] = row["n"]
+    return {key: Figures(**figures) for key, figures in sums.items()}
 
 
 def _top_provider_ids(rows: QuerySet[LedgerEntry]) -> list[int]:
-    """The TOP_PROVIDERS providers by gross in `rows` (ties by id), as _figures_by would rank them.
+    """The TOP_PROVIDERS providers by gross in `rows`, ties by id: the order the report lists them.
 
     Ranks on the charge rows only; if fewer providers were charged, providers with refunds or
     releases in `rows` fill the remaining places by id (their gross is 0).
@@ -194,7 +198,7 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
 
     Index-only queries: sums by (day, category, kind) over the range (ledger_report_idx), folded
     in Python into periods, categories and totals (at most days x categories x kinds rows); the
-    top providers ranked on the charge rows, then their sums by kind (ledger_provider_report_idx);
+    top providers ranked on the charge rows, then their sums by kind (the provider index);
     escrow held at the end (see escrow_held). Lines list keys with charges, refunds or releases.
     """
     currency = currency or settings.CURRENCY

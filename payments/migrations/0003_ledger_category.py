@@ -14,7 +14,7 @@ def backfill_category(apps, schema_editor):
     LedgerEntry = apps.get_model("payments", "LedgerEntry")
     Booking = apps.get_model("bookings", "Booking")
     LedgerEntry.objects.filter(category__isnull=True).update(
-        category_id=Subquery(Booking.objects.filter(pk=OuterRef("booking_id")).values("category_id")[:1])
+        category_id=Subquery(Booking.objects.filter(pk=OuterRef("booking_id")).order_by().values("category_id")[:1])
     )
 
 

@@ -15,8 +15,8 @@ def ledger_record(
 ) -> LedgerEntry:
     """Append one movement; a second call with the same idempotency key returns the first row.
 
-    The row records the booking's provider and category as stored (the category is read, not taken
-    from the caller's instance: ledger rows are never corrected later).
+    The booking's category is copied onto the row (the revenue report groups by it without a join),
+    read from the database rather than the caller's instance, since ledger rows are never corrected.
     """
     entry, _ = LedgerEntry.objects.get_or_create(
         idempotency_key=idempotency_key,
