@@ -150,8 +150,8 @@ def seed(n: int) -> None:
         )  # fmt: skip
         LedgerEntry.objects.bulk_create(
             LedgerEntry(
-                booking=b, provider_id=b.provider_id, kind=kind, amount_cents=amount, currency="usd",
-                idempotency_key=f"bench-{kind}-{b.pk}",
+                booking=b, provider_id=b.provider_id, category_id=b.category_id, kind=kind, amount_cents=amount,
+                currency="usd", idempotency_key=f"bench-{kind}-{b.pk}",
             )
             for b in bookings
             for kind, amount in (

@@ -7,6 +7,7 @@ All amounts are integer cents plus an ISO currency code. Balances are sums over 
 from django.conf import settings
 from django.db import models
 
+from accounts.models import ServiceCategory
 from bookings.models import Booking
 from servizo.models import TimeStampedModel
 
@@ -70,6 +71,7 @@ class LedgerEntry(models.Model):
     when escrow is released and negative when a later refund takes released money back.
     Per booking: paid in = released (provider + commission) + refunded + still held.
     Per provider: available = released to provider - paid out; paid out = payouts - reversals.
+    `category` is the booking's, copied at write time so the revenue report groups by it without a join.
     """
 
     class Kind(models.TextChoices):
@@ -82,6 +84,7 @@ class LedgerEntry(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="ledger_entries")
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     amount_cents = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -95,11 +98,13 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "ledger entries"
         indexes = [
             models.Index(fields=["booking", "kind"]),
-            models.Index(fields=["provider", "kind"]),
+            # Per provider and kind (payouts, balances); with the rest, index-only for the top providers'
+            # figures in the revenue report and the payouts page's balances.
+            models.Index(fields=["provider", "kind", "currency", "created_at", "amount_cents"]),
             models.Index(fields=["kind", "booking"]),
-            # Covers the revenue report and dashboard (payments.reports): range scans by date, index only.
+            # Revenue report, dashboard and escrow (payments.reports): one date range per kind, index only.
             models.Index(
-                fields=["currency", "created_at", "kind", "amount_cents", "provider", "booking"],
+                fields=["currency", "kind", "created_at", "amount_cents", "category", "provider"],
                 name="ledger_report_idx",
             ),
         ]

@@ -12,12 +12,13 @@ Definitions (all within the date range, by the ledger row's `created_at`):
 """
 
 import calendar
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
@@ -27,7 +28,12 @@ from payments.models import LedgerEntry, Transfer
 from payments.selectors import needs_decision_bookings
 
 K = LedgerEntry.Kind
-GROUPINGS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+# Grouping name -> the first day of the period a day falls in (weeks start on Monday, as TruncWeek).
+GROUPINGS = {
+    "day": lambda day: day,
+    "week": lambda day: day - timedelta(days=day.weekday()),
+    "month": lambda day: day.replace(day=1),
+}
 PRESETS = {
     "this_month": "This month",
     "last_month": "Last month",
@@ -43,14 +49,15 @@ def _total(kind: str, extra: Q | None = None) -> Coalesce:
     return Coalesce(Sum("amount_cents", filter=condition), Value(0), output_field=IntegerField())
 
 
-FIGURES = {
-    "bookings_paid": Count("id", filter=Q(kind=K.CHARGE_ESCROW)),
-    "gross": _total(K.CHARGE_ESCROW),
-    "refunds": _total(K.REFUND),
-    "commission": _total(K.RELEASE_COMMISSION),
-    "provider_earnings": _total(K.RELEASE_PROVIDER),
+# The ledger kind each money figure sums; bookings paid counts the CHARGE_ESCROW rows.
+FIGURE_OF_KIND = {
+    K.CHARGE_ESCROW: "gross",
+    K.REFUND: "refunds",
+    K.RELEASE_COMMISSION: "commission",
+    K.RELEASE_PROVIDER: "provider_earnings",
 }
 OUT_OF_ESCROW = (K.RELEASE_PROVIDER, K.RELEASE_COMMISSION, K.REFUND)
+ESCROW_KINDS = (K.CHARGE_ESCROW, *OUT_OF_ESCROW)
 ESCROW = {
     "charged": _total(K.CHARGE_ESCROW),
     "out": Coalesce(Sum("amount_cents", filter=Q(kind__in=OUT_OF_ESCROW)), Value(0), output_field=IntegerField()),
@@ -70,11 +77,10 @@ class Figures:
         return self.gross - self.refunds
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURES))
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in FIGURE_NAMES))
 
-    @classmethod
-    def of(cls, row: dict) -> "Figures":
-        return cls(**{name: row[name] or 0 for name in FIGURES})
+
+FIGURE_NAMES = tuple(field.name for field in fields(Figures))
 
 
 @dataclass(frozen=True)
@@ -133,49 +139,91 @@ def escrow_held(*, before: datetime | None = None, currency: str) -> int:
     now = _entries(currency=currency).filter(booking__status__in=HOLDING_STATUSES).aggregate(**ESCROW)
     held = now["charged"] - now["out"]
     if before is not None:
-        since = _entries(currency=currency).filter(created_at__gte=before).aggregate(**ESCROW)
+        moved = _entries(currency=currency).filter(kind__in=ESCROW_KINDS, created_at__gte=before)
+        since = moved.aggregate(**ESCROW)
         held -= since["charged"] - since["out"]
     return held
+
+
+def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]:
+    """Figures per value of `keys` that has charge, refund or release rows in `rows`.
+
+    Query shape: one grouped SELECT per kind, UNION ALL, so each reads one range of an index led
+    by (currency, kind, created_at) with plain SUM/COUNT (for `kind IN (...)` plus a date range,
+    MariaDB 10.11 reads the whole currency instead); Python folds the kinds into Figures.
+    """
+    per_kind = [
+        rows.filter(kind=kind).values(*keys, "kind").annotate(n=Count("*"), amount=Sum("amount_cents"))
+        for kind in FIGURE_OF_KIND
+    ]
+    sums: dict[tuple, dict[str, int]] = {}
+    for row in per_kind[0].union(*per_kind[1:], all=True):
+        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
+        figures[FIGURE_OF_KIND[row["kind"]]] = row["amount"]
+        if row["kind"] == K.CHARGE_ESCROW:
+            figures["bookings_paid"] = row["n"]
+    return {key: Figures(**figures) for key, figures in sums.items()}
+
+
+def _top_provider_ids(rows: QuerySet[LedgerEntry]) -> list[int]:
+    """The TOP_PROVIDERS providers by gross in `rows`, ties by id: the order the report lists them.
+
+    Ranks on the charge rows only; if fewer providers were charged, providers with refunds or
+    releases in `rows` fill the remaining places by id (their gross is 0).
+    """
+    charged = (
+        rows.filter(kind=K.CHARGE_ESCROW)
+        .values("provider_id")
+        .annotate(gross=Sum("amount_cents"))
+        .order_by("-gross", "provider_id")[:TOP_PROVIDERS]
+    )
+    top = [row["provider_id"] for row in charged]
+    if len(top) < TOP_PROVIDERS:
+        others = rows.filter(kind__in=FIGURE_OF_KIND).exclude(provider_id__in=top).values_list("provider_id", flat=True)
+        top += others.distinct().order_by("provider_id")[: TOP_PROVIDERS - len(top)]
+    return top
+
+
+def _largest_first(item: tuple[object, Figures]) -> tuple:
+    key, figures = item
+    return -figures.gross, key
+
+
+def _lines(figures: dict, labels: dict, *, ordering=_largest_first) -> list[Line]:
+    return [Line(label=labels[key], figures=total, key=key) for key, total in sorted(figures.items(), key=ordering)]
 
 
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
     """The commission and revenue report for [start, end] (whole days).
 
-    Aggregate queries: by period, by category, top providers (each one pass over the range) and
-    escrow held at the end (see escrow_held); totals are the sum of the period rows.
+    Index-only queries: sums by (day, category, kind) over the range (ledger_report_idx), folded
+    in Python into periods, categories and totals (at most days x categories x kinds rows); the
+    top providers ranked on the charge rows, then their sums by kind (the provider index);
+    escrow held at the end (see escrow_held). Lines list keys with charges, refunds or releases.
     """
     currency = currency or settings.CURRENCY
+    period_of = GROUPINGS[grouping]
     since, until = _bounds(start, end)
     rows = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
-    trunc = GROUPINGS[grouping]("created_at")
-    periods = [
-        Line(label=_period_label(row["period"], grouping), figures=Figures.of(row), key=row["period"])
-        for row in rows.annotate(period=trunc).values("period").annotate(**FIGURES).order_by("period")
-    ]
-    by_category = list(rows.values("booking__category_id").annotate(**FIGURES).order_by("-gross"))
-    category_names = dict(ServiceCategory.objects.values_list("pk", "name"))
-    categories = [
-        Line(
-            label=category_names[row["booking__category_id"]], figures=Figures.of(row), key=row["booking__category_id"]
-        )
-        for row in by_category
-    ]
-    top = list(rows.values("provider_id").annotate(**FIGURES).order_by("-gross", "provider_id")[:TOP_PROVIDERS])
-    names = User.objects.in_bulk([row["provider_id"] for row in top])
-    providers = [
-        Line(label=_person(names.get(row["provider_id"])), figures=Figures.of(row), key=row["provider_id"])
-        for row in top
-    ]
-    totals = sum((line.figures for line in periods), Figures())
+    periods: dict[date, Figures] = defaultdict(Figures)
+    categories: dict[int, Figures] = defaultdict(Figures)
+    by_day = _figures_by(rows.annotate(day=TruncDate("created_at")), "day", "category_id")
+    for (day, category_id), figures in by_day.items():
+        periods[period_of(day)] += figures
+        categories[category_id] += figures
+    top_ids = _top_provider_ids(rows)
+    top = {pk: figures for (pk,), figures in _figures_by(rows.filter(provider_id__in=top_ids), "provider_id").items()}
+    names = User.objects.in_bulk(top_ids)
+    category_names = dict(ServiceCategory.objects.filter(pk__in=categories).values_list("pk", "name"))
     return Report(
         start=start,
         end=end,
         grouping=grouping,
         currency=currency,
-        totals=totals,
-        periods=periods,
-        categories=categories,
-        providers=providers,
+        totals=sum(periods.values(), Figures()),
+        periods=_lines(periods, {day: _period_label(day, grouping) for day in periods}, ordering=lambda item: item[0]),
+        categories=_lines(categories, category_names),
+        providers=_lines(top, {pk: _person(names.get(pk)) for pk in top}),
         escrow_held_at_end=escrow_held(before=until, currency=currency),
     )
 
@@ -231,7 +279,7 @@ def dashboard_figures(*, currency: str | None = None) -> Dashboard:
     last_month = Q(created_at__gte=last_since, created_at__lt=this_since)
     money = (
         _entries(currency=currency)
-        .filter(created_at__gte=last_since)
+        .filter(kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], created_at__gte=last_since)
         .aggregate(
             commission_this_month=_total(K.RELEASE_COMMISSION, this_month),
             commission_last_month=_total(K.RELEASE_COMMISSION, last_month),

@@ -13,12 +13,17 @@ K = LedgerEntry.Kind
 def ledger_record(
     *, booking: Booking, kind: str, amount_cents: int, idempotency_key: str, stripe_object_id: str = "", note: str = ""
 ) -> LedgerEntry:
-    """Append one movement; a second call with the same idempotency key returns the first row."""
+    """Append one movement; a second call with the same idempotency key returns the first row.
+
+    The booking's category is copied onto the row (the revenue report groups by it without a join),
+    read from the database rather than the caller's instance, since ledger rows are never corrected.
+    """
     entry, _ = LedgerEntry.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
             "booking": booking,
             "provider_id": booking.provider_id,
+            "category_id": lambda: Booking.objects.values_list("category_id", flat=True).get(pk=booking.pk),
             "kind": kind,
             "amount_cents": amount_cents,
             "currency": booking.currency,

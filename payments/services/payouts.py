@@ -230,10 +230,14 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
         Transfer.objects.bulk_create(
             rows, update_conflicts=True, update_fields=["status", "stripe_transfer_id", "error", "updated_at"]
         )
+        categories = dict(
+            Booking.objects.filter(pk__in={row.booking_id for row in rows}).values_list("pk", "category_id")
+        )
         LedgerEntry.objects.bulk_create(
             LedgerEntry(
                 booking_id=row.booking_id,
                 provider_id=row.provider_id,
+                category_id=categories[row.booking_id],
                 kind=K.PAYOUT,
                 amount_cents=row.amount_cents,
                 currency=row.currency,

@@ -31,8 +31,8 @@ def test_audit_is_clean_after_every_money_path(pay, connected_provider, staff_us
 
 def test_audit_fails_on_a_ledger_that_does_not_match_stripe(paid_booking, capsys):
     LedgerEntry.objects.create(
-        booking=paid_booking, provider=paid_booking.provider, kind="refund", amount_cents=500,
-        currency="usd", idempotency_key="made-up-refund",
+        booking=paid_booking, provider=paid_booking.provider, category=paid_booking.category,
+        kind="refund", amount_cents=500, currency="usd", idempotency_key="made-up-refund",
     )  # fmt: skip
 
     with pytest.raises(CommandError, match="discrepanc"):
@@ -44,8 +44,8 @@ def test_audit_fails_on_a_ledger_that_does_not_match_stripe(paid_booking, capsys
 def test_audit_fails_on_negative_balances_without_asking_stripe(paid_booking, capsys):
     walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED)
     LedgerEntry.objects.create(
-        booking=paid_booking, provider=paid_booking.provider, kind="payout", amount_cents=20000,
-        currency="usd", idempotency_key="made-up-payout",
+        booking=paid_booking, provider=paid_booking.provider, category=paid_booking.category,
+        kind="payout", amount_cents=20000, currency="usd", idempotency_key="made-up-payout",
     )  # fmt: skip
 
     with pytest.raises(CommandError):

@@ -123,3 +123,23 @@ def test_dashboard_and_available_balances_on_a_completed_booking(completed_booki
     assert (line.provider, line.available, line.payouts_enabled) == (completed_booking.provider, 9600, True)
     payouts_run()
     assert provider_available_balances() == []
+
+
+def test_top_providers_include_providers_with_releases_but_no_charge_in_the_range(dated_history):
+    jan, feb = dated_history
+
+    report = revenue_report(start=date(2026, 1, 15), end=date(2026, 2, 28), grouping="month")
+
+    assert [(line.key, line.figures.gross, line.figures.provider_earnings) for line in report.providers] == [
+        (feb.provider_id, 5000, 2000),
+        (jan.provider_id, 0, 8000),
+    ]
+
+
+def test_ledger_rows_carry_their_bookings_category(completed_booking):
+    payouts_run()
+
+    rows = LedgerEntry.objects.filter(booking=completed_booking)
+
+    assert {row.kind for row in rows} == {K.CHARGE_ESCROW, K.RELEASE_PROVIDER, K.RELEASE_COMMISSION, K.PAYOUT}
+    assert {row.category_id for row in rows} == {completed_booking.category_id}

@@ -93,8 +93,8 @@ def hundred_of_everything(db):
         for b in bookings
     )  # fmt: skip
     LedgerEntry.objects.bulk_create(
-        LedgerEntry(booking=b, provider=provider, kind="charge_escrow", amount_cents=12000, currency="usd",
-                    idempotency_key=f"l{b.pk}")
+        LedgerEntry(booking=b, provider=provider, category=b.category, kind="charge_escrow", amount_cents=12000,
+                    currency="usd", idempotency_key=f"l{b.pk}")
         for b in bookings
     )  # fmt: skip
     Transfer.objects.bulk_create(
