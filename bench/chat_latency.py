@@ -218,6 +218,10 @@ def report(pairs, args, server_cpu: float) -> None:
     a = statistics.quantiles(ack_latencies, n=100, method="inclusive")
     print(f"sender ack (stored + broadcast) ms: p50={a[49]:.1f} p95={a[94]:.1f} p99={a[98]:.1f}")
     print(f"server CPU: {server_cpu:.1f} s for both processes = {server_cpu / max(sent, 1) * 1000:.2f} ms per message")
+    print(
+        f"load generator CPU (this process): {args.client_cpu:.1f} s"
+        f" = {args.client_cpu / max(sent, 1) * 1000:.2f} ms per message"
+    )
     print(f"missing vs database: live={missing_live} after resync={missing_after_resync}")
 
 
@@ -238,7 +242,9 @@ def main() -> None:
         for port in ports:
             wait_for_port(port)
         cpu_before = sum(cpu_seconds(server) for server in servers)
+        client_cpu_before = time.process_time()
         pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
+        args.client_cpu = time.process_time() - client_cpu_before
         report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
     finally:
         for server in servers:
