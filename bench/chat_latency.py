@@ -23,11 +23,14 @@ average before each run is given; 0 missing live and after resync in every run b
                             load 2.7: p50 6.2, p95 17.1, p99 26.8, CPU 3.40 ms/message
                             load 4.5: p50 8.0, p95 29.0, p99 55.1, CPU 3.32 ms/message
                             load 3.6: p50 12.5, p95 62.8, p99 110, CPU 3.93 ms/message
+                            load 2.0: p50 4.6, p95 12.5, p99 22.4, CPU 3.61 ms/message
+                            load 1.8: p50 5.6, p95 17.8, p99 28.5, CPU 4.04 ms/message
 What changed (py-spy --gil on the daphne processes): the chat consumer no longer hops to the sync
 thread before every event to close old DB connections (channels' `dispatch` does that per frame and
 per broadcast; a third of server CPU), and the per-message status refresh + rate-limit count are one
-plain-SQL query (compiling the ORM version cost more CPU than running it). p95 <= 30 ms holds when
-the machine's other load stays under about 3; above that the servers' ~0.7 core at 200 msg/s competes.
+plain-SQL query (compiling the ORM version cost more CPU than running it). p95 <= 30 ms in 4 of the 6
+runs after; the misses (31.8 and 62.8 ms) came with other work on the machine, where the servers'
+~0.7 core at 200 msg/s competes with it for the 2 cores. (The load-2.7 run had py-spy attached.)
 """
 
 import argparse
