@@ -10,7 +10,27 @@ at the other participant (same clock). "Missing" compares what each participant 
 the messages stored in the database, then again after a resync like the one a reconnecting page
 does. Needs a migrated database (it runs `migrate`); it adds its own users and bookings there.
 The servers run with DEBUG off, persistent database connections (CONN_MAX_AGE=60 unless set) and
-the per-user rate limit raised (the bench is not a spammer test).
+the per-user rate limit raised (the bench is not a spammer test). It also prints its own CPU: the
+load generator shares the machine, at ~0.45 ms per message (under a tenth of a core), so it is not
+what limits the figures. "sent" stays a little under rate x duration because connecting and each
+client's random start phase use part of the sending window.
+
+Figures (defaults: 100 clients, 200 msg/s, 15 s; 2 cores shared with other work, so the 1-min load
+average before each run is given; 0 missing live and after resync in every run below):
+  before (main at 0f6cc6a)  load 1.6: p50 189 ms, p95 409, server CPU 5.19 ms/message
+                            load 2.9: p50 43, p95 256, p99 336, CPU 5.08 ms/message
+  after                     load 2.8: p50 8.2, p95 31.8, p99 122, CPU 3.40 ms/message
+                            load 2.7: p50 6.2, p95 17.1, p99 26.8, CPU 3.40 ms/message
+                            load 4.5: p50 8.0, p95 29.0, p99 55.1, CPU 3.32 ms/message
+                            load 3.6: p50 12.5, p95 62.8, p99 110, CPU 3.93 ms/message
+                            load 2.0: p50 4.6, p95 12.5, p99 22.4, CPU 3.61 ms/message
+                            load 1.8: p50 5.6, p95 17.8, p99 28.5, CPU 4.04 ms/message
+What changed (py-spy --gil on the daphne processes): the chat consumer no longer hops to the sync
+thread before every event to close old DB connections (channels' `dispatch` does that per frame and
+per broadcast; a third of server CPU), and the per-message status refresh + rate-limit count are one
+plain-SQL query (compiling the ORM version cost more CPU than running it). p95 <= 30 ms in 4 of the 6
+runs after; the misses (31.8 and 62.8 ms) came with other work on the machine, where the servers'
+~0.7 core at 200 msg/s competes with it for the 2 cores. (The load-2.7 run had py-spy attached.)
 """
 
 import argparse
@@ -218,6 +238,10 @@ def report(pairs, args, server_cpu: float) -> None:
     a = statistics.quantiles(ack_latencies, n=100, method="inclusive")
     print(f"sender ack (stored + broadcast) ms: p50={a[49]:.1f} p95={a[94]:.1f} p99={a[98]:.1f}")
     print(f"server CPU: {server_cpu:.1f} s for both processes = {server_cpu / max(sent, 1) * 1000:.2f} ms per message")
+    print(
+        f"load generator CPU (this process): {args.client_cpu:.1f} s"
+        f" = {args.client_cpu / max(sent, 1) * 1000:.2f} ms per message"
+    )
     print(f"missing vs database: live={missing_live} after resync={missing_after_resync}")
 
 
@@ -238,7 +262,9 @@ def main() -> None:
         for port in ports:
             wait_for_port(port)
         cpu_before = sum(cpu_seconds(server) for server in servers)
+        client_cpu_before = time.process_time()
         pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
+        args.client_cpu = time.process_time() - client_cpu_before
         report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
     finally:
         for server in servers:

@@ -223,6 +223,28 @@ def test_a_long_lived_conversation_object_sees_the_booking_close(conversation):
         message_send(conversation=held, sender=conversation.customer, text="one more thing")
 
 
+def test_a_long_lived_question_thread_closes_when_its_offer_expires(offer, provider):
+    held = conversation_start_for_offer(offer_id=offer.pk, provider=provider)
+    message_send(conversation=held, sender=provider, text="Is the fuse box indoors?")
+
+    Offer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    with pytest.raises(DomainError, match="closed"):
+        message_send(conversation=held, sender=provider, text="Still there?")
+    assert held.offer.expires_at < timezone.now()  # read back as an aware datetime
+
+
+def test_rate_limit_counts_the_senders_messages_in_all_their_conversations(conversation, settings):
+    settings.CHAT_RATE_LIMIT_COUNT = 2
+    other = ConversationFactory(customer=conversation.customer)
+    message_send(conversation=other, sender=conversation.customer, text="one")
+    message_send(conversation=conversation, sender=conversation.customer, text="two")
+
+    with pytest.raises(RateLimited):
+        message_send(conversation=conversation, sender=conversation.customer, text="three")
+    assert Message.objects.filter(sender=conversation.customer).count() == 2
+
+
 def test_a_long_lived_question_thread_follows_into_the_booking(offer, provider):
     held = conversation_start_for_offer(offer_id=offer.pk, provider=provider)
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.ACCEPTED)
