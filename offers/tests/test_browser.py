@@ -29,6 +29,18 @@ def _log_in(browser, live_server, user):
     return context.new_page()
 
 
+def _fill_offer_form(page, *, title: str, description: str, city: str, day: datetime.date, price: str) -> None:
+    """Fill the rest of the offer form (category already chosen) and publish it."""
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=description]", description)
+    page.fill("input[name=address]", "Via Roma 1")
+    page.fill("input[name=city]", city)
+    page.fill("input[name=preferred_date]", day.isoformat())
+    page.fill("input[name=price_cents]", price)
+    page.get_by_role("button", name="Publish offer").click()
+    page.get_by_text("Your offer is live").wait_for()
+
+
 def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_payment(browser, live_server):
     customer, provider = CustomerFactory(), ProviderFactory()
     day = timezone.localdate() + datetime.timedelta(days=4)
@@ -40,16 +52,11 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
     assert page.locator("#price-hint").text_content() == "Typical price for this category: $75.00"
 
     # When they publish the offer
-    page.fill("input[name=title]", "Leaking kitchen tap")
-    page.fill("textarea[name=description]", "Drips all night.")
-    page.fill("input[name=address]", "Via Roma 1")
-    page.fill("input[name=city]", "Florence")
-    page.fill("input[name=preferred_date]", day.isoformat())
-    page.fill("input[name=price_cents]", "70.50")
-    page.get_by_role("button", name="Publish offer").click()
+    _fill_offer_form(
+        page, title="Leaking kitchen tap", description="Drips all night.", city="Florence", day=day, price="70.50"
+    )
 
     # Then they land on its page, and a matching provider sees it in the feed
-    page.get_by_text("Your offer is live").wait_for()
     offer = Offer.objects.get()
     assert offer.price_cents == 7050
     feed = _log_in(browser, live_server, provider)
@@ -83,14 +90,14 @@ def test_an_offer_published_while_the_feed_is_open_appears_and_leaves_without_re
     page = _log_in(browser, asgi_live_server, customer)
     page.goto(f"{asgi_live_server.url}/offers/new/")
     page.select_option("select[name=category]", label="Electrician")
-    page.fill("input[name=title]", "Sparks <b>behind</b> the socket")
-    page.fill("textarea[name=description]", "Smells of burning.")
-    page.fill("input[name=address]", "Via Roma 1")
-    page.fill("input[name=city]", "florence")
-    page.fill("input[name=preferred_date]", day.isoformat())
-    page.fill("input[name=price_cents]", "90")
-    page.get_by_role("button", name="Publish offer").click()
-    page.get_by_text("Your offer is live").wait_for()
+    _fill_offer_form(
+        page,
+        title="Sparks <b>behind</b> the socket",
+        description="Smells of burning.",
+        city="florence",
+        day=day,
+        price="90",
+    )
     offer = Offer.objects.get()
 
     # Then the card appears at the top of the open feed, highlighted, its title shown as text
