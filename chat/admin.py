@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from bookings.models import Booking
 from chat.models import Conversation, ConversationAccess, Message
 from chat.services import conversation_access_log
 from servizo.admin import admin_site
@@ -60,3 +63,24 @@ class ConversationAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["staff", "conversation"]
     search_fields = ["staff__email"]
     date_hierarchy = "accessed_at"
+
+
+# The booking page (registered by bookings, extended by payments) gains a link to its conversation.
+_BookingAdmin = type(admin_site._registry[Booking])
+
+
+class BookingConversationAdmin(_BookingAdmin):
+    readonly_fields = (*_BookingAdmin.readonly_fields, "conversation_link")
+    fieldsets = (*_BookingAdmin.fieldsets, ("Conversation", {"fields": ("conversation_link",)}))
+
+    @admin.display(description="Conversation")
+    def conversation_link(self, booking: Booking) -> str:
+        conversation = Conversation.objects.filter(booking=booking).only("pk").first()
+        if conversation is None:
+            return "No conversation yet."
+        url = reverse(f"{admin_site.name}:chat_conversation_change", args=[conversation.pk])
+        return format_html('<a href="{}">Read the conversation</a> (staff reads are logged)', url)
+
+
+admin_site.unregister(Booking)
+admin_site.register(Booking, BookingConversationAdmin)

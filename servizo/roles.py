@@ -39,6 +39,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reviews.view_reviewmoderationevent",
         "reviews.view_customerrating",
         "reviews.view_providerreputation",
+        # Reading a conversation (for disputes) is logged by the chat admin.
+        "chat.view_conversation",
+        "chat.view_message",
+        "chat.view_conversationaccess",
     ],
     FINANCE: [
         *_READ_BOOKINGS,
@@ -54,12 +58,33 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def staff_groups_sync(*, group_model, permission_model) -> None:
-    """Create the groups and give them exactly their permissions (used by the data migration and tests)."""
+def staff_groups_sync(*, group_model, permission_model, apps_migrated: set[str] | None = None) -> None:
+    """Create the groups and give them exactly their permissions (used by the data migrations and tests).
+
+    A data migration passes the apps whose models exist at that point (`apps_migrated`); permissions
+    of apps migrated later are added by a later migration that depends on them.
+    """
     for name, codes in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=name)
         permissions = [
-            permission_model.objects.get(content_type__app_label=code.split(".")[0], codename=code.split(".")[1])
-            for code in codes
+            permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in (code.split(".") for code in codes)
+            if apps_migrated is None or app_label in apps_migrated
         ]
         group.permissions.set(permissions)
+
+
+def staff_groups_migrate(apps, schema_editor, *, apps_migrated: set[str]) -> None:
+    """RunPython body for the staff-group migrations: make the permissions, then sync the groups."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after `migrate`; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    staff_groups_sync(
+        group_model=apps.get_model("auth", "Group"),
+        permission_model=apps.get_model("auth", "Permission"),
+        apps_migrated=apps_migrated,
+    )

@@ -1,18 +1,14 @@
 """Create the Support and Finance groups with the permissions listed in servizo.roles."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from servizo.roles import ROLE_PERMISSIONS, staff_groups_sync
+from servizo.roles import ROLE_PERMISSIONS, staff_groups_migrate
+
+APPS_MIGRATED = {"auth", "accounts", "offers", "bookings", "payments", "notifications", "reviews"}
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after `migrate`; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    staff_groups_sync(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
+    staff_groups_migrate(apps, schema_editor, apps_migrated=APPS_MIGRATED)
 
 
 def delete_groups(apps, schema_editor):

@@ -101,3 +101,32 @@ def test_the_console_pages_are_in_the_app_list_for_finance_only(client, finance_
     client.force_login(support_user)
     page = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:revenue_report") not in page and reverse("admin:payouts") not in page
+
+
+def test_support_reads_a_bookings_conversation_from_its_admin_page_and_the_read_is_logged(client, support_user):
+    from chat.models import ConversationAccess
+    from chat.tests.factories import ConversationFactory, MessageFactory
+
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, sender=conversation.customer, text="The tap still leaks.")
+    client.force_login(support_user)
+
+    booking_page = client.get(reverse("admin:bookings_booking_change", args=[conversation.booking_id]))
+    conversation_url = reverse("admin:chat_conversation_change", args=[conversation.pk])
+    assert booking_page.status_code == 200 and conversation_url in booking_page.content.decode()
+
+    page = client.get(conversation_url)
+
+    assert page.status_code == 200 and "The tap still leaks." in page.content.decode()
+    assert ConversationAccess.objects.filter(conversation=conversation, staff=support_user).count() == 1
+
+
+def test_every_role_permission_exists():
+    from django.contrib.auth.models import Permission
+
+    from servizo.roles import ROLE_PERMISSIONS
+
+    for codes in ROLE_PERMISSIONS.values():
+        for code in codes:
+            app_label, codename = code.split(".")
+            assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), code
