@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.services import provider_transition
-from servizo.admin import admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 
 Status = ProviderProfile.Status
@@ -72,7 +72,7 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ProviderStatusEventInline(admin.TabularInline):
+class ProviderStatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The verification audit log: written only by provider_transition, never edited here."""
 
     model = ProviderStatusEvent
@@ -81,12 +81,6 @@ class ProviderStatusEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["-created_at", "-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ReasonForm(forms.Form):

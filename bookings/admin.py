@@ -7,23 +7,17 @@ from django.db.models.functions import Coalesce
 from accounts.admin import ProviderProfileAdmin
 from accounts.models import ProviderProfile
 from bookings.models import Booking, BookingEvent
-from servizo.admin import admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.money import format_money
 
 
-class BookingEventInline(admin.TabularInline):
+class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
     fields = ("created_at", "actor", "from_status", "to_status", "note")
     readonly_fields = fields
     ordering = ("created_at", "id")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")

@@ -5,20 +5,7 @@ from django.utils.html import format_html
 from bookings.models import Booking
 from chat.models import Conversation, ConversationAccess, Message
 from chat.services import conversation_access_log
-from servizo.admin import admin_site
-
-
-class ReadOnlyAdminMixin:
-    """Conversations are evidence: staff read them here, nobody edits or deletes them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from servizo.admin import ReadOnlyAdminMixin, admin_site
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -26,22 +26,13 @@ from payments.models import (
 from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
 from payments.services.payouts import payouts_run
 from payments.services.settlements import settlement_create, settlement_resume
-from servizo.admin import admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 from servizo.money import format_money
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Money records are written by services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _settle_url(booking_id: int) -> str:
@@ -224,15 +215,9 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
 # --- The booking page with its money (operator console) ---------------------------------
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PaymentInline(_ReadOnlyInline):

@@ -9,21 +9,8 @@ from bookings.admin import ProviderQueueAdmin
 from reviews import services
 from reviews.forms import ModerationReasonForm
 from reviews.models import CustomerRating, ProviderReputation, Review, ReviewModerationEvent, ReviewReply
-from servizo.admin import admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by services: staff may look, never add, change or delete."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReplyInline(ReadOnlyAdminMixin, admin.StackedInline):

@@ -10,6 +10,19 @@ from django.contrib.auth.models import Group
 from django.urls import path, reverse
 
 
+class ReadOnlyAdminMixin:
+    """For rows written only by services (events, ledger, messages): staff look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ServizoAdminSite(admin.AdminSite):
     site_header = "Servizo operations"
     site_title = "Servizo operations"
