@@ -6,16 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.tests.factories import MessageFactory
-from chat.tests.sockets import session_cookie
 from servizo.testing.asgi import stop_asgi_server
-from servizo.testing.browser import screenshot_widths
-
-
-def _logged_in_page(browser, server, user):
-    context = browser.new_context()
-    name, value = session_cookie(user).split("=", 1)
-    context.add_cookies([{"name": name, "value": value, "url": server.url}])
-    return context.new_page()
+from servizo.testing.browser import logged_in_page, screenshot_widths
 
 
 @pytest.mark.browser
@@ -24,8 +16,8 @@ def test_customer_and_provider_chat_live_and_the_unread_badge_follows(
     asgi_live_server, browser, conversation, artifacts_dir
 ):
     url = asgi_live_server.url + conversation.get_absolute_url()
-    customer = _logged_in_page(browser, asgi_live_server, conversation.customer)
-    provider = _logged_in_page(browser, asgi_live_server, conversation.provider)
+    customer = logged_in_page(browser, asgi_live_server.url, conversation.customer)
+    provider = logged_in_page(browser, asgi_live_server.url, conversation.provider)
 
     # Given the provider is elsewhere on the site and the customer has the conversation open
     provider.goto(asgi_live_server.url + "/notifications/")
@@ -72,7 +64,7 @@ def test_customer_and_provider_chat_live_and_the_unread_badge_follows(
 @pytest.mark.django_db(transaction=True)
 def test_page_shows_reconnecting_and_resyncs_what_was_missed_while_offline(asgi_server_factory, browser, conversation):
     (server,) = asgi_server_factory(1)
-    page = _logged_in_page(browser, server, conversation.customer)
+    page = logged_in_page(browser, server.url, conversation.customer)
     page.goto(server.url + conversation.get_absolute_url())
     state = page.locator("#chat-state")
     expect(state).to_have_text("Connected")

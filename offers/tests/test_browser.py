@@ -7,26 +7,18 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer
+from servizo.testing.browser import logged_in_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("seeded_categories"),
 ]
-
-
-def _log_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    return context.new_page()
 
 
 def _fill_offer_form(page, *, title: str, description: str, city: str, day: datetime.date, price: str) -> None:
@@ -46,7 +38,7 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
     day = timezone.localdate() + datetime.timedelta(days=4)
 
     # Given the customer on the offer form, the category's suggested price shows as a hint
-    page = _log_in(browser, live_server, customer)
+    page = logged_in_page(browser, live_server.url, customer)
     page.goto(f"{live_server.url}/offers/new/")
     page.select_option("select[name=category]", label="Plumber")
     assert page.locator("#price-hint").text_content() == "Typical price for this category: $75.00"
@@ -59,7 +51,7 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
     # Then they land on its page, and a matching provider sees it in the feed
     offer = Offer.objects.get()
     assert offer.price_cents == 7050
-    feed = _log_in(browser, live_server, provider)
+    feed = logged_in_page(browser, live_server.url, provider)
     feed.goto(f"{live_server.url}/offers/feed/")
     card = feed.locator(f'[data-offer-id="{offer.pk}"]')
     assert "Leaking kitchen tap" in card.text_content()
@@ -81,13 +73,13 @@ def test_an_offer_published_while_the_feed_is_open_appears_and_leaves_without_re
     day = timezone.localdate() + datetime.timedelta(days=5)
 
     # Given a provider with the feed open and its live socket connected (over daphne and Redis)
-    feed = _log_in(browser, asgi_live_server, provider)
+    feed = logged_in_page(browser, asgi_live_server.url, provider)
     feed.goto(f"{asgi_live_server.url}/offers/feed/")
     expect(feed.locator("#feed-status")).to_have_text("Live")
     expect(feed.locator("#feed-empty")).to_be_visible()
 
     # When the customer publishes a matching offer whose title carries markup
-    page = _log_in(browser, asgi_live_server, customer)
+    page = logged_in_page(browser, asgi_live_server.url, customer)
     page.goto(f"{asgi_live_server.url}/offers/new/")
     page.select_option("select[name=category]", label="Electrician")
     _fill_offer_form(

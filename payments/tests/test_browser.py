@@ -3,14 +3,12 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
-from servizo.testing.browser import screenshot_widths
+from servizo.testing.browser import log_in, screenshot_widths
 
 from .conftest import THREE_D_SECURE, VISA, walk
 
@@ -20,13 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("seeded_categories"),
 ]
-
-
-def log_in(context, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def type_card(page, number: str) -> None:
@@ -43,7 +34,7 @@ def test_customer_pays_with_4242_and_the_money_reaches_the_provider(
 ):
     booking = BookingFactory(provider=connected_provider)
     customer_context = browser.new_context()
-    log_in(customer_context, live_server, booking.customer)
+    log_in(customer_context, live_server.url, booking.customer)
     page = customer_context.new_page()
 
     # The customer pays on the pay page with the mock Stripe.js card element.
@@ -62,7 +53,7 @@ def test_customer_pays_with_4242_and_the_money_reaches_the_provider(
 
     # The provider sees 80 % available, then paid out after `payouts`.
     provider_context = browser.new_context()
-    log_in(provider_context, live_server, connected_provider)
+    log_in(provider_context, live_server.url, connected_provider)
     provider_page = provider_context.new_page()
     provider_page.goto(f"{live_server.url}/payments/earnings/")
     expect(provider_page.locator("#earnings-available")).to_have_text("$96.00")
@@ -73,7 +64,7 @@ def test_customer_pays_with_4242_and_the_money_reaches_the_provider(
 
     # The admin shows the 20 % commission.
     staff_context = browser.new_context()
-    log_in(staff_context, live_server, staff_user)
+    log_in(staff_context, live_server.url, staff_user)
     admin_page = staff_context.new_page()
     admin_page.goto(f"{live_server.url}/admin/payments/ledgerentry/")
     expect(admin_page.locator("#commission-total")).to_contain_text("$24.00")
@@ -82,7 +73,7 @@ def test_customer_pays_with_4242_and_the_money_reaches_the_provider(
 def test_customer_completes_three_d_secure(live_server, localstripe, browser, artifacts_dir):
     booking = BookingFactory()
     context = browser.new_context()
-    log_in(context, live_server, booking.customer)
+    log_in(context, live_server.url, booking.customer)
     page = context.new_page()
     page.goto(f"{live_server.url}/payments/booking/{booking.pk}/pay/")
 
@@ -102,7 +93,7 @@ def test_customer_completes_three_d_secure(live_server, localstripe, browser, ar
 def test_declined_card_shows_the_message_and_the_booking_stays_payable(live_server, localstripe, browser):
     booking = BookingFactory()
     context = browser.new_context()
-    log_in(context, live_server, booking.customer)
+    log_in(context, live_server.url, booking.customer)
     page = context.new_page()
     page.goto(f"{live_server.url}/payments/booking/{booking.pk}/pay/")
 

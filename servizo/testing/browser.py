@@ -7,6 +7,8 @@ pytest-playwright's `page`/`browser` fixtures with pytest-django's `live_server`
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts"
@@ -38,6 +40,21 @@ def artifacts_dir() -> Path:
     """Git-ignored folder for screenshots taken by journeys."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def log_in(context, base_url: str, user) -> None:
+    """Give a browser context `user`'s session cookie (journeys that test the login form itself use the form)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+def logged_in_page(browser, base_url: str, user):
+    """A page in a fresh browser context, logged in as `user`."""
+    context = browser.new_context()
+    log_in(context, base_url, user)
+    return context.new_page()
 
 
 def screenshot_widths(page, name: str, directory: Path) -> None:
