@@ -93,6 +93,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         "CHARSET": "utf8mb4",
         "COLLATION": "utf8mb4_unicode_ci",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Every transaction takes the write lock at BEGIN (waiting up to `timeout` seconds for it), so
+        # two writers queue instead of one failing with "database is locked" when it upgrades a read
+        # lock; select_for_update() is a no-op on SQLite, this is what serializes the services.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        # WAL: readers never block the writer nor the writer the readers; NORMAL is durable in WAL mode
+        # except for the last transactions before a power loss (never corrupt).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not the shared in-memory database: threaded tests need real locking and WAL.
+    if DATABASES["default"]["NAME"] != ":memory:":
+        sqlite_path = Path(DATABASES["default"]["NAME"])
+        DATABASES["default"]["TEST"] = {"NAME": str(sqlite_path.with_name(f"test_{sqlite_path.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
