@@ -198,6 +198,10 @@ BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS",
 ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", default=3))
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
+# A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
+# answer (one chunk of at most 500 Stripe calls: seconds to minutes). `audit_ledger` reports a row
+# pending for longer than this as left by a dead run.
+PAYOUT_PENDING_MAX_AGE = timedelta(minutes=env.int("PAYOUT_PENDING_MAX_AGE_MINUTES", default=60))
 
 # --- Stripe ---------------------------------------------------------------
 # With STRIPE_API_BASE set, the SDK talks to that server (localstripe locally).
