@@ -12,8 +12,10 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
             REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
 
 # Run a second time on SQLite (in a fresh temporary file): every money path (pay, 3-D Secure,
-# webhooks, release, refunds, settlements, payouts, audit, races) and the chat's plain-SQL query.
-SQLITE_TESTS ?= payments bookings chat/tests/test_services.py
+# webhooks, release, refunds, settlements, payouts, audit, races, the finance console), the demo
+# seed `make run` loads, and the chat's plain-SQL query.
+SQLITE_TESTS ?= payments bookings chat/tests/test_services.py servizo/tests/test_admin_report.py \
+                servizo/tests/test_admin_roles.py servizo/tests/test_seed_demo.py
 
 .PHONY: run test lint format venv clean
 
