@@ -79,7 +79,7 @@ def _transfer_problems(booking: Booking, balance: BookingBalance, row: Transfer 
 
 
 def _stale_transfer_problems(row: Transfer | None, *, now: datetime) -> Iterator[str]:
-    """A row PENDING longer than any payouts run holds one (PAYOUT_PENDING_MAX_AGE) belongs to a dead run."""
+    """A row PENDING longer than any payouts run holds one (PAYOUT_PENDING_MAX_AGE) is unfinished business."""
     if (
         row is not None
         and row.status == Transfer.Status.PENDING
@@ -87,7 +87,7 @@ def _stale_transfer_problems(row: Transfer | None, *, now: datetime) -> Iterator
     ):
         yield (
             f"transfer row {row.pk} is still pending since {row.updated_at:%Y-%m-%d %H:%M} UTC "
-            f"(a payouts run died); run `manage.py payouts` to finish it"
+            f"(a payouts run died or could not reach Stripe); run `manage.py payouts` to finish it"
         )
 
 
