@@ -1,11 +1,14 @@
-"""Ledger audit: every booking's money adds up, nothing is negative, and Stripe agrees."""
+"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees and no payout is half-recorded."""
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import stripe
+from django.conf import settings
+from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import Payment, Transfer
+from payments.models import Payment, Transfer, transfer_group_for
 from payments.selectors import HOLDING_STATUSES, BookingBalance, bookings_with_money
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
@@ -46,17 +49,46 @@ def _stripe_problems(booking: Booking, balance: BookingBalance, payment: Payment
     stripe_refunded = sum(r.amount for r in refunds.data if r.status == "succeeded")
     if stripe_refunded != balance.refunded:
         yield f"Stripe refunded {stripe_refunded}, ledger {balance.refunded}"
-    transfer = Transfer.objects.filter(booking=booking, status=Transfer.Status.PAID).first()
-    if transfer is not None:
-        with stripe_errors():
-            remote = client.v1.transfers.retrieve(transfer.stripe_transfer_id)
-        if remote.amount != balance.payouts or remote.amount_reversed != balance.reversals:
+
+
+def _transfer_problems(booking: Booking, balance: BookingBalance, row: Transfer | None) -> Iterator[str]:
+    """Every Stripe transfer of the booking's group must be our PAID row, and agree with the ledger.
+
+    A transfer Stripe made that we did not record is what a payouts run leaves when it dies between
+    Stripe's answer and the database write (`manage.py payouts` adopts and records it). It is reported
+    at once; while a payouts run is in progress, its latest transfers may show here for a moment.
+    """
+    with stripe_errors():
+        remote = stripe_client().v1.transfers.list({"transfer_group": transfer_group_for(booking.pk), "limit": 100})
+    paid = row if row is not None and row.status == Transfer.Status.PAID else None
+    for transfer in remote.data:
+        if paid is None or transfer.id != paid.stripe_transfer_id:
             yield (
-                f"Transfer {remote.id} is {remote.amount} (reversed {remote.amount_reversed}), "
+                f"Stripe transfer {transfer.id} of {transfer.amount} is not in the ledger "
+                f"(our transfer row is {row.status if row else 'missing'}); run `manage.py payouts` to record it"
+            )
+        elif transfer.amount != balance.payouts or transfer.amount_reversed != balance.reversals:
+            yield (
+                f"Transfer {transfer.id} is {transfer.amount} (reversed {transfer.amount_reversed}), "
                 f"ledger {balance.payouts} (reversed {balance.reversals})"
             )
-    elif balance.payouts:
+    if paid is None and balance.payouts:
         yield f"ledger has payouts of {balance.payouts} but no paid transfer"
+    elif paid is not None and paid.stripe_transfer_id not in {t.id for t in remote.data}:
+        yield f"paid transfer {paid.stripe_transfer_id} is not among Stripe's transfers for this booking"
+
+
+def _stale_transfer_problems(row: Transfer | None, *, now: datetime) -> Iterator[str]:
+    """A row PENDING longer than any payouts run holds one (PAYOUT_PENDING_MAX_AGE) is unfinished business."""
+    if (
+        row is not None
+        and row.status == Transfer.Status.PENDING
+        and row.updated_at < now - settings.PAYOUT_PENDING_MAX_AGE
+    ):
+        yield (
+            f"transfer row {row.pk} is still pending since {row.updated_at:%Y-%m-%d %H:%M} UTC "
+            f"(a payouts run died or could not reach Stripe); run `manage.py payouts` to finish it"
+        )
 
 
 def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterator[tuple[int, str]]:
@@ -72,12 +104,16 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
             return
         after = chunk[-1].pk
         payments = {p.booking_id: p for p in Payment.objects.filter(booking__in=chunk, status=Payment.Status.SUCCEEDED)}
+        transfers = {t.booking_id: t for t in Transfer.objects.filter(booking__in=chunk)}
+        now = timezone.now()
         for booking in chunk:
             balance = BookingBalance(**{name: getattr(booking, name) for name in FIELDS})
-            problems = list(_ledger_problems(booking, balance))
+            row = transfers.get(booking.pk)
+            problems = list(_ledger_problems(booking, balance)) + list(_stale_transfer_problems(row, now=now))
             if check_stripe:
                 try:
                     problems += list(_stripe_problems(booking, balance, payments.get(booking.pk)))
+                    problems += list(_transfer_problems(booking, balance, row))
                 except stripe.StripeError as error:
                     problems.append(f"Stripe: {error.user_message or error}")
             for problem in problems:

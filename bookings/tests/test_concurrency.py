@@ -3,12 +3,10 @@
 The `seeded_categories` fixture restores the categories that the flush after a transactional test removes.
 """
 
-import threading
 from datetime import timedelta
 from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import ProviderFactory
@@ -18,32 +16,10 @@ from bookings.tests.factories import BookingFactory
 from offers.models import Offer, OfferEvent
 from offers.tests.factories import OfferFactory
 from servizo.exceptions import DomainError
+from servizo.testing.concurrency import race
 
 THREADS = 10
 ROUNDS = 20
-
-
-def _race(calls) -> list:
-    """Run each call in its own thread (own DB connection), released together; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # the assertion below inspects every outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,7 +30,7 @@ def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
     for _ in range(ROUNDS):
         offer = OfferFactory()
 
-        results = _race([partial(booking_accept_offer, offer_id=offer.pk, provider=p) for p in providers])
+        results = race([partial(booking_accept_offer, offer_id=offer.pk, provider=p) for p in providers])
 
         winners = [r for r in results if isinstance(r, Booking)]
         losers = [r for r in results if not isinstance(r, Booking)]
@@ -73,7 +49,7 @@ def test_two_confirmations_at_once_record_one_completion():
             booking_transition, booking_id=booking.pk, to_status=Booking.Status.COMPLETED, actor=booking.customer
         )
 
-        results = _race([confirm, confirm])
+        results = race([confirm, confirm])
 
         assert sum(isinstance(r, Booking) for r in results) == 1
         assert sum(isinstance(r, DomainError) for r in results) == 1
@@ -88,7 +64,7 @@ def test_expiry_racing_a_payment_and_itself_leaves_one_consistent_outcome():
         expire = partial(booking_expire_unpaid, booking_id=booking.pk)
         pay = partial(booking_transition, booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None)
 
-        results = _race([expire, expire, pay])
+        results = race([expire, expire, pay])
 
         assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)], results
         booking.refresh_from_db()

@@ -1,9 +1,7 @@
 """Races on real MariaDB: threads with their own connections hit the same offer at once."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.tests.factories import ProviderFactory
 from notifications.models import Notification
@@ -11,32 +9,11 @@ from offers.models import Offer, OfferEvent
 from offers.services import offer_decline, offer_transition, offer_withdraw
 from offers.tests.factories import OfferFactory
 from servizo.exceptions import TransitionNotAllowed
+from servizo.testing.concurrency import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_categories")]
 
 THREADS = 10
-
-
-def _race(actions) -> list:
-    """Start every action at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def _accept(offer_id):
@@ -53,7 +30,7 @@ def test_withdraw_racing_acceptance_makes_exactly_one_move(round_):
     actions = [lambda: offer_withdraw(offer_id=offer.pk, customer=customer)] * (THREADS // 2)
     actions += [lambda: _accept(offer.pk)] * (THREADS // 2)
 
-    results = _race(actions)
+    results = race(actions)
 
     assert all(isinstance(r, Offer | TransitionNotAllowed) for r in results), results
     event = OfferEvent.objects.get(offer=offer)  # exactly one
@@ -65,7 +42,7 @@ def test_simultaneous_declines_are_counted_one_by_one():
     offer = OfferFactory()
     providers = [ProviderFactory() for _ in range(THREADS)]
 
-    results = _race([lambda p=p: offer_decline(offer_id=offer.pk, provider=p) for p in providers])
+    results = race([lambda p=p: offer_decline(offer_id=offer.pk, provider=p) for p in providers])
 
     assert not [r for r in results if isinstance(r, Exception)]
     texts = set(Notification.objects.filter(recipient=offer.customer).values_list("text", flat=True))

@@ -61,3 +61,49 @@ def test_ledger_rows_cannot_be_edited_or_deleted(paid_booking):
         entry.save()
     with pytest.raises(ValueError, match="append-only"):
         entry.delete()
+
+
+def test_audit_fails_when_stripe_made_a_transfer_the_ledger_lacks(completed_booking, monkeypatch, capsys):
+    """Exactly what the SQLite payouts crash left: Stripe transferred, our row stayed pending, no payout row."""
+    from payments.models import Transfer
+    from payments.services import payouts
+
+    def crash(**kwargs):
+        raise ValueError("Unique fields that can trigger the upsert must be provided.")
+
+    monkeypatch.setattr(payouts, "transfers_record", crash)
+    with pytest.raises(ValueError):
+        payouts_run()
+    monkeypatch.undo()
+    assert Transfer.objects.get(booking=completed_booking).status == Transfer.Status.PENDING
+    assert not LedgerEntry.objects.filter(kind="payout").exists()
+
+    with pytest.raises(CommandError, match="1 discrepanc"):
+        call_command("audit_ledger")
+
+    assert "is not in the ledger (our transfer row is pending)" in capsys.readouterr().out
+    payouts_run()  # the next run adopts the transfer
+    call_command("audit_ledger")
+
+
+def test_audit_fails_on_a_transfer_row_pending_longer_than_a_run(completed_booking, settings, capsys):
+    """A run that died before calling Stripe: nothing at Stripe, only a stale PENDING row (checked without Stripe)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import Transfer
+
+    row = Transfer.objects.create(
+        booking=completed_booking, provider=completed_booking.provider, amount_cents=9600, currency="usd",
+        destination=completed_booking.provider.provider_profile.stripe_account_id, idempotency_key="k-transfer-1",
+    )  # fmt: skip
+    call_command("audit_ledger")  # pending for a moment: a run in progress
+    Transfer.objects.filter(pk=row.pk).update(updated_at=timezone.now() - settings.PAYOUT_PENDING_MAX_AGE)
+
+    with pytest.raises(CommandError, match="1 discrepanc"):
+        call_command("audit_ledger", "--skip-stripe")
+
+    assert f"transfer row {row.pk} is still pending" in capsys.readouterr().out
+    settings.PAYOUT_PENDING_MAX_AGE += timedelta(minutes=1)
+    call_command("audit_ledger")

@@ -231,10 +231,14 @@ def test_payouts_process_killed_mid_run_then_rerun_pays_each_booking_once(seeded
 
     bookings = completed_bookings(pay, connected_provider, 40)
     db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "servizo.settings.test",
-        "DATABASE_URL": f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": url,
         "STRIPE_API_BASE": settings.STRIPE_API_BASE,
     }
     process = subprocess.Popen(
@@ -265,3 +269,37 @@ def test_payouts_dry_run_command_prints_what_would_be_paid(completed_booking, ca
     assert "Would transfer 1 booking share(s), $96.00, to 1 provider(s)" in out
     assert completed_booking.provider.full_name[:40] in out
     assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_payouts_command_then_webhook_refund_earnings_and_audit_on_this_database(
+    client, completed_booking, staff_user, capsys
+):
+    """The whole life of a payout on whichever database the suite runs on (`make test` runs it on SQLite too).
+
+    On SQLite the run used to crash after Stripe had made the transfer: rows stayed pending, no payout
+    ledger row, the transfer webhook answered 500, a later refund was refused and earnings showed $0.
+    """
+    from payments.models import Settlement
+    from payments.services.settlements import settlement_create
+    from payments.tests.test_webhooks import events_for, post_event
+
+    call_command("payouts")
+
+    [transfer] = stripe_transfers(completed_booking)
+    row = Transfer.objects.get(booking=completed_booking)
+    assert (row.status, row.stripe_transfer_id) == (Transfer.Status.PAID, transfer.id)
+    assert LedgerEntry.objects.get(booking=completed_booking, kind="payout").amount_cents == 9600
+    [event] = [e for e in events_for(transfer.id) if e["type"] == "transfer.created"]
+    assert post_event(client, event).status_code == 200
+    client.force_login(completed_booking.provider)
+    assert client.get("/payments/earnings/").context["balance"].paid_out == 9600
+
+    settlement = settlement_create(
+        booking_id=completed_booking.pk, decision="split", refund_cents=6000, reason="Partly redone", actor=staff_user
+    )
+
+    assert settlement.status == Settlement.Status.SUCCEEDED and settlement.reversal_cents == 4800
+    assert provider_balance(provider=completed_booking.provider).paid_out == 4800
+    call_command("audit_ledger")
+    assert "Ledger is consistent." in capsys.readouterr().out

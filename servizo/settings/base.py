@@ -93,6 +93,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         "CHARSET": "utf8mb4",
         "COLLATION": "utf8mb4_unicode_ci",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Every transaction takes the write lock at BEGIN (waiting up to `timeout` seconds for it), so
+        # two writers queue instead of one failing with "database is locked" when it upgrades a read
+        # lock; select_for_update() is a no-op on SQLite, this is what serializes the services.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        # WAL: readers never block the writer nor the writer the readers; NORMAL is durable in WAL mode
+        # except for the last transactions before a power loss (never corrupt).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not the shared in-memory database: threaded tests need real locking and WAL.
+    if DATABASES["default"]["NAME"] != ":memory:":
+        sqlite_path = Path(DATABASES["default"]["NAME"])
+        DATABASES["default"]["TEST"] = {"NAME": str(sqlite_path.with_name(f"test_{sqlite_path.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,6 +198,10 @@ BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS",
 ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", default=3))
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
+# A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
+# answer (one chunk of at most 500 Stripe calls: seconds to minutes). `audit_ledger` reports a row
+# pending for longer than this as left by a dead run.
+PAYOUT_PENDING_MAX_AGE = timedelta(minutes=env.int("PAYOUT_PENDING_MAX_AGE_MINUTES", default=60))
 
 # --- Stripe ---------------------------------------------------------------
 # With STRIPE_API_BASE set, the SDK talks to that server (localstripe locally).

@@ -6,7 +6,8 @@ from payments.audit import ledger_audit
 class Command(BaseCommand):
     help = (
         "Check every booking's ledger: money in = released + refunded + still held, nothing negative, "
-        "and the Stripe PaymentIntent, refunds and transfer agree. Exits non-zero on any discrepancy."
+        "the Stripe PaymentIntent, refunds and transfers agree (every transfer Stripe made is recorded), and no "
+        "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE. Exits non-zero on any discrepancy."
     )
 
     def add_arguments(self, parser):
