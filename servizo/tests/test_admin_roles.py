@@ -130,3 +130,30 @@ def test_every_role_permission_exists():
         for code in codes:
             app_label, codename = code.split(".")
             assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), code
+
+
+def test_opening_a_conversation_without_permission_logs_no_read(client, plain_staff):
+    from django.contrib.auth.models import Permission
+
+    from chat.models import ConversationAccess
+    from chat.tests.factories import ConversationFactory, MessageFactory
+
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, sender=conversation.customer, text="The tap still leaks.")
+    url = reverse("admin:chat_conversation_change", args=[conversation.pk])
+    client.force_login(plain_staff)
+
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("admin:chat_conversation_change", args=[999999])).status_code in (302, 403)
+    assert not ConversationAccess.objects.exists()
+
+    # Allowed to see the conversation row but not its messages: nothing was read, nothing logged.
+    plain_staff.user_permissions.add(Permission.objects.get(codename="view_conversation"))
+    page = client.get(url)
+    assert page.status_code == 200 and "The tap still leaks." not in page.content.decode()
+    assert not ConversationAccess.objects.exists()
+
+    plain_staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+    page = client.get(url)
+    assert "The tap still leaks." in page.content.decode()
+    assert ConversationAccess.objects.filter(conversation=conversation, staff=plain_staff).count() == 1
