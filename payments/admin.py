@@ -124,11 +124,15 @@ class TransferAdmin(ReadOnlyAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("payments.change_transfer")
 
-    @admin.action(description="Retry failed payouts now (pays what is owed to their providers)", permissions=["retry"])
+    @admin.action(
+        description="Retry failed or pending payouts now (pays what is owed to their providers)", permissions=["retry"]
+    )
     def retry(self, request, queryset):
-        providers = sorted(set(queryset.filter(status=Transfer.Status.FAILED).values_list("provider_id", flat=True)))
+        """A pending row (Stripe unreachable last time) is resumed: Stripe is asked first, so nothing is paid twice."""
+        retryable = (Transfer.Status.FAILED, Transfer.Status.PENDING)
+        providers = sorted(set(queryset.filter(status__in=retryable).values_list("provider_id", flat=True)))
         if not providers:
-            self.message_user(request, "Select failed payouts to retry.", messages.WARNING)
+            self.message_user(request, "Select failed or pending payouts to retry.", messages.WARNING)
             return
         for provider_id in providers:
             summary = payouts_run(provider_id=provider_id)
