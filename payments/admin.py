@@ -72,11 +72,16 @@ class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Refund… (choose amount and reason)", permissions=["settle"])
     def refund(self, request, queryset):
-        paid = list(queryset.filter(status=Payment.Status.SUCCEEDED)[:2])
+        paid = list(queryset.filter(status=Payment.Status.SUCCEEDED).select_related("booking")[:2])
         if len(paid) != 1:
             self.message_user(request, "Select exactly one paid payment to refund.", messages.WARNING)
             return None
-        return redirect(_settle_url(paid[0].booking_id))
+        booking = paid[0].booking
+        if not settlement_may_decide(user=request.user, booking_status=booking.status):
+            status = booking.get_status_display().lower()
+            self.message_user(request, f"Booking #{booking.pk} is {status}: Finance decides it.", messages.ERROR)
+            return None
+        return redirect(_settle_url(booking.pk))
 
 
 @admin.register(LedgerEntry, site=admin_site)

@@ -154,3 +154,17 @@ def test_the_settlements_retry_action_needs_the_permission_to_decide(client, pla
     response = client.post(url, retry, follow=True)
     assert "Done: $120.00 refunded" in response.content.decode()
     assert Settlement.objects.get().status == Settlement.Status.SUCCEEDED
+
+
+def test_the_refund_action_tells_support_a_completed_booking_is_for_finance(client, support_user, completed_booking):
+    client.force_login(support_user)
+    payment = Payment.objects.get(booking=completed_booking, status="succeeded")
+
+    response = client.post(
+        reverse("admin:payments_payment_changelist"),
+        {"action": "refund", "_selected_action": [payment.pk]},
+        follow=True,
+    )
+
+    assert f"Booking #{completed_booking.pk} is completed: Finance decides it." in response.content.decode()
+    assert not completed_booking.settlements.exists()
