@@ -84,3 +84,45 @@ def staff_user(db):
     from accounts.tests.factories import StaffFactory
 
     return StaffFactory()
+
+
+def _staff_in(group: str):
+    """A staff member in one of the groups made by the data migration (servizo/roles.py)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.tests.factories import UserFactory
+    from servizo.roles import staff_groups_sync
+
+    # A transactional test flushes the tables the data migration filled; make the groups again if so.
+    ContentType.objects.clear_cache()
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    staff_groups_sync(group_model=Group, permission_model=Permission)
+    user = UserFactory(is_staff=True, full_name=f"{group} person")
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def support_user(db):
+    from servizo.roles import SUPPORT
+
+    return _staff_in(SUPPORT)
+
+
+@pytest.fixture
+def finance_user(db):
+    from servizo.roles import FINANCE
+
+    return _staff_in(FINANCE)
+
+
+@pytest.fixture
+def plain_staff(db):
+    """`is_staff` and nothing else: no group, no permission."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, full_name="Plain staff")

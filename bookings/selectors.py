@@ -27,10 +27,15 @@ def booking_list_for_party(*, user: User, status: str = "") -> QuerySet[Booking]
     return bookings
 
 
+def staff_may_read_bookings(user: User) -> bool:
+    """Staff read any booking (addresses, phones, emails) only with the model permission, not for `is_staff`."""
+    return user.is_staff and user.has_perm("bookings.view_booking")
+
+
 def booking_visible_to(*, user: User) -> QuerySet[Booking]:
-    """The parties see their bookings; staff see every booking (read-only on the site)."""
+    """The parties see their bookings; staff allowed to view bookings see every one (read-only on the site)."""
     bookings = Booking.objects.select_related("customer", "provider", "category", "offer")
-    if user.is_staff:
+    if staff_may_read_bookings(user):
         return bookings
     return bookings.filter(Q(customer=user) | Q(provider=user))
 

@@ -37,11 +37,24 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [MessageInline, ConversationAccessInline]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """Every staff read of a conversation is logged (disputes need it, privacy demands it)."""
-        conversation = self.get_object(request, object_id)
-        if conversation is not None and request.method == "GET":
-            conversation_access_log(conversation=conversation, staff=request.user)
-        return super().change_view(request, object_id, form_url, extra_context)
+        """Every staff read of a conversation is logged (disputes need it, privacy demands it).
+
+        Only reads that happened: Django's view checks the permission first (403, nothing logged),
+        and the row is written when the page with the messages is actually rendered.
+        """
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        conversation = context.get("original")
+        shows_messages = any(
+            isinstance(inline.opts, MessageInline) for inline in context.get("inline_admin_formsets", [])
+        )
+        if request.method == "GET" and response.status_code == 200 and conversation is not None and shows_messages:
+
+            def log_read(rendered) -> None:  # a callback returning something would replace the response
+                conversation_access_log(conversation=conversation, staff=request.user)
+
+            response.add_post_render_callback(log_read)
+        return response
 
 
 @admin.register(ConversationAccess, site=admin_site)

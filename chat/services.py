@@ -205,7 +205,7 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
 
 
 def conversation_access_log(*, conversation: Conversation, staff: User) -> ConversationAccess:
-    """Record that a staff member read a conversation (the admin calls this on every view)."""
-    if not staff.is_staff:
-        raise DomainError("Only staff can read other people's conversations.")
+    """Record that a staff member read a conversation (the admin calls this once the page is rendered)."""
+    if not (staff.is_staff and staff.has_perm("chat.view_conversation")):
+        raise DomainError("Only staff allowed to read conversations can read other people's conversations.")
     return ConversationAccess.objects.create(conversation=conversation, staff=staff)

@@ -25,7 +25,13 @@ from payments.models import (
 )
 from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
 from payments.services.payouts import payouts_run
-from payments.services.settlements import settlement_create, settlement_resume
+from payments.services.settlements import (
+    DECIDE_PERMISSION,
+    SettlementPending,
+    settlement_create,
+    settlement_may_decide,
+    settlement_retry,
+)
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 from servizo.money import format_money
@@ -39,8 +45,20 @@ def _settle_url(booking_id: int) -> str:
     return reverse("admin:payments_bookingdecision_settle", args=[booking_id])
 
 
+def _done_message(settlement: Settlement) -> str:
+    refunded = format_money(settlement.refund_cents, settlement.currency)
+    return f"Done: {refunded} refunded on booking #{settlement.booking_id}; both parties emailed."
+
+
+class SettleActionMixin:
+    """Actions that lead to a money decision need the permission to decide (the service checks the state)."""
+
+    def has_settle_permission(self, request) -> bool:
+        return request.user.has_perm(DECIDE_PERMISSION)
+
+
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
     list_display = ["booking", "attempt", "status", "amount", "card_last4", "payment_intent_id", "created_at"]
     list_filter = ["status"]
     list_select_related = ["booking"]
@@ -52,13 +70,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     def amount(self, obj: Payment) -> str:
         return format_money(obj.amount_cents, obj.currency)
 
-    @admin.action(description="Refund… (choose amount and reason)", permissions=["view"])
+    @admin.action(description="Refund… (choose amount and reason)", permissions=["settle"])
     def refund(self, request, queryset):
-        paid = list(queryset.filter(status=Payment.Status.SUCCEEDED)[:2])
+        paid = list(queryset.filter(status=Payment.Status.SUCCEEDED).select_related("booking")[:2])
         if len(paid) != 1:
             self.message_user(request, "Select exactly one paid payment to refund.", messages.WARNING)
             return None
-        return redirect(_settle_url(paid[0].booking_id))
+        booking = paid[0].booking
+        if not settlement_may_decide(user=request.user, booking_status=booking.status):
+            status = booking.get_status_display().lower()
+            self.message_user(request, f"Booking #{booking.pk} is {status}: Finance decides it.", messages.ERROR)
+            return None
+        return redirect(_settle_url(booking.pk))
 
 
 @admin.register(LedgerEntry, site=admin_site)
@@ -106,11 +129,15 @@ class TransferAdmin(ReadOnlyAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("payments.change_transfer")
 
-    @admin.action(description="Retry failed payouts now (pays what is owed to their providers)", permissions=["retry"])
+    @admin.action(
+        description="Retry failed or pending payouts now (pays what is owed to their providers)", permissions=["retry"]
+    )
     def retry(self, request, queryset):
-        providers = sorted(set(queryset.filter(status=Transfer.Status.FAILED).values_list("provider_id", flat=True)))
+        """A pending row (Stripe unreachable last time) is resumed: Stripe is asked first, so nothing is paid twice."""
+        retryable = (Transfer.Status.FAILED, Transfer.Status.PENDING)
+        providers = sorted(set(queryset.filter(status__in=retryable).values_list("provider_id", flat=True)))
         if not providers:
-            self.message_user(request, "Select failed payouts to retry.", messages.WARNING)
+            self.message_user(request, "Select failed or pending payouts to retry.", messages.WARNING)
             return
         for provider_id in providers:
             summary = payouts_run(provider_id=provider_id)
@@ -135,20 +162,24 @@ class PayoutRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Settlement, site=admin_site)
-class SettlementAdmin(ReadOnlyAdmin):
+class SettlementAdmin(SettleActionMixin, ReadOnlyAdmin):
     list_display = ["created_at", "booking", "decision", "refund_cents", "reversal_cents", "status", "actor"]
     list_filter = ["status", "decision"]
     list_select_related = ["booking", "actor"]
     actions = ["retry"]
 
-    @admin.action(description="Retry pending decisions with Stripe", permissions=["view"])
+    @admin.action(description="Retry pending decisions with Stripe", permissions=["settle"])
     def retry(self, request, queryset):
-        for settlement in queryset.filter(status=Settlement.Status.PENDING):
+        pending = list(queryset.filter(status=Settlement.Status.PENDING).values_list("pk", flat=True))
+        if not pending:
+            self.message_user(request, "Select pending decisions to retry.", messages.WARNING)
+        for settlement_id in pending:
             try:
-                settlement_resume(settlement_id=settlement.pk)
+                settlement = settlement_retry(settlement_id=settlement_id, actor=request.user)
             except DomainError as error:
-                self.message_user(request, f"{settlement}: {error}", messages.ERROR)
-        self.message_user(request, "Pending decisions retried.")
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, _done_message(settlement), messages.SUCCESS)
 
 
 @admin.register(BookingDecision, site=admin_site)
@@ -180,10 +211,18 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
         ]
 
     def settle_view(self, request, booking_id: int):
-        """Intermediate page: decision (refund all / release all / split), amount, reason, confirmation."""
-        if not request.user.has_perm("payments.add_settlement"):
-            raise PermissionDenied
+        """Intermediate page: decision (refund all / release all / split), amount, reason, confirmation.
+
+        A decision Stripe did not finish is shown instead of the form, with a button that retries it.
+        """
         booking = get_object_or_404(BookingDecision.objects.select_related("customer", "provider"), pk=booking_id)
+        if not settlement_may_decide(user=request.user, booking_status=booking.status):
+            raise PermissionDenied
+        pending = booking.settlements.filter(status=Settlement.Status.PENDING).select_related("actor").first()
+        if request.method == "POST" and "retry" in request.POST:
+            if pending is None:
+                return redirect(_settle_url(booking.pk))
+            return self._settle_retry(request, pending)
         balance = booking_balance(booking_id=booking.pk)
         form = SettlementForm(request.POST or None, refundable_cents=balance.refundable, currency=booking.currency)
         if request.method == "POST" and form.is_valid():
@@ -195,11 +234,13 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
                 )
+            except SettlementPending as error:
+                self.message_user(request, str(error), messages.WARNING)
+                return redirect(_settle_url(booking.pk))
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
-                refunded = format_money(settlement.refund_cents, booking.currency)
-                self.message_user(request, f"Done: {refunded} refunded on booking #{booking.pk}; both parties emailed.")
+                self.message_user(request, _done_message(settlement))
                 return redirect("admin:payments_bookingdecision_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -207,9 +248,22 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
             "booking": booking,
             "balance": balance,
             "form": form,
+            "pending": pending,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/payments/settle.html", context)
+
+    def _settle_retry(self, request, pending: Settlement):
+        try:
+            settlement = settlement_retry(settlement_id=pending.pk, actor=request.user)
+        except SettlementPending as error:
+            self.message_user(request, str(error), messages.WARNING)
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _done_message(settlement))
+            return redirect("admin:payments_bookingdecision_changelist")
+        return redirect(_settle_url(pending.booking_id))
 
 
 # --- The booking page with its money (operator console) ---------------------------------
@@ -241,6 +295,13 @@ class BookingMoneyAdmin(BookingAdmin):
     inlines = [*BookingAdmin.inlines, PaymentInline, LedgerEntryInline]
     readonly_fields = (*BookingAdmin.readonly_fields, "staff_actions")
     fieldsets = (*BookingAdmin.fieldsets, ("Staff actions", {"fields": ("staff_actions",)}))
+
+    def get_fieldsets(self, request, obj=None):
+        """The decision link only for staff who may decide this booking (Support: cancelled/disputed)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and settlement_may_decide(user=request.user, booking_status=obj.status):
+            return fieldsets
+        return [(name, options) for name, options in fieldsets if "staff_actions" not in options["fields"]]
 
     @admin.display(description="Money decision")
     def staff_actions(self, booking: Booking) -> str:

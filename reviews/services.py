@@ -186,8 +186,8 @@ def customer_rate(*, booking_id: int, provider: User, rating: int, note: str = "
 
 
 def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) -> Review:
-    if not actor.is_staff:
-        raise ReviewNotAllowed("Only staff can moderate reviews.")
+    if not (actor.is_staff and actor.has_perm("reviews.moderate_review")):
+        raise ReviewNotAllowed("Only staff allowed to moderate reviews can hide or restore them.")
     reason = _clean_text(reason, max_length=1000, label="reason", required=True)
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review_id)

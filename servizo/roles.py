@@ -1,7 +1,8 @@
 """Staff roles: the permissions each Django group holds (created by servizo/migrations/0001_staff_groups).
 
 Support runs people and disputes: approve/reject/suspend providers, manage categories, read offers and
-bookings, decide cancelled/disputed bookings up to a refund, moderate reviews. Finance runs money: payments, refunds,
+bookings, decide cancelled/disputed bookings up to a refund (payments.services.settlements enforces
+it per booking state), moderate reviews. Finance runs money: payments, refunds,
 the ledger and reports, payouts and Stripe events. Superusers do everything.
 The commission report needs `payments.view_ledgerentry`; the payouts page `payments.view_payoutrun`,
 its dry run `payments.add_payoutrun`; retrying a failed payout `payments.change_transfer`.

@@ -269,3 +269,18 @@ def test_a_failing_push_after_storing_does_not_fail_the_send(
 
     assert len(callbacks) == 1
     assert Message.objects.get() == message
+
+
+@pytest.mark.django_db
+def test_only_staff_allowed_to_read_conversations_get_a_read_logged():
+    from accounts.tests.factories import StaffFactory, UserFactory
+    from chat.models import ConversationAccess
+    from chat.services import conversation_access_log
+    from chat.tests.factories import ConversationFactory
+    from servizo.exceptions import DomainError
+
+    conversation = ConversationFactory()
+    with pytest.raises(DomainError):
+        conversation_access_log(conversation=conversation, staff=UserFactory(is_staff=True))
+    conversation_access_log(conversation=conversation, staff=StaffFactory())
+    assert ConversationAccess.objects.count() == 1

@@ -33,6 +33,11 @@ from servizo.money import format_money
 K = LedgerEntry.Kind
 CHUNK_SIZE = 500
 RECORD_BATCH = 100
+# What a run reports for a payout Stripe did not answer (it may or may not have been made).
+UNREACHABLE = (
+    "Stripe could not be reached; this payout stays pending (sent or not) and the next run or Retry "
+    "asks Stripe whether it was made and completes it without paying twice."
+)
 
 
 @dataclass(frozen=True)
@@ -293,8 +298,9 @@ def payouts_run(
             except stripe.StripeError as error:  # refused (e.g. account disabled): a later run retries
                 _transfer_fail(row, str(error.user_message or error))
                 summary.failures.append((row.booking_id, str(error.user_message or error)))
-            except PaymentServiceUnavailable as error:  # unreachable: stays PENDING, resumed next run
-                summary.failures.append((row.booking_id, str(error)))
+            except PaymentServiceUnavailable:  # unreachable: stays PENDING, resumed next run
+                Transfer.objects.filter(pk=row.pk, status=Transfer.Status.PENDING).update(error=UNREACHABLE)
+                summary.failures.append((row.booking_id, UNREACHABLE))
             summary.stripe_seconds += time.perf_counter() - stripe_started
             if len(made) >= RECORD_BATCH:
                 _record(summary, made)

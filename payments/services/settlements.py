@@ -7,8 +7,19 @@ adjusted to the new split (negative RELEASE_* rows); if the provider was already
 than their new share, the difference is reversed from their transfer (REVERSAL).
 
 A settlement is recorded first (PENDING), Stripe is called with idempotency keys from its id
-(reversal, then refund), and the outcome is recorded in one locked transaction with the
-booking transition (cancelled/disputed → refunded or resolved) and emails to both parties.
+(reversal, then refund; each Stripe id is saved as soon as it exists, so a retry never sends it
+again), and the outcome is recorded in one locked transaction with the booking transition
+(cancelled/disputed → refunded or resolved) and emails to both parties.
+
+Who decides (servizo/roles.py): Support (`payments.add_settlement`) decides cancelled and disputed
+bookings; any other state, and any decision that reverses a paid-out transfer, is Finance's
+(`payments.change_settlement`) or a superuser's. Checked here, under the booking's lock.
+
+Stripe down or refusing: the decision stays PENDING and `SettlementPending` says exactly what
+happened (nothing moved, or which part did) and how it completes: `settlement_retry` with the same
+keys. A staff refund of an active booking cancels it first, in the same transaction that records
+the decision, so the booking cannot move on while the money is pending; that cancellation tells
+both parties the decision is being processed, and the decision's own message follows once done.
 """
 
 import stripe
@@ -23,7 +34,7 @@ from payments.models import LedgerEntry, Payment, Settlement, Transfer
 from payments.selectors import booking_balance
 from payments.services.ledger import ledger_record
 from payments.split import split_amount
-from payments.stripe_gateway import stripe_client, stripe_errors
+from payments.stripe_gateway import PaymentServiceUnavailable, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
 from servizo.money import format_money
 
@@ -33,6 +44,42 @@ K = LedgerEntry.Kind
 # A staff refund on an active booking cancels it first (with the reason).
 CANCEL_FIRST = (S.SCHEDULED, S.IN_PROGRESS)
 SETTLEABLE = (S.CANCELLED, S.DISPUTED, S.COMPLETED, S.RESOLVED, S.REFUNDED, *CANCEL_FIRST)
+# Support decides these (short of reversing a payout); every other settleable state is Finance's.
+SUPPORT_STATES = (S.CANCELLED, S.DISPUTED)
+DECIDE_PERMISSION = "payments.add_settlement"  # Support and Finance
+DECIDE_ANY_PERMISSION = "payments.change_settlement"  # Finance
+
+
+class SettlementNotAllowed(DomainError):
+    """This staff member may not decide this booking's money (role and booking state)."""
+
+
+class SettlementPending(DomainError):
+    """Stripe did not finish a decision: it is saved as pending and completes on retry."""
+
+
+def settlement_permission(*, booking_status: str, reversal: bool = False) -> str:
+    """The permission a decision on a booking in `booking_status` needs (besides DECIDE_PERMISSION)."""
+    if booking_status in SUPPORT_STATES and not reversal:
+        return DECIDE_PERMISSION
+    return DECIDE_ANY_PERMISSION
+
+
+def settlement_may_decide(*, user: User, booking_status: str, reversal: bool = False) -> bool:
+    """May this user decide (or finish a pending decision on) a booking in this state?"""
+    needed = settlement_permission(booking_status=booking_status, reversal=reversal)
+    return user.is_active and user.is_staff and user.has_perm(DECIDE_PERMISSION) and user.has_perm(needed)
+
+
+def _check_may_decide(*, actor: User, booking: Booking, reversal: bool) -> None:
+    if settlement_may_decide(user=actor, booking_status=booking.status, reversal=reversal):
+        return
+    if reversal and settlement_may_decide(user=actor, booking_status=booking.status):
+        raise SettlementNotAllowed("Reversing a provider's paid-out transfer is for Finance.")
+    raise SettlementNotAllowed(
+        f"Support decides cancelled or disputed bookings; a {booking.get_status_display().lower()} "
+        "booking is for Finance."
+    )
 
 
 def settlement_create(
@@ -42,8 +89,8 @@ def settlement_create(
     reason = reason.strip()
     if not reason:
         raise DomainError("Please give a reason.")
-    if not actor.is_staff:
-        raise DomainError("Only staff can refund or release money.")
+    if not settlement_may_decide(user=actor, booking_status=S.CANCELLED):
+        raise SettlementNotAllowed("Only staff allowed to settle bookings can refund or release money.")
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status not in SETTLEABLE:
@@ -58,20 +105,25 @@ def settlement_create(
         balance = booking_balance(booking_id=booking.pk)
         refund = _refund_amount(decision=decision, refundable=balance.refundable, held=balance.held, asked=refund_cents)
         new_provider, _ = split_amount(balance.refundable - refund, booking.commission_rate_bp)
+        reversal = max(0, balance.paid_out - new_provider)
+        _check_may_decide(actor=actor, booking=booking, reversal=reversal > 0)
         number = booking.settlements.count() + 1
         settlement = Settlement.objects.create(
             booking=booking,
             decision=decision,
             refund_cents=refund,
-            reversal_cents=max(0, balance.paid_out - new_provider),
+            reversal_cents=reversal,
             currency=booking.currency,
             reason=reason,
             actor=actor,
             idempotency_key=f"servizo-booking-{booking.pk}-settlement-{number}",
         )
-        if booking.status in CANCEL_FIRST:
-            booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=actor, note=reason)
-    return settlement_resume(settlement_id=settlement.pk)
+        cancelled_now = booking.status in CANCEL_FIRST
+        if cancelled_now:
+            processing = "It is being processed; you will be told when the money has moved."
+            note = f"{reason}\n{_decision_text(settlement)} {processing}"
+            booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=actor, note=note)
+    return _settlement_finish(settlement_id=settlement.pk, cancelled_now=cancelled_now)
 
 
 def _refund_amount(*, decision: str, refundable: int, held: int, asked: int | None) -> int:
@@ -91,25 +143,38 @@ def _refund_amount(*, decision: str, refundable: int, held: int, asked: int | No
 
 
 def settlement_resume(*, settlement_id: int) -> Settlement:
-    """Call Stripe for a pending settlement (idempotent keys) and record it. Safe to repeat."""
+    """Call Stripe for a pending settlement (idempotent keys) and record it. Safe to repeat.
+
+    Raises SettlementPending (the decision stays pending) when Stripe is unreachable or refuses.
+    """
+    return _settlement_finish(settlement_id=settlement_id, cancelled_now=False)
+
+
+def settlement_retry(*, settlement_id: int, actor: User) -> Settlement:
+    """Staff finish a pending decision once Stripe is back (same keys: nothing is sent twice)."""
+    settlement = Settlement.objects.select_related("booking").get(pk=settlement_id)
+    _check_may_decide(actor=actor, booking=settlement.booking, reversal=settlement.reversal_cents > 0)
+    return settlement_resume(settlement_id=settlement_id)
+
+
+def _settlement_finish(*, settlement_id: int, cancelled_now: bool) -> Settlement:
     settlement = Settlement.objects.select_related("booking").get(pk=settlement_id)
     if settlement.status != Settlement.Status.PENDING:
         return settlement
-    client = stripe_client()
-    reversal_id = refund_id = ""
     metadata = {"settlement_id": str(settlement.pk), "booking_id": str(settlement.booking_id)}
     try:
         with stripe_errors():
-            if settlement.reversal_cents:
+            if settlement.reversal_cents and not settlement.stripe_reversal_id:
                 transfer = Transfer.objects.get(booking_id=settlement.booking_id, status=Transfer.Status.PAID)
-                reversal_id = client.v1.transfers.reversals.create(
+                reversal = stripe_client().v1.transfers.reversals.create(
                     transfer.stripe_transfer_id,
                     {"amount": settlement.reversal_cents, "metadata": metadata},
                     {"idempotency_key": f"{settlement.idempotency_key}-reversal"},
-                ).id
-            if settlement.refund_cents:
+                )
+                _settlement_save_stripe_id(settlement, stripe_reversal_id=reversal.id)
+            if settlement.refund_cents and not settlement.stripe_refund_id:
                 payment = Payment.objects.get(booking_id=settlement.booking_id, status=Payment.Status.SUCCEEDED)
-                refund = client.v1.refunds.create(
+                refund = stripe_client().v1.refunds.create(
                     {
                         "payment_intent": payment.payment_intent_id,
                         "amount": settlement.refund_cents,
@@ -117,11 +182,56 @@ def settlement_resume(*, settlement_id: int) -> Settlement:
                     },
                     {"idempotency_key": f"{settlement.idempotency_key}-refund"},
                 )
-                refund_id = refund.id
-    except stripe.StripeError as error:  # not a connection problem: Stripe refused; keep it pending for a retry
-        Settlement.objects.filter(pk=settlement.pk).update(error=str(error.user_message or error)[:2000])
-        raise DomainError(f"Stripe refused: {error.user_message or error}") from error
-    return _settlement_record(settlement_id=settlement.pk, refund_id=refund_id, reversal_id=reversal_id)
+                _settlement_save_stripe_id(settlement, stripe_refund_id=refund.id)
+    except (PaymentServiceUnavailable, stripe.StripeError) as error:
+        if isinstance(error, PaymentServiceUnavailable):
+            cause = "Stripe could not be reached"
+        else:
+            cause = f"Stripe refused: {error.user_message or error}"
+        Settlement.objects.filter(pk=settlement.pk).update(error=cause[:2000])
+        raise SettlementPending(_pending_message(settlement, cause=cause, cancelled_now=cancelled_now)) from error
+    return _settlement_record(
+        settlement_id=settlement.pk, refund_id=settlement.stripe_refund_id, reversal_id=settlement.stripe_reversal_id
+    )
+
+
+def _settlement_save_stripe_id(settlement: Settlement, **stripe_id: str) -> None:
+    """Keep a Stripe object id the moment it exists, so a retry continues after it instead of repeating it."""
+    Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(**stripe_id)
+    for field, value in stripe_id.items():
+        setattr(settlement, field, value)
+
+
+def _decision_text(settlement: Settlement) -> str:
+    refund = format_money(settlement.refund_cents, settlement.currency)
+    return f"Staff decision: {settlement.get_decision_display().lower()} ({refund} back to the customer)."
+
+
+def _pending_message(settlement: Settlement, *, cause: str, cancelled_now: bool) -> str:
+    """Exactly what happened to a decision Stripe did not finish, and how it completes."""
+    currency = settlement.currency
+    moved = []
+    if settlement.stripe_reversal_id:
+        moved.append(f"the reversal of {format_money(settlement.reversal_cents, currency)} from the provider's payout")
+    if settlement.stripe_refund_id:
+        moved.append(f"the refund of {format_money(settlement.refund_cents, currency)}")
+    money = f"Only {' and '.join(moved)} went through so far." if moved else "No money has moved yet."
+    booking = settlement.booking
+    if cancelled_now:
+        parties = (
+            f"Booking #{booking.pk} was cancelled and both parties were told the decision is being processed; "
+            "they are told again when it is done."
+        )
+    else:
+        parties = (
+            f"Booking #{booking.pk} is still {booking.get_status_display().lower()} "
+            "and nobody has been notified of the decision yet."
+        )
+    return (
+        f"{cause}. The decision (settlement #{settlement.pk}: {settlement.get_decision_display().lower()}) "
+        f"is saved as pending. {money} {parties} Retry it from this booking's settle page or the "
+        "Settlements list once Stripe is back; nothing is sent twice."
+    )
 
 
 def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) -> Settlement:

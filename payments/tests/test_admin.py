@@ -78,3 +78,93 @@ def test_non_staff_cannot_settle(client, paid_booking):
     response = client.get(reverse("admin:payments_bookingdecision_settle", args=[paid_booking.pk]))
 
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_support_decides_a_disputed_booking_but_not_a_completed_one(client, support_user, paid_booking):
+    booking = walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED)
+    url = reverse("admin:payments_bookingdecision_settle", args=[booking.pk])
+    client.force_login(support_user)
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"decision": "refund_all", "reason": "Goodwill", "confirm": "on"}).status_code == 403
+    booking_page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    assert url not in booking_page  # no decision link for a booking Support may not decide
+
+    assert booking_balance(booking_id=booking.pk).refunded == 0 and not booking.settlements.exists()
+
+
+def test_plain_staff_cannot_open_the_settle_page_or_use_the_refund_action(client, plain_staff, paid_booking):
+    booking = walk(paid_booking, S.CANCELLED)
+    client.force_login(plain_staff)
+
+    assert client.get(reverse("admin:payments_bookingdecision_settle", args=[booking.pk])).status_code == 403
+    assert not booking.settlements.exists()
+
+
+def test_stripe_down_on_the_settle_page_says_what_happened_and_the_retry_button_finishes(
+    client, finance_user, paid_booking, localstripe, django_capture_on_commit_callbacks
+):
+    """A Finance refund of a scheduled booking with Stripe stopped, then retried from the same page."""
+    url = reverse("admin:payments_bookingdecision_settle", args=[paid_booking.pk])
+    client.force_login(finance_user)
+    localstripe.stop()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url, {"decision": "refund_all", "reason": "Provider ill", "confirm": "on"}, follow=True
+            )
+    finally:
+        localstripe.start()
+
+    page = response.content.decode()
+    assert "Nothing has changed" not in page
+    assert "Stripe could not be reached" in page and "No money has moved yet" in page
+    assert f"Booking #{paid_booking.pk} was cancelled and both parties were told" in page
+    assert 'id="pending-settlement"' in page and 'name="retry"' in page and 'name="decision"' not in page
+    paid_booking.refresh_from_db()
+    assert paid_booking.status == S.CANCELLED and booking_balance(booking_id=paid_booking.pk).refunded == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {"retry": "1"}, follow=True)
+
+    assert "Done: $120.00 refunded" in done.content.decode()
+    paid_booking.refresh_from_db()
+    assert paid_booking.status == S.REFUNDED and booking_balance(booking_id=paid_booking.pk).refunded == 12000
+
+
+def test_the_settlements_retry_action_needs_the_permission_to_decide(client, plain_staff, finance_user, paid_booking):
+    from django.contrib.auth.models import Permission
+
+    from payments.models import Settlement
+
+    booking = walk(paid_booking, S.CANCELLED)
+    settlement = Settlement.objects.create(
+        booking=booking, decision="refund_all", refund_cents=12000, currency="usd", reason="r",
+        actor=finance_user, idempotency_key="servizo-test-retry-1",
+    )  # fmt: skip
+    url = reverse("admin:payments_settlement_changelist")
+    retry = {"action": "retry", "_selected_action": [settlement.pk]}
+    plain_staff.user_permissions.add(Permission.objects.get(codename="view_settlement"))
+
+    client.force_login(plain_staff)
+    client.post(url, retry)
+    assert Settlement.objects.get().status == Settlement.Status.PENDING  # the action is not offered to them
+
+    client.force_login(finance_user)
+    response = client.post(url, retry, follow=True)
+    assert "Done: $120.00 refunded" in response.content.decode()
+    assert Settlement.objects.get().status == Settlement.Status.SUCCEEDED
+
+
+def test_the_refund_action_tells_support_a_completed_booking_is_for_finance(client, support_user, completed_booking):
+    client.force_login(support_user)
+    payment = Payment.objects.get(booking=completed_booking, status="succeeded")
+
+    response = client.post(
+        reverse("admin:payments_payment_changelist"),
+        {"action": "refund", "_selected_action": [payment.pk]},
+        follow=True,
+    )
+
+    assert f"Booking #{completed_booking.pk} is completed: Finance decides it." in response.content.decode()
+    assert not completed_booking.settlements.exists()

@@ -2,10 +2,11 @@ import pytest
 from django.core.management import call_command
 
 from bookings.models import Booking
+from notifications.models import Notification
 from payments.models import Settlement
 from payments.selectors import booking_balance, needs_decision_bookings, provider_balance
 from payments.services.payouts import payouts_run
-from payments.services.settlements import settlement_create
+from payments.services.settlements import SettlementNotAllowed, SettlementPending, settlement_create, settlement_retry
 from payments.stripe_gateway import stripe_client
 from payments.tests.conftest import walk
 from servizo.exceptions import DomainError
@@ -139,19 +140,201 @@ def test_only_staff_decide_and_only_on_settleable_bookings(paid_booking, staff_u
 
 
 def test_stripe_down_keeps_the_decision_pending_and_retry_finishes_it(paid_booking, staff_user, localstripe):
-    from payments.services.settlements import settlement_resume
-    from payments.stripe_gateway import PaymentServiceUnavailable
-
     booking = walk(paid_booking, S.CANCELLED)
     localstripe.stop()
-    with pytest.raises(PaymentServiceUnavailable):
+    with pytest.raises(SettlementPending, match="No money has moved yet"):
         settlement_create(booking_id=booking.pk, decision=D.REFUND_ALL, reason="Cancelled", actor=staff_user)
     settlement = Settlement.objects.get()
     assert settlement.status == Settlement.Status.PENDING
     assert booking_balance(booking_id=booking.pk).held == 12000
 
     localstripe.start()
-    settlement_resume(settlement_id=settlement.pk)
+    settlement_retry(settlement_id=settlement.pk, actor=staff_user)
 
     assert booking_balance(booking_id=booking.pk).refunded == 12000
     assert stripe_refunded(booking) == 12000
+
+
+def test_stripe_down_on_a_scheduled_refund_says_what_happened_and_the_retry_completes_it(
+    paid_booking, finance_user, localstripe, django_capture_on_commit_callbacks
+):
+    """Given Stripe unreachable, a Finance refund of a scheduled booking cancels it (told to both parties
+    as "being processed"), moves no money and says so; once Stripe is back, the retry finishes it."""
+    booking = paid_booking
+    localstripe.stop()
+    try:
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(SettlementPending) as raised:
+            settlement_create(booking_id=booking.pk, decision=D.REFUND_ALL, reason="Provider ill", actor=finance_user)
+        message = str(raised.value)
+        assert "Stripe could not be reached" in message and "No money has moved yet" in message
+        assert f"Booking #{booking.pk} was cancelled and both parties were told" in message
+        assert "Retry it" in message
+        booking.refresh_from_db()
+        settlement = Settlement.objects.get()
+        assert booking.status == S.CANCELLED and settlement.status == Settlement.Status.PENDING
+        assert settlement.error == "Stripe could not be reached"
+        assert booking_balance(booking_id=booking.pk).refunded == 0
+        for party in (booking.customer, booking.provider):
+            text = Notification.objects.filter(recipient=party).latest("id").text
+            assert "cancelled" in text and "being processed" in text and "told when the money has moved" in text
+        assert not Notification.objects.filter(text__startswith="Decision on").exists()
+    finally:
+        localstripe.start()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        settlement_retry(settlement_id=settlement.pk, actor=finance_user)
+
+    booking.refresh_from_db()
+    assert booking.status == S.REFUNDED and stripe_refunded(booking) == 12000
+    assert Settlement.objects.get().status == Settlement.Status.SUCCEEDED
+    assert Notification.objects.filter(text__startswith="Decision on").count() == 2
+    call_command("audit_ledger")
+
+
+def test_stripe_down_on_a_cancelled_booking_changes_nothing_visible(paid_booking, support_user, localstripe):
+    booking = walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.DISPUTED)
+    events = booking.events.count()
+    localstripe.stop()
+    try:
+        with pytest.raises(SettlementPending, match=f"Booking #{booking.pk} is still disputed and nobody"):
+            settlement_create(
+                booking_id=booking.pk, decision=D.SPLIT, refund_cents=3000, reason="x", actor=support_user
+            )
+        with pytest.raises(SettlementPending, match="No money has moved yet"):  # a retry while still down
+            settlement_retry(settlement_id=Settlement.objects.get().pk, actor=support_user)
+    finally:
+        localstripe.start()
+    booking.refresh_from_db()
+    assert booking.status == S.DISPUTED and booking.events.count() == events
+
+    settlement_retry(settlement_id=Settlement.objects.get().pk, actor=support_user)
+
+    booking.refresh_from_db()
+    assert booking.status == S.RESOLVED and stripe_refunded(booking) == 3000
+
+
+def test_stripe_lost_after_the_reversal_says_so_and_the_retry_does_not_reverse_twice(
+    completed_booking, finance_user, settings, monkeypatch
+):
+    """Stripe becomes unreachable between the reversal and the refund (its address points at a closed port)."""
+    from payments.services import settlements
+
+    payouts_run()
+    up = settings.STRIPE_API_BASE
+    save = settlements._settlement_save_stripe_id
+
+    def save_then_lose_stripe(settlement, **stripe_id):
+        save(settlement, **stripe_id)
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"
+
+    monkeypatch.setattr(settlements, "_settlement_save_stripe_id", save_then_lose_stripe)
+    with pytest.raises(SettlementPending) as raised:
+        settlement_create(booking_id=completed_booking.pk, decision=D.REFUND_ALL, reason="Redo", actor=finance_user)
+
+    assert "Stripe could not be reached" in str(raised.value)
+    assert "Only the reversal of $96.00 from the provider's payout went through" in str(raised.value)
+    settlement = Settlement.objects.get()
+    assert settlement.status == Settlement.Status.PENDING and settlement.stripe_reversal_id
+    monkeypatch.undo()
+    settings.STRIPE_API_BASE = up
+
+    settlement_retry(settlement_id=settlement.pk, actor=finance_user)
+
+    transfer = stripe_client().v1.transfers.retrieve(completed_booking.transfer.stripe_transfer_id)
+    assert transfer.amount_reversed == 9600
+    assert stripe_refunded(completed_booking) == 12000
+    assert Settlement.objects.get().stripe_reversal_id == settlement.stripe_reversal_id
+    call_command("audit_ledger")
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- Who decides what: role x booking state -------------------------------------------------
+
+SUPPORT_OK = {"cancelled", "disputed"}
+NOT_YET = {"provider_completed"}
+
+
+def _booking_in(state: str, paid_booking, superuser):
+    """The paid booking moved to `state` ("…+paid_out": then paid out to the provider)."""
+    status, _, paid_out = state.partition("+")
+    steps = {
+        "scheduled": [],
+        "in_progress": [S.IN_PROGRESS],
+        "provider_completed": [S.IN_PROGRESS, S.PROVIDER_COMPLETED],
+        "completed": [S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED],
+        "disputed": [S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.DISPUTED],
+        "cancelled": [S.CANCELLED],
+        "resolved": [S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.DISPUTED],
+    }[status]
+    booking = walk(paid_booking, *steps)
+    if status == "resolved":  # half refunded, the rest released
+        settlement_create(booking_id=booking.pk, decision=D.SPLIT, refund_cents=6000, reason="half", actor=superuser)
+    if paid_out:
+        assert payouts_run().transfers == 1
+    booking.refresh_from_db()
+    assert booking.status == status
+    return booking
+
+
+@pytest.mark.parametrize("role", ["support", "finance", "superuser", "plain_staff"])
+@pytest.mark.parametrize(
+    "state",
+    [
+        "scheduled",
+        "in_progress",
+        "provider_completed",
+        "cancelled",
+        "disputed",
+        "completed",
+        "completed+paid_out",
+        "resolved",
+        "resolved+paid_out",
+    ],
+)
+def test_who_may_refund_a_booking_in_each_state(request, paid_booking, staff_user, role, state):
+    actor = {
+        "support": "support_user",
+        "finance": "finance_user",
+        "superuser": "staff_user",
+        "plain_staff": "plain_staff",
+    }
+    user = request.getfixturevalue(actor[role])
+    booking = _booking_in(state, paid_booking, staff_user)
+    before = (booking.status, booking.events.count(), Settlement.objects.count(), stripe_refunded(booking))
+    allowed = role in ("finance", "superuser") or (role == "support" and state in SUPPORT_OK)
+
+    if state in NOT_YET:
+        with pytest.raises(DomainError, match=r"cannot be settled yet|Only staff allowed"):
+            settlement_create(booking_id=booking.pk, decision=D.REFUND_ALL, reason="r", actor=user)
+    elif not allowed:
+        with pytest.raises(SettlementNotAllowed):
+            settlement_create(booking_id=booking.pk, decision=D.REFUND_ALL, reason="r", actor=user)
+    else:
+        settlement = settlement_create(booking_id=booking.pk, decision=D.REFUND_ALL, reason="r", actor=user)
+        assert settlement.status == Settlement.Status.SUCCEEDED
+        assert booking_balance(booking_id=booking.pk).refundable == 0 and stripe_refunded(booking) == 12000
+        assert bool(settlement.reversal_cents) == state.endswith("paid_out")
+        return
+    booking.refresh_from_db()
+    after = (booking.status, booking.events.count(), Settlement.objects.count(), stripe_refunded(booking))
+    assert after == before  # refused: nothing written, nothing sent to Stripe
+
+
+def test_support_may_not_retry_a_decision_that_reverses_a_payout(
+    completed_booking, finance_user, support_user, settings
+):
+    payouts_run()
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"
+    with pytest.raises(SettlementPending):
+        settlement_create(booking_id=completed_booking.pk, decision=D.REFUND_ALL, reason="Redo", actor=finance_user)
+
+    with pytest.raises(SettlementNotAllowed, match="Finance"):
+        settlement_retry(settlement_id=Settlement.objects.get().pk, actor=support_user)

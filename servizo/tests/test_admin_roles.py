@@ -130,3 +130,77 @@ def test_every_role_permission_exists():
         for code in codes:
             app_label, codename = code.split(".")
             assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), code
+
+
+def test_opening_a_conversation_without_permission_logs_no_read(client, plain_staff):
+    from django.contrib.auth.models import Permission
+
+    from chat.models import ConversationAccess
+    from chat.tests.factories import ConversationFactory, MessageFactory
+
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, sender=conversation.customer, text="The tap still leaks.")
+    url = reverse("admin:chat_conversation_change", args=[conversation.pk])
+    client.force_login(plain_staff)
+
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("admin:chat_conversation_change", args=[999999])).status_code in (302, 403)
+    assert not ConversationAccess.objects.exists()
+
+    # Allowed to see the conversation row but not its messages: nothing was read, nothing logged.
+    plain_staff.user_permissions.add(Permission.objects.get(codename="view_conversation"))
+    page = client.get(url)
+    assert page.status_code == 200 and "The tap still leaks." not in page.content.decode()
+    assert not ConversationAccess.objects.exists()
+
+    plain_staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+    page = client.get(url)
+    assert "The tap still leaks." in page.content.decode()
+    assert ConversationAccess.objects.filter(conversation=conversation, staff=plain_staff).count() == 1
+
+
+def test_payout_retry_with_stripe_unreachable_says_it_is_pending_and_the_next_retry_pays_once(
+    client, pay, localstripe, finance_user, settings
+):
+    """The payout retry action with Stripe's address on a closed port, then again once Stripe is back."""
+    import socket
+
+    import requests
+
+    from bookings.models import Booking
+    from bookings.tests.factories import BookingFactory
+    from payments.services.connect import connect_onboarding_link
+    from payments.services.payouts import payouts_run
+    from payments.stripe_gateway import stripe_client
+    from payments.tests.conftest import walk
+
+    provider = ProviderFactory()
+    onboarding = connect_onboarding_link(provider=provider, refresh_url="http://t/r", return_url="http://t/ok")
+    ProviderProfile.objects.filter(user=provider).update(payouts_enabled=True)
+    booking = BookingFactory(provider=provider)
+    pay(booking)
+    walk(booking, Booking.Status.IN_PROGRESS, Booking.Status.PROVIDER_COMPLETED, Booking.Status.COMPLETED)
+    payouts_run()
+    failed = Transfer.objects.get(status=Transfer.Status.FAILED)
+    requests.post(onboarding, allow_redirects=False, timeout=5)
+    url = reverse("admin:payments_transfer_changelist")
+    retry = {"action": "retry", "_selected_action": [failed.pk]}
+    client.force_login(finance_user)
+    up = settings.STRIPE_API_BASE
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    page = client.post(url, retry, follow=True).content.decode()
+
+    assert "Nothing has changed" not in page
+    assert "Stripe could not be reached; this payout stays pending" in page and "without paying twice" in page
+    assert Transfer.objects.get().status == Transfer.Status.PENDING
+
+    settings.STRIPE_API_BASE = up
+    page = client.post(url, retry, follow=True).content.decode()
+
+    assert "paid $96.00" in page
+    assert Transfer.objects.get().status == Transfer.Status.PAID
+    made = stripe_client().v1.transfers.list({"transfer_group": f"booking-{booking.pk}", "limit": 100}).data
+    assert len(made) == 1
