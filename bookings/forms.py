@@ -1,6 +1,13 @@
 from django import forms
 
 from bookings.models import Booking
+from offers.forms import TermsVersionField
+
+
+class AcceptOfferForm(forms.Form):
+    """The provider's accept: the version of the offer's terms they were shown."""
+
+    terms_version = TermsVersionField()
 
 
 class BookingTransitionForm(forms.Form):

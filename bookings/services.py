@@ -21,7 +21,7 @@ from accounts.models import ProviderProfile, User
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from offers.models import Offer, OfferDecline
-from offers.services import offer_transition
+from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Booking.Status
@@ -177,11 +177,13 @@ def _check_offer_acceptable(offer: Offer) -> None:
         raise DomainError("This offer has expired.")
 
 
-def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
+def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -> Booking:
     """Turn an open offer into a booking awaiting payment; exactly one provider wins.
 
     The offer row is locked (`select_for_update`) and re-checked under the lock, so
     every provider but the first gets "This offer was just taken by another provider."
+    `terms_version` is the version of the terms the provider saw: if the customer has
+    changed the deal since, TermsChanged is raised and nothing is written.
     Idempotent for the winner: accepting again returns their booking.
     """
     with transaction.atomic():
@@ -194,6 +196,7 @@ def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
                 return mine  # the winner's double click: the same booking, nothing new written
         _check_offer_acceptable(offer)
         _check_provider_may_accept(offer=offer, provider=provider)
+        offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
         offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
         booking = Booking.objects.create(
             offer=offer,

@@ -7,18 +7,25 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required
 from bookings import selectors
-from bookings.forms import BookingFilterForm, BookingTransitionForm
+from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
 from bookings.services import booking_accept_offer, booking_transition
 from servizo.exceptions import DomainError
 
 PAGE_SIZE = 20
+STALE_PAGE = "We could not tell which terms you accepted. Review the offer below and accept again."
 
 
 @require_POST
 @approved_provider_required
 def booking_accept_view(request, offer_pk: int):
+    form = AcceptOfferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, STALE_PAGE)
+        return redirect("offers:detail", pk=offer_pk)
     try:
-        booking = booking_accept_offer(offer_id=offer_pk, provider=request.user)
+        booking = booking_accept_offer(
+            offer_id=offer_pk, provider=request.user, terms_version=form.cleaned_data["terms_version"]
+        )
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("offers:detail", pk=offer_pk)

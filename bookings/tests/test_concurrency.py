@@ -54,7 +54,9 @@ def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
     for _ in range(ROUNDS):
         offer = OfferFactory()
 
-        results = _race([partial(booking_accept_offer, offer_id=offer.pk, provider=p) for p in providers])
+        results = _race(
+            [partial(booking_accept_offer, offer_id=offer.pk, provider=p, terms_version=1) for p in providers]
+        )
 
         winners = [r for r in results if isinstance(r, Booking)]
         losers = [r for r in results if not isinstance(r, Booking)]

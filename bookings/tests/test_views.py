@@ -8,7 +8,8 @@ from bookings.models import Booking
 from bookings.services import OFFER_TAKEN, booking_transition
 from bookings.tests.factories import BookingFactory
 from offers.models import Offer
-from offers.tests.factories import OfferFactory
+from offers.services import offer_update
+from offers.tests.factories import OfferFactory, terms_of
 
 S = Booking.Status
 
@@ -22,7 +23,7 @@ def test_an_approved_provider_accepts_and_lands_on_the_booking(client, provider)
     offer = OfferFactory()
     client.force_login(provider)
 
-    response = client.post(reverse("bookings:accept", args=[offer.pk]), follow=True)
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": 1}, follow=True)
 
     booking = Booking.objects.get(offer=offer)
     assert response.redirect_chain[-1][0] == reverse("bookings:detail", args=[booking.pk])
@@ -35,10 +36,57 @@ def test_a_taken_offer_sends_the_provider_back_to_the_offer_with_the_reason(clie
     offer = OfferFactory(status=Offer.Status.ACCEPTED)
     client.force_login(provider)
 
-    response = client.post(reverse("bookings:accept", args=[offer.pk]))
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": 1})
 
     assert response.url == reverse("offers:detail", args=[offer.pk])
     assert [str(m) for m in get_messages(response.wsgi_request)] == [OFFER_TAKEN]
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+def test_accepting_after_the_customer_changed_the_offer_shows_the_new_terms_and_books_nothing(client, provider):
+    # Given a provider looking at a $120.00 offer, which the customer then lowers to $40.00
+    offer = OfferFactory(price_cents=12000)
+    client.force_login(provider)
+    page = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert '<input type="hidden" name="terms_version" value="1">' in page
+    offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, price_cents=4000))
+
+    # When they accept from the page they saw
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": 1}, follow=True)
+
+    # Then they are back on the offer, told what changed, shown the new terms with the new version
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("offers:detail", args=[offer.pk]), 302)]
+    assert "The customer changed this offer since you opened it: now $40.00" in " ".join(_messages(response))
+    body = response.content.decode()
+    assert "Accept for $40.00" in body and "$120.00" not in body
+    assert '<input type="hidden" name="terms_version" value="2">' in body
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"terms_version": ""},
+        {"terms_version": "abc"},
+        {"terms_version": "-1"},
+        {"terms_version": "0"},
+        {"terms_version": "9" * 30},
+        {"terms_version": "1.5"},
+    ],
+)
+def test_a_missing_or_garbled_terms_version_is_a_message_not_a_500(client, provider, data):
+    offer = OfferFactory()
+    client.force_login(provider)
+
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), data, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("offers:detail", args=[offer.pk]), 302)]
+    assert "We could not tell which terms you accepted" in " ".join(_messages(response))
     assert not Booking.objects.exists()
 
 
