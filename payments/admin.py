@@ -25,7 +25,12 @@ from payments.models import (
 )
 from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
 from payments.services.payouts import payouts_run
-from payments.services.settlements import settlement_create, settlement_resume
+from payments.services.settlements import (
+    SettlementBasisChanged,
+    settlement_basis,
+    settlement_create,
+    settlement_resume,
+)
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 from servizo.money import format_money
@@ -185,7 +190,12 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         booking = get_object_or_404(BookingDecision.objects.select_related("customer", "provider"), pk=booking_id)
         balance = booking_balance(booking_id=booking.pk)
-        form = SettlementForm(request.POST or None, refundable_cents=balance.refundable, currency=booking.currency)
+        form = SettlementForm(
+            request.POST or None,
+            initial={"basis": settlement_basis(booking=booking, balance=balance)},
+            refundable_cents=balance.refundable,
+            currency=booking.currency,
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 settlement = settlement_create(
@@ -194,7 +204,18 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
                     refund_cents=form.cleaned_data["refund_amount"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    basis=form.cleaned_data["basis"],
                 )
+            except SettlementBasisChanged as error:
+                # Show the current figures and ask for the confirmation again, on them.
+                booking.refresh_from_db()
+                balance = booking_balance(booking_id=booking.pk)
+                data = request.POST.copy()
+                data["basis"] = settlement_basis(booking=booking, balance=balance)
+                data.pop("confirm", None)
+                form = SettlementForm(data, refundable_cents=balance.refundable, currency=booking.currency)
+                form.is_valid()
+                form.add_error(None, str(error))
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
