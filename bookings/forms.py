@@ -14,6 +14,7 @@ class BookingTransitionForm(forms.Form):
     """A party's move on the booking page; the service decides whether it is allowed."""
 
     to_status = forms.ChoiceField(choices=Booking.Status.choices)
+    from_status = forms.ChoiceField(choices=Booking.Status.choices, widget=forms.HiddenInput)  # what the page showed
     note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 

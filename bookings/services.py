@@ -116,13 +116,17 @@ def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, t
         )
 
 
-def booking_transition(*, booking_id: int, to_status: str, actor: User | None, note: str = "") -> Booking:
+def booking_transition(
+    *, booking_id: int, to_status: str, actor: User | None, note: str = "", from_status: str | None = None
+) -> Booking:
     """Move a booking to `to_status` if the table allows it for this actor.
 
     Locks the booking row, records a BookingEvent, runs registered hooks and queues
     the other party's notification (and email) in the same transaction. Raises
     TransitionNotAllowed otherwise (nothing is written); a repeated move (a double
     click on "confirm") is refused the same way, so it never makes a second event.
+    `from_status` is the status the party saw (the booking page sends it): a move made
+    on a booking that changed since, say a cancel of a booking just paid, is refused.
     """
     note = note.strip()
     if to_status not in S.values:
@@ -133,6 +137,11 @@ def booking_transition(*, booking_id: int, to_status: str, actor: User | None, n
         role = actor_role(booking, actor)
         if booking.status == to_status:
             raise TransitionNotAllowed(f"This booking is already {booking.get_status_display().lower()}.")
+        if from_status is not None and booking.status != from_status:
+            raise TransitionNotAllowed(
+                f"This booking changed since you opened it: it is now {booking.get_status_display().lower()}. "
+                "Review it and try again."
+            )
         if role not in TRANSITIONS.get(move, frozenset()):
             raise TransitionNotAllowed(
                 f"This booking is {booking.get_status_display().lower()}; "

@@ -65,7 +65,10 @@ def booking_transition_view(request, pk: int):
         raise PermissionDenied  # staff read the page here and act in the admin
     form = BookingTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That action is not available.")
+        if "to_status" in form.errors:
+            messages.error(request, "That action is not available.")
+        else:
+            messages.error(request, "We could not tell which state of the booking you saw. Review it and try again.")
         return redirect(booking)
     try:
         booking = booking_transition(
@@ -73,6 +76,7 @@ def booking_transition_view(request, pk: int):
             to_status=form.cleaned_data["to_status"],
             actor=request.user,
             note=form.cleaned_data["note"],
+            from_status=form.cleaned_data["from_status"],
         )
     except DomainError as error:
         messages.error(request, str(error))
