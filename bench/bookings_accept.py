@@ -58,7 +58,7 @@ def run(offers: int, threads: int) -> None:
         barrier.wait()
         start = time.perf_counter()
         try:
-            booking_accept_offer(offer_id=offer_id, provider=provider)
+            booking_accept_offer(offer_id=offer_id, provider=provider, terms_version=1)
             bucket = wins
         except DomainError:
             bucket = losses

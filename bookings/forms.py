@@ -1,12 +1,20 @@
 from django import forms
 
 from bookings.models import Booking
+from offers.forms import TermsVersionField
+
+
+class AcceptOfferForm(forms.Form):
+    """The provider's accept: the version of the offer's terms they were shown."""
+
+    terms_version = TermsVersionField()
 
 
 class BookingTransitionForm(forms.Form):
     """A party's move on the booking page; the service decides whether it is allowed."""
 
     to_status = forms.ChoiceField(choices=Booking.Status.choices)
+    from_status = forms.ChoiceField(choices=Booking.Status.choices, widget=forms.HiddenInput)  # what the page showed
     note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 

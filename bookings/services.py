@@ -21,7 +21,7 @@ from accounts.models import ProviderProfile, User
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from offers.models import Offer, OfferDecline
-from offers.services import offer_transition
+from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Booking.Status
@@ -116,13 +116,17 @@ def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, t
         )
 
 
-def booking_transition(*, booking_id: int, to_status: str, actor: User | None, note: str = "") -> Booking:
+def booking_transition(
+    *, booking_id: int, to_status: str, actor: User | None, note: str = "", from_status: str | None = None
+) -> Booking:
     """Move a booking to `to_status` if the table allows it for this actor.
 
     Locks the booking row, records a BookingEvent, runs registered hooks and queues
     the other party's notification (and email) in the same transaction. Raises
     TransitionNotAllowed otherwise (nothing is written); a repeated move (a double
     click on "confirm") is refused the same way, so it never makes a second event.
+    `from_status` is the status the party saw (the booking page sends it): a move made
+    on a booking that changed since, say a cancel of a booking just paid, is refused.
     """
     note = note.strip()
     if to_status not in S.values:
@@ -133,6 +137,11 @@ def booking_transition(*, booking_id: int, to_status: str, actor: User | None, n
         role = actor_role(booking, actor)
         if booking.status == to_status:
             raise TransitionNotAllowed(f"This booking is already {booking.get_status_display().lower()}.")
+        if from_status is not None and booking.status != from_status:
+            raise TransitionNotAllowed(
+                f"This booking changed since you opened it: it is now {booking.get_status_display().lower()}. "
+                "Review it and try again."
+            )
         if role not in TRANSITIONS.get(move, frozenset()):
             raise TransitionNotAllowed(
                 f"This booking is {booking.get_status_display().lower()}; "
@@ -177,11 +186,13 @@ def _check_offer_acceptable(offer: Offer) -> None:
         raise DomainError("This offer has expired.")
 
 
-def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
+def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -> Booking:
     """Turn an open offer into a booking awaiting payment; exactly one provider wins.
 
     The offer row is locked (`select_for_update`) and re-checked under the lock, so
     every provider but the first gets "This offer was just taken by another provider."
+    `terms_version` is the version of the terms the provider saw: if the customer has
+    changed the deal since, TermsChanged is raised and nothing is written.
     Idempotent for the winner: accepting again returns their booking.
     """
     with transaction.atomic():
@@ -194,6 +205,7 @@ def booking_accept_offer(*, offer_id: int, provider: User) -> Booking:
                 return mine  # the winner's double click: the same booking, nothing new written
         _check_offer_acceptable(offer)
         _check_provider_may_accept(offer=offer, provider=provider)
+        offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
         offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
         booking = Booking.objects.create(
             offer=offer,

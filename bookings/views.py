@@ -7,18 +7,25 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required
 from bookings import selectors
-from bookings.forms import BookingFilterForm, BookingTransitionForm
+from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
 from bookings.services import booking_accept_offer, booking_transition
 from servizo.exceptions import DomainError
 
 PAGE_SIZE = 20
+STALE_PAGE = "We could not tell which terms you accepted. Review the offer below and accept again."
 
 
 @require_POST
 @approved_provider_required
 def booking_accept_view(request, offer_pk: int):
+    form = AcceptOfferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, STALE_PAGE)
+        return redirect("offers:detail", pk=offer_pk)
     try:
-        booking = booking_accept_offer(offer_id=offer_pk, provider=request.user)
+        booking = booking_accept_offer(
+            offer_id=offer_pk, provider=request.user, terms_version=form.cleaned_data["terms_version"]
+        )
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("offers:detail", pk=offer_pk)
@@ -58,7 +65,10 @@ def booking_transition_view(request, pk: int):
         raise PermissionDenied  # staff read the page here and act in the admin
     form = BookingTransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That action is not available.")
+        if "to_status" in form.errors:
+            messages.error(request, "That action is not available.")
+        else:
+            messages.error(request, "We could not tell which state of the booking you saw. Review it and try again.")
         return redirect(booking)
     try:
         booking = booking_transition(
@@ -66,6 +76,7 @@ def booking_transition_view(request, pk: int):
             to_status=form.cleaned_data["to_status"],
             actor=request.user,
             note=form.cleaned_data["note"],
+            from_status=form.cleaned_data["from_status"],
         )
     except DomainError as error:
         messages.error(request, str(error))

@@ -83,7 +83,18 @@ class OfferForm(forms.ModelForm):
         return OfferTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})
 
 
+class TermsVersionField(forms.IntegerField):
+    """The hidden `Offer.terms_version` an accept or decline form was rendered with."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**31 - 1, **kwargs)
+
+
 class DeclineForm(forms.ModelForm):
+    terms_version = TermsVersionField()
+
     class Meta:
         model = OfferDecline
         fields = ["reason"]

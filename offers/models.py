@@ -34,6 +34,9 @@ class Offer(TimeStampedModel):
     currency = models.CharField(max_length=3, default="usd")
     expires_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    # Bumped by every edit that changes the deal (see `offers.services.DEAL_FIELDS`); accept and
+    # decline carry the version the provider saw and are refused when it is no longer current.
+    terms_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]

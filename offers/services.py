@@ -4,6 +4,10 @@ Every service locks the offer with `select_for_update()` inside `transaction.ato
 rules on an offer's terms are checked here (`offer_terms_check`), raising a `ValidationError`
 keyed by field name so the form shows them next to the right field. Live-feed pushes and
 notifications go out on commit (see `offers.live`).
+
+Providers act on the terms they saw: an edit that changes the deal bumps `Offer.terms_version`
+under the row lock, and accept/decline pass the version they were shown to
+`offer_terms_version_check`, which refuses a stale one (`TermsChanged`) under the same lock.
 """
 
 import datetime
@@ -14,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import ServiceCategory, User
 from notifications.services import notification_create
@@ -34,6 +39,32 @@ OFFER_TRANSITIONS: dict[str, set[str]] = {
 
 # How far ahead a customer may ask for a job.
 MAX_DAYS_AHEAD = 365
+
+# The offer fields a booking copies: changing any of them changes the deal and bumps
+# `terms_version`. "Open until" is left out: it says how long the offer is available, not what it is.
+DEAL_FIELDS = ("category", "title", "description", "address", "city", "preferred_date", "time_window", "price_cents")
+
+
+class TermsChanged(DomainError):
+    """The provider acted on a version of the offer's terms that the customer has since changed."""
+
+    def __init__(self, *, offer: Offer, action: str):
+        self.offer = offer
+        when = f"{date_format(offer.preferred_date, 'D j M Y')}, {offer.get_time_window_display()}"
+        super().__init__(
+            f"The customer changed this offer since you opened it: now "
+            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.city}. "
+            f"Review the new terms and {action} again."
+        )
+
+
+def offer_terms_version_check(*, offer: Offer, terms_version: int, action: str) -> None:
+    """Raise TermsChanged unless `terms_version` is the locked offer's current one.
+
+    `action` ("accept", "decline") ends the message. The caller holds the offer's row lock.
+    """
+    if terms_version != offer.terms_version:
+        raise TermsChanged(offer=offer, action=action)
 
 
 def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: str = "") -> Offer:
@@ -147,7 +178,10 @@ def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
         offer = _lock_own_offer(offer_id=offer_id, customer=customer)
         _require_open(offer)
         old_group = live.offer_feed_group(offer)
-        for field, value in terms.model_fields(expires_at=expires_at).items():
+        values = terms.model_fields(expires_at=expires_at)
+        if any(getattr(offer, name) != values[name] for name in DEAL_FIELDS):
+            offer.terms_version += 1
+        for field, value in values.items():
             setattr(offer, field, value)
         offer.save()
         live.broadcast_offer_changed(offer=offer, groups={old_group, live.offer_feed_group(offer)})
@@ -164,9 +198,10 @@ def offer_withdraw(*, offer_id: int, customer: User) -> Offer:
         return offer_transition(offer=offer, to_status=S.WITHDRAWN, actor=customer, note="Withdrawn by the customer.")
 
 
-def offer_decline(*, offer_id: int, provider: User, reason: str = "") -> OfferDecline:
+def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: str = "") -> OfferDecline:
     """Hide an offer from this provider's feed and tell the customer how many have declined (never who).
 
+    `terms_version` is the version the provider saw; a stale one raises TermsChanged.
     Declining twice returns the first decline and sends nothing new.
     """
     with transaction.atomic():
@@ -176,6 +211,7 @@ def offer_decline(*, offer_id: int, provider: User, reason: str = "") -> OfferDe
             return existing
         if not provider_matches_offer(provider=provider, offer_id=offer.pk):
             raise TransitionNotAllowed("This offer is no longer available.")
+        offer_terms_version_check(offer=offer, terms_version=terms_version, action="decline")
         decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
         count = offer.declines.count()
         noun = "provider has" if count == 1 else "providers have"

@@ -94,12 +94,23 @@ def offer_detail(request, pk: int):
 def offer_decline(request, pk: int):
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Keep the reason under 500 characters.")
+        if "terms_version" in form.errors:
+            messages.error(request, "We could not tell which terms you declined. Review the offer and decline again.")
+        else:
+            messages.error(request, "Keep the reason under 500 characters.")
         return redirect("offers:detail", pk=pk)
     try:
-        services.offer_decline(offer_id=pk, provider=request.user, reason=form.cleaned_data["reason"])
+        services.offer_decline(
+            offer_id=pk,
+            provider=request.user,
+            terms_version=form.cleaned_data["terms_version"],
+            reason=form.cleaned_data["reason"],
+        )
     except Offer.DoesNotExist as error:
         raise Http404("No offer found.") from error
+    except services.TermsChanged as error:
+        messages.error(request, str(error))
+        return redirect("offers:detail", pk=pk)  # the page shows the new terms
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -27,7 +27,9 @@ from payments.selectors import booking_balance, needs_decision_bookings, platfor
 from payments.services.payouts import payouts_run
 from payments.services.settlements import (
     DECIDE_PERMISSION,
+    SettlementBasisChanged,
     SettlementPending,
+    settlement_basis,
     settlement_create,
     settlement_may_decide,
     settlement_retry,
@@ -224,7 +226,12 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
                 return redirect(_settle_url(booking.pk))
             return self._settle_retry(request, pending)
         balance = booking_balance(booking_id=booking.pk)
-        form = SettlementForm(request.POST or None, refundable_cents=balance.refundable, currency=booking.currency)
+        form = SettlementForm(
+            request.POST or None,
+            initial={"basis": settlement_basis(booking=booking, balance=balance)},
+            refundable_cents=balance.refundable,
+            currency=booking.currency,
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 settlement = settlement_create(
@@ -233,10 +240,21 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
                     refund_cents=form.cleaned_data["refund_amount"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    basis=form.cleaned_data["basis"],
                 )
             except SettlementPending as error:
                 self.message_user(request, str(error), messages.WARNING)
                 return redirect(_settle_url(booking.pk))
+            except SettlementBasisChanged as error:
+                # Show the current figures and ask for the confirmation again, on them.
+                booking.refresh_from_db()
+                balance = booking_balance(booking_id=booking.pk)
+                data = request.POST.copy()
+                data["basis"] = settlement_basis(booking=booking, balance=balance)
+                data.pop("confirm", None)
+                form = SettlementForm(data, refundable_cents=balance.refundable, currency=booking.currency)
+                form.is_valid()
+                form.add_error(None, str(error))
             except DomainError as error:
                 form.add_error(None, str(error))
             else:

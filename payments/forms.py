@@ -26,6 +26,15 @@ class SettlementForm(forms.Form):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
     confirm = forms.BooleanField(label="I confirm: this moves real money and emails both parties.")
+    # The booking's status and money this page showed (`settlement_basis`); a stale one is refused.
+    basis = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=200,
+        error_messages={
+            "required": "This page is out of date: reload it and decide again.",
+            "max_length": "This page is out of date: reload it and decide again.",
+        },
+    )
 
     def __init__(self, *args, refundable_cents: int, currency: str, **kwargs):
         super().__init__(*args, **kwargs)

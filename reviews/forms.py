@@ -34,8 +34,29 @@ class ReviewForm(CrispyForm):
     )
 
 
+class CurrentVersionField(forms.CharField):
+    """Hidden: posts the version the page showed, but always renders the current one (`initial`),
+    so a page re-shown after a "changed meanwhile" refusal carries the version it now shows."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        stale = "This page is out of date: reload it and try again."
+        super().__init__(max_length=64, error_messages={"required": stale, "max_length": stale}, **kwargs)
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 class ReplyForm(CrispyForm):
     submit_label = "Publish reply"
+
+    seen_version = CurrentVersionField()
+
+    def clean(self):
+        if "seen_version" in self.errors:  # a hidden field's error would show nowhere: put it on top
+            raise forms.ValidationError(self.errors.pop("seen_version"))
+        return super().clean()
 
     text = forms.CharField(
         label="Your public reply",

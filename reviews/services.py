@@ -139,6 +139,15 @@ def review_update(*, review_id: int, customer: User, rating: int, comment: str =
     return review
 
 
+class ReviewChanged(ReviewNotAllowed):
+    """The customer edited the review after the provider opened the reply page."""
+
+
+def review_version(review: Review) -> str:
+    """Which text of the review someone saw: changes with every edit by its author."""
+    return review.edited_at.isoformat() if review.edited_at else "original"
+
+
 def review_reply_check(*, review: Review, provider: User) -> None:
     if review.provider_id != provider.pk:
         raise ReviewNotAllowed("Only the reviewed provider can reply to this review.")
@@ -148,12 +157,20 @@ def review_reply_check(*, review: Review, provider: User) -> None:
         raise ReviewNotAllowed("You have already replied to this review.")
 
 
-def review_reply(*, review_id: int, provider: User, text: str) -> ReviewReply:
-    """The reviewed provider answers publicly, once."""
+def review_reply(*, review_id: int, provider: User, text: str, seen_version: str | None = None) -> ReviewReply:
+    """The reviewed provider answers publicly, once.
+
+    `seen_version` is the `review_version` the reply page showed (the page always sends it): a
+    reply written to a text the customer has since edited is refused, since it cannot be changed.
+    """
     text = _clean_text(text, max_length=REPLY_MAX_LENGTH, label="reply", required=True)
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review_id)
         review_reply_check(review=review, provider=provider)
+        if seen_version is not None and seen_version != review_version(review):
+            raise ReviewChanged(
+                "The customer edited this review since you opened it. Read the new version and reply again."
+            )
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
         notification_create(
             recipient=review.customer,

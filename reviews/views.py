@@ -91,7 +91,7 @@ def review_reply(request, pk: int) -> HttpResponse:
     review = get_object_or_404(Review.objects.select_related("booking", "customer"), pk=pk, provider=request.user)
     return _form_page(
         request,
-        form=ReplyForm(request.POST or None),
+        form=ReplyForm(request.POST or None, initial={"seen_version": services.review_version(review)}),
         check=lambda: services.review_reply_check(review=review, provider=request.user),
         save=lambda data: services.review_reply(review_id=review.pk, provider=request.user, **data),
         refused_url=profile_url(review.provider_id, review.pk),

@@ -8,7 +8,8 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.models import Booking
 from bookings.services import OFFER_TAKEN, booking_accept_offer
 from offers.models import Offer, OfferDecline
-from offers.tests.factories import OfferFactory
+from offers.services import TermsChanged, offer_update
+from offers.tests.factories import OfferFactory, terms_of
 from servizo.exceptions import DomainError
 
 
@@ -21,7 +22,7 @@ def test_accepting_snapshots_the_terms_and_tells_the_customer(
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = booking_accept_offer(offer_id=offer.pk, provider=provider)
+        booking = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
 
     offer.refresh_from_db()
     assert offer.status == Offer.Status.ACCEPTED
@@ -56,7 +57,7 @@ def test_awaiting_payment_hooks_run_with_the_creation_event(provider, monkeypatc
 
     seen = []
     monkeypatch.setitem(services._hooks, Booking.Status.AWAITING_PAYMENT, [lambda b, e: seen.append((b.pk, e.actor))])
-    booking = booking_accept_offer(offer_id=OfferFactory().pk, provider=provider)
+    booking = booking_accept_offer(offer_id=OfferFactory().pk, provider=provider, terms_version=1)
 
     assert seen == [(booking.pk, provider)]
 
@@ -78,7 +79,7 @@ def test_an_offer_that_cannot_be_taken_is_refused_and_left_alone(provider, offer
     status = offer.status
 
     with pytest.raises(DomainError, match=message):
-        booking_accept_offer(offer_id=offer.pk, provider=provider)
+        booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
 
     offer.refresh_from_db()
     assert offer.status == status
@@ -99,7 +100,7 @@ def test_a_provider_must_be_approved_serve_the_category_and_not_have_declined(pr
         (provider, "declined"),
     ]:
         with pytest.raises(DomainError, match=message):
-            booking_accept_offer(offer_id=offer.pk, provider=user)
+            booking_accept_offer(offer_id=offer.pk, provider=user, terms_version=1)
 
     offer.refresh_from_db()
     assert offer.status == Offer.Status.OPEN
@@ -107,17 +108,64 @@ def test_a_provider_must_be_approved_serve_the_category_and_not_have_declined(pr
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"price_cents": 5000},
+        {"preferred_date": timezone.localdate() + timedelta(days=10)},
+        {"time_window": "evening"},
+        {"address": "Via Roma 99"},
+        {"description": "Also rewire the garage."},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_accepting_terms_that_changed_since_the_provider_saw_them_is_refused_and_writes_nothing(provider, change):
+    # Given a provider who opened the offer at version 1, then the customer changed the deal
+    offer = OfferFactory(price_cents=9950)
+    offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, **change))
+    offer.refresh_from_db()
+
+    # When the provider accepts what they saw
+    with pytest.raises(TermsChanged) as excinfo:
+        booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
+
+    # Then they are told the new terms and nothing is written
+    assert str(excinfo.value) == (
+        "The customer changed this offer since you opened it: "
+        f"now ${offer.price_cents / 100:.2f} on {offer.preferred_date:%a} {offer.preferred_date.day} "
+        f"{offer.preferred_date:%b %Y}, {offer.get_time_window_display()}, in Florence. "
+        "Review the new terms and accept again."
+    )
+    assert excinfo.value.offer.terms_version == 2
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.OPEN
+    assert not offer.events.exists()
+    assert not Booking.objects.exists()
+    assert not offer.customer.notifications.exists()
+
+
+@pytest.mark.django_db
+def test_accepting_the_current_terms_after_an_edit_books_the_new_terms(provider):
+    offer = OfferFactory(price_cents=9950)
+    offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, price_cents=5000))
+
+    booking = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=2)
+
+    assert booking.price_cents == 5000
+
+
+@pytest.mark.django_db
 def test_a_missing_offer_is_a_domain_error(provider):
     with pytest.raises(DomainError, match="does not exist"):
-        booking_accept_offer(offer_id=987654, provider=provider)
+        booking_accept_offer(offer_id=987654, provider=provider, terms_version=1)
 
 
 @pytest.mark.django_db
 def test_the_winner_accepting_twice_gets_the_same_booking_and_nothing_new(provider):
     offer = OfferFactory()
-    first = booking_accept_offer(offer_id=offer.pk, provider=provider)
+    first = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
 
-    again = booking_accept_offer(offer_id=offer.pk, provider=provider)
+    again = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
 
     assert again == first
     assert Booking.objects.count() == 1

@@ -14,8 +14,9 @@ from bookings.models import Booking, BookingEvent
 from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_expire_unpaid, booking_transition
 from bookings.tests.factories import BookingFactory
 from offers.models import Offer, OfferEvent
-from offers.tests.factories import OfferFactory
-from servizo.exceptions import DomainError
+from offers.services import TermsChanged, offer_update
+from offers.tests.factories import OfferFactory, terms_of
+from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.testing.concurrency import race
 
 THREADS = 10
@@ -30,7 +31,9 @@ def test_many_providers_accepting_one_offer_at_once_make_exactly_one_booking():
     for _ in range(ROUNDS):
         offer = OfferFactory()
 
-        results = race([partial(booking_accept_offer, offer_id=offer.pk, provider=p) for p in providers])
+        results = race(
+            [partial(booking_accept_offer, offer_id=offer.pk, provider=p, terms_version=1) for p in providers]
+        )
 
         winners = [r for r in results if isinstance(r, Booking)]
         losers = [r for r in results if not isinstance(r, Booking)]
@@ -77,3 +80,24 @@ def test_expiry_racing_a_payment_and_itself_leaves_one_consistent_outcome():
             assert booking.status == Booking.Status.SCHEDULED
             assert results[:2] == [False, False]
             assert booking.offer.status == Offer.Status.ACCEPTED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
+def test_a_price_cut_racing_an_accept_never_books_terms_the_provider_did_not_see():
+    provider = ProviderFactory()
+    for _ in range(ROUNDS):
+        offer = OfferFactory(price_cents=12000)
+        accept = partial(booking_accept_offer, offer_id=offer.pk, provider=provider, terms_version=1)
+        cut = partial(offer_update, offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, price_cents=4000))
+
+        booked, edited = race([accept, cut])
+
+        offer.refresh_from_db()
+        if isinstance(booked, Booking):  # the accept locked first: the edit finds the offer taken
+            assert isinstance(edited, TransitionNotAllowed), edited
+            assert (booked.price_cents, offer.price_cents, offer.terms_version) == (12000, 12000, 1)
+        else:  # the edit locked first: the accept is refused with the new terms
+            assert isinstance(booked, TermsChanged) and "$40.00" in str(booked), booked
+            assert isinstance(edited, Offer) and (offer.status, offer.terms_version) == (Offer.Status.OPEN, 2)
+            assert not Booking.objects.filter(offer=offer).exists()

@@ -1,6 +1,7 @@
 """Every (from, to) pair of booking states, by every role: allowed exactly when TRANSITIONS says so."""
 
 import itertools
+import re
 
 import pytest
 
@@ -71,6 +72,39 @@ def test_unknown_status_and_repeated_move_are_refused_with_a_clear_message():
         booking_transition(booking_id=booking.pk, to_status="teleported", actor=booking.customer)
     with pytest.raises(TransitionNotAllowed, match="already completed"):
         booking_transition(booking_id=booking.pk, to_status=S.COMPLETED, actor=booking.customer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("seen", "now", "actor", "to"),
+    [
+        (S.AWAITING_PAYMENT, S.SCHEDULED, Actor.CUSTOMER, S.CANCELLED),  # paid in another tab meanwhile
+        (S.SCHEDULED, S.IN_PROGRESS, Actor.CUSTOMER, S.CANCELLED),  # the provider started meanwhile
+        (S.SCHEDULED, S.IN_PROGRESS, Actor.PROVIDER, S.CANCELLED),
+    ],
+)
+def test_a_move_made_on_a_status_that_changed_since_is_refused_and_writes_nothing(seen, now, actor, to):
+    booking = BookingFactory(status=now)
+
+    with pytest.raises(
+        TransitionNotAllowed, match=re.escape(f"changed since you opened it: it is now {S(now).label.lower()}.")
+    ):
+        booking_transition(
+            booking_id=booking.pk,
+            to_status=to,
+            actor=_actor_for(booking, actor),
+            note="Changed plans",
+            from_status=seen,
+        )
+
+    booking.refresh_from_db()
+    assert booking.status == now
+    assert not BookingEvent.objects.filter(booking=booking).exists()
+    booking_transition(
+        booking_id=booking.pk, to_status=to, actor=_actor_for(booking, actor), note="Changed plans", from_status=now
+    )
+    booking.refresh_from_db()
+    assert booking.status == to
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import ServiceCategory
 from accounts.tests.factories import CustomerFactory
 from offers.models import Offer
+from offers.services import DEAL_FIELDS, OfferTerms
 
 
 class OfferFactory(factory.django.DjangoModelFactory):
@@ -22,3 +23,9 @@ class OfferFactory(factory.django.DjangoModelFactory):
     price_cents = 12000
     currency = "usd"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+
+
+def terms_of(offer: Offer, **overrides) -> OfferTerms:
+    """The offer's current terms as an edit would send them, with `overrides` changed."""
+    values = {name: getattr(offer, name) for name in DEAL_FIELDS}
+    return OfferTerms(**{"expires_at": offer.expires_at, **values, **overrides})

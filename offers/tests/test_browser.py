@@ -105,3 +105,46 @@ def test_an_offer_published_while_the_feed_is_open_appears_and_leaves_without_re
     page.get_by_role("button", name="Yes, withdraw it").click()
     expect(card).to_have_count(0)
     expect(feed.locator("#feed-empty")).to_be_visible()
+
+
+def test_an_edited_offer_updates_open_feeds_and_an_accept_on_the_old_terms_shows_the_new_ones(
+    browser, asgi_live_server
+):
+    customer, provider = CustomerFactory(), ProviderFactory()
+    url = asgi_live_server.url
+    day = timezone.localdate() + datetime.timedelta(days=5)
+    page = logged_in_page(browser, url, customer)
+    page.goto(f"{url}/offers/new/")
+    page.select_option("select[name=category]", label="Electrician")
+    _fill_offer_form(page, title="Rewire the hall", description="Old wiring.", city="Florence", day=day, price="60")
+    offer = Offer.objects.get()
+
+    # Given the provider's feed open twice (all offers, and "at least $50") and the offer's page open
+    feed = logged_in_page(browser, url, provider)
+    feed.goto(f"{url}/offers/feed/")
+    filtered = feed.context.new_page()
+    filtered.goto(f"{url}/offers/feed/?min_price=50")
+    detail = feed.context.new_page()
+    detail.goto(f"{url}/offers/{offer.pk}/")
+    for socket_page in (feed, filtered):
+        expect(socket_page.locator("#feed-status")).to_have_text("Live")
+        expect(socket_page.locator(f'[data-offer-id="{offer.pk}"]')).to_contain_text("$60.00")
+
+    # When the customer lowers the price to $40.00
+    page.goto(f"{url}/offers/{offer.pk}/edit/")
+    page.fill("input[name=price_cents]", "40")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Offer updated.").wait_for()
+
+    # Then the open feed shows the new price, marked as changed, and the "$50+" feed drops the card
+    card = feed.locator(f'[data-offer-id="{offer.pk}"]')
+    expect(card).to_contain_text("$40.00")
+    expect(card).to_contain_text("Terms changed")
+    expect(filtered.locator(f'[data-offer-id="{offer.pk}"]')).to_have_count(0)
+
+    # And accepting from the page opened at $60.00 books nothing and shows the $40.00 terms
+    detail.once("dialog", lambda dialog: dialog.accept())
+    detail.locator("#accept-offer").click()
+    expect(detail.get_by_text("The customer changed this offer since you opened it: now $40.00")).to_be_visible()
+    expect(detail.locator("#accept-offer")).to_have_text("Accept for $40.00")
+    assert not offer.bookings.exists()

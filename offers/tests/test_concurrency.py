@@ -42,7 +42,7 @@ def test_simultaneous_declines_are_counted_one_by_one():
     offer = OfferFactory()
     providers = [ProviderFactory() for _ in range(THREADS)]
 
-    results = race([lambda p=p: offer_decline(offer_id=offer.pk, provider=p) for p in providers])
+    results = race([lambda p=p: offer_decline(offer_id=offer.pk, provider=p, terms_version=1) for p in providers])
 
     assert not [r for r in results if isinstance(r, Exception)]
     texts = set(Notification.objects.filter(recipient=offer.customer).values_list("text", flat=True))

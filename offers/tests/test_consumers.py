@@ -13,7 +13,7 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from notifications.models import Notification
 from offers.models import Offer, OfferDecline
 from offers.services import offer_create, offer_transition, offer_update, offer_withdraw, offers_expire_due
-from offers.tests.factories import OfferFactory
+from offers.tests.factories import OfferFactory, terms_of
 from servizo.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_categories")]
@@ -137,6 +137,30 @@ def test_moving_an_offer_to_another_city_moves_it_between_feeds(client_factory, 
 
     assert for_florence == {"kind": "offer_removed", "id": offer.pk}
     assert for_milan["kind"] == "offer_published" and "Milan" in for_milan["html"]
+
+
+def test_an_edited_offer_replaces_its_card_with_the_new_terms_and_version(client_factory):
+    # Given a provider's open feed showing a $120.00 offer
+    offer = OfferFactory(price_cents=12000)
+    client = _logged_in(client_factory, ProviderFactory())
+    new_terms = terms_of(offer, price_cents=4000, time_window="evening")
+
+    async def scenario():
+        socket = _feed_socket(client)
+        assert (await socket.connect())[0]
+        # When the customer lowers the price and moves the time
+        await database_sync_to_async(offer_update)(offer_id=offer.pk, customer=offer.customer, terms=new_terms)
+        frame = await socket.receive_json_from(timeout=WAIT)
+        await socket.disconnect()
+        return frame
+
+    frame = async_to_sync(scenario)()
+
+    # Then the feed gets the card again, with the new terms and the version an accept must carry
+    assert frame["kind"] == "offer_published" and frame["id"] == offer.pk
+    assert f'data-offer-id="{offer.pk}"' in frame["html"] and 'data-terms-version="2"' in frame["html"]
+    assert "$40.00" in frame["html"] and "$120.00" not in frame["html"] and "Evening" in frame["html"]
+    assert "Terms changed" in frame["html"]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from accounts.tests.factories import CategoryFactory, ProviderFactory
 from notifications.models import Notification
 from offers.models import Offer, OfferDecline, OfferEvent
 from offers.services import (
+    TermsChanged,
     end_of_day,
     offer_create,
     offer_decline,
@@ -17,7 +18,7 @@ from offers.services import (
     offer_withdraw,
     offers_expire_due,
 )
-from offers.tests.factories import OfferFactory
+from offers.tests.factories import OfferFactory, terms_of
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Offer.Status
@@ -111,6 +112,48 @@ def test_customer_edits_an_open_offer(customer, make_terms):
 
     offer.refresh_from_db()
     assert (offer.title, offer.price_cents) == ("New title", 9900)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Another job"},
+        {"description": "Now also the garden lights."},
+        {"address": "Via Roma 99"},
+        {"city": "Fiesole"},
+        {"preferred_date": timezone.localdate() + datetime.timedelta(days=9)},
+        {"time_window": "evening"},
+        {"price_cents": 100},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_an_edit_that_changes_the_deal_bumps_the_terms_version(customer, change):
+    offer = OfferFactory(customer=customer)
+
+    offer_update(offer_id=offer.pk, customer=customer, terms=terms_of(offer, **change))
+
+    offer.refresh_from_db()
+    assert offer.terms_version == 2
+
+
+def test_an_edit_of_the_category_bumps_the_terms_version(customer):
+    offer = OfferFactory(customer=customer)
+
+    offer_update(offer_id=offer.pk, customer=customer, terms=terms_of(offer, category=CategoryFactory()))
+
+    offer.refresh_from_db()
+    assert offer.terms_version == 2
+
+
+def test_saving_the_same_terms_or_only_a_new_open_until_keeps_the_terms_version(customer):
+    offer = OfferFactory(customer=customer)
+
+    offer_update(offer_id=offer.pk, customer=customer, terms=terms_of(offer))
+    sooner = offer.expires_at - datetime.timedelta(hours=1)
+    offer_update(offer_id=offer.pk, customer=customer, terms=terms_of(offer, expires_at=sooner))
+
+    offer.refresh_from_db()
+    assert (offer.terms_version, offer.expires_at) == (1, sooner)
 
 
 @pytest.mark.parametrize("status", [S.ACCEPTED, S.WITHDRAWN, S.EXPIRED])
@@ -222,8 +265,8 @@ def test_decline_hides_the_offer_and_tells_the_customer_a_count_not_a_name(provi
     offer = OfferFactory()
     second = ProviderFactory()
 
-    offer_decline(offer_id=offer.pk, provider=provider, reason="Too far")
-    offer_decline(offer_id=offer.pk, provider=second)
+    offer_decline(offer_id=offer.pk, provider=provider, terms_version=1, reason="Too far")
+    offer_decline(offer_id=offer.pk, provider=second, terms_version=1)
 
     assert OfferDecline.objects.filter(offer=offer).count() == 2
     texts = list(
@@ -239,8 +282,8 @@ def test_decline_hides_the_offer_and_tells_the_customer_a_count_not_a_name(provi
 def test_declining_twice_changes_nothing(provider):
     offer = OfferFactory()
 
-    first = offer_decline(offer_id=offer.pk, provider=provider, reason="Busy")
-    again = offer_decline(offer_id=offer.pk, provider=provider, reason="Other")
+    first = offer_decline(offer_id=offer.pk, provider=provider, terms_version=1, reason="Busy")
+    again = offer_decline(offer_id=offer.pk, provider=provider, terms_version=1, reason="Other")
 
     assert again == first
     assert Notification.objects.filter(kind="offer_declined").count() == 1
@@ -259,15 +302,33 @@ def test_provider_cannot_decline_an_offer_outside_their_feed(provider, make_offe
     offer = make_offer()
 
     with pytest.raises(TransitionNotAllowed):
-        offer_decline(offer_id=offer.pk, provider=provider)
+        offer_decline(offer_id=offer.pk, provider=provider, terms_version=1)
     assert not OfferDecline.objects.exists()
+
+
+def test_declining_terms_that_changed_since_the_provider_saw_them_is_refused_and_writes_nothing(provider):
+    # Given a provider who opened the offer at version 1, then the customer raised the price
+    offer = OfferFactory()
+    offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, price_cents=25000))
+
+    # When they decline what they saw
+    with pytest.raises(
+        TermsChanged, match=r"now \$250\.00 on .*, in Florence\. Review the new terms and decline again"
+    ):
+        offer_decline(offer_id=offer.pk, provider=provider, terms_version=1, reason="Too cheap")
+
+    # Then nothing is recorded and the customer hears nothing; the current version declines
+    assert not OfferDecline.objects.exists()
+    assert not Notification.objects.filter(kind="offer_declined").exists()
+    offer_decline(offer_id=offer.pk, provider=provider, terms_version=2)
+    assert OfferDecline.objects.get().provider == provider
 
 
 def test_unapproved_provider_cannot_decline():
     offer = OfferFactory()
 
     with pytest.raises(TransitionNotAllowed):
-        offer_decline(offer_id=offer.pk, provider=ProviderFactory(status="pending"))
+        offer_decline(offer_id=offer.pk, provider=ProviderFactory(status="pending"), terms_version=1)
 
 
 # --- expiry -----------------------------------------------------------------------

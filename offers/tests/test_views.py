@@ -9,7 +9,8 @@ from accounts.models import ServiceCategory, User
 from accounts.tests.factories import CategoryFactory, CustomerFactory, ProviderFactory
 from bookings.tests.factories import BookingFactory
 from offers.models import Offer, OfferDecline
-from offers.tests.factories import OfferFactory
+from offers.services import offer_update
+from offers.tests.factories import OfferFactory, terms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -233,12 +234,53 @@ def test_provider_declines_with_a_reason_and_the_offer_leaves_their_feed(client,
     offer = OfferFactory()
     client.force_login(provider)
 
-    response = client.post(reverse("offers:decline", args=[offer.pk]), {"reason": "Booked that day"})
+    response = client.post(
+        reverse("offers:decline", args=[offer.pk]), {"reason": "Booked that day", "terms_version": 1}
+    )
 
     assert response.url == reverse("offers:feed")
     assert OfferDecline.objects.get().reason == "Booked that day"
     assert offer.title not in client.get(reverse("offers:feed")).content.decode()
     assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 404
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_declining_after_the_customer_changed_the_offer_shows_the_new_terms_and_records_nothing(client, provider):
+    # Given a provider looking at an evening job, which the customer then moves to the morning at a new price
+    offer = OfferFactory(time_window="evening", price_cents=12000)
+    client.force_login(provider)
+    page = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert page.count('<input type="hidden" name="terms_version" value="1">') == 2  # accept and decline
+    offer_update(
+        offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, time_window="morning", price_cents=15000)
+    )
+
+    # When they decline from the page they saw
+    response = client.post(reverse("offers:decline", args=[offer.pk]), {"terms_version": 1}, follow=True)
+
+    # Then the offer page shows what changed and the new terms, and nothing is declined
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("offers:detail", args=[offer.pk]), 302)]
+    assert "now $150.00 on" in " ".join(_messages(response))
+    body = response.content.decode()
+    assert "Morning (8–12)" in body and "Accept for $150.00" in body
+    assert '<input type="hidden" name="terms_version" value="2">' in body
+    assert not OfferDecline.objects.exists()
+
+
+@pytest.mark.parametrize("version", ["", "x", "0", "9" * 30])
+def test_declining_with_a_missing_or_garbled_terms_version_is_a_message_not_a_500(client, provider, version):
+    offer = OfferFactory()
+    client.force_login(provider)
+
+    response = client.post(reverse("offers:decline", args=[offer.pk]), {"terms_version": version}, follow=True)
+
+    assert response.status_code == 200
+    assert "We could not tell which terms you declined" in " ".join(_messages(response))
+    assert not OfferDecline.objects.exists()
 
 
 def test_decline_is_post_only_and_for_approved_providers(client, customer):
@@ -254,7 +296,7 @@ def test_decline_is_post_only_and_for_approved_providers(client, customer):
 
 def test_declining_an_unknown_offer_is_a_404(client, provider):
     client.force_login(provider)
-    assert client.post(reverse("offers:decline", args=[999_999])).status_code == 404
+    assert client.post(reverse("offers:decline", args=[999_999]), {"terms_version": 1}).status_code == 404
 
 
 # --- feed ------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ happened (nothing moved, or which part did) and how it completes: `settlement_re
 keys. A staff refund of an active booking cancels it first, in the same transaction that records
 the decision, so the booking cannot move on while the money is pending; that cancellation tells
 both parties the decision is being processed, and the decision's own message follows once done.
+
+Staff decide on the figures the settle page showed: the page sends back `settlement_basis`
+(status and money at render time) and `settlement_create` refuses, under the booking lock, a
+decision whose basis is no longer current (another settlement, a release or a payout since).
 """
 
 import stripe
@@ -31,7 +35,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.services import booking_transition
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, Settlement, Transfer
-from payments.selectors import booking_balance
+from payments.selectors import BookingBalance, booking_balance
 from payments.services.ledger import ledger_record
 from payments.split import split_amount
 from payments.stripe_gateway import PaymentServiceUnavailable, stripe_client, stripe_errors
@@ -82,10 +86,55 @@ def _check_may_decide(*, actor: User, booking: Booking, reversal: bool) -> None:
     )
 
 
+def settlement_basis(*, booking: Booking, balance: BookingBalance) -> str:
+    """The booking's status and money as the settle page shows them, as one comparable token."""
+    return ":".join(
+        str(part)
+        for part in (
+            booking.status,
+            balance.paid_in,
+            balance.refunded,
+            balance.released_provider,
+            balance.released_commission,
+            balance.paid_out,
+        )
+    )
+
+
+class SettlementBasisChanged(DomainError):
+    """The booking's status or money changed since the staff member opened the settle page."""
+
+    def __init__(self, *, booking: Booking, balance: BookingBalance):
+        money = ", ".join(
+            f"{label} {format_money(amount, booking.currency)}"
+            for label, amount in (
+                ("paid", balance.paid_in),
+                ("held", balance.held),
+                ("refunded", balance.refunded),
+                ("released to the provider", balance.released_provider),
+                ("paid out", balance.paid_out),
+            )
+        )
+        super().__init__(
+            f"This booking changed since you opened this page: it is now "
+            f"{booking.get_status_display().lower()}; {money}. Review the new figures and decide again."
+        )
+
+
 def settlement_create(
-    *, booking_id: int, decision: str, reason: str, actor: User, refund_cents: int | None = None
+    *,
+    booking_id: int,
+    decision: str,
+    reason: str,
+    actor: User,
+    refund_cents: int | None = None,
+    basis: str | None = None,
 ) -> Settlement:
-    """Decide what happens to a paid booking's money; one call does Stripe, ledger, timeline and emails."""
+    """Decide what happens to a paid booking's money; one call does Stripe, ledger, timeline and emails.
+
+    `basis` is the `settlement_basis` the deciding page showed (the admin page always sends it);
+    when it is no longer current, SettlementBasisChanged is raised and nothing is written.
+    """
     reason = reason.strip()
     if not reason:
         raise DomainError("Please give a reason.")
@@ -103,6 +152,8 @@ def settlement_create(
         if Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).exists():
             raise DomainError("A payout for this booking is in progress; try again in a minute.")
         balance = booking_balance(booking_id=booking.pk)
+        if basis is not None and basis != settlement_basis(booking=booking, balance=balance):
+            raise SettlementBasisChanged(booking=booking, balance=balance)
         refund = _refund_amount(decision=decision, refundable=balance.refundable, held=balance.held, asked=refund_cents)
         new_provider, _ = split_amount(balance.refundable - refund, booking.commission_rate_bp)
         reversal = max(0, balance.paid_out - new_provider)

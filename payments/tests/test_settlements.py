@@ -6,7 +6,14 @@ from notifications.models import Notification
 from payments.models import Settlement
 from payments.selectors import booking_balance, needs_decision_bookings, provider_balance
 from payments.services.payouts import payouts_run
-from payments.services.settlements import SettlementNotAllowed, SettlementPending, settlement_create, settlement_retry
+from payments.services.settlements import (
+    SettlementBasisChanged,
+    SettlementNotAllowed,
+    SettlementPending,
+    settlement_basis,
+    settlement_create,
+    settlement_retry,
+)
 from payments.stripe_gateway import stripe_client
 from payments.tests.conftest import walk
 from servizo.exceptions import DomainError
@@ -49,6 +56,33 @@ def test_split_refunds_part_and_releases_the_rest_with_commission_on_it(
     assert booking.events.last().actor == staff_user and "Half the lights" in booking.events.last().note
     assert {m.to[0] for m in mailoutbox} >= {booking.customer.email, booking.provider.email}
     assert not needs_decision_bookings().exists()
+
+
+def test_a_decision_taken_on_figures_that_changed_is_refused_and_moves_no_money(paid_booking, staff_user):
+    # Given two staff members who opened the same disputed booking
+    booking = walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.DISPUTED)
+    seen = settlement_basis(booking=booking, balance=booking_balance(booking_id=booking.pk))
+    settlement_create(
+        booking_id=booking.pk, decision=D.SPLIT, refund_cents=3000, reason="Half", actor=staff_user, basis=seen
+    )
+
+    # When the second one splits on the figures they saw
+    with pytest.raises(
+        SettlementBasisChanged, match=r"now resolved by staff; paid \$120\.00, held \$0\.00, refunded \$30\.00"
+    ):
+        settlement_create(
+            booking_id=booking.pk, decision=D.SPLIT, refund_cents=3000, reason="Half", actor=staff_user, basis=seen
+        )
+
+    # Then only the first refund happened; on the current figures a further decision is taken
+    assert booking.settlements.count() == 1
+    assert stripe_refunded(booking) == 3000
+    booking.refresh_from_db()
+    current = settlement_basis(booking=booking, balance=booking_balance(booking_id=booking.pk))
+    settlement_create(
+        booking_id=booking.pk, decision=D.SPLIT, refund_cents=1000, reason="More", actor=staff_user, basis=current
+    )
+    assert stripe_refunded(booking) == 4000
 
 
 def test_refund_all_of_a_cancelled_booking(paid_booking, staff_user):

@@ -8,9 +8,10 @@ from bookings.models import Booking
 from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
 from notifications.models import Notification
-from reviews.models import ProviderReputation, Review, ReviewModerationEvent
+from reviews.models import ProviderReputation, Review, ReviewModerationEvent, ReviewReply
 from reviews.selectors import customer_rating_summary
 from reviews.services import (
+    ReviewChanged,
     ReviewNotAllowed,
     customer_rate,
     review_create,
@@ -18,6 +19,7 @@ from reviews.services import (
     review_reply,
     review_unhide,
     review_update,
+    review_version,
 )
 from reviews.tests.factories import ReviewFactory
 from servizo.exceptions import DomainError
@@ -129,6 +131,21 @@ def test_the_provider_replies_once(booking, customer, provider):
     assert Notification.objects.filter(recipient=customer, kind="review_reply").exists()
     with pytest.raises(ReviewNotAllowed, match="already replied"):
         review_reply(review_id=review.pk, provider=provider, text="Again")
+
+
+def test_a_reply_to_a_text_the_customer_edited_since_is_refused_and_writes_nothing(booking, customer, provider):
+    review = review_create(booking_id=booking.pk, customer=customer, rating=2, comment="Messy.")
+    seen = review_version(review)
+    review_update(review_id=review.pk, customer=customer, rating=5, comment="All good in the end.")
+
+    with pytest.raises(ReviewChanged, match="edited this review since you opened it"):
+        review_reply(review_id=review.pk, provider=provider, text="Sorry for the mess", seen_version=seen)
+
+    assert not ReviewReply.objects.exists()
+    assert not Notification.objects.filter(kind="review_reply").exists()
+    review.refresh_from_db()
+    review_reply(review_id=review.pk, provider=provider, text="Thanks!", seen_version=review_version(review))
+    assert ReviewReply.objects.get().text == "Thanks!"
 
 
 def test_only_the_reviewed_provider_replies_and_not_with_an_empty_text(booking, customer, provider):

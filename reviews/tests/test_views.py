@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from reviews.models import CustomerRating, Review, ReviewReply
-from reviews.services import customer_rate, reputation_refresh, review_create, review_hide
+from reviews.services import customer_rate, reputation_refresh, review_create, review_hide, review_update
 from reviews.tests.factories import ReviewFactory, reviews_bulk_create
 
 pytestmark = pytest.mark.django_db
@@ -115,11 +116,54 @@ def test_the_provider_replies_once_from_the_form(client, booking, customer, prov
     client.force_login(provider)
     url = reverse("reviews:reply", args=[review.pk])
 
-    client.post(url, {"text": "Thanks, see you next time."}, follow=True)
+    client.post(url, {"text": "Thanks, see you next time.", "seen_version": "original"}, follow=True)
     response = client.get(url)
 
     assert ReviewReply.objects.get().text == "Thanks, see you next time."
     assert messages_of(response) == ["You have already replied to this review."]
+
+
+def _seen_version_on(page: str) -> str:
+    return re.search(r'name="seen_version" value="([^"]*)"', page).group(1)
+
+
+def test_a_reply_to_a_review_edited_since_the_page_opened_is_refused_and_the_page_shows_the_new_text(
+    client, booking, customer, provider
+):
+    # Given the provider on the reply page of a 2-star review
+    review = review_create(booking_id=booking.pk, customer=customer, rating=2, comment="Late and messy.")
+    client.force_login(provider)
+    url = reverse("reviews:reply", args=[review.pk])
+    seen = _seen_version_on(client.get(url).content.decode())
+    # ... while the customer rewrites it
+    review_update(review_id=review.pk, customer=customer, rating=5, comment="Actually great, all fixed.")
+
+    # When the provider publishes the reply written to the old text
+    response = client.post(url, {"text": "Sorry about the mess!", "seen_version": seen})
+
+    # Then nothing is published; the page shows the new text and now carries its version
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "The customer edited this review since you opened it. Read the new version and reply again."
+    ]
+    page = response.content.decode()
+    assert "Actually great, all fixed." in page and "Sorry about the mess!" in page  # the draft is kept
+    assert _seen_version_on(page) != seen
+    assert not ReviewReply.objects.exists()
+    client.post(url, {"text": "Thank you!", "seen_version": _seen_version_on(page)})
+    assert ReviewReply.objects.get().text == "Thank you!"
+
+
+@pytest.mark.parametrize("data", [{}, {"seen_version": ""}, {"seen_version": "x" * 65}])
+def test_a_reply_without_a_usable_seen_version_is_a_form_error_not_a_500(client, booking, customer, provider, data):
+    review = review_create(booking_id=booking.pk, customer=customer, rating=3)
+    client.force_login(provider)
+
+    response = client.post(reverse("reviews:reply", args=[review.pk]), {"text": "Thanks", **data})
+
+    assert response.status_code == 200
+    assert "This page is out of date: reload it and try again." in response.content.decode()
+    assert not ReviewReply.objects.exists()
 
 
 def test_other_providers_and_customers_cannot_reply(client):

@@ -1,6 +1,7 @@
-// Live offer feed: the server pushes cards for new or reopened offers and removals for taken,
-// withdrawn or expired ones. Card HTML is rendered (and escaped) by the server from the same
-// partial as the page; nothing from the customer is inserted unescaped.
+// Live offer feed: the server pushes cards for new, edited or reopened offers (an edited card
+// replaces the one on screen) and removals for taken, withdrawn or expired ones. Card HTML is
+// rendered (and escaped) by the server from the same partial as the page; nothing from the
+// customer is inserted unescaped.
 (function () {
   "use strict";
   const feed = document.getElementById("offer-feed");
@@ -29,9 +30,14 @@
     const template = document.createElement("template");
     template.innerHTML = data.html.trim();
     const card = template.content.firstElementChild;
-    if (!card || !passesFilters(card)) return;
-    card.classList.add("card-highlight");
+    if (!card) return;
     const existing = findCard(data.id);
+    if (!passesFilters(card)) {
+      // An edit moved the offer out of this page's filters: never leave its old terms on screen.
+      if (existing) existing.remove();
+      return;
+    }
+    card.classList.add("card-highlight");
     if (existing) existing.replaceWith(card);
     else feed.prepend(card);
   }
