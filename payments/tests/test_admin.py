@@ -165,11 +165,12 @@ def test_stripe_down_on_the_settle_page_says_what_happened_and_the_retry_button_
     """A Finance refund of a scheduled booking with Stripe stopped, then retried from the same page."""
     url = reverse("admin:payments_bookingdecision_settle", args=[paid_booking.pk])
     client.force_login(finance_user)
+    basis = _basis_on(client.get(url).content.decode())
     localstripe.stop()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                url, {"decision": "refund_all", "reason": "Provider ill", "confirm": "on"}, follow=True
+                url, {"decision": "refund_all", "reason": "Provider ill", "confirm": "on", "basis": basis}, follow=True
             )
     finally:
         localstripe.start()
