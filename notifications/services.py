@@ -5,14 +5,13 @@ Call inside or outside a transaction: the push and the email go out on commit.
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
+from servizo.realtime import broadcast
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +22,8 @@ def user_group(user_id: int) -> str:
 
 
 def push_to_user(*, user_id: int, payload: dict) -> None:
-    """Send an event to the user's notification sockets; a layer failure is logged, never raised."""
-    try:
-        async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "payload": payload})
-    except Exception:  # the stored notification stays; the page shows it on next load
-        logger.warning("Live push to user %s failed", user_id, exc_info=True)
+    """Send an event to the user's notification sockets, best effort (the page shows stored ones on load)."""
+    broadcast(user_group(user_id), event={"type": "notify", "payload": payload})
 
 
 def absolute_url(path: str) -> str:

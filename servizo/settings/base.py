@@ -98,8 +98,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channels ------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+
+
+def redis_cache(url: str) -> dict:
+    """The cache on Redis, safe to lose (servizo.cache): short socket timeouts, so a dead or hung
+    Redis costs a request about a second once, then calls are misses until it is back."""
+    return {
+        "BACKEND": "servizo.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
