@@ -1,19 +1,19 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-Call inside or outside a transaction: the push and the email go out on commit.
+Call inside or outside a transaction: the push and the email go out on commit; an email the mail
+server refuses is kept and retried (notifications.outbox), never an error for the caller.
 """
 
-import logging
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
+from notifications.outbox import email_send
 from servizo.realtime import broadcast
-
-logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: int) -> str:
@@ -34,21 +34,17 @@ def absolute_url(path: str) -> str:
 
 
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
+    """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
-
-    def deliver() -> None:
-        push_to_user(user_id=recipient.pk, payload=payload)
-        if email and recipient.email:
-            send_mail(
-                subject=f"[Servizo] {text[:70]}",
-                message=f"{text}\n\n{absolute_url(link)}" if link else text,
-                from_email=None,
-                recipient_list=[recipient.email],
-                fail_silently=True,
-            )
-
-    transaction.on_commit(deliver)
+    transaction.on_commit(partial(push_to_user, user_id=recipient.pk, payload=payload), robust=True)
+    if email and recipient.email:
+        message = EmailMessage(
+            subject=f"[Servizo] {text[:70]}",
+            body=f"{text}\n\n{absolute_url(link)}" if link else text,
+            to=[recipient.email],
+        )
+        email_send(message=message)
     return notification
 
 

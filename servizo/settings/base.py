@@ -157,6 +157,8 @@ ACCOUNT_RATE_LIMITS = {
 # --- Email ----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may block; a failed send is kept and retried (notifications.outbox).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Absolute links in emails are SITE_URL + path.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Servizo <no-reply@servizo.local>")
