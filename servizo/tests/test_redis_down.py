@@ -134,3 +134,11 @@ def test_a_hung_redis_costs_an_action_seconds_not_forever(
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.ACCEPTED
     assert time.monotonic() - started < 15
     assert any(r.name == "servizo.realtime" for r in caplog.records)
+
+
+def test_chat_presence_reads_away_and_entering_or_leaving_does_not_raise(redis_down):
+    from chat import presence
+
+    presence.viewer_enter(conversation_id=1, user_id=2)
+    assert not presence.is_viewing(conversation_id=1, user_id=2)
+    presence.viewer_leave(conversation_id=1, user_id=2)
