@@ -132,7 +132,7 @@ def test_a_hung_redis_costs_an_action_seconds_not_forever(
 
     assert login.status_code == 302 and accept.status_code == 302
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.ACCEPTED
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 8  # measured ~3.4 s: one 1 s cache timeout, one 2 s push timeout
     assert any(r.name == "servizo.realtime" for r in caplog.records)
 
 
