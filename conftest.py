@@ -5,7 +5,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["servizo.testing.browser", "servizo.testing.asgi", "servizo.testing.stripe"]
+pytest_plugins = [
+    "servizo.testing.browser",
+    "servizo.testing.asgi",
+    "servizo.testing.stripe",
+    "servizo.testing.outages",
+]
 
 # pytest-playwright's sync API keeps an event loop running in the main thread; ORM calls
 # made by browser tests would otherwise be refused as "async unsafe".

@@ -49,7 +49,7 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
         ProviderStatusEvent.objects.create(
             profile=profile, actor=actor, from_status=from_status, to_status=to_status, reason=reason
         )
-        transaction.on_commit(lambda: _notify_provider_status(profile, to_status, reason))
+        transaction.on_commit(lambda: _notify_provider_status(profile, to_status, reason), robust=True)
     return profile
 
 
@@ -130,5 +130,5 @@ def provider_resubmit(
         profile = provider_transition(profile_id=profile.pk, to_status=Status.PENDING, actor=actor)
         if document is not None and old_name:
             storage = profile.document.storage
-            transaction.on_commit(lambda: storage.delete(old_name))
+            transaction.on_commit(lambda: storage.delete(old_name), robust=True)
     return profile

@@ -16,7 +16,11 @@ def _key(conversation_id: int, user_id: int) -> str:
 def viewer_enter(*, conversation_id: int, user_id: int) -> None:
     key = _key(conversation_id, user_id)
     cache.add(key, 0, PRESENCE_TTL_SECONDS)
-    cache.incr(key)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted or expired since the add, or the cache is down (servizo.cache): a miss
+        cache.set(key, 1, PRESENCE_TTL_SECONDS)
+        return
     cache.touch(key, PRESENCE_TTL_SECONDS)
 
 

@@ -7,12 +7,9 @@ The booking side registers `booking_attach_conversation` as an `awaiting_payment
 thread on that offer becomes the booking conversation.
 """
 
-import logging
 from datetime import timedelta
 from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
@@ -27,8 +24,7 @@ from notifications.models import Notification
 from notifications.services import notification_create, push_to_user
 from offers.models import Offer
 from servizo.exceptions import DomainError
-
-logger = logging.getLogger(__name__)
+from servizo.realtime import broadcast
 
 NEW_MESSAGE_KIND = "chat_message"
 
@@ -43,10 +39,8 @@ def conversation_group(conversation_id: int) -> str:
 
 
 def _broadcast(conversation_id: int, event: dict) -> None:
-    try:
-        async_to_sync(get_channel_layer().group_send)(conversation_group(conversation_id), event)
-    except Exception:  # persisted already: clients pick it up on their next resync
-        logger.warning("Chat broadcast to conversation %s failed", conversation_id, exc_info=True)
+    """Best effort: the message is persisted already; clients pick it up on their next resync."""
+    broadcast(conversation_group(conversation_id), event=event)
 
 
 def _push_unread_total(user_id: int) -> None:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Notification(models.Model):
@@ -20,3 +21,33 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class OutgoingEmail(models.Model):
+    """An email kept until the mail server takes it: a failed send is retried with backoff
+    (`manage.py send_pending_emails`), and one that keeps failing stays visible in the admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (to send or retry)"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up; retry from the admin)"
+
+    to = models.JSONField(help_text="Recipient addresses.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    from_email = models.CharField(max_length=254, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

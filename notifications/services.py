@@ -1,20 +1,19 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-Call inside or outside a transaction: the push and the email go out on commit.
+Call inside or outside a transaction: the push and the email go out on commit; an email the mail
+server refuses is kept and retried (notifications.outbox), never an error for the caller.
 """
 
-import logging
+from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-
-logger = logging.getLogger(__name__)
+from notifications.outbox import email_send
+from servizo.realtime import broadcast
 
 
 def user_group(user_id: int) -> str:
@@ -23,11 +22,8 @@ def user_group(user_id: int) -> str:
 
 
 def push_to_user(*, user_id: int, payload: dict) -> None:
-    """Send an event to the user's notification sockets; a layer failure is logged, never raised."""
-    try:
-        async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "payload": payload})
-    except Exception:  # the stored notification stays; the page shows it on next load
-        logger.warning("Live push to user %s failed", user_id, exc_info=True)
+    """Send an event to the user's notification sockets, best effort (the page shows stored ones on load)."""
+    broadcast(user_group(user_id), event={"type": "notify", "payload": payload})
 
 
 def absolute_url(path: str) -> str:
@@ -38,21 +34,17 @@ def absolute_url(path: str) -> str:
 
 
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
+    """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
-
-    def deliver() -> None:
-        push_to_user(user_id=recipient.pk, payload=payload)
-        if email and recipient.email:
-            send_mail(
-                subject=f"[Servizo] {text[:70]}",
-                message=f"{text}\n\n{absolute_url(link)}" if link else text,
-                from_email=None,
-                recipient_list=[recipient.email],
-                fail_silently=True,
-            )
-
-    transaction.on_commit(deliver)
+    transaction.on_commit(partial(push_to_user, user_id=recipient.pk, payload=payload), robust=True)
+    if email and recipient.email:
+        message = EmailMessage(
+            subject=f"[Servizo] {text[:70]}",
+            body=f"{text}\n\n{absolute_url(link)}" if link else text,
+            to=[recipient.email],
+        )
+        email_send(message=message)
     return notification
 
 

@@ -9,10 +9,7 @@ harmless.
 """
 
 import hashlib
-import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -20,8 +17,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from offers.models import Offer
 from offers.selectors import approved_profile
-
-logger = logging.getLogger(__name__)
+from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
 
@@ -56,22 +52,13 @@ def render_feed_card(offer: Offer) -> str:
 def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
     """After commit, tell the feed sockets in `groups` to show (if still open) or drop this offer.
 
-    A channel-layer failure is logged and swallowed: the offer is saved, and feeds catch up on reload.
+    Best effort (servizo.realtime): the offer is saved, and feeds catch up on reload.
     """
     offer_id = offer.pk
 
     def send() -> None:
-        try:
-            fresh = Offer.objects.select_related("category").get(pk=offer_id)
-            event = {
-                "type": "offer.changed",
-                "offer_id": offer_id,
-                "html": render_feed_card(fresh) if fresh.is_open else "",
-            }
-            layer = get_channel_layer()
-            for group in sorted(groups):
-                async_to_sync(layer.group_send)(group, event)
-        except Exception:
-            logger.warning("Live feed broadcast for offer %s failed", offer_id, exc_info=True)
+        fresh = Offer.objects.select_related("category").get(pk=offer_id)
+        html = render_feed_card(fresh) if fresh.is_open else ""
+        broadcast(*sorted(groups), event={"type": "offer.changed", "offer_id": offer_id, "html": html})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)

@@ -15,7 +15,7 @@ from accounts.decorators import approved_provider_required, customer_required, p
 from bookings.models import Booking
 from payments import selectors
 from payments.forms import PayForm
-from payments.models import Payment
+from payments.models import Payment, StripeEvent
 from payments.services.checkout import (
     PaymentDeclined,
     card_from_setup,
@@ -32,6 +32,7 @@ from servizo.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
+EVENT_FIELD_MAX = StripeEvent._meta.get_field("event_id").max_length
 
 
 def _customer_booking(request, pk: int) -> Booking:
@@ -117,19 +118,23 @@ def webhook(request):
     """Stripe → us. Signature checked (tampered or stale: 400); each event handled once by id."""
     signature = request.headers.get("Stripe-Signature", "")
     try:
-        event = stripe.Webhook.construct_event(request.body, signature, settings.STRIPE_WEBHOOK_SECRET)
+        body = request.body.decode()
+        stripe.WebhookSignature.verify_header(
+            body, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+        )
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("Invalid signature")
-    payload = json.loads(request.body)
     try:
-        stripe_event_process(
-            event_id=event.id,
-            event_type=event.type,
-            object_id=payload["data"]["object"].get("id", ""),
-            payload=payload,
-        )
+        payload = json.loads(body)
+        event_id, event_type = payload["id"], payload["type"]
+    except (ValueError, TypeError, KeyError):
+        payload = event_id = event_type = None
+    if not all(isinstance(value, str) and 0 < len(value) <= EVENT_FIELD_MAX for value in (event_id, event_type)):
+        return HttpResponseBadRequest("Not a Stripe event")  # signed, yet no id and type we could store
+    try:
+        stripe_event_process(event_id=event_id, event_type=event_type, payload=payload)
     except Exception:
-        logger.exception("Stripe event %s failed; Stripe will retry", event.id)
+        logger.exception("Stripe event %s failed; Stripe will retry", event_id)
         return HttpResponse("Handler failed", status=500)
     return HttpResponse("ok")
 

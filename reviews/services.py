@@ -255,4 +255,4 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
             email=True,
         )
 
-    transaction.on_commit(prompt)
+    transaction.on_commit(prompt, robust=True)  # the move is committed: a failing prompt is only logged

@@ -20,8 +20,8 @@ def pdf_upload(name: str = "licence.pdf", content: bytes = PDF_BYTES) -> SimpleU
 
 
 def link_in_last_mail(path_fragment: str) -> str:
-    """The first URL in the newest email whose path contains `path_fragment`."""
-    body = mail.outbox[-1].body
-    match = re.search(rf"https?://[^\s/]+(\S*{re.escape(path_fragment)}\S*)", body)
-    assert match, body
+    """The path of the first URL containing `path_fragment` in the newest email that has one."""
+    pattern = rf"https?://[^\s/]+(\S*{re.escape(path_fragment)}\S*)"
+    match = next(filter(None, (re.search(pattern, sent.body) for sent in reversed(mail.outbox))), None)
+    assert match, [sent.body for sent in mail.outbox]
     return match.group(1)

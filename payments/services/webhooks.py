@@ -2,11 +2,18 @@
 
 Handlers never trust the event body (it may be stale or arrive out of order): they fetch the
 current object and feed it to the same idempotent services the pages and commands use.
+
+Stripe retries every non-2xx answer for days, so outcomes split by whether a retry can help:
+an event that cannot apply here (a type we do not handle, a payload without its object, an object
+Stripe or our database does not know) is stored IGNORED with the reason and answered 200; a fault a
+retry can cure (Stripe or the database unavailable) is stored FAILED and answered 500.
 """
 
 import logging
 from collections.abc import Callable
 
+import stripe
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,35 +27,53 @@ from payments.stripe_gateway import metadata_of, stripe_client, stripe_errors
 logger = logging.getLogger(__name__)
 
 
-def _on_payment_intent(object_id: str) -> None:
+class EventIgnored(Exception):
+    """The event cannot apply here, and no retry will change that; the message says why."""
+
+
+def _retrieve(resource: str, object_id: str):
+    """The current object from Stripe; one Stripe does not know (4xx) makes the event ignorable."""
     with stripe_errors():
-        intent = stripe_client().v1.payment_intents.retrieve(object_id)
-    metadata = metadata_of(intent)
-    payment = Payment.objects.filter(pk=metadata.get("payment_id"), booking_id=metadata.get("booking_id")).first()
+        try:
+            return getattr(stripe_client().v1, resource).retrieve(object_id)
+        except stripe.InvalidRequestError as error:
+            raise EventIgnored(f"Stripe does not know {resource} {object_id}: {error.user_message or error}") from error
+
+
+def _metadata_pk(stripe_object, key: str) -> int | None:
+    value = metadata_of(stripe_object).get(key, "")
+    return int(value) if value.isdigit() else None
+
+
+def _on_payment_intent(object_id: str) -> None:
+    intent = _retrieve("payment_intents", object_id)
+    payment = Payment.objects.filter(
+        pk=_metadata_pk(intent, "payment_id"), booking_id=_metadata_pk(intent, "booking_id")
+    ).first()
     if payment is None:
-        logger.info("PaymentIntent %s is not one of ours", object_id)
-        return
+        raise EventIgnored(f"PaymentIntent {object_id} is not one of ours (no matching payment)")
     payment_record_intent(payment_id=payment.pk, intent=intent)
 
 
 def _on_refund(object_id: str) -> None:
-    with stripe_errors():
-        refund = stripe_client().v1.refunds.retrieve(object_id)
-    settlement = Settlement.objects.filter(pk=metadata_of(refund).get("settlement_id")).first()
-    if settlement is not None:
-        settlement_resume(settlement_id=settlement.pk)
+    refund = _retrieve("refunds", object_id)
+    settlement = Settlement.objects.filter(pk=_metadata_pk(refund, "settlement_id")).first()
+    if settlement is None:
+        raise EventIgnored(f"Refund {object_id} is not one of ours (no matching settlement)")
+    settlement_resume(settlement_id=settlement.pk)
 
 
 def _on_transfer(object_id: str) -> None:
-    with stripe_errors():
-        transfer = stripe_client().v1.transfers.retrieve(object_id)
-    row = Transfer.objects.filter(pk=metadata_of(transfer).get("transfer_id")).first()
-    if row is not None:
-        transfers_record(made=[(row.pk, transfer.id)])
+    transfer = _retrieve("transfers", object_id)
+    row = Transfer.objects.filter(pk=_metadata_pk(transfer, "transfer_id")).first()
+    if row is None:
+        raise EventIgnored(f"Transfer {object_id} is not one of ours (no matching transfer row)")
+    transfers_record(made=[(row.pk, transfer.id)])
 
 
 def _on_account(object_id: str) -> None:
-    connect_account_refresh(account_id=object_id)
+    if connect_account_refresh(account_id=object_id) is None:
+        raise EventIgnored(f"Account {object_id} belongs to no provider here")
 
 
 HANDLERS: dict[str, Callable[[str], None]] = {
@@ -66,11 +91,19 @@ HANDLERS: dict[str, Callable[[str], None]] = {
 }
 
 
-def stripe_event_process(*, event_id: str, event_type: str, object_id: str, payload: dict) -> StripeEvent:
-    """Store the event (once per id) and handle it unless already processed.
+def event_object_id(payload: dict) -> str:
+    """`data.object.id` of an event body, or "" when the body does not have one."""
+    data = payload.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    value = obj.get("id") if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else ""
 
-    Raises the handler's exception after recording it as FAILED, so the view answers 500 and
-    Stripe retries later.
+
+def stripe_event_process(*, event_id: str, event_type: str, payload: dict) -> StripeEvent:
+    """Store the event (once per id) and handle it unless already processed or ignored.
+
+    An event that cannot apply is stored IGNORED with the reason. Any other failure is stored
+    FAILED and re-raised, so the view answers 500 and Stripe retries later.
     """
     try:
         with transaction.atomic():
@@ -79,18 +112,25 @@ def stripe_event_process(*, event_id: str, event_type: str, object_id: str, payl
         event = StripeEvent.objects.get(event_id=event_id)
     if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
         return event
-    handler = HANDLERS.get(event_type)
     event.attempts += 1
-    if handler is None:
+    try:
+        handler = HANDLERS.get(event_type)
+        object_id = event_object_id(payload)
+        if handler is None:
+            raise EventIgnored(f"Event type {event_type} is not handled")
+        if not object_id:
+            raise EventIgnored("The payload is malformed: no data.object.id")
+        handler(object_id)
+    except (EventIgnored, ObjectDoesNotExist) as reason:
+        logger.info("Stripe event %s ignored: %s", event_id, reason)
         event.status = StripeEvent.Status.IGNORED
+        event.error = f"{type(reason).__name__}: {reason}"[:2000]
+    except Exception as error:
+        event.status = StripeEvent.Status.FAILED
+        event.error = f"{type(error).__name__}: {error}"[:2000]
+        event.save(update_fields=["status", "error", "attempts"])
+        raise
     else:
-        try:
-            handler(object_id)
-        except Exception as error:
-            event.status = StripeEvent.Status.FAILED
-            event.error = f"{type(error).__name__}: {error}"[:2000]
-            event.save(update_fields=["status", "error", "attempts"])
-            raise
         event.status = StripeEvent.Status.PROCESSED
         event.error = ""
     event.processed_at = timezone.now()

@@ -11,7 +11,7 @@ PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-private-media"  # noqa: F405
 
 if not REDIS_URL:  # noqa: F405 - the suite always exercises the real Redis layer
     REDIS_URL = "redis://127.0.0.1:6379/0"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": redis_cache(REDIS_URL)}  # noqa: F405
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,72 @@
+"""The Redis cache, made safe to lose: with Redis unreachable every read is a miss and every write a no-op.
+
+Nothing Servizo keeps in the cache is a source of truth (allauth's rate-limit counters, chat presence),
+so an outage degrades features instead of failing requests: rate limits fail open and chat treats
+everybody as away. Each outage is logged as a warning; after one, the backend leaves Redis alone for
+`RETRY_AFTER_SECONDS` so a request does not pay a connect timeout on every cache call.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5.0
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+
+    def _degrade(self, method: str, fallback, *args, **kwargs):
+        """Run RedisCache's `method`; if Redis is unreachable, answer `fallback` (raised if an exception)."""
+        if time.monotonic() >= self._down_until:
+            try:
+                return getattr(super(), method)(*args, **kwargs)
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+                logger.warning("Redis cache unreachable (%s): serving misses for %.0f s", error, RETRY_AFTER_SECONDS)
+        if isinstance(fallback, Exception):
+            raise fallback
+        return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._degrade("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._degrade("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._degrade("has_key", False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # On an empty cache an add succeeds; callers using add() as a lock (allauth) proceed.
+        return self._degrade("add", True, key, value, timeout, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._degrade("set", None, key, value, timeout, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._degrade("set_many", list(data), data, timeout, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._degrade("touch", False, key, timeout, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        # What incr() raises for a missing key; decr() goes through here too.
+        return self._degrade("incr", ValueError(f"Key '{key}' not found"), key, delta, version)
+
+    def delete(self, key, version=None):
+        return self._degrade("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._degrade("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._degrade("clear", False)

@@ -1,0 +1,43 @@
+"""The one way services push to WebSocket clients: best effort, after the data is stored.
+
+Channel-layer delivery is at-most-once anyway (a full channel drops silently), so every push has a
+database-backed fallback (notifications list, chat resync, feed reload). A layer that is down or hung
+must therefore cost the action nothing: failures are logged, never raised, and bounded in time; after
+one, pushes through that layer are skipped for RETRY_AFTER_SECONDS (one warning, one timeout paid).
+"""
+
+import asyncio
+import logging
+import time
+from weakref import WeakKeyDictionary
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+BROADCAST_TIMEOUT_SECONDS = 2.0
+RETRY_AFTER_SECONDS = 5.0
+_down_until: WeakKeyDictionary = WeakKeyDictionary()  # layer -> monotonic time to try it again
+
+
+async def _group_send(layer, groups: list[str], event: dict) -> None:
+    for group in groups:
+        await asyncio.wait_for(layer.group_send(group, event), timeout=BROADCAST_TIMEOUT_SECONDS)
+
+
+def broadcast(*groups: str, event: dict) -> bool:
+    """Send `event` to each group from sync code; False (and a warning in the log) if the layer failed."""
+    layer = get_channel_layer()
+    if time.monotonic() < _down_until.get(layer, 0.0):
+        return False
+    try:
+        async_to_sync(_group_send)(layer, list(groups), event)
+    except Exception:  # best effort by contract: the stored data stays the truth
+        _down_until[layer] = time.monotonic() + RETRY_AFTER_SECONDS
+        logger.warning(
+            "Broadcast of %s to %s failed; skipping pushes for %.0f s",
+            event.get("type"), ", ".join(groups), RETRY_AFTER_SECONDS, exc_info=True,
+        )  # fmt: skip
+        return False
+    return True

@@ -1,0 +1,45 @@
+"""servizo.cache.ResilientRedisCache: Redis's answers when it is up, a cache miss when it is down."""
+
+import logging
+
+import pytest
+from django.core.cache import caches
+
+from servizo.testing.outages import DEAD_REDIS_URL
+
+
+@pytest.fixture
+def dead_cache(settings):
+    settings.CACHES = {**settings.CACHES, "dead": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS_URL}}
+    return caches["dead"]
+
+
+def test_redis_down_reads_are_misses_and_writes_no_ops(dead_cache):
+    dead_cache.set("k", 1)
+
+    assert dead_cache.get("k") is None and dead_cache.get("k", "default") == "default"
+    assert dead_cache.get_many(["k"]) == {} and not dead_cache.has_key("k")
+    assert dead_cache.add("k", 1) is True  # as on an empty cache: lock-style callers proceed
+    assert dead_cache.get_or_set("k", 7) == 7
+    assert not dead_cache.touch("k") and not dead_cache.delete("k")
+    with pytest.raises(ValueError):  # what incr/decr raise for a missing key
+        dead_cache.incr("k")
+    with pytest.raises(ValueError):
+        dead_cache.decr("k")
+
+
+def test_an_outage_is_one_warning_and_then_redis_is_left_alone_for_a_while(dead_cache, caplog):
+    with caplog.at_level(logging.WARNING, logger="servizo.cache"):
+        for _ in range(20):
+            dead_cache.get("k")
+
+    assert len([r for r in caplog.records if r.name == "servizo.cache"]) == 1
+
+
+def test_redis_up_it_is_a_plain_redis_cache():
+    cache = caches["default"]
+    cache.set("servizo-cache-test", 41)
+    assert cache.incr("servizo-cache-test") == 42
+    assert cache.add("servizo-cache-test", 0) is False
+    cache.delete("servizo-cache-test")
+    assert cache.get("servizo-cache-test") is None
