@@ -92,7 +92,7 @@ def test_accepting_an_offer_succeeds_and_the_customer_is_notified_in_the_databas
     client.force_login(provider)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("bookings:accept", args=[offer.pk]))
+        response = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": offer.terms_version})
 
     assert response.status_code == 302
     offer.refresh_from_db()
@@ -114,7 +114,7 @@ def test_a_chat_message_is_stored_and_the_recipient_notified(redis_down, django_
 def test_accept_view_and_service_agree_even_without_redis(redis_down, provider):
     offer = OfferFactory()
 
-    booking = booking_accept_offer(offer_id=offer.pk, provider=provider)
+    booking = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=offer.terms_version)
 
     assert booking.offer_id == offer.pk
 
@@ -128,7 +128,7 @@ def test_a_hung_redis_costs_an_action_seconds_not_forever(
 
     login = client.post(reverse("account_login"), {"login": provider.email, "password": PASSWORD})
     with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING):
-        accept = client.post(reverse("bookings:accept", args=[offer.pk]))
+        accept = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": offer.terms_version})
 
     assert login.status_code == 302 and accept.status_code == 302
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.ACCEPTED
