@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ServiceCategory, User
+from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
 from offers.models import Offer, OfferDecline, OfferEvent
@@ -116,6 +117,7 @@ def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
     """Publish an offer: it goes live in matching providers' feeds and they are notified."""
     if not customer.is_customer:
         raise DomainError("Only customers can post offers.")
+    account_standing(customer, fresh=True).require()
     expires_at = offer_terms_check(terms=terms)
     with transaction.atomic():
         offer = Offer.objects.create(
@@ -130,6 +132,7 @@ def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer_id)
     if offer.customer_id != customer.pk:
         raise DomainError("This offer belongs to another customer.")
+    account_standing(customer, fresh=True).require()
     return offer
 
 
@@ -167,8 +170,9 @@ def offer_withdraw(*, offer_id: int, customer: User) -> Offer:
 def offer_decline(*, offer_id: int, provider: User, reason: str = "") -> OfferDecline:
     """Hide an offer from this provider's feed and tell the customer how many have declined (never who).
 
-    Declining twice returns the first decline and sends nothing new.
+    Declining twice returns the first decline and sends nothing new. A suspended provider may not decline.
     """
+    provider_standing(provider, fresh=True).require()
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer_id)
         existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()
