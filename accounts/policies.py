@@ -9,6 +9,8 @@ point asks these (views through `accounts.decorators`, services and sockets dire
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from accounts.models import ProviderProfile, User
 from servizo.exceptions import TransitionNotAllowed
 
@@ -52,6 +54,11 @@ def provider_standing_rule(*, is_active: bool, role: str, status: str | None) ->
     if status != Status.APPROVED:
         return Standing(False, NOT_APPROVED)
     return GOOD
+
+
+def providers_in_good_standing() -> Q:
+    """`provider_standing_rule` as a filter on User, for queries that pick many providers at once."""
+    return Q(is_active=True, role=User.Role.PROVIDER, provider_profile__status=Status.APPROVED)
 
 
 def provider_standing(user: User, *, fresh: bool = False) -> Standing:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
-from accounts.policies import provider_standing
+from accounts.policies import provider_standing, providers_in_good_standing
 from offers.models import Offer
 
 
@@ -57,9 +57,7 @@ def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
         return User.objects.none()
     return (
         User.objects.filter(
-            role=User.Role.PROVIDER,
-            is_active=True,
-            provider_profile__status=ProviderProfile.Status.APPROVED,
+            providers_in_good_standing(),
             provider_profile__categories=offer.category_id,
             provider_profile__city__iexact=offer.city,
         )
