@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
-from accounts.policies import account_standing, provider_standing
+from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from offers.models import Offer, OfferDecline
@@ -88,20 +88,19 @@ def actor_role(booking: Booking, actor: User | None) -> Actor | None:
     return None
 
 
-def _check_party_may_act(role: Actor | None, actor: User | None, *, fresh: bool) -> None:
-    """Raise NotInGoodStanding when a party may not act now: a suspended provider, a deactivated account."""
+def _party_standing(role: Actor | None, actor: User | None, *, fresh: bool) -> Standing:
+    """Whether a party may act now (accounts.policies): not a suspended provider, not a deactivated account."""
     if role is Actor.PROVIDER:
-        provider_standing(actor, fresh=fresh).require()
-    elif role is Actor.CUSTOMER:
-        account_standing(actor, fresh=fresh).require()
+        return provider_standing(actor, fresh=fresh)
+    if role is Actor.CUSTOMER:
+        return account_standing(actor, fresh=fresh)
+    return GOOD  # staff and the system
 
 
 def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     """Statuses this actor may move the booking to now (for buttons and admin choices)."""
     role = actor_role(booking, actor)
-    try:
-        _check_party_may_act(role, actor, fresh=False)
-    except DomainError:
+    if not _party_standing(role, actor, fresh=False):
         return []
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == booking.status and role in roles]
 
@@ -151,7 +150,7 @@ def booking_transition(*, booking_id: int, to_status: str, actor: User | None, n
                 f"This booking is {booking.get_status_display().lower()}; "
                 f"it cannot be moved to {S(to_status).label.lower()} by you."
             )
-        _check_party_may_act(role, actor, fresh=True)
+        _party_standing(role, actor, fresh=True).require()
         if move in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
         now = timezone.now()
