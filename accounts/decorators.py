@@ -7,15 +7,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
+from accounts.policies import account_standing, provider_standing
 
 
 def _has_role(user, role: str, *, approved: bool) -> bool:
-    if user.role != role:
+    """The role check; `approved` asks the provider policy (a suspended provider is refused)."""
+    if user.role != role or not account_standing(user):
         return False
-    if approved:
-        profile = getattr(user, "provider_profile", None)
-        return profile is not None and profile.is_approved
-    return True
+    return bool(provider_standing(user)) if approved else True
 
 
 def role_required(role: str, *, approved: bool = False):

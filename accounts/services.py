@@ -1,6 +1,12 @@
-"""Writes for accounts: provider applications and their verification transitions."""
+"""Writes for accounts: provider applications and their verification transitions.
 
-from collections.abc import Iterable
+Work of higher apps that must happen in the same transaction as a verification move (bookings
+cancelling a suspended provider's open bookings) is registered with `register_provider_status_hook`
+from that app's `AppConfig.ready()`; accounts never imports them.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.core.files import File
 from django.db import transaction
@@ -21,11 +27,21 @@ PROVIDER_TRANSITIONS: dict[str, set[str]] = {
 }
 REASON_REQUIRED = {Status.REJECTED, Status.SUSPENDED}
 
+ProviderStatusHook = Callable[[ProviderProfile, ProviderStatusEvent], None]
+_hooks: dict[str, list[ProviderStatusHook]] = defaultdict(list)
+
+
+def register_provider_status_hook(to_status: str, hook: ProviderStatusHook) -> None:
+    """Run `hook(profile, event)` inside the transaction whenever a provider enters `to_status`."""
+    if hook not in _hooks[to_status]:
+        _hooks[to_status].append(hook)
+
 
 def provider_transition(*, profile_id: int, to_status: str, actor: User | None, reason: str = "") -> ProviderProfile:
     """Move a provider's verification status, with an audit row and an email on commit.
 
-    Locks the profile row; raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS.
+    Locks the profile row, runs the registered hooks (suspension: see README "Provider suspension");
+    raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS.
     """
     reason = reason.strip()
     if to_status in REASON_REQUIRED and not reason:
@@ -46,9 +62,11 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
         else:
             profile.reviewed_at = now
         profile.save(update_fields=["status", "status_reason", "submitted_at", "reviewed_at", "updated_at"])
-        ProviderStatusEvent.objects.create(
+        event = ProviderStatusEvent.objects.create(
             profile=profile, actor=actor, from_status=from_status, to_status=to_status, reason=reason
         )
+        for hook in _hooks[to_status]:
+            hook(profile, event)
         transaction.on_commit(lambda: _notify_provider_status(profile, to_status, reason), robust=True)
     return profile
 
@@ -59,7 +77,8 @@ def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: st
     texts = {
         Status.APPROVED: "Your provider account is approved. You can now see and accept offers.",
         Status.REJECTED: f"Your provider application was not approved: {reason}. You can correct it and resubmit.",
-        Status.SUSPENDED: f"Your provider account is suspended: {reason}.",
+        Status.SUSPENDED: f"Your provider account is suspended: {reason}. Your open bookings were cancelled "
+        "and your earnings are held until the suspension is reviewed.",
         Status.PENDING: "Your provider application was submitted for review.",
     }
     notification_create(

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ProviderProfile, User
+from accounts.models import ProviderProfile, ProviderStatusEvent, User
+from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from offers.models import Offer, OfferDecline
@@ -87,9 +88,20 @@ def actor_role(booking: Booking, actor: User | None) -> Actor | None:
     return None
 
 
+def _party_standing(role: Actor | None, actor: User | None, *, fresh: bool) -> Standing:
+    """Whether a party may act now (accounts.policies): not a suspended provider, not a deactivated account."""
+    if role is Actor.PROVIDER:
+        return provider_standing(actor, fresh=fresh)
+    if role is Actor.CUSTOMER:
+        return account_standing(actor, fresh=fresh)
+    return GOOD  # staff and the system
+
+
 def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     """Statuses this actor may move the booking to now (for buttons and admin choices)."""
     role = actor_role(booking, actor)
+    if not _party_standing(role, actor, fresh=False):
+        return []
     return [to for (frm, to), roles in TRANSITIONS.items() if frm == booking.status and role in roles]
 
 
@@ -147,6 +159,7 @@ def booking_transition(
                 f"This booking is {booking.get_status_display().lower()}; "
                 f"it cannot be moved to {S(to_status).label.lower()} by you."
             )
+        _party_standing(role, actor, fresh=True).require()
         if move in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
         now = timezone.now()
@@ -165,10 +178,9 @@ def booking_transition(
 
 
 def _check_provider_may_accept(*, offer: Offer, provider: User) -> None:
-    """Raise DomainError unless this approved provider serves the offer's category and city."""
-    profile = ProviderProfile.objects.filter(user=provider).first()
-    if not provider.is_provider or profile is None or not profile.is_approved:
-        raise DomainError("Only approved providers can accept offers.")
+    """Raise DomainError unless this provider may act now (accounts.policies) and serves the offer's trade and city."""
+    provider_standing(provider, fresh=True).require()
+    profile = ProviderProfile.objects.get(user=provider)
     if not profile.categories.filter(pk=offer.category_id).exists():
         raise DomainError("This offer is outside your service categories.")
     if offer.city.strip().casefold() != profile.city.strip().casefold():
@@ -263,3 +275,40 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
                 offer=offer, to_status=Offer.Status.OPEN, actor=None, note=f"Booking #{booking.pk} was not paid."
             )
     return True
+
+
+SUSPENSION_OPEN = (S.AWAITING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS)
+
+
+def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStatusEvent) -> None:
+    """Provider `suspended` hook (registered in BookingsConfig.ready); runs in the suspension's transaction.
+
+    Unpaid bookings are cancelled by the system and their offers reopen for other providers; paid
+    ones (scheduled, in progress) are cancelled by the suspending staff member, which puts them in
+    the staff decision queue (refund or resolve). Both parties are notified on commit.
+    Locks each offer, then its booking (the module's order), and re-reads the status under the locks.
+    """
+    rows = (
+        Booking.objects.filter(provider_id=profile.user_id, status__in=SUSPENSION_OPEN)
+        .order_by("offer_id", "pk")
+        .values_list("pk", "offer_id")
+    )
+    for booking_id, offer_id in list(rows):
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status == S.AWAITING_PAYMENT:
+            booking_transition(
+                booking_id=booking.pk,
+                to_status=S.CANCELLED,
+                actor=None,
+                note="Provider suspended: cancelled, and the offer is open to other providers again.",
+            )
+            if offer.status == Offer.Status.ACCEPTED:
+                offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note="Provider suspended.")
+        elif booking.status in SUSPENSION_OPEN:
+            booking_transition(
+                booking_id=booking.pk,
+                to_status=S.CANCELLED,
+                actor=event.actor,
+                note="Provider suspended. Servizo staff will refund or resolve this booking.",
+            )

@@ -7,6 +7,7 @@ The booking side registers `booking_attach_conversation` as an `awaiting_payment
 thread on that offer becomes the booking conversation.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -15,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ProviderProfile, User
+from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
 from chat.models import Conversation, ConversationAccess, Message
 from chat.presence import is_viewing
@@ -27,6 +29,7 @@ from servizo.exceptions import DomainError
 from servizo.realtime import broadcast
 
 NEW_MESSAGE_KIND = "chat_message"
+PROVIDER_UNAVAILABLE = "This provider cannot take part in conversations at the moment; the history stays readable."
 
 
 class RateLimited(DomainError):
@@ -128,7 +131,9 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
         raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
     if not conversation.is_participant(sender):
         raise DomainError("You are not part of this conversation.")
-    _rate_limited(_refresh_status(conversation, sender_id=sender.pk))
+    state = _refresh_status(conversation, sender_id=sender.pk)
+    _check_may_send(state, sender_is_provider=sender.pk == conversation.provider_id)
+    _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError("This conversation is closed; its history stays readable.")
     # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
@@ -143,37 +148,70 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     return message
 
 
+@dataclass(frozen=True)
+class _SendState:
+    sent_recently: int
+    sender_active: bool
+    provider_standing: Standing
+
+
+def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
+    """The accounts policy, on the state read with the message: a deactivated sender may not write, and
+    nobody writes in a thread whose provider is suspended (the provider cannot answer; history stays readable)."""
+    if not state.sender_active:
+        raise NotInGoodStanding(INACTIVE)
+    if not state.provider_standing:
+        if sender_is_provider:
+            state.provider_standing.require()
+        raise NotInGoodStanding(PROVIDER_UNAVAILABLE)
+
+
 def _status_and_rate_sql() -> str:
-    conversation, booking, offer, message = (m._meta.db_table for m in (Conversation, Booking, Offer, Message))
+    conversation, booking, offer, message, user, profile = (
+        m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile)
+    )
     return (
         f"SELECT c.booking_id, b.status, o.status, o.expires_at,"
-        f" (SELECT COUNT(*) FROM {message} m WHERE m.sender_id = %s AND m.created_at >= %s)"
+        f" (SELECT COUNT(*) FROM {message} m WHERE m.sender_id = %s AND m.created_at >= %s),"
+        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s), pu.is_active, pu.role, pp.status"
         f" FROM {conversation} c JOIN {offer} o ON o.id = c.offer_id LEFT JOIN {booking} b ON b.id = c.booking_id"
+        f" JOIN {user} pu ON pu.id = c.provider_id LEFT JOIN {profile} pp ON pp.user_id = c.provider_id"
         f" WHERE c.id = %s"
     )
 
 
-def _refresh_status(conversation: Conversation, *, sender_id: int) -> int:
+def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState:
     """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
 
-    Returns how many messages the sender stored in the rate-limit window (over all conversations,
-    through the (sender, created_at) index). One query for both, per message, instead of reloading the
+    Also reads how many messages the sender stored in the rate-limit window (over all conversations,
+    through the (sender, created_at) index), whether the sender's account is active and the provider's
+    standing (`accounts.policies`). One query for all, per message, instead of reloading the
     conversation with its relations and counting apart; plain SQL because compiling the equivalent
     ORM query cost more CPU than running it (bench/chat_latency.py).
     """
     since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    params = [sender_id, connection.ops.adapt_datetimefield_value(since), sender_id, conversation.pk]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _status_and_rate_sql(), [sender_id, connection.ops.adapt_datetimefield_value(since), conversation.pk]
-        )
-        booking_id, booking_status, offer_status, offer_expires_at, sent_recently = cursor.fetchone()
+        cursor.execute(_status_and_rate_sql(), params)
+        (
+            booking_id,
+            booking_status,
+            offer_status,
+            offer_expires_at,
+            sent_recently,
+            sender_active,
+            provider_active,
+            provider_role,
+            provider_status,
+        ) = cursor.fetchone()
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
         conversation.booking = Booking.objects.filter(pk=booking_id).first()
     elif booking_id is not None:
         conversation.booking.status = booking_status
     conversation.offer.status = offer_status
     conversation.offer.expires_at = connection.ops.convert_datetimefield_value(offer_expires_at, None, connection)
-    return sent_recently
+    standing = provider_standing_rule(is_active=bool(provider_active), role=provider_role, status=provider_status)
+    return _SendState(sent_recently=sent_recently, sender_active=bool(sender_active), provider_standing=standing)
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
+from accounts.policies import provider_standing, providers_in_good_standing
 from offers.models import Offer
 
 
@@ -24,11 +25,11 @@ def offer_list_open() -> QuerySet[Offer]:
 
 
 def approved_profile(provider: User) -> ProviderProfile | None:
-    """The provider's profile if they are an approved provider; None for anybody else."""
-    if not provider.is_authenticated or not provider.is_provider:
-        return None
-    profile = getattr(provider, "provider_profile", None)
-    return profile if profile is not None and profile.is_approved else None
+    """The provider's profile if they may act as a provider now (`accounts.policies`); None for anybody else.
+
+    A suspended or deactivated provider gets None: no feed, no live cards, no questions, no decline.
+    """
+    return provider.provider_profile if provider_standing(provider) else None
 
 
 def offers_matching_provider(*, provider: User) -> QuerySet[Offer]:
@@ -56,9 +57,7 @@ def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
         return User.objects.none()
     return (
         User.objects.filter(
-            role=User.Role.PROVIDER,
-            is_active=True,
-            provider_profile__status=ProviderProfile.Status.APPROVED,
+            providers_in_good_standing(),
             provider_profile__categories=offer.category_id,
             provider_profile__city__iexact=offer.city,
         )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import ServiceCategory, User
+from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
 from offers.models import Offer, OfferDecline, OfferEvent
@@ -147,6 +148,7 @@ def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
     """Publish an offer: it goes live in matching providers' feeds and they are notified."""
     if not customer.is_customer:
         raise DomainError("Only customers can post offers.")
+    account_standing(customer, fresh=True).require()
     expires_at = offer_terms_check(terms=terms)
     with transaction.atomic():
         offer = Offer.objects.create(
@@ -161,6 +163,7 @@ def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer_id)
     if offer.customer_id != customer.pk:
         raise DomainError("This offer belongs to another customer.")
+    account_standing(customer, fresh=True).require()
     return offer
 
 
@@ -202,8 +205,9 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
     """Hide an offer from this provider's feed and tell the customer how many have declined (never who).
 
     `terms_version` is the version the provider saw; a stale one raises TermsChanged.
-    Declining twice returns the first decline and sends nothing new.
+    Declining twice returns the first decline and sends nothing new. A suspended provider may not decline.
     """
+    provider_standing(provider, fresh=True).require()
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer_id)
         existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()

@@ -146,7 +146,9 @@ class TransferAdmin(ReadOnlyAdmin):
             level = messages.ERROR if summary.failures else messages.SUCCESS
             failures = "; ".join(f"booking {booking}: {error}" for booking, error in summary.failures)
             paid = format_money(summary.amount_cents, settings.CURRENCY)
-            self.message_user(request, f"Run #{summary.run_id}: paid {paid}. {failures}".strip(), level)
+            held = format_money(summary.held_cents, settings.CURRENCY)
+            held = f"Held (provider suspended): {held}." if summary.held else ""
+            self.message_user(request, f"Run #{summary.run_id}: paid {paid}. {held} {failures}".strip(), level)
 
     @admin.display(description="Amount")
     def amount(self, obj: Transfer) -> str:

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import approved_provider_required, customer_required, provider_required
+from accounts.policies import provider_standing
 from bookings.models import Booking
 from payments import selectors
 from payments.forms import PayForm
@@ -149,6 +150,8 @@ def earnings(request):
         "page": page,
         "lines": [{"booking": booking, "money": selectors.money_line(booking)} for booking in page],
         "profile": request.user.provider_profile,
+        # Payouts skip a provider who may not act now (payments.services.payouts): say so here.
+        "payouts_held": not provider_standing(request.user),
         "CURRENCY_CODE": settings.CURRENCY,
     }
     return render(request, "payments/earnings.html", context)

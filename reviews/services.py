@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import User
+from accounts.policies import account_standing, provider_standing
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from reviews.models import (
@@ -82,7 +83,11 @@ def reputation_refresh(*, provider_id: int) -> ProviderReputation:
 
 
 def review_create_check(*, booking: Booking, customer: User) -> None:
-    """Raise ReviewNotAllowed unless `customer` may review `booking` now."""
+    """Raise ReviewNotAllowed (NotInGoodStanding for a deactivated account) unless `customer` may review `booking` now.
+
+    A suspended provider's completed jobs can still be reviewed: the review is about work already done.
+    """
+    account_standing(customer, fresh=True).require()
     if booking.customer_id != customer.pk:
         raise ReviewNotAllowed("Only the customer of this booking can review it.")
     if booking.status != Booking.Status.COMPLETED:
@@ -112,6 +117,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
 
 
 def review_update_check(*, review: Review, customer: User) -> None:
+    account_standing(customer, fresh=True).require()
     if review.customer_id != customer.pk:
         raise ReviewNotAllowed("Only the author can edit this review.")
     if review.is_hidden:
@@ -151,6 +157,7 @@ def review_version(review: Review) -> str:
 def review_reply_check(*, review: Review, provider: User) -> None:
     if review.provider_id != provider.pk:
         raise ReviewNotAllowed("Only the reviewed provider can reply to this review.")
+    provider_standing(provider, fresh=True).require()  # a suspended provider publishes nothing
     if review.is_hidden:
         raise ReviewNotAllowed("This review was removed by a moderator; it cannot be answered.")
     if ReviewReply.objects.filter(review_id=review.pk).exists():
@@ -184,6 +191,7 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
 def customer_rate_check(*, booking: Booking, provider: User) -> None:
     if booking.provider_id != provider.pk:
         raise ReviewNotAllowed("Only the provider of this booking can rate its customer.")
+    provider_standing(provider, fresh=True).require()
     if booking.status != Booking.Status.COMPLETED:
         raise ReviewNotAllowed("You can rate the customer once the job is completed.")
     if CustomerRating.objects.filter(booking_id=booking.pk).exists():

@@ -208,11 +208,12 @@ def payouts_view(request):
         if not request.user.has_perm("payments.add_payoutrun"):
             raise PermissionDenied
         summary = payouts_run(dry_run=True)
-        users = User.objects.in_bulk(list(summary.providers) + list(summary.skipped))
+        users = User.objects.in_bulk(list(summary.providers) + list(summary.skipped) + list(summary.held))
         context["dry_run"] = {
             "summary": summary,
             "lines": [(users.get(pid), line) for pid, line in sorted(summary.providers.items())],
             "skipped": [(users.get(pid), why) for pid, why in sorted(summary.skipped.items())],
+            "held": [(users.get(pid), line) for pid, line in sorted(summary.held.items())],
         }
         messages.info(request, f"Dry run #{summary.run_id}: nothing was transferred.")
     context.update(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.policies import account_standing, provider_standing
 from bookings.models import Booking
 from bookings.services import booking_transition
 from notifications.services import notification_create
@@ -131,6 +132,9 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str) ->
         booking = Booking.objects.select_for_update().get(pk=booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             raise DomainError("This booking is not waiting for payment.")
+        account_standing(customer, fresh=True).require()
+        if not provider_standing(booking.provider, fresh=True):
+            raise DomainError("This provider cannot take bookings at the moment, so the booking cannot be paid.")
         if booking.payments.filter(status__in=Payment.OPEN_STATUSES).exists():
             raise DomainError("A payment for this booking is already in progress.")
         attempt = (booking.payments.aggregate(n=Max("attempt"))["n"] or 0) + 1

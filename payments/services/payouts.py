@@ -9,6 +9,11 @@ Exactly-once rests on three guards, none of which is trusted alone:
 Outcomes are recorded in short batched transactions (row -> PAID, one PAYOUT ledger row each).
 
 Bookings are streamed in chunks by primary key (keyset), never all at once.
+
+A provider who may not act now (`accounts.policies.provider_standing_rule`: suspended or deactivated)
+is not paid: their released shares are held (`PayoutSummary.held`, reported by the command and the
+console) until staff reinstate them, or release the money explicitly (`release_held=True` with one
+provider: `manage.py payouts --provider ID --release-held`).
 """
 
 import time
@@ -24,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
+from accounts.policies import provider_standing_rule
 from bookings.models import Booking
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
@@ -63,9 +69,15 @@ class PayoutSummary:
     amount_cents: int = 0
     providers: dict[int, ProviderLine] = field(default_factory=lambda: defaultdict(ProviderLine))
     skipped: dict[int, str] = field(default_factory=dict)  # provider id -> why
+    # provider id -> shares held because the provider may not be paid now (suspended, deactivated)
+    held: dict[int, ProviderLine] = field(default_factory=lambda: defaultdict(ProviderLine))
     failures: list[tuple[int, str]] = field(default_factory=list)  # (booking id, error)
     stripe_seconds: float = 0.0
     elapsed_seconds: float = 0.0
+
+    @property
+    def held_cents(self) -> int:
+        return sum(line.amount_cents for line in self.held.values())
 
 
 def _released_unpaid(*, provider_id: int | None, after: int, limit: int):
@@ -87,9 +99,16 @@ def _released_unpaid(*, provider_id: int | None, after: int, limit: int):
 
 
 def payout_candidates(
-    *, provider_id: int | None = None, chunk_size: int = CHUNK_SIZE, skipped: dict[int, str] | None = None
+    *,
+    provider_id: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    skipped: dict[int, str] | None = None,
+    held: dict[int, ProviderLine] | None = None,
+    release_held: bool = False,
 ) -> Iterator[Candidate]:
-    """Stream what is owed, chunk by chunk. Providers who cannot receive payouts go to `skipped`."""
+    """Stream what is owed, chunk by chunk. Providers who cannot receive payouts go to `skipped`;
+    shares of providers who may not act now (suspended, deactivated) go to `held`, unless
+    `release_held` (staff's explicit release)."""
     after = 0
     while True:
         rows = _released_unpaid(provider_id=provider_id, after=after, limit=chunk_size)
@@ -100,7 +119,7 @@ def payout_candidates(
         accounts = {
             p["user_id"]: p
             for p in ProviderProfile.objects.filter(user_id__in={r["provider_id"] for r in rows}).values(
-                "user_id", "stripe_account_id", "payouts_enabled"
+                "user_id", "stripe_account_id", "payouts_enabled", "status", "user__is_active", "user__role"
             )
         }
         charges = dict(
@@ -110,6 +129,12 @@ def payout_candidates(
         )
         for row in rows:
             account = accounts.get(row["provider_id"])
+            if account and not release_held and not _may_be_paid(account):
+                if held is not None:
+                    line = held[row["provider_id"]]
+                    line.transfers += 1
+                    line.amount_cents += row["amount"]
+                continue
             if not account or not account["payouts_enabled"] or not account["stripe_account_id"]:
                 if skipped is not None:
                     skipped[row["provider_id"]] = "payouts not enabled (no connected account)"
@@ -122,6 +147,13 @@ def payout_candidates(
                 destination=account["stripe_account_id"],
                 source_transaction=charges.get(row["booking_id"], ""),
             )
+
+
+def _may_be_paid(account: dict) -> bool:
+    standing = provider_standing_rule(
+        is_active=account["user__is_active"], role=account["user__role"], status=account["status"]
+    )
+    return bool(standing)
 
 
 def payout_candidate_count(*, provider_id: int | None = None) -> int:
@@ -270,6 +302,7 @@ def payouts_run(
     provider_id: int | None = None,
     progress: Callable[[Candidate], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    release_held: bool = False,
 ) -> PayoutSummary:
     """Pay every released, unpaid provider share once. Safe to run concurrently and to re-run.
 
@@ -277,11 +310,19 @@ def payouts_run(
     RECORD_BATCH transfers). A crash between a Stripe call and its record leaves the row PENDING;
     the next run finds the transfer by transfer_group and records it instead of paying again.
     """
+    if release_held and provider_id is None:
+        raise ValueError("Held payouts are released for one provider at a time.")
     started = time.perf_counter()
     summary = PayoutSummary()
     run = PayoutRun.objects.create(dry_run=dry_run)
     summary.run_id = run.pk
-    candidates = payout_candidates(provider_id=provider_id, chunk_size=chunk_size, skipped=summary.skipped)
+    candidates = payout_candidates(
+        provider_id=provider_id,
+        chunk_size=chunk_size,
+        skipped=summary.skipped,
+        held=summary.held,
+        release_held=release_held,
+    )
     for chunk in _chunks(candidates, chunk_size):
         if dry_run:
             for candidate in chunk:
