@@ -45,7 +45,11 @@ def test_suspended_provider_gets_no_buttons_and_the_view_refuses(client):
     client.force_login(booking.provider)
 
     page = client.get(booking.get_absolute_url())
-    response = client.post(reverse("bookings:transition", args=[booking.pk]), {"to_status": S.IN_PROGRESS}, follow=True)
+    response = client.post(
+        reverse("bookings:transition", args=[booking.pk]),
+        {"to_status": S.IN_PROGRESS, "from_status": S.SCHEDULED},
+        follow=True,
+    )
 
     assert "Start the job" not in page.content.decode()
     assert "suspended" in response.content.decode()
@@ -69,7 +73,7 @@ def test_suspended_provider_cannot_accept(provider):
     _set_status(provider, PS.SUSPENDED)
 
     with pytest.raises(DomainError, match="suspended"):
-        booking_accept_offer(offer_id=offer.pk, provider=provider)
+        booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=offer.terms_version)
 
     offer.refresh_from_db()
     assert offer.status == Offer.Status.OPEN and not Booking.objects.exists()
@@ -81,7 +85,7 @@ def test_suspended_provider_accept_view_is_forbidden(client, provider):
     _set_status(provider, PS.SUSPENDED)
     client.force_login(provider)
 
-    response = client.post(reverse("bookings:accept", args=[offer.pk]))
+    response = client.post(reverse("bookings:accept", args=[offer.pk]), {"terms_version": offer.terms_version})
 
     assert response.status_code == 403 and not Booking.objects.exists()
 
@@ -145,7 +149,7 @@ def test_reinstated_provider_may_act_again(provider):
     offer = OfferFactory()
 
     booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=provider)
-    accepted = booking_accept_offer(offer_id=offer.pk, provider=provider)
+    accepted = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=offer.terms_version)
 
     booking.refresh_from_db()
     assert booking.status == S.IN_PROGRESS and accepted.provider == provider

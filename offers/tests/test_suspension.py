@@ -55,7 +55,7 @@ def test_suspended_provider_cannot_decline(provider):
     _suspend(provider)  # `provider` still holds its approved profile, as a stale object would
 
     with pytest.raises(DomainError, match="suspended"):
-        offer_decline(offer_id=offer.pk, provider=provider)
+        offer_decline(offer_id=offer.pk, provider=provider, terms_version=offer.terms_version)
     assert not OfferDecline.objects.exists()
 
 
