@@ -38,7 +38,7 @@ class SettlementForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == Settlement.Decision.SPLIT:
+        if data.get("decision") == Settlement.Decision.SPLIT and "refund_amount" not in self.errors:
             amount = data.get("refund_amount")
             if amount is None or not 0 < amount < self.refundable_cents:
                 self.add_error("refund_amount", "For a split, enter an amount above 0 and below what was paid.")

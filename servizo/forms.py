@@ -66,8 +66,8 @@ class MoneyField(forms.CharField):
 
     def bound_data(self, data, initial):
         try:
-            return format_amount(parse_money(data))
-        except (TypeError, ValueError):
+            return format_amount(parse_money(data)) if isinstance(data, str) else data
+        except ValueError:
             return data
 
     def prepare_value(self, value):

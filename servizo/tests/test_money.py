@@ -47,6 +47,7 @@ def test_well_formed_amounts_parse_exactly(text, cents):
         ("9" * 21, "Enter at most 20 characters."),
         ("9" * 5000, "Enter at most 20 characters."),
     ],
+    ids=lambda value: value[:24],
 )
 def test_malformed_amounts_are_refused_with_our_own_message(text, message):
     with pytest.raises(ValueError) as error:
