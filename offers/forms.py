@@ -5,7 +5,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline
 from offers.services import OfferTerms
-from servizo.forms import MoneyField
+from servizo.forms import BoundedDateField, MoneyField
 from servizo.money import format_money
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -74,7 +74,7 @@ class DeclineForm(forms.ModelForm):
 
 class FeedFilterForm(forms.Form):
     category = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my categories")
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     min_price = MoneyField(required=False, label="Minimum price")
 
     def __init__(self, *args, provider, **kwargs):

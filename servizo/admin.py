@@ -17,6 +17,9 @@ from django.urls import path, reverse
 from servizo.converters import MAX_ID
 
 _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
+# Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_WORDS = 10
 
 
 def _out_of_range(value: str) -> bool:
@@ -28,19 +31,33 @@ def _out_of_range(value: str) -> bool:
     return False
 
 
-def _bounded_filters(view):
-    """Changelist filters from the URL (`?booking=<id>`, `?id__in=...`) go to the database unchecked by
-    Django for foreign keys and `__in` lists; one out of range is an OverflowError (500) on SQLite.
-    Such a list is answered like Django answers any bad filter: back to the unfiltered list, with a message.
+def changelist_query_problem(query) -> str | None:
+    """What is wrong with a changelist's query string that Django would pass on to a 500, if anything.
+
+    Django checks filter names, not values: a foreign key or `__in` filter out of the 64-bit range is
+    an OverflowError on SQLite, the date hierarchy's year 9999 has no next year, and a search of
+    thousands of words builds a query too deep to run.
     """
+    for key, values in query.lists():
+        for value in values:
+            if key == SEARCH_VAR:
+                if len(value) > SEARCH_MAX_CHARS or len(value.split()) > SEARCH_MAX_WORDS:
+                    return f"Search for at most {SEARCH_MAX_WORDS} words ({SEARCH_MAX_CHARS} characters)."
+            elif _out_of_range(value) or (key.endswith("__year") and value.isdigit() and int(value) >= 9999):
+                return "That filter value is out of range."
+    return None
+
+
+def _checked_changelist_query(view):
+    """Answers a bad changelist query like Django answers a bad filter name: back to the whole list, with a message."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         match = request.resolver_match
         if match and match.url_name and match.url_name.endswith("_changelist"):
-            params = {key: value for key, value in request.GET.lists() if key != SEARCH_VAR}
-            if any(_out_of_range(value) for values in params.values() for value in values):
-                messages.error(request, "That filter value is out of range; showing the whole list.")
+            problem = changelist_query_problem(request.GET)
+            if problem:
+                messages.error(request, f"{problem} Showing the whole list.")
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return view(request, *args, **kwargs)
 
@@ -67,7 +84,7 @@ class ServizoAdminSite(admin.AdminSite):
     index_template = "admin/servizo_index.html"
 
     def admin_view(self, view, cacheable=False):
-        return super().admin_view(_bounded_filters(view), cacheable)
+        return super().admin_view(_checked_changelist_query(view), cacheable)
 
     def get_urls(self):
         from servizo import admin_views  # the views read every app's models; import once URLs are built

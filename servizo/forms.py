@@ -1,9 +1,10 @@
-"""Form fields shared by every app: the one money field and the bounded integer field."""
+"""Form fields shared by every app: the one money field and a bounded date field."""
+
+import datetime
 
 from django import forms
 from django.conf import settings
 
-from servizo.converters import MAX_ID
 from servizo.money import MONEY_MAX_CHARS, format_amount, format_money, parse_money
 
 # What a PositiveIntegerField holds on every database ($21,474,836.47): the default ceiling.
@@ -74,13 +75,16 @@ class MoneyField(forms.CharField):
         return format_amount(value) if isinstance(value, int) else value
 
 
-class BoundedIntegerField(forms.IntegerField):
-    """An IntegerField that never hands the database a number it cannot store (ids, counts)."""
+class BoundedDateField(forms.DateField):
+    """A DateField limited to years a calendar computation can step past (9999-12-31 has no next day)."""
 
-    def __init__(self, *, min_value: int = 0, max_value: int = MAX_ID, **kwargs):
-        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+    def __init__(self, *, min_date=datetime.date(1900, 1, 1), max_date=datetime.date(2999, 12, 31), **kwargs):
+        self.min_date, self.max_date = min_date, max_date
+        super().__init__(**kwargs)
 
-    def to_python(self, value):
-        if isinstance(value, str) and len(value.strip()) > len(str(MAX_ID)):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.min_date <= value <= self.max_date:
+            raise forms.ValidationError(
+                f"Choose a date between {self.min_date:%Y-%m-%d} and {self.max_date:%Y-%m-%d}.", code="out_of_range"
+            )

@@ -498,3 +498,22 @@ def test_feed_filter_refuses_a_malformed_minimum_price(client, provider):
 
     assert response.status_code == 200
     assert response.context["filters"].errors == {"min_price": ["Use a dot before the cents, e.g. 12.34."]}
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_preferred_date_far_out_of_range_is_a_field_error(client, customer, day):
+    client.force_login(customer)
+
+    response = client.post(reverse("offers:create"), _form_data(preferred_date=day))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["preferred_date"]
+    assert not Offer.objects.exists()
+
+
+def test_feed_filter_refuses_a_date_far_out_of_range(client, provider):
+    client.force_login(provider)
+
+    response = client.get(reverse("offers:feed"), {"date": "9999-12-31"})
+
+    assert response.context["filters"].errors == {"date": ["Choose a date between 1900-01-01 and 2999-12-31."]}

@@ -116,6 +116,28 @@ def test_admin_filters_out_of_range_are_no_500(client, staff_superuser, model, q
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"q": "a " * 3000}, "Search for at most 10 words (200 characters)."),
+        ({"q": "x" * 201}, "Search for at most 10 words (200 characters)."),
+        ({"created_at__year": "9999"}, "That filter value is out of range."),
+        ({"created_at__year": "9999", "created_at__month": "12", "created_at__day": "31"}, "out of range"),
+    ],
+    ids=["many-words", "long", "year-9999", "day-9999-12-31"],
+)
+@pytest.mark.parametrize("model", ["bookings/booking", "reviews/review", "accounts/user"])
+def test_admin_lists_refuse_queries_they_cannot_run_with_a_message(client, staff_superuser, model, query, message):
+    client.force_login(staff_superuser)
+
+    response = client.get(f"/admin/{model}/", query, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0].endswith("?e=1")
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_admin_search_with_a_long_number_still_searches(client, staff_superuser):
     client.force_login(staff_superuser)
 
