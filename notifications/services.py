@@ -45,7 +45,8 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
         push_to_user(user_id=recipient.pk, payload=payload)
         if email and recipient.email:
             send_mail(
-                subject=f"[Servizo] {text[:70]}",
+                # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
+                subject=f"[Servizo] {' '.join(text.split())[:70]}",
                 message=f"{text}\n\n{absolute_url(link)}" if link else text,
                 from_email=None,
                 recipient_list=[recipient.email],
