@@ -7,6 +7,8 @@ class ServizoConfig(AppConfig):
     verbose_name = "Servizo"
 
     def ready(self):
+        from servizo import lookups
         from servizo.converters import IdConverter
 
         register_converter(IdConverter, "id")
+        lookups.register()

@@ -154,3 +154,39 @@ def test_provider_profile_with_an_id_out_of_range_is_a_404_even_next_to_real_one
 @pytest.fixture
 def staff_superuser(django_user_model):
     return django_user_model.objects.create_superuser(email="root@example.com", password="x")
+
+
+@pytest.mark.django_db
+def test_queries_with_ids_out_of_range_find_nothing_on_every_database():
+    from chat.models import Conversation
+    from payments.models import Payment
+
+    conversation = ConversationFactory()
+    big = int(TOO_BIG)
+
+    assert list(Conversation.objects.filter(pk__in=[big])) == []
+    assert list(Conversation.objects.filter(pk__in=[conversation.pk, big])) == [conversation]
+    assert list(Conversation.objects.filter(customer=big)) == []
+    assert list(Conversation.objects.filter(customer_id__in=[big, conversation.customer_id])) == [conversation]
+    assert list(Payment.objects.filter(booking__in=[-big])) == []
+
+
+@pytest.mark.django_db
+def test_a_choice_id_out_of_range_is_a_form_error(client):
+    from accounts.tests.test_signup import provider_data
+
+    response = client.post(reverse("signup_provider"), provider_data(categories=[TOO_BIG]))
+
+    assert response.status_code == 200
+    assert "categories" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_admin_action_on_selected_ids_out_of_range_is_no_500(client, staff_superuser):
+    client.force_login(staff_superuser)
+
+    response = client.post(
+        "/admin/payments/payment/", {"action": "refund", "_selected_action": [TOO_BIG, "1"]}, follow=True
+    )
+
+    assert response.status_code == 200
