@@ -18,8 +18,10 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategor
 from accounts.services import provider_transition
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
+from servizo.forms import MoneyField
 
 Status = ProviderProfile.Status
+CATEGORY_DESCRIPTION_MAX_LENGTH = 1000
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -63,8 +65,20 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
 
+class ServiceCategoryForm(forms.ModelForm):
+    suggested_price_cents = MoneyField(label="Suggested price", help_text="Shown to customers as a hint, e.g. 75.")
+    description = forms.CharField(
+        required=False, max_length=CATEGORY_DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = ServiceCategory
+        fields = ["name", "slug", "description", "icon", "suggested_price_cents", "is_active", "ordering"]
+
+
 @admin.register(ServiceCategory, site=admin_site)
 class ServiceCategoryAdmin(admin.ModelAdmin):
+    form = ServiceCategoryForm
     list_display = ["name", "slug", "suggested_price_cents", "is_active", "ordering"]
     list_editable = ["is_active", "ordering"]
     list_filter = ["is_active"]

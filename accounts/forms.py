@@ -23,6 +23,11 @@ class CustomerSignupForm(SignupForm):
         max_length=32, required=False, label="Phone (optional)", widget=forms.TextInput(attrs={"autocomplete": "tel"})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser stops at the length the adapter's clean_email enforces.
+        self.fields["email"].widget.attrs["maxlength"] = str(User._meta.get_field("email").max_length)
+
 
 class ProviderDetailsForm(forms.Form):
     """What a provider tells us to be reviewed: at signup and again when correcting a rejected application."""

@@ -16,26 +16,26 @@ import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 
 from chat import presence
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import RateLimited, conversation_group, conversation_mark_read, message_send
+from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
-# Frames larger than this are refused before parsing (the text cap is checked by the service).
-MAX_FRAME_CHARS = 20_000
 
 
 def _int(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(SafeJsonWebsocketConsumer):
+    """Frames arrive decoded and checked (servizo.consumers); a bad one gets an error frame."""
+
     conversation = None
 
     async def connect(self):
@@ -77,29 +77,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # Like json_script: no raw <, > or & on the wire, so no frame can smuggle markup anywhere.
         return json.dumps(content).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
-            await self._error("too_large", "That message is too long.")
-            return
-        try:
-            content = await self.decode_json(text_data)
-        except ValueError:
-            await self._error("bad_request", "Unknown request.")
-            return
-        await self.receive_json(content)
-
     async def receive_json(self, content, **kwargs):
-        kind = content.get("type") if isinstance(content, dict) else None
+        kind = content.get("type")
         if kind == "message":
             await self._send_message(content)
         elif kind == "resync":
             await self._resync(content)
         elif kind == "read":
             up_to = _int(content.get("up_to"))
-            if up_to is not None:
-                await database_sync_to_async(conversation_mark_read)(
-                    conversation=self.conversation, user=self.user, up_to_id=up_to
-                )
+            if up_to is None:
+                await self._error("bad_request", "Give up_to, a message id.")
+                return
+            await database_sync_to_async(conversation_mark_read)(
+                conversation=self.conversation, user=self.user, up_to_id=up_to
+            )
         elif kind == "typing":
             await self.channel_layer.group_send(self.group, {"type": "chat.typing", "user_id": self.user.pk})
         else:
@@ -128,16 +119,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
     async def _resync(self, content):
-        after = _int(content.get("after")) or 0
+        after = _int(content.get("after", 0))
+        if after is None:
+            await self._error("bad_request", "Give after, a message id (0 for everything).")
+            return
         messages, more = await database_sync_to_async(self._messages_after)(after)
         await self.send_json({"type": "history", "messages": messages, "more": more})
 
     def _messages_after(self, after: int) -> tuple[list[dict], bool]:
         messages, more = messages_after(conversation=self.conversation, after_id=after)
         return [message_payload(m) for m in messages], more
-
-    async def _error(self, code: str, message: str, client_id: str = ""):
-        await self.send_json({"type": "error", "code": code, "message": message, "client_id": client_id})
 
     # Layer events
     async def chat_message(self, event):

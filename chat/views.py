@@ -17,6 +17,7 @@ from chat.selectors import (
     messages_before,
 )
 from chat.services import conversation_for_booking, conversation_start_for_offer
+from servizo.converters import parse_id
 from servizo.exceptions import DomainError
 
 CONVERSATIONS_PER_PAGE = 20
@@ -61,9 +62,8 @@ def conversation_detail(request, pk: int):
 def conversation_history(request, pk: int):
     """Older messages for "load earlier": `?before=<message id>`."""
     conversation = _participant_conversation_or_404(request, pk)
-    try:
-        before = int(request.GET["before"])
-    except (KeyError, ValueError):
+    before = parse_id(request.GET.get("before"))
+    if before is None:
         return JsonResponse({"error": "Give ?before=<message id>."}, status=400)
     history, more = messages_before(conversation=conversation, before_id=before)
     return JsonResponse({"messages": [message_payload(m) for m in history], "more": more})

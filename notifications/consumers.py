@@ -1,9 +1,8 @@
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from notifications.services import user_group
+from servizo.consumers import SafeJsonWebsocketConsumer
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(SafeJsonWebsocketConsumer):
     """Per-user push channel: the base template opens it on every page of a logged-in user."""
 
     async def connect(self):

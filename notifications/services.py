@@ -40,7 +40,8 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
     transaction.on_commit(partial(push_to_user, user_id=recipient.pk, payload=payload), robust=True)
     if email and recipient.email:
         message = EmailMessage(
-            subject=f"[Servizo] {text[:70]}",
+            # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
+            subject=f"[Servizo] {' '.join(text.split())[:70]}",
             body=f"{text}\n\n{absolute_url(link)}" if link else text,
             to=[recipient.email],
         )

@@ -6,11 +6,11 @@ who declined the offer, left the category or was suspended since connecting gets
 """
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import User
 from offers.live import provider_feed_groups
 from offers.selectors import provider_matches_offer
+from servizo.consumers import SafeJsonWebsocketConsumer
 
 CLOSE_FORBIDDEN = 4403
 
@@ -29,7 +29,7 @@ def _still_matches(user_id: int, offer_id: int) -> bool:
     return provider_matches_offer(provider=provider, offer_id=offer_id)
 
 
-class OfferFeedConsumer(AsyncJsonWebsocketConsumer):
+class OfferFeedConsumer(SafeJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         self.feed_groups = await _groups_for(user) if user is not None else []

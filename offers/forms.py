@@ -5,29 +5,10 @@ from django.forms.models import ModelChoiceIteratorValue
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline
 from offers.services import OfferTerms
-from servizo.money import format_money, parse_money
+from servizo.forms import BoundedDateField, MoneyField
+from servizo.money import format_money
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class MoneyField(forms.CharField):
-    """Typed as money ("45.50"), cleaned to integer cents (4550)."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_money(value)
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from error
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return f"{value // 100}.{value % 100:02d}"
-        return value
 
 
 class CategorySelect(forms.Select):
@@ -43,7 +24,7 @@ class CategorySelect(forms.Select):
 
 
 class OfferForm(forms.ModelForm):
-    price_cents = MoneyField(label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
+    price_cents = MoneyField(confirm=True, label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
     expires_at = forms.DateTimeField(
         label="Open until",
         required=False,
@@ -104,7 +85,7 @@ class DeclineForm(forms.ModelForm):
 
 class FeedFilterForm(forms.Form):
     category = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my categories")
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     min_price = MoneyField(required=False, label="Minimum price")
 
     def __init__(self, *args, provider, **kwargs):

@@ -125,8 +125,9 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
         errors["preferred_date"] = "Choose today or a later date."
     elif terms.preferred_date > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
         errors["preferred_date"] = f"Choose a date within {MAX_DAYS_AHEAD} days."
-    expires_at = terms.expires_at or end_of_day(terms.preferred_date)
-    if "preferred_date" not in errors:  # the expiry is judged against a valid date only
+    expires_at = None
+    if "preferred_date" not in errors:  # the expiry is judged against a valid date only (9999-12-31 has no end)
+        expires_at = terms.expires_at or end_of_day(terms.preferred_date)
         if expires_at <= now:
             errors["expires_at"] = "Choose a time in the future."
         elif expires_at > end_of_day(terms.preferred_date):

@@ -7,8 +7,8 @@ urlpatterns = [
     path("", views.offer_mine, name="mine"),
     path("new/", views.offer_create, name="create"),
     path("feed/", views.offer_feed, name="feed"),
-    path("<int:pk>/", views.offer_detail, name="detail"),
-    path("<int:pk>/edit/", views.offer_edit, name="edit"),
-    path("<int:pk>/withdraw/", views.offer_withdraw, name="withdraw"),
-    path("<int:pk>/decline/", views.offer_decline, name="decline"),
+    path("<id:pk>/", views.offer_detail, name="detail"),
+    path("<id:pk>/edit/", views.offer_edit, name="edit"),
+    path("<id:pk>/withdraw/", views.offer_withdraw, name="withdraw"),
+    path("<id:pk>/decline/", views.offer_decline, name="decline"),
 ]

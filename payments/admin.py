@@ -207,7 +207,7 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:booking_id>/settle/",
+                "<id:booking_id>/settle/",
                 self.admin_site.admin_view(self.settle_view),
                 name="payments_bookingdecision_settle",
             ),

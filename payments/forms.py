@@ -1,7 +1,8 @@
 from django import forms
 
 from payments.models import Settlement
-from servizo.money import format_money, parse_money
+from servizo.forms import MoneyField
+from servizo.money import format_money
 
 
 class PayForm(forms.Form):
@@ -21,8 +22,10 @@ class SettlementForm(forms.Form):
     """Staff decision on a paid booking (admin intermediate page)."""
 
     decision = forms.ChoiceField(choices=Settlement.Decision.choices)
-    refund_amount = forms.CharField(
-        required=False, help_text="For a split: the amount to refund, e.g. 40 or 40.50. Ignored otherwise."
+    refund_amount = MoneyField(
+        required=False,
+        confirm=True,
+        help_text="For a split: the amount to refund, e.g. 40 or 40.50. Ignored otherwise.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
     confirm = forms.BooleanField(label="I confirm: this moves real money and emails both parties.")
@@ -39,20 +42,12 @@ class SettlementForm(forms.Form):
     def __init__(self, *args, refundable_cents: int, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.refundable_cents = refundable_cents
+        self.fields["refund_amount"].currency = currency
         self.fields["refund_amount"].help_text += f" Refundable: {format_money(refundable_cents, currency)}."
-
-    def clean_refund_amount(self) -> int | None:
-        text = self.cleaned_data["refund_amount"]
-        if not text:
-            return None
-        try:
-            return parse_money(text)
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from error
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == Settlement.Decision.SPLIT:
+        if data.get("decision") == Settlement.Decision.SPLIT and "refund_amount" not in self.errors:
             amount = data.get("refund_amount")
             if amount is None or not 0 < amount < self.refundable_cents:
                 self.add_error("refund_amount", "For a split, enter an amount above 0 and below what was paid.")

@@ -4,9 +4,9 @@ from payments import views
 
 app_name = "payments"
 urlpatterns = [
-    path("booking/<int:pk>/pay/", views.pay, name="pay"),
-    path("booking/<int:pk>/pay/return/", views.pay_return, name="pay_return"),
-    path("booking/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("booking/<id:pk>/pay/", views.pay, name="pay"),
+    path("booking/<id:pk>/pay/return/", views.pay_return, name="pay_return"),
+    path("booking/<id:pk>/receipt/", views.receipt, name="receipt"),
     path("stripe/webhook/", views.webhook, name="webhook"),
     path("earnings/", views.earnings, name="earnings"),
     path("history/", views.history, name="history"),

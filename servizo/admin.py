@@ -4,10 +4,64 @@ The index is a dashboard of key figures; the commission report and the payouts p
 views added here (servizo.admin_views). Figures come from payments.reports (aggregate queries).
 """
 
-from django.contrib import admin
+import functools
+import re
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+
+from servizo.converters import MAX_ID
+
+_INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
+# Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_WORDS = 10
+
+
+def _out_of_range(value: str) -> bool:
+    """True if `value` (or an item of a comma-separated `__in` list) is an integer no database column holds."""
+    for item in value.split(","):
+        match = _INTEGER.fullmatch(item.strip())
+        if match and (len(match[1]) > len(str(MAX_ID)) or int(match[1]) > MAX_ID):
+            return True
+    return False
+
+
+def changelist_query_problem(query) -> str | None:
+    """What is wrong with a changelist's query string that Django would pass on to a 500, if anything.
+
+    Django checks filter names, not values: a foreign key or `__in` filter out of the 64-bit range is
+    an OverflowError on SQLite, the date hierarchy's year 9999 has no next year, and a search of
+    thousands of words builds a query too deep to run.
+    """
+    for key, values in query.lists():
+        for value in values:
+            if key == SEARCH_VAR:
+                if len(value) > SEARCH_MAX_CHARS or len(value.split()) > SEARCH_MAX_WORDS:
+                    return f"Search for at most {SEARCH_MAX_WORDS} words ({SEARCH_MAX_CHARS} characters)."
+            elif _out_of_range(value) or (key.endswith("__year") and value.isdigit() and int(value) >= 9999):
+                return "That filter value is out of range."
+    return None
+
+
+def _checked_changelist_query(view):
+    """Answers a bad changelist query like Django answers a bad filter name: back to the whole list, with a message."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        match = request.resolver_match
+        if match and match.url_name and match.url_name.endswith("_changelist"):
+            problem = changelist_query_problem(request.GET)
+            if problem:
+                messages.error(request, f"{problem} Showing the whole list.")
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class ReadOnlyAdminMixin:
@@ -28,6 +82,9 @@ class ServizoAdminSite(admin.AdminSite):
     site_title = "Servizo operations"
     index_title = "Operations dashboard"
     index_template = "admin/servizo_index.html"
+
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(_checked_changelist_query(view), cacheable)
 
     def get_urls(self):
         from servizo import admin_views  # the views read every app's models; import once URLs are built

@@ -30,6 +30,7 @@ from payments.reports import (
     revenue_report,
 )
 from payments.services.payouts import payouts_run
+from servizo.forms import BoundedDateField
 from servizo.money import format_money
 
 LEDGER_PERMISSION = "payments.view_ledgerentry"
@@ -113,8 +114,8 @@ def dashboard_context(request) -> dict:
 
 class ReportForm(forms.Form):
     preset = forms.ChoiceField(choices=PRESETS.items(), required=False, initial="this_month")
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     grouping = forms.ChoiceField(choices=[(name, name.title()) for name in GROUPINGS], required=False, initial="day")
 
     def clean(self):

@@ -1,24 +1,51 @@
-"""Money is integer minor units (cents) plus an ISO currency code, everywhere."""
+"""Money is integer minor units (cents) plus an ISO currency code, everywhere.
+
+`parse_money` is the one parser of typed amounts (forms, admin, filters go through
+`servizo.forms.MoneyField`); `format_money` the one rendering.
+"""
+
+import re
 
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 
+# Longer input is refused before any parsing ("99,999,999,999.99" is 17 characters).
+MONEY_MAX_CHARS = 20
+# ASCII digits only; either no grouping or correct groups of three; "." then one or two decimals.
+_AMOUNT = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]{1,2}))?", re.ASCII)
+_TOO_PRECISE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\.[0-9]{3,}", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}", re.ASCII)
+BAD_AMOUNT = "Enter an amount like 45 or 45.50."
+
+
+def format_amount(amount_cents: int) -> str:
+    """The canonical typed form of an amount, without currency: 123450 -> "1,234.50"."""
+    whole, cents = divmod(abs(int(amount_cents)), 100)
+    return f"{'-' if amount_cents < 0 else ''}{whole:,}.{cents:02d}"
+
 
 def format_money(amount_cents: int, currency: str) -> str:
-    sign = "-" if amount_cents < 0 else ""
-    whole, cents = divmod(abs(int(amount_cents)), 100)
     symbol = CURRENCY_SYMBOLS.get(currency.lower())
-    number = f"{whole:,}.{cents:02d}"
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency.upper()}"
+    number = format_amount(amount_cents)
+    if not symbol:
+        return f"{number} {currency.upper()}"
+    return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
 
 
 def parse_money(text: str) -> int:
-    """'12.5' -> 1250. Exact decimal parsing (no floats); raises ValueError on bad input."""
-    text = text.strip().replace(",", "")
-    if not text or text.count(".") > 1 or text.startswith("-"):
-        raise ValueError("Enter an amount like 45 or 45.50.")
-    whole, _, fraction = text.partition(".")
-    if not (whole or fraction) or not (whole or "0").isdigit() or (fraction and not fraction.isdigit()):
-        raise ValueError("Enter an amount like 45 or 45.50.")
-    if len(fraction) > 2:
-        raise ValueError("Use at most two decimal places.")
-    return int(whole or "0") * 100 + int(fraction.ljust(2, "0") or "0")
+    """'1,234.5' -> 123450. Strict and exact (no floats, no locale guessing); raises ValueError on bad input.
+
+    Refused: other digits than ASCII 0-9, a sign, a decimal comma ("12,34"), wrong grouping
+    ("1,23,4"), more than two decimals and anything longer than MONEY_MAX_CHARS.
+    """
+    text = text.strip()
+    if len(text) > MONEY_MAX_CHARS:
+        raise ValueError(f"Enter at most {MONEY_MAX_CHARS} characters.")
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        if _TOO_PRECISE.fullmatch(text):
+            raise ValueError("Use at most two decimal places.")
+        if _DECIMAL_COMMA.fullmatch(text):
+            raise ValueError("Use a dot before the cents, e.g. 12.34.")
+        raise ValueError(BAD_AMOUNT)
+    whole = int(match["whole"].replace(",", ""))
+    return whole * 100 + int((match["fraction"] or "").ljust(2, "0"))

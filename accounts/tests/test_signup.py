@@ -258,3 +258,18 @@ def test_account_pages_use_the_site_layout(client, url_name):
     assert response.status_code == 200
     assert b"vendor/bootstrap/bootstrap.min.css" in response.content
     assert b'class="card shadow-sm"' in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["signup_customer", "signup_provider"])
+def test_an_email_address_over_254_characters_is_refused_not_cut_short(client, url_name):
+    email = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 58}.com"  # 255 characters, valid otherwise
+    assert len(email) == 255
+    data = customer_data(email=email) if url_name == "signup_customer" else provider_data(email=email)
+
+    response = client.post(reverse(url_name), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["Email addresses can be at most 254 characters."]
+    assert not User.objects.filter(email__startswith="a" * 64).exists()
+    assert 'maxlength="254"' in response.content.decode()

@@ -494,3 +494,68 @@ def test_nav_links_by_role(client, customer):
 
     client.force_login(ProviderFactory())
     assert reverse("offers:feed") in client.get(reverse("home")).content.decode()
+
+
+# --- the price as typed (strict parsing, read back before it is published) -------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12,34", "Use a dot before the cents, e.g. 12.34."),
+        ("1,23,4", "Enter an amount like 45 or 45.50."),
+        ("٤٥", "Enter an amount like 45 or 45.50."),
+        ("４５", "Enter an amount like 45 or 45.50."),
+        ("-45", "Enter an amount like 45 or 45.50."),
+        ("9" * 5000, "Enter at most 20 characters."),
+    ],
+    ids=["decimal-comma", "bad-grouping", "arabic-indic", "full-width", "negative", "5000-digits"],
+)
+def test_a_malformed_price_is_a_field_error_in_our_words(client, customer, typed, message):
+    client.force_login(customer)
+
+    response = client.post(reverse("offers:create"), _form_data(price_cents=typed))
+
+    assert response.context["form"].errors == {"price_cents": [message]}
+    assert "integer string conversion" not in response.content.decode()
+    assert not Offer.objects.exists()
+
+
+def test_a_price_typed_another_way_is_shown_back_and_published_once_confirmed(client, customer):
+    client.force_login(customer)
+
+    first = client.post(reverse("offers:create"), _form_data(price_cents="1234.5"))
+
+    body = first.content.decode()
+    assert "We read this as $1,234.50" in body and 'value="1,234.50"' in body
+    assert not Offer.objects.exists()
+    second = client.post(reverse("offers:create"), _form_data(price_cents="1,234.50"))
+    assert second.status_code == 302 and Offer.objects.get().price_cents == 123450
+
+
+def test_feed_filter_refuses_a_malformed_minimum_price(client, provider):
+    client.force_login(provider)
+
+    response = client.get(reverse("offers:feed"), {"min_price": "12,34"})
+
+    assert response.status_code == 200
+    assert response.context["filters"].errors == {"min_price": ["Use a dot before the cents, e.g. 12.34."]}
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_preferred_date_far_out_of_range_is_a_field_error(client, customer, day):
+    client.force_login(customer)
+
+    response = client.post(reverse("offers:create"), _form_data(preferred_date=day))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["preferred_date"]
+    assert not Offer.objects.exists()
+
+
+def test_feed_filter_refuses_a_date_far_out_of_range(client, provider):
+    client.force_login(provider)
+
+    response = client.get(reverse("offers:feed"), {"date": "9999-12-31"})
+
+    assert response.context["filters"].errors == {"date": ["Choose a date between 1900-01-01 and 2999-12-31."]}

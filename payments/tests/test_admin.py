@@ -227,3 +227,41 @@ def test_the_refund_action_tells_support_a_completed_booking_is_for_finance(clie
 
     assert f"Booking #{completed_booking.pk} is completed: Finance decides it." in response.content.decode()
     assert not completed_booking.settlements.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("3,0", "Use a dot before the cents, e.g. 12.34."),
+        ("٣٠", "Enter an amount like 45 or 45.50."),
+        ("9" * 5000, "Enter at most 20 characters."),
+        ("30.5", "We read this as $30.50. Check it, then submit again to confirm."),
+    ],
+    ids=["decimal-comma", "arabic-indic", "5000-digits", "read-back"],
+)
+def test_split_amount_is_parsed_strictly_and_read_back_before_refunding(
+    client, staff_user, paid_booking, typed, message
+):
+    booking = walk(paid_booking, S.CANCELLED)
+    client.force_login(staff_user)
+    url = reverse("admin:payments_bookingdecision_settle", args=[booking.pk])
+
+    response = client.post(url, {"decision": "split", "refund_amount": typed, "reason": "x", "confirm": "on"})
+
+    assert response.context["form"].errors["refund_amount"] == [message]
+    assert booking_balance(booking_id=booking.pk).held == 12000
+
+
+def test_split_amount_shown_back_is_refunded_when_submitted_again(client, staff_user, paid_booking):
+    booking = walk(paid_booking, S.CANCELLED)
+    client.force_login(staff_user)
+    url = reverse("admin:payments_bookingdecision_settle", args=[booking.pk])
+    basis = _basis_on(client.get(url).content.decode())
+    data = {"decision": "split", "reason": "Half done", "confirm": "on", "basis": basis}
+
+    first = client.post(url, {**data, "refund_amount": "30.5"})
+    assert 'value="30.50"' in first.content.decode()
+    response = client.post(url, {**data, "refund_amount": first.context["form"]["refund_amount"].value()})
+
+    assert response.status_code == 302
+    assert booking_balance(booking_id=booking.pk).refunded == 3050

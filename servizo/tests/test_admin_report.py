@@ -74,3 +74,22 @@ def test_dashboard_query_count_is_bounded(client, staff_user, completed_booking,
     client.force_login(staff_user)
     with django_assert_max_num_queries(20):
         client.get(reverse("admin:index"))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "grouping"),
+    [
+        ("9999-12-01", "9999-12-31", "week"),
+        ("0001-01-01", "0001-01-02", "month"),
+        ("2026-01-01", "9999-12-31", "month"),
+    ],
+)
+def test_report_refuses_dates_far_out_of_range_with_a_form_error(client, finance_user, start, end, grouping):
+    client.force_login(finance_user)
+
+    response = client.get(
+        reverse("admin:revenue_report"), {"preset": "custom", "start": start, "end": end, "grouping": grouping}
+    )
+
+    assert response.status_code == 200
+    assert "Choose a date between 1900-01-01 and 2999-12-31." in response.content.decode()

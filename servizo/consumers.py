@@ -1,0 +1,93 @@
+"""The one way a socket reads client frames: decode and validate, answer bad frames, never close on them.
+
+Channels' JSON consumer closes the socket with 1011 when a frame is binary, is not JSON, nests
+deeper than Python's recursion limit or carries text the database cannot store. Here every such
+frame gets an error frame instead and the socket stays open; `receive_json` only ever sees a dict
+of JSON values (no lone surrogates or control characters in strings, bounded nesting and size,
+no NaN/Infinity, integers within 64 bits).
+"""
+
+import json
+import logging
+import re
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from servizo.converters import MAX_ID
+
+logger = logging.getLogger(__name__)
+
+# Frames larger than this are refused before parsing (content limits are checked by the services).
+MAX_FRAME_CHARS = 20_000
+MAX_DEPTH = 8
+# C0 controls except tab, newline and carriage return; DEL; lone UTF-16 surrogates (not UTF-8 storable).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class BadFrame(ValueError):
+    def __init__(self, code: str, message: str, client_id: str = ""):
+        super().__init__(message)
+        self.code, self.client_id = code, client_id
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_frame(text_data: str | None) -> dict:
+    """A client frame as a dict of plain JSON values, or BadFrame with an error code and a message."""
+    if text_data is None:
+        raise BadFrame("bad_request", "Send text frames with JSON.")
+    if len(text_data) > MAX_FRAME_CHARS:
+        raise BadFrame("too_large", "That message is too long.")
+    try:
+        content = json.loads(text_data, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, 4,300+ digit numbers, deep nesting
+        raise BadFrame("bad_request", "Unknown request.") from error
+    if not isinstance(content, dict):
+        raise BadFrame("bad_request", "Unknown request.")
+    try:
+        _check(content, depth=1)
+    except BadFrame as error:
+        client_id = content.get("client_id")
+        if isinstance(client_id, str) and not _UNSTORABLE.search(client_id):
+            error.client_id = client_id[:64]  # lets the sender match the error to its pending message
+        raise
+    return content
+
+
+def _check(value, *, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise BadFrame("bad_request", "Unknown request.")
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            raise BadFrame("invalid", "The message contains characters that cannot be sent.")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_ID:
+            raise BadFrame("bad_request", "Unknown request.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(key, depth=depth + 1)
+            _check(item, depth=depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check(item, depth=depth + 1)
+
+
+class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
+    """Base of every socket. Subclasses handle `receive_json(content)`; a socket that only pushes
+    answers every client frame with an error frame (the default `receive_json`)."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = decode_frame(text_data)
+        except BadFrame as error:
+            await self._error(error.code, str(error), client_id=error.client_id)
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        await self._error("bad_request", "This socket does not take messages.")
+
+    async def _error(self, code: str, message: str, client_id: str = "") -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, "client_id": client_id})

@@ -1,0 +1,90 @@
+"""Form fields shared by every app: the one money field and a bounded date field."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+
+from servizo.money import MONEY_MAX_CHARS, format_amount, format_money, parse_money
+
+# What a PositiveIntegerField holds on every database ($21,474,836.47): the default ceiling.
+MONEY_MAX_CENTS = 2_147_483_647
+
+
+class MoneyField(forms.CharField):
+    """Typed as money ("1,234.50"), cleaned to integer cents (123450) by `parse_money`, within bounds.
+
+    A bound form shows the amount as it was read ("1234.5" comes back as "1,234.50"). With
+    `confirm=True` (amounts that are charged or refunded), input that does not already read that
+    way is refused once with the amount as understood; submitting it again as shown confirms it.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(
+        self,
+        *,
+        min_cents: int = 0,
+        max_cents: int = MONEY_MAX_CENTS,
+        currency: str | None = None,
+        confirm: bool = False,
+        **kwargs,
+    ):
+        self.min_cents, self.max_cents, self.confirm = min_cents, max_cents, confirm
+        self.currency = currency or settings.CURRENCY
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": str(MONEY_MAX_CHARS)}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            cents = parse_money(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from error
+        if cents < self.min_cents:
+            raise forms.ValidationError(f"Enter at least {self.money(self.min_cents)}.", code="min_value")
+        if cents > self.max_cents:
+            raise forms.ValidationError(f"Enter at most {self.money(self.max_cents)}.", code="max_value")
+        if self.confirm and value.strip() not in self.readings(cents):
+            raise forms.ValidationError(
+                f"We read this as {self.money(cents)}. Check it, then submit again to confirm.", code="confirm"
+            )
+        return cents
+
+    def money(self, cents: int) -> str:
+        return format_money(cents, self.currency)
+
+    @staticmethod
+    def readings(cents: int) -> set[str]:
+        """The ways of typing `cents` that need no read-back: "1,234.50", "1234.50" (and "1,234", "1234")."""
+        grouped = format_amount(cents)
+        typed = {grouped, grouped.replace(",", "")}
+        return typed | {text.removesuffix(".00") for text in typed}
+
+    def bound_data(self, data, initial):
+        try:
+            return format_amount(parse_money(data)) if isinstance(data, str) else data
+        except ValueError:
+            return data
+
+    def prepare_value(self, value):
+        return format_amount(value) if isinstance(value, int) else value
+
+
+class BoundedDateField(forms.DateField):
+    """A DateField limited to years a calendar computation can step past (9999-12-31 has no next day)."""
+
+    def __init__(self, *, min_date=datetime.date(1900, 1, 1), max_date=datetime.date(2999, 12, 31), **kwargs):
+        self.min_date, self.max_date = min_date, max_date
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.min_date <= value <= self.max_date:
+            raise forms.ValidationError(
+                f"Choose a date between {self.min_date:%Y-%m-%d} and {self.max_date:%Y-%m-%d}.", code="out_of_range"
+            )

@@ -1,0 +1,99 @@
+"""The one money parser and the one money field (every typed amount goes through them)."""
+
+import pytest
+from django import forms
+
+from servizo.forms import MoneyField
+from servizo.money import format_money, parse_money
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("45", 4500),
+        ("45.5", 4550),
+        ("45.50", 4550),
+        ("0.05", 5),
+        (" 1234.56 ", 123456),
+        ("1,234.56", 123456),
+        ("1,234", 123400),
+        ("12,345,678.90", 1234567890),
+    ],
+)
+def test_well_formed_amounts_parse_exactly(text, cents):
+    assert parse_money(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12,34", "Use a dot before the cents, e.g. 12.34."),
+        ("1,23,4", "Enter an amount like 45 or 45.50."),
+        ("1,2345", "Enter an amount like 45 or 45.50."),
+        (",123", "Enter an amount like 45 or 45.50."),
+        ("1234,567.00", "Enter an amount like 45 or 45.50."),
+        ("12.345", "Use at most two decimal places."),
+        ("1.2.3", "Enter an amount like 45 or 45.50."),
+        ("١٢٣", "Enter an amount like 45 or 45.50."),  # Arabic-Indic digits
+        ("１２３", "Enter an amount like 45 or 45.50."),  # full-width digits
+        ("12\u00a0345", "Enter an amount like 45 or 45.50."),
+        ("-5", "Enter an amount like 45 or 45.50."),
+        ("+5", "Enter an amount like 45 or 45.50."),
+        ("5e3", "Enter an amount like 45 or 45.50."),
+        ("$45", "Enter an amount like 45 or 45.50."),
+        ("45.", "Enter an amount like 45 or 45.50."),
+        ("", "Enter an amount like 45 or 45.50."),
+        ("4\x005", "Enter an amount like 45 or 45.50."),
+        ("9" * 21, "Enter at most 20 characters."),
+        ("9" * 5000, "Enter at most 20 characters."),
+    ],
+    ids=lambda value: value[:24],
+)
+def test_malformed_amounts_are_refused_with_our_own_message(text, message):
+    with pytest.raises(ValueError) as error:
+        parse_money(text)
+    assert str(error.value) == message
+
+
+def test_format_money_is_the_canonical_rendering():
+    assert format_money(123400, "usd") == "$1,234.00"
+    assert format_money(-5, "usd") == "-$0.05"
+    assert format_money(100, "chf") == "1.00 CHF"
+
+
+class _AmountForm(forms.Form):
+    amount = MoneyField(min_cents=100, max_cents=1_000_000, confirm=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("0.99", "Enter at least $1.00."),
+        ("10,000.01", "Enter at most $10,000.00."),
+        ("1234.5", "We read this as $1,234.50. Check it, then submit again to confirm."),
+        ("01234", "We read this as $1,234.00. Check it, then submit again to confirm."),
+        ("12,34", "Use a dot before the cents, e.g. 12.34."),
+    ],
+)
+def test_money_field_errors_are_field_errors(typed, error):
+    form = _AmountForm({"amount": typed})
+
+    assert form.errors == {"amount": [error]}
+
+
+@pytest.mark.parametrize("typed", ["1234", "1,234", "1234.00", "1,234.50", "1234.50"])
+def test_amounts_typed_as_they_read_need_no_confirmation(typed):
+    assert _AmountForm({"amount": typed}).is_valid()
+
+
+def test_the_form_shows_the_amount_back_as_it_was_read_and_the_shown_text_confirms_it():
+    first = _AmountForm({"amount": "1234.5"})
+    assert not first.is_valid()
+    assert 'value="1,234.50"' in str(first["amount"])
+
+    second = _AmountForm({"amount": first["amount"].value()})
+    assert second.is_valid() and second.cleaned_data["amount"] == 123450
+
+
+def test_money_field_caps_the_typed_length_in_the_browser_too():
+    assert 'maxlength="20"' in str(_AmountForm()["amount"])
