@@ -92,6 +92,7 @@ STRIPE_API_BASE = _https_url("STRIPE_API_BASE", env("STRIPE_API_BASE", default="
 STRIPE_JS_URL = _https_url("STRIPE_JS_URL", env("STRIPE_JS_URL", default="https://js.stripe.com/v3/"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"  # allauth's confirmation and password-reset links
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -23,17 +23,21 @@ PRODUCTION_ENV = {
 }
 
 
-def _manage(*args, env):
-    """manage.py under production settings with only `env` (the runner's own settings stay out)."""
+def _python(*args, env):
+    """Python in the project with only `env` (the test runner's own settings stay out)."""
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-    clean.update(env, DJANGO_SETTINGS_MODULE="servizo.settings.production")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
+    clean.update(env)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def _manage(*args, env):
+    return _python("manage.py", *args, env={**env, "DJANGO_SETTINGS_MODULE": "servizo.settings.production"})
 
 
 def _production_settings(*names, env=PRODUCTION_ENV):
     code = (
         "import json; from django.conf import settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}, default=str))"
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}, default=str))"
     )
     result = _manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
@@ -102,7 +106,14 @@ def test_production_refuses_development_values(name, value):
 
 def test_production_defaults_are_production_ones():
     values = _production_settings(
-        "DEBUG", "CSRF_TRUSTED_ORIGINS", "SERVER_EMAIL", "CACHES", "CHANNEL_LAYERS", "DATABASES", "EMAIL_TIMEOUT"
+        "DEBUG",
+        "CSRF_TRUSTED_ORIGINS",
+        "SERVER_EMAIL",
+        "CACHES",
+        "CHANNEL_LAYERS",
+        "DATABASES",
+        "EMAIL_TIMEOUT",
+        "ACCOUNT_DEFAULT_HTTP_PROTOCOL",
     )
 
     assert values["DEBUG"] is False
@@ -112,3 +123,15 @@ def test_production_defaults_are_production_ones():
     assert "Redis" in values["CHANNEL_LAYERS"]["default"]["BACKEND"]
     assert values["DATABASES"]["default"]["CONN_MAX_AGE"] > 0
     assert values["EMAIL_TIMEOUT"] > 0
+    assert values["ACCOUNT_DEFAULT_HTTP_PROTOCOL"] == "https"  # allauth's links in emails
+
+
+@pytest.mark.parametrize("module", ["servizo.wsgi", "servizo.asgi"])
+def test_server_entry_points_default_to_production_settings(module):
+    """gunicorn/daphne started without DJANGO_SETTINGS_MODULE must not come up on development settings."""
+    code = f"import {module}; from django.conf import settings; print(settings.SETTINGS_MODULE)"
+
+    assert _python("-c", code, env=PRODUCTION_ENV).stdout.split() == ["servizo.settings.production"]
+    refused = _python("-c", code, env={})
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured" in refused.stderr
