@@ -2,8 +2,9 @@
 # Prove that `make test` and `make run` work on a fresh minimal Debian 12 (Python 3.11, nothing else).
 #
 # Builds a `debootstrap --variant=minbase bookworm` root, runs it in a chroot (with /proc, /sys, /dev)
-# inside its own network namespace: there 127.0.0.1 is the namespace's own loopback, so the host's
-# MariaDB and Redis are out of reach and `make test` must install and start its own. Only the Debian
+# inside its own network and pid namespaces: there 127.0.0.1 is the namespace's own loopback, so the
+# host's MariaDB and Redis are out of reach, and no host process is visible, so `make test` must
+# install and start its own (and they all end with the check). Only the Debian
 # mirror and PyPI are routed (NAT through a veth pair; every other address, and the host itself, is
 # rejected). Inside: apt-get install python3 python3-venv make, a clean clone of this repository's
 # HEAD, then `make test`, then `make run` checked with curl on http://127.0.0.1:8000/ and stopped.
@@ -232,6 +233,7 @@ network() {
 timed "network namespace" network
 
 set +e
-FRESH_PROXY_ENV=$(cat "$root/.fresh-env") FRESH_ROOT=$root FRESH_HOST_IP=$host_ip ip netns exec "$ns" bash "$(readlink -f "$0")" --inside
+FRESH_PROXY_ENV=$(cat "$root/.fresh-env") FRESH_ROOT=$root FRESH_HOST_IP=$host_ip ip netns exec "$ns" \
+  unshare --pid --fork --kill-child bash "$(readlink -f "$0")" --inside
 set -e
 summary
