@@ -14,6 +14,7 @@
 # Usage (as root, from a checkout; uncommitted changes are not part of the clone):
 #   scripts/fresh-machine-check.sh [--keep]      --keep leaves the root folder for inspection
 #   FRESH_ROOT=/var/tmp/servizo-fresh  DEBIAN_MIRROR=http://deb.debian.org/debian  (defaults)
+#   FRESH_COMMIT=<rev>   checks that commit instead of HEAD (e.g. to show an earlier failure)
 # Cleans up after itself (processes in the namespace, mounts, firewall rules, veth, namespace,
 # the root folder) and ends with a summary; exits non-zero if any step failed.
 set -euo pipefail
@@ -52,7 +53,9 @@ if [ "${1:-}" = --inside ]; then
     echo "isolation: $target unreachable from the namespace (as it must be)"
   done
 
-  phase provision "apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 python3-venv make >/dev/null && python3 --version" &&
+  # The machine's part: python3, python3-venv, make, plus (where the host trusts local CAs, e.g. a
+  # TLS-intercepting egress to the registries) ca-certificates, so those CAs are in the system bundle.
+  phase provision "apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 python3-venv make $FRESH_CA_PKG >/dev/null && python3 --version" &&
   phase make-test "cd /srv/servizo && make test"
   if [ -s "$root/srv/servizo/Makefile" ] && in_root 'test -x /srv/servizo/.venv/bin/python'; then
     # make run in its own session, so stopping it stops runserver and localstripe too.
@@ -81,7 +84,7 @@ if [ "${1:-}" = --inside ]; then
     echo "make-run|$rc|$((SECONDS - started))" >> "$results"
     echo "===== make-run: served=$([ $rc = 0 ] && echo yes || echo no), stopped after $((SECONDS - started)) s"
   fi
-  umount -R "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || umount -lR "$root/dev" "$root/sys" "$root/proc" || true
+  for m in dev sys proc; do umount -R "$root/$m" 2>/dev/null || umount -lR "$root/$m" || true; done
   exit 0
 fi
 
@@ -89,7 +92,7 @@ fi
 [ "$(id -u)" -eq 0 ] || { echo "Run as root: it uses debootstrap, chroot, ip netns and iptables." >&2; exit 2; }
 [ "${1:-}" = --keep ] && keep=1 || keep=0
 repo=$(cd "$(dirname "$0")/.." && pwd)
-commit=$(git -C "$repo" rev-parse HEAD)
+commit=$(git -C "$repo" rev-parse "${FRESH_COMMIT:-HEAD}")
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mirror_host=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
 started_all=$SECONDS
@@ -132,10 +135,10 @@ summary() {
   for line in "${setup_log[@]}"; do echo "  $line"; done
   if [ -f "$root/.fresh-results" ]; then
     while IFS='|' read -r name st secs; do
-      printf '  %-10s %-6s %4d s\n' "$name" "$([ "$st" = 0 ] && echo ok || echo "FAILED (exit $st)")" "$secs"
+      printf '  %-28s %s %4d s\n' "$name" "$([ "$st" = 0 ] && echo ok || echo "FAILED (exit $st)")" "$secs"
       [ "$st" = 0 ] || rc=1
     done < "$root/.fresh-results"
-    grep -q '^make-run|' "$root/.fresh-results" || { echo "  make-run   not run"; rc=1; }
+    grep -q '^make-run|' "$root/.fresh-results" || { printf '  %-28s not run\n' make-run; rc=1; }
   else
     echo "  the chroot steps did not run"; rc=1
   fi
@@ -156,7 +159,7 @@ timed() {  # timed LABEL COMMAND...: a host-side setup step
 
 if [ -e "$root" ]; then echo "$root exists: remove it or set FRESH_ROOT" >&2; exit 2; fi
 ip netns list | grep -qw "$ns" && { echo "namespace $ns exists: another run?" >&2; exit 2; }
-[ -z "$(git -C "$repo" status --porcelain)" ] || echo "warning: uncommitted changes in $repo are not checked (cloning $commit)"
+[ -n "${FRESH_COMMIT:-}" ] || [ -z "$(git -C "$repo" status --porcelain)" ] || echo "warning: uncommitted changes in $repo are not checked (cloning $commit)"
 trap 'rc=$?; cleanup; exit $rc' EXIT
 trap 'exit 130' INT TERM
 
@@ -233,7 +236,8 @@ network() {
 timed "network namespace" network
 
 set +e
-FRESH_PROXY_ENV=$(cat "$root/.fresh-env") FRESH_ROOT=$root FRESH_HOST_IP=$host_ip ip netns exec "$ns" \
+ca_pkg=""; [ -n "$(ls -A "$root/usr/local/share/ca-certificates")" ] && ca_pkg=ca-certificates
+FRESH_PROXY_ENV=$(cat "$root/.fresh-env") FRESH_CA_PKG=$ca_pkg FRESH_ROOT=$root FRESH_HOST_IP=$host_ip ip netns exec "$ns" \
   unshare --pid --fork --kill-child bash "$(readlink -f "$0")" --inside
 set -e
 summary
