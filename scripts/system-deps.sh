@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages and local services Servizo needs are here.
-#   scripts/system-deps.sh build   - what `pip install` needs (mysqlclient headers)
+#   scripts/system-deps.sh build   - what `make venv` and `make run` need on a bare Debian 12: a C
+#                                    compiler and the Python and MariaDB headers to build mysqlclient,
+#                                    curl (make run), CA certificates (HTTPS to the package index)
 #   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
 # Reuses what is already installed and running. Without root, prints the exact
 # packages to install and stops.
 set -euo pipefail
 mode=${1:-build}
 
-pkgs=(python3-venv pkg-config libmariadb-dev)
+pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates)
 [ "$mode" = test ] && pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation)
 
 missing=()

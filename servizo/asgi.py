@@ -7,7 +7,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servizo.settings.base")
+# Only production servers (gunicorn, daphne) import this directly: they must never come up on the
+# development settings. manage.py (runserver, tests) sets its own module first.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servizo.settings.production")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
