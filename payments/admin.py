@@ -11,7 +11,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from bookings.admin import BookingAdmin
 from bookings.models import Booking
 from payments.forms import SettlementForm
 from payments.models import (
@@ -309,12 +308,14 @@ class LedgerEntryInline(_ReadOnlyInline):
     ordering = ["created_at", "id"]
 
 
-class BookingMoneyAdmin(BookingAdmin):
-    """The booking page with its payments, ledger lines and the staff decision link."""
+class BookingMoneyPanel:
+    """On the booking page (bookings): its payments, ledger lines and the staff decision link.
 
-    inlines = [*BookingAdmin.inlines, PaymentInline, LedgerEntryInline]
-    readonly_fields = (*BookingAdmin.readonly_fields, "staff_actions")
-    fieldsets = (*BookingAdmin.fieldsets, ("Staff actions", {"fields": ("staff_actions",)}))
+    console/admin.py builds the page (console.composition).
+    """
+
+    panel_inlines = [PaymentInline, LedgerEntryInline]
+    panel_fieldsets = [("Staff actions", {"fields": ["staff_actions"]})]
 
     def get_fieldsets(self, request, obj=None):
         """The decision link only for staff who may decide this booking (Support: cancelled/disputed)."""
@@ -333,7 +334,3 @@ class BookingMoneyAdmin(BookingAdmin):
             _settle_url(booking.pk),
             format_money(held.held, booking.currency),
         )
-
-
-admin_site.unregister(Booking)
-admin_site.register(Booking, BookingMoneyAdmin)
