@@ -9,8 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from bookings.models import Booking, BookingEvent
-from servizo.admin import ReadOnlyAdminMixin
-from servizo.money import format_money
+from servizo.admin import ReadOnlyAdminMixin, money_column
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -40,9 +39,7 @@ class BookingAdmin(admin.ModelAdmin):
     )
     readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])
 
-    @admin.display(description="price", ordering="price_cents")
-    def price(self, booking: Booking) -> str:
-        return format_money(booking.price_cents, booking.currency)
+    price = money_column("price_cents", description="price", ordering="price_cents")
 
     def has_add_permission(self, request) -> bool:
         return False  # bookings are made by accepting an offer

@@ -17,13 +17,14 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
 from payments.audit import HOLDING_STATUSES
 from payments.models import LedgerEntry, Transfer
+from payments.selectors import ledger_sum
 
 K = LedgerEntry.Kind
 # Grouping name -> the first day of the period a day falls in (weeks start on Monday, as TruncWeek).
@@ -42,11 +43,6 @@ PRESETS = {
 TOP_PROVIDERS = 20
 
 
-def _total(kind: str, extra: Q | None = None) -> Coalesce:
-    condition = Q(kind=kind) if extra is None else Q(kind=kind) & extra
-    return Coalesce(Sum("amount_cents", filter=condition), Value(0), output_field=IntegerField())
-
-
 # The ledger kind each money figure sums; bookings paid counts the CHARGE_ESCROW rows.
 FIGURE_OF_KIND = {
     K.CHARGE_ESCROW: "gross",
@@ -56,10 +52,7 @@ FIGURE_OF_KIND = {
 }
 OUT_OF_ESCROW = (K.RELEASE_PROVIDER, K.RELEASE_COMMISSION, K.REFUND)
 ESCROW_KINDS = (K.CHARGE_ESCROW, *OUT_OF_ESCROW)
-ESCROW = {
-    "charged": _total(K.CHARGE_ESCROW),
-    "out": Coalesce(Sum("amount_cents", filter=Q(kind__in=OUT_OF_ESCROW)), Value(0), output_field=IntegerField()),
-}
+ESCROW = {"charged": ledger_sum(K.CHARGE_ESCROW), "out": ledger_sum(*OUT_OF_ESCROW)}
 
 
 @dataclass(frozen=True)
@@ -272,9 +265,9 @@ def month_figures(*, currency: str | None = None) -> MonthFigures:
         _entries(currency=currency)
         .filter(kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], created_at__gte=last_since)
         .aggregate(
-            commission_this_month=_total(K.RELEASE_COMMISSION, this_month),
-            commission_last_month=_total(K.RELEASE_COMMISSION, last_month),
-            gross_this_month=_total(K.CHARGE_ESCROW, this_month),
+            commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
+            commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
+            gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
         )
     )
     return MonthFigures(**money)
@@ -301,7 +294,7 @@ def provider_available_balances(*, currency: str | None = None, limit: int = 100
         .filter(kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
         .values("provider_id")
         .annotate(
-            available=_total(K.RELEASE_PROVIDER) - _total(K.PAYOUT) + _total(K.REVERSAL),
+            available=ledger_sum(K.RELEASE_PROVIDER) - ledger_sum(K.PAYOUT) + ledger_sum(K.REVERSAL),
         )
         .filter(available__gt=0)
         .order_by("-available", "provider_id")[:limit]

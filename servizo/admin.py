@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.contrib.auth.admin import GroupAdmin
@@ -18,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 
 from servizo.converters import MAX_ID
+from servizo.money import format_money
 
 _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
 # Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
@@ -65,6 +67,21 @@ def _checked_changelist_query(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def money_column(field: str, *, description: str = "Amount", currency_field: str | None = "currency", ordering=None):
+    """A ModelAdmin column showing `field` (integer cents) as money in the row's `currency_field`.
+
+    Rows without a currency field (`currency_field=None`) are in settings.CURRENCY.
+    Use as a class attribute: `amount = money_column("amount_cents")`.
+    """
+
+    @admin.display(description=description, ordering=ordering)
+    def column(self, obj) -> str:
+        currency = getattr(obj, currency_field) if currency_field else settings.CURRENCY
+        return format_money(getattr(obj, field), currency)
+
+    return column
 
 
 class ReadOnlyAdminMixin:
