@@ -14,6 +14,7 @@ Nothing is unregistered and nothing depends on INSTALLED_APPS order.
 """
 
 from django.contrib.admin import ModelAdmin
+from django.core.exceptions import ImproperlyConfigured
 
 # ModelAdmin attribute -> the panel attribute that extends it.
 PANEL_LISTS = {
@@ -34,7 +35,10 @@ def admin_page(base: type[ModelAdmin], *panels: type) -> type[ModelAdmin]:
     for attr, panel_attr in PANEL_LISTS.items():
         added = _contributed(panels, panel_attr)
         if added:
-            attrs[attr] = [*(getattr(base, attr) or ()), *added]
+            own = getattr(base, attr)
+            if not isinstance(own, list | tuple):  # e.g. no fieldsets, or list_select_related = True
+                raise ImproperlyConfigured(f"{base.__name__}.{attr} must be a list for panels to extend it.")
+            attrs[attr] = [*own, *added]
     panel_fields = [field for _, options in _contributed(panels, "panel_fieldsets") for field in options["fields"]]
     if panel_fields:
         attrs["readonly_fields"] = [*base.readonly_fields, *panel_fields]
