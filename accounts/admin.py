@@ -118,9 +118,12 @@ def _reason_action(name: str, *, from_status: str, to_status: str, title: str):
     return action
 
 
-@admin.register(ProviderProfile, site=admin_site)
 class ProviderProfileAdmin(admin.ModelAdmin):
-    """The approval queue: pending applications first, oldest submission first."""
+    """The approval queue: pending applications first, oldest submission first.
+
+    The base of the provider queue page; console/admin.py builds and registers it with the panels
+    higher apps add (console.composition).
+    """
 
     list_display = [
         "user_email",

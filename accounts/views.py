@@ -9,7 +9,7 @@ from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
 from accounts.models import ProviderProfile
-from accounts.selectors import provider_status_history, user_has_verified_email
+from accounts.selectors import category_list_active, provider_status_history, user_has_verified_email
 from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
 
@@ -29,6 +29,11 @@ class CustomerSignupView(RoleSignupView):
 class ProviderSignupView(RoleSignupView):
     form_class = ProviderSignupForm
     template_name = "account/signup_provider.html"
+
+
+def home(request):
+    """The landing page: what the marketplace offers (the active categories)."""
+    return render(request, "home.html", {"categories": category_list_active()})
 
 
 @login_required

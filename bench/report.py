@@ -135,7 +135,8 @@ def load(bookings: int, days: int, providers: int) -> None:
 def measure(repeat: int) -> None:
     from django.utils import timezone
 
-    from payments.reports import GROUPINGS, dashboard_figures, provider_available_balances, revenue_report
+    from console.dashboard import dashboard_figures
+    from payments.reports import GROUPINGS, provider_available_balances, revenue_report
 
     def best(fn) -> tuple[float, object]:
         times, result = [], None

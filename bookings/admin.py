@@ -1,14 +1,15 @@
-"""Bookings in the operations console: read-only snapshots; status changes only through services."""
+"""Bookings in the operations console: read-only snapshots; status changes only through services.
+
+BookingAdmin is the base of the booking page and CompletedJobsPanel a panel of the provider queue;
+console/admin.py builds and registers both pages (console.composition).
+"""
 
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.admin import ProviderProfileAdmin
-from accounts.models import ProviderProfile
 from bookings.models import Booking, BookingEvent
-from servizo.admin import ReadOnlyAdminMixin, admin_site
-from servizo.money import format_money
+from servizo.admin import ReadOnlyAdminMixin, money_column
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -23,7 +24,6 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-@admin.register(Booking, site=admin_site)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "pay_by")
     list_filter = ("status", "category", "city", "scheduled_date", "created_at")
@@ -39,9 +39,7 @@ class BookingAdmin(admin.ModelAdmin):
     )
     readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])
 
-    @admin.display(description="price", ordering="price_cents")
-    def price(self, booking: Booking) -> str:
-        return format_money(booking.price_cents, booking.currency)
+    price = money_column("price_cents", description="price", ordering="price_cents")
 
     def has_add_permission(self, request) -> bool:
         return False  # bookings are made by accepting an offer
@@ -50,10 +48,10 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
 
-class ProviderQueueAdmin(ProviderProfileAdmin):
-    """The provider queue (accounts) with each provider's completed jobs, counted in the same query."""
+class CompletedJobsPanel:
+    """On the provider queue (accounts): each provider's completed jobs, counted in the same query."""
 
-    list_display = [*ProviderProfileAdmin.list_display, "completed_jobs"]
+    panel_list_display = ["completed_jobs"]
 
     def get_queryset(self, request):
         completed = (
@@ -72,7 +70,3 @@ class ProviderQueueAdmin(ProviderProfileAdmin):
     @admin.display(description="Completed jobs", ordering="completed_jobs_count")
     def completed_jobs(self, profile) -> int:
         return profile.completed_jobs_count
-
-
-admin_site.unregister(ProviderProfile)
-admin_site.register(ProviderProfile, ProviderQueueAdmin)

@@ -65,13 +65,10 @@ class ConversationAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "accessed_at"
 
 
-# The booking page (registered by bookings, extended by payments) gains a link to its conversation.
-_BookingAdmin = type(admin_site._registry[Booking])
+class BookingConversationPanel:
+    """On the booking page (bookings): a link to its conversation (console/admin.py builds the page)."""
 
-
-class BookingConversationAdmin(_BookingAdmin):
-    readonly_fields = (*_BookingAdmin.readonly_fields, "conversation_link")
-    fieldsets = (*_BookingAdmin.fieldsets, ("Conversation", {"fields": ("conversation_link",)}))
+    panel_fieldsets = [("Conversation", {"fields": ["conversation_link"]})]
 
     @admin.display(description="Conversation")
     def conversation_link(self, booking: Booking) -> str:
@@ -80,7 +77,3 @@ class BookingConversationAdmin(_BookingAdmin):
             return "No conversation yet."
         url = reverse(f"{admin_site.name}:chat_conversation_change", args=[conversation.pk])
         return format_html('<a href="{}">Read the conversation</a> (staff reads are logged)', url)
-
-
-admin_site.unregister(Booking)
-admin_site.register(Booking, BookingConversationAdmin)

@@ -11,7 +11,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from bookings.admin import BookingAdmin
 from bookings.models import Booking
 from payments.forms import SettlementForm
 from payments.models import (
@@ -34,7 +33,7 @@ from payments.services.settlements import (
     settlement_may_decide,
     settlement_retry,
 )
-from servizo.admin import ReadOnlyAdminMixin, admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column
 from servizo.exceptions import DomainError
 from servizo.money import format_money
 
@@ -68,9 +67,7 @@ class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["refund"]
 
-    @admin.display(description="Amount")
-    def amount(self, obj: Payment) -> str:
-        return format_money(obj.amount_cents, obj.currency)
+    amount = money_column("amount_cents")
 
     @admin.action(description="Refund… (choose amount and reason)", permissions=["settle"])
     def refund(self, request, queryset):
@@ -94,9 +91,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["stripe_object_id", "idempotency_key", "booking__title", "provider__email"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="Amount")
-    def amount(self, obj: LedgerEntry) -> str:
-        return format_money(obj.amount_cents, obj.currency)
+    amount = money_column("amount_cents")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -150,9 +145,7 @@ class TransferAdmin(ReadOnlyAdmin):
             held = f"Held (provider suspended): {held}." if summary.held else ""
             self.message_user(request, f"Run #{summary.run_id}: paid {paid}. {held} {failures}".strip(), level)
 
-    @admin.display(description="Amount")
-    def amount(self, obj: Transfer) -> str:
-        return format_money(obj.amount_cents, obj.currency)
+    amount = money_column("amount_cents")
 
 
 @admin.register(PayoutRun, site=admin_site)
@@ -160,9 +153,7 @@ class PayoutRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "finished_at", "dry_run", "transfers", "amount", "skipped", "failures"]
     list_filter = ["dry_run"]
 
-    @admin.display(description="Amount")
-    def amount(self, obj: PayoutRun) -> str:
-        return format_money(obj.amount_cents, settings.CURRENCY)
+    amount = money_column("amount_cents", currency_field=None)
 
 
 @admin.register(Settlement, site=admin_site)
@@ -196,9 +187,7 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return needs_decision_bookings().select_related("customer", "provider")
 
-    @admin.display(description="Held")
-    def held(self, obj) -> str:
-        return format_money(obj.held_cents, obj.currency)
+    held = money_column("held_cents", description="Held")
 
     @admin.display(description="")
     def decide(self, obj) -> str:
@@ -309,12 +298,14 @@ class LedgerEntryInline(_ReadOnlyInline):
     ordering = ["created_at", "id"]
 
 
-class BookingMoneyAdmin(BookingAdmin):
-    """The booking page with its payments, ledger lines and the staff decision link."""
+class BookingMoneyPanel:
+    """On the booking page (bookings): its payments, ledger lines and the staff decision link.
 
-    inlines = [*BookingAdmin.inlines, PaymentInline, LedgerEntryInline]
-    readonly_fields = (*BookingAdmin.readonly_fields, "staff_actions")
-    fieldsets = (*BookingAdmin.fieldsets, ("Staff actions", {"fields": ("staff_actions",)}))
+    console/admin.py builds the page (console.composition).
+    """
+
+    panel_inlines = [PaymentInline, LedgerEntryInline]
+    panel_fieldsets = [("Staff actions", {"fields": ["staff_actions"]})]
 
     def get_fieldsets(self, request, obj=None):
         """The decision link only for staff who may decide this booking (Support: cancelled/disputed)."""
@@ -333,7 +324,3 @@ class BookingMoneyAdmin(BookingAdmin):
             _settle_url(booking.pk),
             format_money(held.held, booking.currency),
         )
-
-
-admin_site.unregister(Booking)
-admin_site.register(Booking, BookingMoneyAdmin)

@@ -13,8 +13,6 @@ from payments.selectors import HOLDING_STATUSES, BookingBalance, bookings_with_m
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 
-FIELDS = ("paid_in", "released_provider", "released_commission", "refunded", "payouts", "reversals")
-
 
 def _ledger_problems(booking: Booking, balance: BookingBalance) -> Iterator[str]:
     for name in ("held", "released_provider", "released_commission", "refunded", "paid_out"):
@@ -107,7 +105,7 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
         transfers = {t.booking_id: t for t in Transfer.objects.filter(booking__in=chunk)}
         now = timezone.now()
         for booking in chunk:
-            balance = BookingBalance(**{name: getattr(booking, name) for name in FIELDS})
+            balance = BookingBalance.of(booking)
             row = transfers.get(booking.pk)
             problems = list(_ledger_problems(booking, balance)) + list(_stale_transfer_problems(row, now=now))
             if check_stripe:

@@ -1,4 +1,4 @@
-"""Read-only figures over the ledger for the operator console: dashboard, revenue report, payout balances.
+"""Read-only figures over the ledger for the operator console (console/): revenue report, month figures, payouts.
 
 Every figure is an aggregate query in the database over LedgerEntry (integer cents); Python only
 loops over the grouped result rows (periods, categories, top providers), never over ledger rows.
@@ -17,15 +17,14 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
-from offers.models import Offer
 from payments.audit import HOLDING_STATUSES
 from payments.models import LedgerEntry, Transfer
-from payments.selectors import needs_decision_bookings
+from payments.selectors import ledger_sum
 
 K = LedgerEntry.Kind
 # Grouping name -> the first day of the period a day falls in (weeks start on Monday, as TruncWeek).
@@ -44,11 +43,6 @@ PRESETS = {
 TOP_PROVIDERS = 20
 
 
-def _total(kind: str, extra: Q | None = None) -> Coalesce:
-    condition = Q(kind=kind) if extra is None else Q(kind=kind) & extra
-    return Coalesce(Sum("amount_cents", filter=condition), Value(0), output_field=IntegerField())
-
-
 # The ledger kind each money figure sums; bookings paid counts the CHARGE_ESCROW rows.
 FIGURE_OF_KIND = {
     K.CHARGE_ESCROW: "gross",
@@ -58,10 +52,7 @@ FIGURE_OF_KIND = {
 }
 OUT_OF_ESCROW = (K.RELEASE_PROVIDER, K.RELEASE_COMMISSION, K.REFUND)
 ESCROW_KINDS = (K.CHARGE_ESCROW, *OUT_OF_ESCROW)
-ESCROW = {
-    "charged": _total(K.CHARGE_ESCROW),
-    "out": Coalesce(Sum("amount_cents", filter=Q(kind__in=OUT_OF_ESCROW)), Value(0), output_field=IntegerField()),
-}
+ESCROW = {"charged": ledger_sum(K.CHARGE_ESCROW), "out": ledger_sum(*OUT_OF_ESCROW)}
 
 
 @dataclass(frozen=True)
@@ -255,21 +246,14 @@ def daily_series(*, days: int = 30, currency: str | None = None) -> list[tuple[d
 
 
 @dataclass(frozen=True)
-class Dashboard:
-    providers_pending: int
-    bookings_needing_decision: int
-    offers_open: int
-    payouts_pending: int
-    payouts_failed: int
-    escrow_held: int
+class MonthFigures:
     commission_this_month: int
     commission_last_month: int
     gross_this_month: int
-    currency: str
 
 
-def dashboard_figures(*, currency: str | None = None) -> Dashboard:
-    """The admin index's key figures: four count queries and two aggregates over the ledger."""
+def month_figures(*, currency: str | None = None) -> MonthFigures:
+    """Commission this and last month, gross this month: one aggregate over the ledger."""
     currency = currency or settings.CURRENCY
     this_start, _ = preset_range("this_month")
     last_start, _ = preset_range("last_month")
@@ -281,29 +265,18 @@ def dashboard_figures(*, currency: str | None = None) -> Dashboard:
         _entries(currency=currency)
         .filter(kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], created_at__gte=last_since)
         .aggregate(
-            commission_this_month=_total(K.RELEASE_COMMISSION, this_month),
-            commission_last_month=_total(K.RELEASE_COMMISSION, last_month),
-            gross_this_month=_total(K.CHARGE_ESCROW, this_month),
+            commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
+            commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
+            gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
         )
     )
-    payouts = dict(
-        Transfer.objects.filter(status__in=[Transfer.Status.PENDING, Transfer.Status.FAILED])
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return Dashboard(
-        providers_pending=ProviderProfile.objects.filter(status=ProviderProfile.Status.PENDING).count(),
-        bookings_needing_decision=needs_decision_bookings().count(),
-        offers_open=Offer.objects.filter(status=Offer.Status.OPEN, expires_at__gt=timezone.now()).count(),
-        payouts_pending=payouts.get(Transfer.Status.PENDING, 0),
-        payouts_failed=payouts.get(Transfer.Status.FAILED, 0),
-        escrow_held=escrow_held(currency=currency),
-        commission_this_month=money["commission_this_month"],
-        commission_last_month=money["commission_last_month"],
-        gross_this_month=money["gross_this_month"],
-        currency=currency,
-    )
+    return MonthFigures(**money)
+
+
+def transfer_counts(*, statuses: list[str]) -> dict[str, int]:
+    """How many payouts are in each of `statuses` (one grouped count; absent statuses count 0)."""
+    counts = dict(Transfer.objects.filter(status__in=statuses).values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in statuses}
 
 
 @dataclass(frozen=True)
@@ -321,7 +294,7 @@ def provider_available_balances(*, currency: str | None = None, limit: int = 100
         .filter(kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
         .values("provider_id")
         .annotate(
-            available=_total(K.RELEASE_PROVIDER) - _total(K.PAYOUT) + _total(K.REVERSAL),
+            available=ledger_sum(K.RELEASE_PROVIDER) - ledger_sum(K.PAYOUT) + ledger_sum(K.REVERSAL),
         )
         .filter(available__gt=0)
         .order_by("-available", "provider_id")[:limit]

@@ -19,21 +19,31 @@ NEEDS_DECISION_STATUSES = (S.CANCELLED, S.DISPUTED)
 HOLDING_STATUSES = (S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, *NEEDS_DECISION_STATUSES)
 
 
-def _sum(kind: str, prefix: str = "") -> Coalesce:
-    return Coalesce(
-        Sum(f"{prefix}amount_cents", filter=Q(**{f"{prefix}kind": kind})), Value(0), output_field=IntegerField()
-    )
+def ledger_sum(*kinds: str, prefix: str = "", when: Q | None = None) -> Coalesce:
+    """The one sum over the ledger: amount_cents of the rows of `kinds` (and `when`), 0 when there are none.
+
+    An aggregate/annotation expression; `prefix` reaches the ledger through a relation
+    (`"ledger_entries__"` from bookings). Filter the queryset by kind too where an index should be used.
+    """
+    kind = Q(**{f"{prefix}kind": kinds[0]}) if len(kinds) == 1 else Q(**{f"{prefix}kind__in": kinds})
+    condition = kind if when is None else kind & when
+    return Coalesce(Sum(f"{prefix}amount_cents", filter=condition), Value(0), output_field=IntegerField())
 
 
-def _ledger_sums(prefix: str = "") -> dict:
-    return {
-        "paid_in": _sum(K.CHARGE_ESCROW, prefix),
-        "released_provider": _sum(K.RELEASE_PROVIDER, prefix),
-        "released_commission": _sum(K.RELEASE_COMMISSION, prefix),
-        "refunded": _sum(K.REFUND, prefix),
-        "payouts": _sum(K.PAYOUT, prefix),
-        "reversals": _sum(K.REVERSAL, prefix),
-    }
+# BookingBalance's fields and the ledger kind each one sums.
+BALANCE_KINDS = {
+    "paid_in": K.CHARGE_ESCROW,
+    "released_provider": K.RELEASE_PROVIDER,
+    "released_commission": K.RELEASE_COMMISSION,
+    "refunded": K.REFUND,
+    "payouts": K.PAYOUT,
+    "reversals": K.REVERSAL,
+}
+
+
+def balance_sums(prefix: str = "") -> dict[str, Coalesce]:
+    """Aggregates (or annotations) named like BookingBalance's fields; read back with BookingBalance.of."""
+    return {name: ledger_sum(kind, prefix=prefix) for name, kind in BALANCE_KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,13 @@ class BookingBalance:
     refunded: int = 0
     payouts: int = 0
     reversals: int = 0
+
+    @classmethod
+    def of(cls, sums) -> "BookingBalance":
+        """From balance_sums(): an aggregate's dict or a row/object annotated with them."""
+        if isinstance(sums, dict):
+            return cls(**{name: sums[name] for name in BALANCE_KINDS})
+        return cls(**{name: getattr(sums, name) for name in BALANCE_KINDS})
 
     @property
     def held(self) -> int:
@@ -60,7 +77,7 @@ class BookingBalance:
 
 
 def booking_balance(*, booking_id: int) -> BookingBalance:
-    return BookingBalance(**LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**_ledger_sums()))
+    return BookingBalance.of(LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**balance_sums()))
 
 
 @dataclass(frozen=True)
@@ -71,17 +88,16 @@ class ProviderBalance:
 
 
 def provider_balance(*, provider: User) -> ProviderBalance:
-    sums = LedgerEntry.objects.filter(provider=provider).aggregate(**_ledger_sums())
-    balance = BookingBalance(**sums)
+    balance = BookingBalance.of(LedgerEntry.objects.filter(provider=provider).aggregate(**balance_sums()))
     held = 0
     rows = (
         LedgerEntry.objects.filter(provider=provider, booking__status__in=HOLDING_STATUSES)
         .values("booking_id", "booking__commission_rate_bp")
-        .annotate(**_ledger_sums())
+        .annotate(**balance_sums())
         .order_by()
     )
     for row in rows:
-        booking_held = BookingBalance(**{k: row[k] for k in _ledger_sums()}).held
+        booking_held = BookingBalance.of(row).held
         if booking_held > 0:
             held += split_amount(booking_held, row["booking__commission_rate_bp"])[0]
     return ProviderBalance(
@@ -93,7 +109,7 @@ def provider_balance(*, provider: User) -> ProviderBalance:
 
 def bookings_with_money(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     """Annotate each booking with its ledger sums (one query, no per-row lookups)."""
-    return queryset.annotate(**_ledger_sums("ledger_entries__"))
+    return queryset.annotate(**balance_sums("ledger_entries__"))
 
 
 def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -126,9 +142,8 @@ def needs_decision_bookings() -> QuerySet[Booking]:
 
 
 def platform_commission_total() -> int:
-    return LedgerEntry.objects.filter(kind=K.RELEASE_COMMISSION).aggregate(
-        total=Coalesce(Sum("amount_cents"), Value(0), output_field=IntegerField())
-    )["total"]
+    commission = LedgerEntry.objects.filter(kind=K.RELEASE_COMMISSION)
+    return commission.aggregate(total=ledger_sum(K.RELEASE_COMMISSION))["total"]
 
 
 def transfer_for_booking(*, booking_id: int) -> Transfer | None:

@@ -4,8 +4,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from accounts.models import ProviderProfile
-from bookings.admin import ProviderQueueAdmin
 from reviews import services
 from reviews.forms import ModerationReasonForm
 from reviews.models import CustomerRating, ProviderReputation, Review, ReviewModerationEvent, ReviewReply
@@ -107,11 +105,11 @@ class ProviderReputationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["provider__email", "provider__full_name"]
 
 
-class ProviderQueueWithRatingAdmin(ProviderQueueAdmin):
-    """The provider queue (accounts, with bookings' completed jobs) plus the visible-review rating."""
+class ReputationPanel:
+    """On the provider queue (accounts): the visible-review rating (console/admin.py builds the page)."""
 
-    list_display = [*ProviderQueueAdmin.list_display, "rating"]
-    list_select_related = ["user", "user__reputation"]
+    panel_list_display = ["rating"]
+    panel_list_select_related = ["user__reputation"]
 
     @admin.display(description="Rating")
     def rating(self, profile) -> str:
@@ -119,7 +117,3 @@ class ProviderQueueWithRatingAdmin(ProviderQueueAdmin):
         if reputation is None or not reputation.rating_count:
             return "—"
         return f"{reputation.average}★ ({reputation.rating_count})"
-
-
-admin_site.unregister(ProviderProfile)
-admin_site.register(ProviderProfile, ProviderQueueWithRatingAdmin)

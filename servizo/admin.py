@@ -1,12 +1,16 @@
-"""The operator console: one AdminSite for Servizo, replacing Django's default.
+"""The one AdminSite for Servizo, replacing Django's default: the floor every app registers its ModelAdmins on.
 
-The index is a dashboard of key figures; the commission report and the payouts page are admin
-views added here (servizo.admin_views). Figures come from payments.reports (aggregate queries).
+It knows no app. The `console` app (above every app) fills it in its ready(): the operator pages
+(`add_page`), the dashboard on the index (`set_index_context`) and the pages built from several
+apps' pieces (console/admin.py).
 """
 
 import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.contrib.auth.admin import GroupAdmin
@@ -15,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 
 from servizo.converters import MAX_ID
+from servizo.money import format_money
 
 _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
 # Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
@@ -64,6 +69,21 @@ def _checked_changelist_query(view):
     return wrapper
 
 
+def money_column(field: str, *, description: str = "Amount", currency_field: str | None = "currency", ordering=None):
+    """A ModelAdmin column showing `field` (integer cents) as money in the row's `currency_field`.
+
+    Rows without a currency field (`currency_field=None`) are in settings.CURRENCY.
+    Use as a class attribute: `amount = money_column("amount_cents")`.
+    """
+
+    @admin.display(description=description, ordering=ordering)
+    def column(self, obj) -> str:
+        currency = getattr(obj, currency_field) if currency_field else settings.CURRENCY
+        return format_money(getattr(obj, field), currency)
+
+    return column
+
+
 class ReadOnlyAdminMixin:
     """For rows written only by services (events, ledger, messages): staff look, never add, change or delete."""
 
@@ -77,48 +97,63 @@ class ReadOnlyAdminMixin:
         return False
 
 
+@dataclass(frozen=True)
+class AdminPage:
+    """An operator page that is not a model's: its URL, the title the app list shows, who may open it."""
+
+    route: str
+    name: str
+    title: str
+    permission: str
+    view: Callable
+
+
 class ServizoAdminSite(admin.AdminSite):
     site_header = "Servizo operations"
     site_title = "Servizo operations"
     index_title = "Operations dashboard"
-    index_template = "admin/servizo_index.html"
+
+    def __init__(self, name="admin"):
+        super().__init__(name)
+        self._pages: list[AdminPage] = []
+        self._index_context: Callable[[object], dict] | None = None
+
+    def add_page(self, page: AdminPage) -> None:
+        self._pages.append(page)
+
+    def set_index_context(self, context: Callable[[object], dict], *, template: str) -> None:
+        """The index becomes a dashboard: `template` rendered with `context(request)` added."""
+        self._index_context = context
+        self.index_template = template
 
     def admin_view(self, view, cacheable=False):
         return super().admin_view(_checked_changelist_query(view), cacheable)
 
     def get_urls(self):
-        from servizo import admin_views  # the views read every app's models; import once URLs are built
-
-        return [
-            path("reports/revenue/", self.admin_view(admin_views.revenue_report_view), name="revenue_report"),
-            path("payouts/", self.admin_view(admin_views.payouts_view), name="payouts"),
-            *super().get_urls(),
-        ]
+        pages = [path(page.route, self.admin_view(page.view), name=page.name) for page in self._pages]
+        return [*pages, *super().get_urls()]
 
     def get_app_list(self, request, app_label=None):
-        """The apps, with the console's own pages first for staff who may open them."""
+        """The apps, with the operator pages first for staff who may open them."""
         apps = super().get_app_list(request, app_label)
-        pages = [
-            (name, title, perm)
-            for name, title, perm in (
-                ("revenue_report", "Commission and revenue report", "payments.view_ledgerentry"),
-                ("payouts", "Payout operations", "payments.view_payoutrun"),
-            )
-            if request.user.has_perm(perm)
-        ]
+        pages = [page for page in self._pages if request.user.has_perm(page.permission)]
         if app_label is not None or not pages:
             return apps
         models = [
-            {"name": title, "object_name": name, "admin_url": reverse(f"admin:{name}"), "view_only": True}
-            for name, title, _ in pages
+            {
+                "name": page.title,
+                "object_name": page.name,
+                "admin_url": reverse(f"{self.name}:{page.name}"),
+                "view_only": True,
+            }
+            for page in pages
         ]
         console = {"name": "Operations", "app_label": "operations", "app_url": models[0]["admin_url"]}
         return [{**console, "has_module_perms": True, "models": models}, *apps]
 
     def index(self, request, extra_context=None):
-        from servizo import admin_views
-
-        return super().index(request, {**admin_views.dashboard_context(request), **(extra_context or {})})
+        dashboard = self._index_context(request) if self._index_context else {}
+        return super().index(request, {**dashboard, **(extra_context or {})})
 
 
 admin_site = ServizoAdminSite(name="admin")

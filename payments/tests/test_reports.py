@@ -10,7 +10,7 @@ from accounts.models import ServiceCategory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from payments.models import LedgerEntry
-from payments.reports import dashboard_figures, preset_range, provider_available_balances, revenue_report
+from payments.reports import preset_range, revenue_report
 from payments.selectors import bookings_with_money
 from payments.services.ledger import ledger_record
 from payments.services.payouts import payouts_run
@@ -112,17 +112,6 @@ def test_presets():
     assert preset_range("last_month", today=today) == (date(2026, 2, 1), date(2026, 2, 28))
     assert preset_range("last_90_days", today=today) == (today - timedelta(days=89), today)
     assert preset_range("year_to_date", today=today) == (date(2026, 1, 1), today)
-
-
-def test_dashboard_and_available_balances_on_a_completed_booking(completed_booking):
-    figures = dashboard_figures()
-    assert (figures.gross_this_month, figures.commission_this_month, figures.escrow_held) == (12000, 2400, 0)
-
-    [line] = provider_available_balances()
-
-    assert (line.provider, line.available, line.payouts_enabled) == (completed_booking.provider, 9600, True)
-    payouts_run()
-    assert provider_available_balances() == []
 
 
 def test_top_providers_include_providers_with_releases_but_no_charge_in_the_range(dated_history):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "payments",
     "chat",
     "reviews",
+    "console",  # above every app: the operator console (admin pages, dashboard, reports)
 ]
 
 MIDDLEWARE = [

@@ -12,12 +12,12 @@ from accounts.models import ServiceCategory
 from servizo.admin import admin_site
 from servizo.forms import MoneyField
 
-PROJECT_APPS = ["accounts", "offers", "bookings", "payments", "chat", "reviews", "notifications", "servizo"]
+PROJECT_APPS = ["accounts", "offers", "bookings", "payments", "chat", "reviews", "notifications", "servizo", "console"]
 
 
 def _project_form_classes():
     for label in PROJECT_APPS:
-        for module_name in ("forms", "admin", "admin_views"):
+        for module_name in ("forms", "admin", "views"):
             try:
                 importlib.import_module(f"{apps.get_app_config(label).name}.{module_name}")
             except ModuleNotFoundError:

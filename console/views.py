@@ -1,6 +1,7 @@
 """Admin views of the operator console: dashboard context, commission report (+ CSV), payouts page.
 
-Thin: parse input, call payments.reports / payments.services, render inside the admin layout
+console/apps.py adds them to the admin site. Thin: parse input, call console.dashboard,
+payments.reports / payments.services, render inside the admin layout
 (`admin_site.each_context`). Permissions: money figures and the report need
 `payments.view_ledgerentry`; the payouts page `payments.view_payoutrun`; its dry run
 `payments.add_payoutrun` (see servizo.roles).
@@ -17,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.models import User
+from console.dashboard import dashboard_figures
 from payments.models import PayoutRun
 from payments.reports import (
     GROUPINGS,
@@ -24,12 +26,12 @@ from payments.reports import (
     Figures,
     Report,
     daily_series,
-    dashboard_figures,
     preset_range,
     provider_available_balances,
     revenue_report,
 )
 from payments.services.payouts import payouts_run
+from servizo.admin import admin_site
 from servizo.forms import BoundedDateField
 from servizo.money import format_money
 
@@ -39,8 +41,6 @@ MAX_DAYS_BY_DAY = 400
 
 
 def _admin_context(request, title: str) -> dict:
-    from servizo.admin import admin_site
-
     return {**admin_site.each_context(request), "title": title}
 
 
@@ -194,7 +194,7 @@ def revenue_report_view(request):
         context["csv_query"] = request.GET.copy()
         context["csv_query"]["format"] = "csv"
     context.update(form=form, report=report, columns=COLUMNS, presets=PRESETS)
-    return TemplateResponse(request, "admin/servizo/revenue_report.html", context)
+    return TemplateResponse(request, "admin/console/revenue_report.html", context)
 
 
 # --- Payout operations ---------------------------------------------------------------------
@@ -223,4 +223,4 @@ def payouts_view(request):
         currency=settings.CURRENCY,
         can_dry_run=request.user.has_perm("payments.add_payoutrun"),
     )
-    return TemplateResponse(request, "admin/servizo/payouts.html", context)
+    return TemplateResponse(request, "admin/console/payouts.html", context)

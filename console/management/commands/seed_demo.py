@@ -1,7 +1,7 @@
 """Demo data for `make run`: staff of each role, a customer with open offers, an approved and a pending
 provider. Idempotent: running it again changes nothing that is already there.
 
-It spans every app, so it lives in the project package; writes go through each app's services.
+It spans every app, so it lives in the console app (above every app); writes go through each app's services.
 """
 
 import datetime

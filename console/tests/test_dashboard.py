@@ -1,0 +1,41 @@
+"""The dashboard's figures (console.dashboard) and the payout balances beside them, on a real money path."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import ProviderProfile
+from accounts.selectors import provider_queue
+from accounts.tests.factories import ProviderProfileFactory
+from console.dashboard import dashboard_figures
+from offers.selectors import offer_list_open
+from offers.tests.factories import OfferFactory
+from payments.reports import provider_available_balances
+from payments.services.payouts import payouts_run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_and_available_balances_on_a_completed_booking(completed_booking):
+    figures = dashboard_figures()
+    assert (figures.gross_this_month, figures.commission_this_month, figures.escrow_held) == (12000, 2400, 0)
+
+    [line] = provider_available_balances()
+
+    assert (line.provider, line.available, line.payouts_enabled) == (completed_booking.provider, 9600, True)
+    payouts_run()
+    assert provider_available_balances() == []
+
+
+def test_dashboard_counts_are_the_owning_apps_definitions(seeded_categories):
+    """Awaiting approval is accounts' provider queue (verified email); open offers is offers' open list."""
+    ProviderProfileFactory(status=ProviderProfile.Status.PENDING)
+    ProviderProfileFactory(status=ProviderProfile.Status.PENDING, user__verified=False)  # not in the queue yet
+    OfferFactory()
+    OfferFactory(expires_at=timezone.now() - timedelta(minutes=1))  # expired, though its status still says open
+
+    figures = dashboard_figures()
+
+    assert (figures.providers_pending, figures.offers_open) == (provider_queue().count(), offer_list_open().count())
+    assert (figures.providers_pending, figures.offers_open) == (1, 1)
