@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 # webhooks, release, refunds, settlements, payouts, audit, races, the finance console), the demo
 # seed `make run` loads, and the chat's plain-SQL query. `make test SQLITE_TESTS=` skips this run.
 SQLITE_TESTS ?= payments bookings chat/tests/test_services.py servizo/tests/test_admin_report.py \
-                servizo/tests/test_admin_roles.py servizo/tests/test_seed_demo.py
+                servizo/tests/test_admin_roles.py offers/tests/test_seed_demo.py
 
 .PHONY: run test lint format venv clean
 

@@ -9,9 +9,14 @@ from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
 from accounts.models import ProviderProfile
-from accounts.selectors import provider_status_history, user_has_verified_email
+from accounts.selectors import category_list_active, provider_status_history, user_has_verified_email
 from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
+
+
+def home(request):
+    """The landing page: what Servizo is and the categories one can ask for."""
+    return render(request, "home.html", {"categories": category_list_active()})
 
 
 class RoleSignupView(SignupView):

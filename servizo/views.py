@@ -1,12 +1,6 @@
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
-from accounts.selectors import category_list_active
-
-
-def home(request):
-    return render(request, "home.html", {"categories": category_list_active()})
-
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
