@@ -1,20 +1,11 @@
 from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import ProviderStatusEvent, ServiceCategory, User
 
 
 def category_list_active() -> QuerySet[ServiceCategory]:
     return ServiceCategory.objects.filter(is_active=True)
-
-
-def provider_queue() -> QuerySet[ProviderProfile]:
-    """Profiles awaiting a staff decision, oldest submission first."""
-    return (
-        ProviderProfile.objects.filter(status=ProviderProfile.Status.PENDING, user__emailaddress__verified=True)
-        .select_related("user")
-        .order_by("submitted_at")
-    )
 
 
 def user_has_verified_email(user: User) -> bool:

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, Transfer
+from payments.models import LedgerEntry, Payment
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -129,10 +129,6 @@ def platform_commission_total() -> int:
     return LedgerEntry.objects.filter(kind=K.RELEASE_COMMISSION).aggregate(
         total=Coalesce(Sum("amount_cents"), Value(0), output_field=IntegerField())
     )["total"]
-
-
-def transfer_for_booking(*, booking_id: int) -> Transfer | None:
-    return Transfer.objects.filter(booking_id=booking_id).first()
 
 
 @dataclass(frozen=True)
