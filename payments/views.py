@@ -197,6 +197,8 @@ def connect(request):
 @provider_required
 @require_GET
 def connect_return(request):
+    """Stripe sends the provider back here with a plain redirect, so this GET stores what Stripe says
+    about the account (idempotent, the same as the `account.updated` webhook); the URL carries nothing."""
     profile = request.user.provider_profile
     try:
         if profile.stripe_account_id:

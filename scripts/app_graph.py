@@ -4,8 +4,9 @@
     python scripts/app_graph.py --edges    # one line per import: app -> app  file:line
 
 Tests (`*/tests/`), migrations and `apps.py` (hook registration in `ready()`) are left out: the graph
-shows what the running code of one app needs from another. servizo/tests/test_layering.py checks the
-graph against the intended order.
+shows what the running code of one app needs from another. The project package's wiring (root
+urls, routing, asgi, its test-support package) is shown on its own line, `servizo (wiring)`.
+servizo/tests/test_layering.py checks the graph against the intended order.
 """
 
 import argparse
@@ -16,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Everything that is a Django app or the project package; other top-level folders are tools.
 APPS = ("servizo", "accounts", "notifications", "offers", "bookings", "payments", "chat", "reviews", "console")
+# The only files of the floor package allowed to import apps: they plug the apps into the project.
+FLOOR_WIRING = ("servizo/urls.py", "servizo/routing.py", "servizo/asgi.py", "servizo/testing/")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class Import:
     target: str  # app imported
     path: str  # file, relative to the repository root
     line: int
+
+    @property
+    def is_wiring(self) -> bool:
+        return self.source == "servizo" and self.path.startswith(FLOOR_WIRING)
 
 
 def is_skipped(relative: Path) -> bool:
@@ -59,24 +66,26 @@ def imports(root: Path = ROOT) -> list[Import]:
     return found
 
 
-def graph(found: list[Import]) -> dict[str, set[str]]:
-    edges: dict[str, set[str]] = {app: set() for app in APPS if (ROOT / app).is_dir()}
+def graph(found: list[Import], root: Path = ROOT) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {app: set() for app in APPS if (root / app).is_dir()}
+    edges["servizo (wiring)"] = set()
     for item in found:
-        edges.setdefault(item.source, set()).add(item.target)
+        edges.setdefault("servizo (wiring)" if item.is_wiring else item.source, set()).add(item.target)
     return edges
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", action="store_true", help="list every import with its file and line")
+    parser.add_argument("--root", type=Path, default=ROOT, help="a checkout to draw (default: this one)")
     args = parser.parse_args()
-    found = imports()
+    found = imports(args.root)
     if args.edges:
         for item in sorted(found, key=lambda i: (i.source, i.target, i.path, i.line)):
             print(f"{item.source} -> {item.target}  {item.path}:{item.line}")
         return
-    for app, targets in graph(found).items():
-        print(f"{app:<14}-> {', '.join(sorted(targets)) or '(nothing)'}")
+    for app, targets in graph(found, args.root).items():
+        print(f"{app:<17} -> {', '.join(sorted(targets)) or '(nothing)'}")
 
 
 if __name__ == "__main__":

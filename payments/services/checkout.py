@@ -1,7 +1,8 @@
 """Paying for a booking: save the card (SetupIntent), then one confirmed PaymentIntent per attempt.
 
-Flow (works on Stripe and localstripe alike): the browser saves the card with
-`confirmCardSetup`; `card_from_setup` checks the SetupIntent belongs to the customer;
+Flow (works on Stripe and localstripe alike): when the card form is submitted the page gets a
+SetupIntent (`card_setup_create`) and saves the card with `confirmCardSetup`; the pay page's POST runs
+`payment_checkout`: `card_from_setup` checks the SetupIntent belongs to the customer;
 `payment_start` records an attempt, then creates and confirms a PaymentIntent with that card
 and an idempotency key from our ids. `requires_action` means the page runs 3-D Secure
 (`confirmCardPayment`); the outcome is then read back from Stripe (`payment_sync`, or the
