@@ -3,7 +3,6 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
@@ -36,24 +35,3 @@ def role_required(role: str, *, approved: bool = False):
 customer_required = role_required(User.Role.CUSTOMER)
 provider_required = role_required(User.Role.PROVIDER)
 approved_provider_required = role_required(User.Role.PROVIDER, approved=True)
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    required_role: str = ""
-    require_approved: bool = False
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not _has_role(
-            request.user, self.required_role, approved=self.require_approved
-        ):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class CustomerRequiredMixin(RoleRequiredMixin):
-    required_role = User.Role.CUSTOMER
-
-
-class ApprovedProviderRequiredMixin(RoleRequiredMixin):
-    required_role = User.Role.PROVIDER
-    require_approved = True

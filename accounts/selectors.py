@@ -9,7 +9,7 @@ def category_list_active() -> QuerySet[ServiceCategory]:
 
 
 def provider_queue() -> QuerySet[ProviderProfile]:
-    """Profiles awaiting a staff decision, oldest submission first."""
+    """Profiles awaiting a staff decision (verified email only), oldest submission first."""
     return (
         ProviderProfile.objects.filter(status=ProviderProfile.Status.PENDING, user__emailaddress__verified=True)
         .select_related("user")

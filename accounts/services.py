@@ -98,7 +98,7 @@ def provider_profile_create(
     categories: Iterable[ServiceCategory],
     years_experience: int,
     bio: str,
-    document: File,
+    document: File | None,
 ) -> ProviderProfile:
     """Open a provider application (status pending) with the submission recorded as its first event."""
     with transaction.atomic():

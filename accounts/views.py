@@ -14,6 +14,11 @@ from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
 
 
+def home(request):
+    """The landing page: what Servizo is and the categories one can ask for."""
+    return render(request, "home.html", {"categories": category_list_active()})
+
+
 class RoleSignupView(SignupView):
     """allauth's signup with this view's own form (ACCOUNT_FORMS['signup'] serves the chooser URL)."""
 
@@ -29,11 +34,6 @@ class CustomerSignupView(RoleSignupView):
 class ProviderSignupView(RoleSignupView):
     form_class = ProviderSignupForm
     template_name = "account/signup_provider.html"
-
-
-def home(request):
-    """The landing page: what the marketplace offers (the active categories)."""
-    return render(request, "home.html", {"categories": category_list_active()})
 
 
 @login_required

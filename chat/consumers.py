@@ -23,6 +23,7 @@ from chat.selectors import conversation_for_participant, message_payload, messag
 from chat.services import RateLimited, conversation_group, conversation_mark_read, message_send
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
+from servizo.realtime import abroadcast
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
                 conversation=self.conversation, user=self.user, up_to_id=up_to
             )
         elif kind == "typing":
-            await self.channel_layer.group_send(self.group, {"type": "chat.typing", "user_id": self.user.pk})
+            await abroadcast(self.group, event={"type": "chat.typing", "user_id": self.user.pk})
         else:
             await self._error("bad_request", "Unknown request.")
 

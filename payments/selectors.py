@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, Transfer
+from payments.models import LedgerEntry, Payment
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -144,10 +144,6 @@ def needs_decision_bookings() -> QuerySet[Booking]:
 def platform_commission_total() -> int:
     commission = LedgerEntry.objects.filter(kind=K.RELEASE_COMMISSION)
     return commission.aggregate(total=ledger_sum(K.RELEASE_COMMISSION))["total"]
-
-
-def transfer_for_booking(*, booking_id: int) -> Transfer | None:
-    return Transfer.objects.filter(booking_id=booking_id).first()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("booking/<id:pk>/pay/", views.pay, name="pay"),
+    path("booking/<id:pk>/pay/card-setup/", views.card_setup, name="card_setup"),
     path("booking/<id:pk>/pay/return/", views.pay_return, name="pay_return"),
     path("booking/<id:pk>/receipt/", views.receipt, name="receipt"),
     path("stripe/webhook/", views.webhook, name="webhook"),

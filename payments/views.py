@@ -5,7 +5,7 @@ import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,15 +17,7 @@ from bookings.models import Booking
 from payments import selectors
 from payments.forms import PayForm
 from payments.models import Payment, StripeEvent
-from payments.services.checkout import (
-    PaymentDeclined,
-    card_from_setup,
-    card_list,
-    card_setup_create,
-    client_secret_for,
-    payment_start,
-    payment_sync,
-)
+from payments.services.checkout import PaymentDeclined, card_list, card_setup_create, payment_checkout, payment_sync
 from payments.services.connect import connect_account_refresh, connect_onboarding_link
 from payments.services.webhooks import stripe_event_process
 from payments.stripe_gateway import PaymentServiceUnavailable
@@ -43,7 +35,10 @@ def _customer_booking(request, pk: int) -> Booking:
 @customer_required
 @require_http_methods(["GET", "POST"])
 def pay(request, pk: int):
-    """The pay page: booking summary, saved cards, a new-card form; 3-D Secure when Stripe asks."""
+    """The pay page: booking summary, saved cards, a new-card form; 3-D Secure when Stripe asks.
+
+    GET only reads (our rows, and the saved cards from Stripe); POST charges through one service.
+    """
     booking = _customer_booking(request, pk)
     context = {
         "booking": booking,
@@ -56,48 +51,66 @@ def pay(request, pk: int):
             messages.error(request, " ".join(form.non_field_errors()))
             return redirect("payments:pay", pk=pk)
         try:
-            method = form.cleaned_data["payment_method"] or card_from_setup(
-                user=request.user, setup_intent_id=form.cleaned_data["setup_intent"]
+            result = payment_checkout(
+                booking_id=booking.pk,
+                customer=request.user,
+                payment_method_id=form.cleaned_data["payment_method"],
+                setup_intent_id=form.cleaned_data["setup_intent"],
             )
-            payment = payment_start(booking_id=booking.pk, customer=request.user, payment_method_id=method)
-            if payment.status == Payment.Status.REQUIRES_ACTION:
-                context["action_secret"] = client_secret_for(payment=payment)
-                return render(request, "payments/pay.html", context)
         except (PaymentDeclined, PaymentServiceUnavailable, DomainError) as error:
             messages.error(request, str(error))
             return redirect("payments:pay", pk=pk)
-        return redirect("payments:pay_return", pk=pk)
-    try:
-        payment_sync(booking_id=booking.pk)
-        booking.refresh_from_db()
-        if booking.status == Booking.Status.AWAITING_PAYMENT:
-            context["setup_secret"] = card_setup_create(user=request.user)
+        if result.action_secret:
+            return render(request, "payments/pay.html", {**context, "action_secret": result.action_secret})
+        _tell_outcome(request, result.payment)
+        return redirect("payments:pay", pk=pk)
+    if booking.status == Booking.Status.AWAITING_PAYMENT:
+        try:
             context["cards"] = card_list(user=request.user)
-    except PaymentServiceUnavailable as error:
-        context["unavailable"] = str(error)
+            context["card_form"] = True
+        except PaymentServiceUnavailable as error:
+            context["unavailable"] = str(error)
     context["payment"] = selectors.booking_payment_latest(booking=booking)
     return render(request, "payments/pay.html", context)
 
 
 @customer_required
-@require_GET
+@require_POST
+def card_setup(request, pk: int):
+    """JSON for the card form, called when it is submitted: a fresh SetupIntent's client secret."""
+    booking = _customer_booking(request, pk)
+    if booking.status != Booking.Status.AWAITING_PAYMENT:
+        return JsonResponse({"error": "This booking is not waiting for payment."}, status=409)
+    try:
+        return JsonResponse({"client_secret": card_setup_create(user=request.user)})
+    except PaymentServiceUnavailable as error:
+        return JsonResponse({"error": str(error)}, status=503)
+
+
+@customer_required
+@require_POST
 def pay_return(request, pk: int):
-    """Back from 3-D Secure (or a charge): read the outcome from Stripe. Never trusts the URL."""
+    """Back from 3-D Secure (the page posts here): read the outcome from Stripe. Never trusts the browser."""
     booking = _customer_booking(request, pk)
     try:
         payment = payment_sync(booking_id=booking.pk) or selectors.booking_payment_latest(booking=booking)
     except PaymentServiceUnavailable as error:
         messages.error(request, str(error))
-        return redirect("payments:pay", pk=pk)
+    else:
+        _tell_outcome(request, payment)
+    return redirect("payments:pay", pk=pk)
+
+
+def _tell_outcome(request, payment: Payment | None) -> None:
+    """One message saying how the booking's payment attempt ended (nothing if there is none)."""
     if payment is None:
-        return redirect("payments:pay", pk=pk)
+        return
     if payment.status == Payment.Status.SUCCEEDED:
         messages.success(request, "Payment received: the money is held in escrow until the job is done.")
     elif payment.status == Payment.Status.FAILED:
         messages.error(request, payment.failure_message or "The payment failed. Please try another card.")
     elif payment.status == Payment.Status.REQUIRES_ACTION:
         messages.warning(request, "Authentication was not completed. Please try again.")
-    return redirect("payments:pay", pk=pk)
 
 
 @customer_required
@@ -184,6 +197,8 @@ def connect(request):
 @provider_required
 @require_GET
 def connect_return(request):
+    """Stripe sends the provider back here with a plain redirect, so this GET stores what Stripe says
+    about the account (idempotent, the same as the `account.updated` webhook); the URL carries nothing."""
     profile = request.user.provider_profile
     try:
         if profile.stripe_account_id:

@@ -1,4 +1,4 @@
-"""The one way services push to WebSocket clients: best effort, after the data is stored.
+"""The one way the code pushes to WebSocket clients (services and consumers): best effort.
 
 Channel-layer delivery is at-most-once anyway (a full channel drops silently), so every push has a
 database-backed fallback (notifications list, chat resync, feed reload). A layer that is down or hung
@@ -26,13 +26,13 @@ async def _group_send(layer, groups: list[str], event: dict) -> None:
         await asyncio.wait_for(layer.group_send(group, event), timeout=BROADCAST_TIMEOUT_SECONDS)
 
 
-def broadcast(*groups: str, event: dict) -> bool:
-    """Send `event` to each group from sync code; False (and a warning in the log) if the layer failed."""
+async def abroadcast(*groups: str, event: dict) -> bool:
+    """Send `event` to each group from async code (consumers); False (and a warning) if the layer failed."""
     layer = get_channel_layer()
     if time.monotonic() < _down_until.get(layer, 0.0):
         return False
     try:
-        async_to_sync(_group_send)(layer, list(groups), event)
+        await _group_send(layer, list(groups), event)
     except Exception:  # best effort by contract: the stored data stays the truth
         _down_until[layer] = time.monotonic() + RETRY_AFTER_SECONDS
         logger.warning(
@@ -41,3 +41,8 @@ def broadcast(*groups: str, event: dict) -> bool:
         )  # fmt: skip
         return False
     return True
+
+
+def broadcast(*groups: str, event: dict) -> bool:
+    """`abroadcast` from sync code (services, inside `on_commit`)."""
+    return async_to_sync(abroadcast)(*groups, event=event)

@@ -1,10 +1,10 @@
 from django.urls import include, path
 
-from accounts import views as accounts_views
+from accounts.views import home
 from servizo.admin import admin_site
 
 urlpatterns = [
-    path("", accounts_views.home, name="home"),
+    path("", home, name="home"),
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -5,14 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
-from django.views import View
 
-from accounts.decorators import (
-    ApprovedProviderRequiredMixin,
-    CustomerRequiredMixin,
-    approved_provider_required,
-    customer_required,
-)
+from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 
@@ -27,18 +21,8 @@ def provider_page(request):
     return HttpResponse("provider page")
 
 
-class CustomerPage(CustomerRequiredMixin, View):
-    def get(self, request):
-        return HttpResponse("customer page")
-
-
-class ProviderPage(ApprovedProviderRequiredMixin, View):
-    def get(self, request):
-        return HttpResponse("provider page")
-
-
-CUSTOMER_VIEWS = [customer_page, CustomerPage.as_view()]
-PROVIDER_VIEWS = [provider_page, ProviderPage.as_view()]
+CUSTOMER_VIEWS = [customer_page]
+PROVIDER_VIEWS = [provider_page]
 
 
 def call(view, user):

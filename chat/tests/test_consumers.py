@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.tests.factories import CustomerFactory
@@ -15,6 +16,7 @@ from chat.consumers import CLOSE_FORBIDDEN
 from chat.models import Message
 from chat.tests.factories import ConversationFactory, MessageFactory
 from chat.tests.sockets import chat_communicator
+from servizo import realtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -247,6 +249,30 @@ def test_typing_reaches_the_other_side_only_and_is_not_stored(conversation):
     assert typing == {"type": "typing", "user_id": conversation.customer.pk}
     assert echoed is False
     assert not Message.objects.exists()
+
+
+def test_a_typing_frame_when_the_layer_fails_costs_the_socket_nothing(conversation, monkeypatch):
+    """The typing push goes through servizo.realtime like every other push: best effort, never raised."""
+    layer = get_channel_layer()
+
+    async def layer_down(group, message):
+        raise ConnectionError("Redis went away")
+
+    customer, provider = _pair(conversation)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            monkeypatch.setattr(layer, "group_send", layer_down)
+            await customer.send_json_to({"type": "typing"})
+            await customer.send_json_to({"type": "nonsense"})  # the socket still answers
+            return await customer.receive_json_from(timeout=3)
+
+    try:
+        answer = async_to_sync(scenario)()
+    finally:
+        realtime._down_until.pop(layer, None)  # later tests get a working layer at once
+
+    assert answer["type"] == "error" and answer["code"] == "bad_request"
 
 
 def test_closed_booking_keeps_history_readable_but_refuses_new_messages():

@@ -1,7 +1,8 @@
 """Paying for a booking: save the card (SetupIntent), then one confirmed PaymentIntent per attempt.
 
-Flow (works on Stripe and localstripe alike): the browser saves the card with
-`confirmCardSetup`; `card_from_setup` checks the SetupIntent belongs to the customer;
+Flow (works on Stripe and localstripe alike): when the card form is submitted the page gets a
+SetupIntent (`card_setup_create`) and saves the card with `confirmCardSetup`; the pay page's POST runs
+`payment_checkout`: `card_from_setup` checks the SetupIntent belongs to the customer;
 `payment_start` records an attempt, then creates and confirms a PaymentIntent with that card
 and an idempotency key from our ids. `requires_action` means the page runs 3-D Secure
 (`confirmCardPayment`); the outcome is then read back from Stripe (`payment_sync`, or the
@@ -44,6 +45,12 @@ class PaymentDeclined(DomainError):
 
 
 @dataclass(frozen=True)
+class CheckoutResult:
+    payment: Payment
+    action_secret: str = ""  # set when the bank asks for 3-D Secure: the page runs confirmCardPayment
+
+
+@dataclass(frozen=True)
 class SavedCard:
     id: str
     brand: str
@@ -67,7 +74,7 @@ def stripe_customer_ensure(*, user: User) -> str:
 
 
 def card_setup_create(*, user: User) -> str:
-    """A SetupIntent for the browser's card form; returns its client secret."""
+    """A SetupIntent for the browser's card form, made when the form is submitted; returns its secret."""
     customer_id = stripe_customer_ensure(user=user)
     with stripe_errors():
         intent = stripe_client().v1.setup_intents.create(
@@ -149,6 +156,21 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str) ->
             idempotency_key=f"servizo-booking-{booking.pk}-payment-{attempt}",
         )
     return _payment_send(payment=payment, customer_id=customer_id)
+
+
+def payment_checkout(
+    *, booking_id: int, customer: User, payment_method_id: str = "", setup_intent_id: str = ""
+) -> CheckoutResult:
+    """The pay page's one write: charge a saved card, or the card a SetupIntent just saved.
+
+    Give exactly one of `payment_method_id` (a saved card) and `setup_intent_id` (the card form).
+    Raises PaymentDeclined / PaymentServiceUnavailable / DomainError like `payment_start`.
+    """
+    method_id = payment_method_id or card_from_setup(user=customer, setup_intent_id=setup_intent_id)
+    payment = payment_start(booking_id=booking_id, customer=customer, payment_method_id=method_id)
+    if payment.status == P.REQUIRES_ACTION:
+        return CheckoutResult(payment, action_secret=client_secret_for(payment=payment))
+    return CheckoutResult(payment)
 
 
 def _payment_send(*, payment: Payment, customer_id: str) -> Payment:

@@ -4,8 +4,9 @@ from django.urls import reverse
 from accounts.tests.factories import CustomerFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
-from payments.models import Payment, Settlement
+from payments.models import Payment, Settlement, StripeCustomer
 from payments.services.checkout import card_setup_create
+from payments.stripe_gateway import stripe_client
 from payments.tests.conftest import DECLINED_WHEN_CHARGED, THREE_D_SECURE, browser_confirm_setup, walk
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,56 @@ def test_pay_page_shows_the_booking_the_card_form_and_mock_stripe_js(client, loc
     assert response.status_code == 200
     assert booking.title in body and "$120.00" in body and 'id="card-element"' in body
     assert f"{localstripe.base_url}/js.stripe.com/v3/" in body
-    assert "_secret_" in response.context["setup_secret"]
+    assert reverse("payments:card_setup", args=[booking.pk]) in body  # the form asks for a SetupIntent on submit
+
+
+def test_loading_the_pay_page_writes_nothing_here_or_at_stripe(client, localstripe):
+    """GET is read-only: no Stripe customer, no SetupIntent, no sync of an open attempt."""
+    booking = BookingFactory()
+    client.force_login(booking.customer)
+    setup = saved_setup(localstripe, booking.customer, THREE_D_SECURE)
+    client.post(reverse("payments:pay", args=[booking.pk]), {"setup_intent": setup})
+    intents_before = stripe_client().v1.setup_intents.list({"limit": 100}).data
+    payment = booking.payments.get()
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.PROCESSING)  # stale on purpose
+    other = BookingFactory()
+    client.force_login(other.customer)
+
+    client.get(reverse("payments:pay", args=[other.pk]))
+    client.force_login(booking.customer)
+    client.get(reverse("payments:pay", args=[booking.pk]))
+
+    assert not StripeCustomer.objects.filter(user=other.customer).exists()
+    assert len(stripe_client().v1.setup_intents.list({"limit": 100}).data) == len(intents_before)
+    assert booking.payments.get().status == Payment.Status.PROCESSING  # not synced by a page view
+
+
+def test_card_setup_gives_a_fresh_setup_intent_to_the_bookings_customer_only(client, localstripe):
+    booking = BookingFactory()
+    url = reverse("payments:card_setup", args=[booking.pk])
+    client.force_login(CustomerFactory())
+    assert client.post(url).status_code == 404
+    client.force_login(booking.customer)
+    assert client.get(url).status_code == 405
+
+    first, second = client.post(url).json(), client.post(url).json()
+
+    assert "_secret_" in first["client_secret"] and first["client_secret"] != second["client_secret"]
+    assert StripeCustomer.objects.filter(user=booking.customer).count() == 1
+
+
+def test_card_setup_says_why_when_it_cannot(client, localstripe):
+    booking = BookingFactory()
+    client.force_login(booking.customer)
+    url = reverse("payments:card_setup", args=[booking.pk])
+    localstripe.stop()
+    down = client.post(url)
+    localstripe.start()
+    Booking.objects.filter(pk=booking.pk).update(status=S.CANCELLED)
+    done = client.post(url)
+
+    assert down.status_code == 503 and "payment service is unavailable" in down.json()["error"]
+    assert done.status_code == 409 and done.json() == {"error": "This booking is not waiting for payment."}
 
 
 @pytest.mark.parametrize("who", ["other_customer", "provider", "anonymous"])
@@ -89,8 +139,10 @@ def test_forged_return_url_marks_nothing_paid(client, localstripe):
     setup = saved_setup(localstripe, booking.customer, THREE_D_SECURE)
     client.post(reverse("payments:pay", args=[booking.pk]), {"setup_intent": setup})
 
-    client.get(reverse("payments:pay_return", args=[booking.pk]) + "?redirect_status=succeeded&paid=1")
+    forged = client.get(reverse("payments:pay_return", args=[booking.pk]) + "?redirect_status=succeeded&paid=1")
+    client.post(reverse("payments:pay_return", args=[booking.pk]) + "?redirect_status=succeeded&paid=1")
 
+    assert forged.status_code == 405  # the return is posted by the page, never a link
     booking.refresh_from_db()
     assert booking.status == S.AWAITING_PAYMENT
     assert booking.payments.get().status == Payment.Status.REQUIRES_ACTION

@@ -1,7 +1,9 @@
 """Demo data for `make run`: staff of each role, a customer with open offers, an approved and a pending
 provider. Idempotent: running it again changes nothing that is already there.
 
-It spans every app, so it lives in the console app (above every app); writes go through each app's services.
+It spans the apps, so it lives in the console app (above every app). Users are made the way signup makes
+them (Django's `create_user` plus a verified allauth address); provider applications and their approval go
+through `accounts.services`, offers through `offers.services` (so they get their events and feeds).
 """
 
 import datetime
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
+from accounts.services import provider_profile_create, provider_transition
 from offers.services import OfferTerms, offer_create
 from servizo.roles import FINANCE, SUPPORT
 
@@ -40,6 +43,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         users = {row[0]: self._user(*row) for row in DEMO_USERS}
+        admin = users["admin@servizo.local"]
+        for email, *_, provider_status in DEMO_USERS:
+            if provider_status:
+                self._provider(users[email], provider_status, reviewer=admin)
         customer = users["customer@servizo.local"]
         if not customer.offers.exists():
             for slug, title, description, days, price in DEMO_OFFERS:
@@ -60,7 +67,7 @@ class Command(BaseCommand):
             label = "superuser (/admin/)" if superuser else f"staff: {group}" if group else f"{role} {status or ''}"
             self.stdout.write(f"  {email:<26} {PASSWORD}   {label.strip()}")
 
-    def _user(self, email, name, role, superuser, group, provider_status) -> User:
+    def _user(self, email, name, role, superuser, group, _provider_status) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
@@ -75,14 +82,20 @@ class Command(BaseCommand):
             if group:
                 user.groups.add(Group.objects.get(name=group))
         EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        if provider_status and not hasattr(user, "provider_profile"):
-            profile = ProviderProfile.objects.create(
-                user=user,
-                city="Florence",
-                service_area="Florence and nearby towns",
-                years_experience=8,
-                bio="Licensed electrician and plumber; tidy, on time, happy to explain the work.",
-                status=provider_status,
-            )
-            profile.categories.set(ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "handyman"]))
         return user
+
+    def _provider(self, user: User, status: str, *, reviewer: User) -> None:
+        """A provider application, approved by the demo admin when `status` says so."""
+        if hasattr(user, "provider_profile"):
+            return
+        profile = provider_profile_create(
+            user=user,
+            city="Florence",
+            service_area="Florence and nearby towns",
+            categories=ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "handyman"]),
+            years_experience=8,
+            bio="Licensed electrician and plumber; tidy, on time, happy to explain the work.",
+            document=None,
+        )
+        if status != profile.status:
+            provider_transition(profile_id=profile.pk, to_status=status, actor=reviewer)

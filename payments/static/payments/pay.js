@@ -1,5 +1,6 @@
-// The pay page: save a card with a SetupIntent (confirmCardSetup), let the server charge it,
-// and run 3-D Secure (confirmCardPayment) when the server says the bank asks for it.
+// The pay page: on submit, ask the server for a SetupIntent and save the card with it
+// (confirmCardSetup), let the server charge it, and run 3-D Secure (confirmCardPayment) when the
+// server says the bank asks for it. Loading the page creates nothing.
 (function () {
   "use strict";
   const config = document.getElementById("payment-config");
@@ -9,7 +10,7 @@
   if (config.dataset.actionSecret) {
     // Whatever the popup returns, the server reads the outcome from Stripe on the return URL.
     stripe.confirmCardPayment(config.dataset.actionSecret).finally(function () {
-      window.location.assign(config.dataset.returnUrl);
+      document.getElementById("payment-return").submit();
     });
     return;
   }
@@ -22,14 +23,35 @@
   const button = document.getElementById("pay-button");
   const retry = document.getElementById("card-retry");
 
+  async function setupSecret() {
+    // A SetupIntent is made only when the customer submits the card (no writes on page load).
+    try {
+      const response = await fetch(config.dataset.setupUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+        credentials: "same-origin",
+      });
+      const data = await response.json();
+      return data.client_secret ? { secret: data.client_secret } : { error: data.error };
+    } catch (failure) {
+      return { error: "The payment service could not be reached. Please try again." };
+    }
+  }
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     button.disabled = true;
     errors.textContent = "";
-    const result = await stripe.confirmCardSetup(config.dataset.setupSecret, { payment_method: { card: card } });
+    const setup = await setupSecret();
+    if (setup.error) {
+      errors.textContent = setup.error;
+      button.disabled = false;
+      return;
+    }
+    const result = await stripe.confirmCardSetup(setup.secret, { payment_method: { card: card } });
     if (result.error) {
       errors.textContent = result.error.message || "Your card could not be saved.";
-      retry.classList.remove("d-none");  // a SetupIntent is single-use: reload for a fresh one
+      retry.classList.remove("d-none");  // reload for a clean card form
       button.classList.add("d-none");
       return;
     }
