@@ -266,9 +266,6 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
     return True
 
 
-SUSPENSION_OPEN = (S.AWAITING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS)
-
-
 def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStatusEvent) -> None:
     """Provider `suspended` hook (registered in BookingsConfig.ready); runs in the suspension's transaction.
 
@@ -278,7 +275,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
     Locks each offer, then its booking (the module's order), and re-reads the status under the locks.
     """
     rows = (
-        Booking.objects.filter(provider_id=profile.user_id, status__in=SUSPENSION_OPEN)
+        Booking.objects.filter(provider_id=profile.user_id, status__in=Booking.UNFINISHED)
         .order_by("offer_id", "pk")
         .values_list("pk", "offer_id")
     )
@@ -294,7 +291,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
             )
             if offer.status == Offer.Status.ACCEPTED:
                 offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note="Provider suspended.")
-        elif booking.status in SUSPENSION_OPEN:
+        elif booking.status in Booking.UNFINISHED:
             booking_transition(
                 booking_id=booking.pk,
                 to_status=S.CANCELLED,

@@ -13,11 +13,6 @@ from payments.split import split_amount
 K = LedgerEntry.Kind
 S = Booking.Status
 
-# Statuses whose escrow is frozen until staff decide.
-NEEDS_DECISION_STATUSES = (S.CANCELLED, S.DISPUTED)
-# Statuses in which a booking may still hold escrow.
-HOLDING_STATUSES = (S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, *NEEDS_DECISION_STATUSES)
-
 
 def _sum(kind: str, prefix: str = "") -> Coalesce:
     return Coalesce(
@@ -75,7 +70,7 @@ def provider_balance(*, provider: User) -> ProviderBalance:
     balance = BookingBalance(**sums)
     held = 0
     rows = (
-        LedgerEntry.objects.filter(provider=provider, booking__status__in=HOLDING_STATUSES)
+        LedgerEntry.objects.filter(provider=provider, booking__status__in=Booking.HOLDS_MONEY)
         .values("booking_id", "booking__commission_rate_bp")
         .annotate(**_ledger_sums())
         .order_by()
@@ -122,7 +117,7 @@ def booking_payment_latest(*, booking: Booking) -> Payment | None:
 
 def needs_decision_bookings() -> QuerySet[Booking]:
     """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
-    return _with_held(Booking.objects.filter(status__in=NEEDS_DECISION_STATUSES)).filter(held_cents__gt=0)
+    return _with_held(Booking.objects.filter(status__in=Booking.NEEDS_DECISION)).filter(held_cents__gt=0)
 
 
 def platform_commission_total() -> int:
