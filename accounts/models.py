@@ -175,6 +175,18 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
 
 class ProviderStatusEvent(models.Model):
     """Audit row for every verification transition: who, from, to, when, why."""

@@ -51,6 +51,10 @@ class Offer(CityKeyed, TimeStampedModel):
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
 
     @property
+    def is_accepted(self) -> bool:
+        return self.status == self.Status.ACCEPTED
+
+    @property
     def display_status(self) -> str:
         """The status as users should see it: an open offer past its expiry reads "Expired"."""
         if self.status == self.Status.OPEN and not self.is_open:
