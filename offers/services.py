@@ -25,7 +25,7 @@ from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
 from offers.models import Offer, OfferDecline, OfferEvent
-from offers.selectors import provider_offer_access, providers_matching_offer
+from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import format_money
 
@@ -208,13 +208,15 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
     `terms_version` is the version the provider saw; a stale one raises TermsChanged.
     Declining twice returns the first decline and sends nothing new. A suspended provider may not decline.
     """
+    provider_standing(provider, fresh=True).require()
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer_id)
-        provider_standing(provider, fresh=True).require()
         existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()
         if existing is not None:
             return existing
-        provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True).require()
+        if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
+            # One answer whatever the reason: a provider probing ids learns nothing about others' offers.
+            raise TransitionNotAllowed(NOT_AVAILABLE)
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="decline")
         decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
         count = offer.declines.count()
