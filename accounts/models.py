@@ -112,7 +112,35 @@ def _private_storage() -> FileSystemStorage:
     return PrivateMediaStorage()
 
 
-class ProviderProfile(TimeStampedModel):
+def city_key(city: str) -> str:
+    """How cities are compared: whitespace collapsed and Unicode case folded ("  FORLÌ " -> "forlì").
+
+    Stored beside the city (`CityKeyed.city_key`) so matching is an exact comparison in the database,
+    the same on MariaDB and SQLite (whose `iexact` folds ASCII letters only).
+    """
+    return " ".join(city.split()).casefold()[:CITY_KEY_LENGTH]
+
+
+CITY_KEY_LENGTH = 255  # case folding can lengthen a city ("ß" -> "ss")
+
+
+class CityKeyed(models.Model):
+    """A model with a `city` whose comparison key (`city_key`) is kept in step on every save."""
+
+    city_key = models.CharField(max_length=CITY_KEY_LENGTH, db_index=True, editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.city_key = city_key(self.city)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "city" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "city_key"}
+        super().save(*args, **kwargs)
+
+
+class ProviderProfile(CityKeyed, TimeStampedModel):
     """What a provider told us at signup, and where the verification stands."""
 
     class Status(models.TextChoices):
@@ -146,6 +174,18 @@ class ProviderProfile(TimeStampedModel):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
 
 
 class ProviderStatusEvent(models.Model):

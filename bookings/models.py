@@ -21,6 +21,25 @@ class Booking(TimeStampedModel):
         REFUNDED = "refunded", "Refunded"
         RESOLVED = "resolved", "Resolved by staff"
 
+    # Phases: the groupings of statuses the apps ask about, defined here and only here. Queries filter
+    # with `status__in=Booking.<PHASE>`; code and templates ask the properties below, never literals.
+    # Paid and the job not done yet (a staff refund on one cancels it first; the customer's "upcoming").
+    UPCOMING = frozenset({Status.SCHEDULED, Status.IN_PROGRESS})
+    # Not yet marked done by the provider (what a provider's suspension cancels).
+    UNFINISHED = frozenset({Status.AWAITING_PAYMENT, *UPCOMING})
+    # Waiting for the customer: to pay, or to confirm (or dispute) the provider's "done".
+    NEEDS_CUSTOMER_ACTION = frozenset({Status.AWAITING_PAYMENT, Status.PROVIDER_COMPLETED})
+    # Stopped short of completion; the escrow is frozen until staff decide (refund or resolve).
+    NEEDS_DECISION = frozenset({Status.CANCELLED, Status.DISPUTED})
+    # A booking in any other status holds no escrow (the ledger audit checks it).
+    HOLDS_MONEY = frozenset({*UPCOMING, Status.PROVIDER_COMPLETED, *NEEDS_DECISION})
+    # Staff may decide its money (refund, release): anything not waiting on the customer.
+    SETTLEABLE = frozenset(Status) - NEEDS_CUSTOMER_ACTION
+    # Over: nothing more happens to the job, so its conversation is read-only history.
+    CLOSED = frozenset({Status.COMPLETED, Status.CANCELLED, Status.REFUNDED, Status.RESOLVED})
+    # The customer's past bookings: over, or stopped in a dispute.
+    HISTORY = frozenset({*CLOSED, Status.DISPUTED})
+
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_bookings")
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_bookings")
@@ -53,6 +72,31 @@ class Booking(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:detail", args=[self.pk])
+
+    @property
+    def is_awaiting_payment(self) -> bool:
+        return self.status == self.Status.AWAITING_PAYMENT
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.status in self.NEEDS_DECISION
+
+    @property
+    def holds_money(self) -> bool:
+        return self.status in self.HOLDS_MONEY
+
+    @classmethod
+    def in_status_order(cls, phase: frozenset[str]) -> list[str]:
+        """A phase's statuses in the order of `Status` (for menus and stable output)."""
+        return [status for status in cls.Status.values if status in phase]
 
 
 class BookingEvent(models.Model):

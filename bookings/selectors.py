@@ -11,9 +11,6 @@ from bookings.services import REASON_REQUIRED, allowed_transitions
 
 S = Booking.Status
 
-CUSTOMER_ACTION_STATUSES = (S.AWAITING_PAYMENT, S.PROVIDER_COMPLETED)
-CUSTOMER_UPCOMING_STATUSES = (S.SCHEDULED, S.IN_PROGRESS)
-HISTORY_STATUSES = (S.COMPLETED, S.CANCELLED, S.DISPUTED, S.REFUNDED, S.RESOLVED)
 PANEL_ROWS = 5
 
 
@@ -93,16 +90,14 @@ def _status_counts(bookings: QuerySet[Booking]) -> list[tuple[str, str, int]]:
 def customer_dashboard(*, user: User, history_status: str = "") -> dict:
     """Four queries whatever the number of bookings: counts, needing action, upcoming, history."""
     mine = Booking.objects.filter(customer=user).select_related("provider", "category")
-    history_statuses = [history_status] if history_status in HISTORY_STATUSES else HISTORY_STATUSES
+    history_statuses = [history_status] if history_status in Booking.HISTORY else Booking.HISTORY
     return {
         "counts": _status_counts(mine),
-        "needs_action": list(mine.filter(status__in=CUSTOMER_ACTION_STATUSES).order_by("pay_by")[:PANEL_ROWS]),
-        "upcoming": list(
-            mine.filter(status__in=CUSTOMER_UPCOMING_STATUSES).order_by("scheduled_date", "id")[:PANEL_ROWS]
-        ),
+        "needs_action": list(mine.filter(status__in=Booking.NEEDS_CUSTOMER_ACTION).order_by("pay_by")[:PANEL_ROWS]),
+        "upcoming": list(mine.filter(status__in=Booking.UPCOMING).order_by("scheduled_date", "id")[:PANEL_ROWS]),
         "history": list(mine.filter(status__in=history_statuses)[:PANEL_ROWS]),
-        "history_status": history_status if history_status in HISTORY_STATUSES else "",
-        "history_choices": [(status, S(status).label) for status in HISTORY_STATUSES],
+        "history_status": history_status if history_status in Booking.HISTORY else "",
+        "history_choices": [(status, S(status).label) for status in Booking.in_status_order(Booking.HISTORY)],
     }
 
 

@@ -21,7 +21,8 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
-from offers.models import Offer, OfferDecline
+from offers.models import Offer
+from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
@@ -177,18 +178,6 @@ def booking_transition(
     return booking
 
 
-def _check_provider_may_accept(*, offer: Offer, provider: User) -> None:
-    """Raise DomainError unless this provider may act now (accounts.policies) and serves the offer's trade and city."""
-    provider_standing(provider, fresh=True).require()
-    profile = ProviderProfile.objects.get(user=provider)
-    if not profile.categories.filter(pk=offer.category_id).exists():
-        raise DomainError("This offer is outside your service categories.")
-    if offer.city.strip().casefold() != profile.city.strip().casefold():
-        raise DomainError("This offer is outside your city.")
-    if OfferDecline.objects.filter(offer=offer, provider=provider).exists():
-        raise DomainError("You declined this offer.")
-
-
 def _check_offer_acceptable(offer: Offer) -> None:
     if offer.status == Offer.Status.ACCEPTED:
         raise DomainError(OFFER_TAKEN)
@@ -216,7 +205,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             if mine is not None:
                 return mine  # the winner's double click: the same booking, nothing new written
         _check_offer_acceptable(offer)
-        _check_provider_may_accept(offer=offer, provider=provider)
+        provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True).require()
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
         offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
         booking = Booking.objects.create(
@@ -277,9 +266,6 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
     return True
 
 
-SUSPENSION_OPEN = (S.AWAITING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS)
-
-
 def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStatusEvent) -> None:
     """Provider `suspended` hook (registered in BookingsConfig.ready); runs in the suspension's transaction.
 
@@ -289,7 +275,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
     Locks each offer, then its booking (the module's order), and re-reads the status under the locks.
     """
     rows = (
-        Booking.objects.filter(provider_id=profile.user_id, status__in=SUSPENSION_OPEN)
+        Booking.objects.filter(provider_id=profile.user_id, status__in=Booking.UNFINISHED)
         .order_by("offer_id", "pk")
         .values_list("pk", "offer_id")
     )
@@ -305,7 +291,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
             )
             if offer.status == Offer.Status.ACCEPTED:
                 offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note="Provider suspended.")
-        elif booking.status in SUSPENSION_OPEN:
+        elif booking.status in Booking.UNFINISHED:
             booking_transition(
                 booking_id=booking.pk,
                 to_status=S.CANCELLED,

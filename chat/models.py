@@ -12,11 +12,6 @@ from django.urls import reverse
 from bookings.models import Booking
 from offers.models import Offer
 
-# A booking in one of these statuses is over: its conversation is read-only history.
-CLOSED_BOOKING_STATUSES = frozenset(
-    {Booking.Status.COMPLETED, Booking.Status.CANCELLED, Booking.Status.REFUNDED, Booking.Status.RESOLVED}
-)
-
 
 class Conversation(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="conversations")
@@ -51,7 +46,7 @@ class Conversation(models.Model):
     @property
     def is_read_only(self) -> bool:
         """Writable while its booking runs, or while the offer is open for questions."""
-        if self.booking_id and self.booking.status not in CLOSED_BOOKING_STATUSES:
+        if self.booking_id and not self.booking.is_closed:
             return False
         return not self.offer.is_open
 

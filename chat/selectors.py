@@ -5,7 +5,7 @@ from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from accounts.models import User
 from chat.models import Conversation, Message
 from offers.models import Offer
-from offers.selectors import provider_matches_offer
+from offers.selectors import provider_offer_access
 
 HISTORY_PAGE_SIZE = 30
 RESYNC_LIMIT = 200
@@ -88,7 +88,7 @@ def messages_after(
 
 def provider_may_ask(*, offer: Offer, provider: User) -> bool:
     """A provider may ask about an offer exactly when it is in their feed (the offers matching rule)."""
-    return provider_matches_offer(provider=provider, offer_id=offer.pk)
+    return provider_offer_access(provider=provider, offer_id=offer.pk).allowed
 
 
 def message_payload(message: Message) -> dict:

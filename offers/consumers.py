@@ -1,7 +1,7 @@
 """The live offer feed socket (`/ws/offers/feed/`): approved providers only, server-to-client only.
 
 The socket joins one group per category of the provider in their city (`offers.live`). For every
-`offer.changed` event it asks the matching rule (`provider_matches_offer`) afresh, so a provider
+`offer.changed` event it asks the matching rule (`provider_offer_access`) afresh, so a provider
 who declined the offer, left the category or was suspended since connecting gets no card.
 """
 
@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from accounts.models import User
 from offers.live import provider_feed_groups
-from offers.selectors import provider_matches_offer
+from offers.selectors import provider_offer_access
 from servizo.consumers import SafeJsonWebsocketConsumer
 
 CLOSE_FORBIDDEN = 4403
@@ -26,7 +26,7 @@ def _groups_for(user) -> list[str]:
 @database_sync_to_async
 def _still_matches(user_id: int, offer_id: int) -> bool:
     provider = User.objects.select_related("provider_profile").get(pk=user_id)
-    return provider_matches_offer(provider=provider, offer_id=offer_id)
+    return provider_offer_access(provider=provider, offer_id=offer_id).allowed
 
 
 class OfferFeedConsumer(SafeJsonWebsocketConsumer):

@@ -3,7 +3,7 @@
 A provider's feed socket joins `offers.<category_id>.<city-slug>` for each of their categories.
 Every change to an offer that can add it to or remove it from a feed (publish, edit, any status
 change) sends one `offer.changed` event to the offer's group(s) after the transaction commits; the
-consumer asks `offers.selectors.provider_matches_offer` whether to show or drop the card, so the
+consumer asks `offers.selectors.provider_offer_access` whether to show or drop the card, so the
 matching rule stays in one place and a group broader than the rule (two cities with one slug) is
 harmless.
 """
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import User, city_key
 from offers.models import Offer
 from offers.selectors import approved_profile
 from servizo.realtime import broadcast
@@ -23,9 +23,10 @@ FEED_CARD_TEMPLATE = "offers/_feed_card.html"
 
 
 def city_slug(city: str) -> str:
-    """ASCII group-safe key for a city; cities with no Latin letters fall back to a short hash."""
-    slug = slugify(city)[:60]
-    return slug or hashlib.sha1(city.strip().casefold().encode()).hexdigest()[:16]
+    """ASCII group-safe key for a city, made from its `city_key` so cities the matching rule treats as
+    one share a group; cities with no Latin letters fall back to a short hash."""
+    key = city_key(city)
+    return slugify(key)[:60] or hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def feed_group(*, category_id: int, city: str) -> str:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import ServiceCategory
+from accounts.models import CityKeyed, ServiceCategory
 from servizo.models import TimeStampedModel
 
 
@@ -13,7 +13,7 @@ class TimeWindow(models.TextChoices):
     FLEXIBLE = "flexible", "Any time"
 
 
-class Offer(TimeStampedModel):
+class Offer(CityKeyed, TimeStampedModel):
     """A customer's broadcast: a job, a place, a date and the price they are willing to pay."""
 
     class Status(models.TextChoices):
@@ -40,7 +40,7 @@ class Offer(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "category", "city", "-created_at"])]
+        indexes = [models.Index(fields=["status", "category", "city_key", "-created_at"])]
 
     def __str__(self) -> str:
         return self.title
@@ -49,6 +49,10 @@ class Offer(TimeStampedModel):
     def is_open(self) -> bool:
         """Open and not past its expiry (expiry is applied lazily)."""
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == self.Status.ACCEPTED
 
     @property
     def display_status(self) -> str:

@@ -1,27 +1,38 @@
 """Reads for offers.
 
-The matching rule (which approved provider sees which offer) lives here and only here:
-`offers_matching_provider` is the rule, `provider_matches_offer` asks it about one offer, and
-`providers_matching_offer` is the same rule read the other way round (for notifying on publish;
-a test checks the two directions agree). The feed page, the live feed consumer, the offer
-detail page and the dashboards all go through these.
+The matching rule (which provider may take which offer) lives here and only here:
+`_matching_conditions` is the rule, condition by condition; `offers_matching_provider` is the
+provider's feed (every condition as one query) and `provider_offer_access` answers "may this
+provider take this offer now, and if not, why" from the same conditions. The feed page, the live
+feed consumer, the offer page, chat's "may ask about an offer", accept (bookings) and decline all ask
+these; `providers_matching_offer` is the same rule read from the offer's side (for notifying on
+publish; a test checks the two directions agree). Cities compare by `city_key` in the database.
 """
 
 import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
-from accounts.policies import provider_standing, providers_in_good_standing
+from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
 from offers.models import Offer
+
+NOT_AVAILABLE = "This offer is no longer available."
+OUTSIDE_CATEGORIES = "This offer is outside your service categories."
+OUTSIDE_CITY = "This offer is outside your city."
+DECLINED = "You declined this offer."
+
+
+def _open_q() -> Q:
+    return Q(status=Offer.Status.OPEN, expires_at__gt=timezone.now())
 
 
 def offer_list_open() -> QuerySet[Offer]:
     """Open offers not yet past their expiry: the lazy half of expiry."""
-    return Offer.objects.filter(status=Offer.Status.OPEN, expires_at__gt=timezone.now())
+    return Offer.objects.filter(_open_q())
 
 
 def approved_profile(provider: User) -> ProviderProfile | None:
@@ -32,23 +43,44 @@ def approved_profile(provider: User) -> ProviderProfile | None:
     return provider.provider_profile if provider_standing(provider) else None
 
 
-def offers_matching_provider(*, provider: User) -> QuerySet[Offer]:
-    """Open offers in the provider's categories and city (case-insensitive), minus those they declined.
+def _matching_conditions(profile: ProviderProfile) -> list[tuple[Q, str]]:
+    """The matching rule for an approved provider, condition by condition, each with why it refuses."""
+    return [
+        (_open_q(), NOT_AVAILABLE),
+        (Q(category__in=profile.categories.all()), OUTSIDE_CATEGORIES),
+        (Q(city_key=profile.city_key), OUTSIDE_CITY),
+        (~Q(declines__provider_id=profile.user_id), DECLINED),
+    ]
 
-    Empty for anybody who is not an approved provider.
+
+def offers_matching_provider(*, provider: User) -> QuerySet[Offer]:
+    """Open offers in the provider's categories and city, minus those they declined.
+
+    Empty for anybody who is not an approved provider in good standing.
     """
     profile = approved_profile(provider)
     if profile is None:
         return Offer.objects.none()
-    return (
-        offer_list_open()
-        .filter(category__in=profile.categories.all(), city__iexact=profile.city)
-        .exclude(declines__provider=provider)
-    )
+    return Offer.objects.filter(*(condition for condition, _ in _matching_conditions(profile)))
 
 
-def provider_matches_offer(*, provider: User, offer_id: int) -> bool:
-    return offers_matching_provider(provider=provider).filter(pk=offer_id).exists()
+def provider_offer_access(*, provider: User, offer_id: int, fresh: bool = False) -> Standing:
+    """May this provider take this offer now (see it, ask about it, accept or decline it), and if not, why.
+
+    The provider's standing (`accounts.policies`) first, then the matching rule in the database: one
+    query when allowed, a few more to name the first condition that refuses. `fresh=True` decides on
+    the committed provider rows (services; the caller holds the offer's lock).
+    """
+    standing = provider_standing(provider, fresh=fresh)
+    if not standing:
+        return standing
+    profile = ProviderProfile.objects.get(user_id=provider.pk) if fresh else provider.provider_profile
+    conditions = _matching_conditions(profile)
+    offer = Offer.objects.filter(pk=offer_id)
+    if offer.filter(*(condition for condition, _ in conditions)).exists():
+        return GOOD
+    reason = next((reason for condition, reason in conditions if not offer.filter(condition).exists()), NOT_AVAILABLE)
+    return Standing(False, reason)
 
 
 def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
@@ -59,7 +91,7 @@ def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
         User.objects.filter(
             providers_in_good_standing(),
             provider_profile__categories=offer.category_id,
-            provider_profile__city__iexact=offer.city,
+            provider_profile__city_key=offer.city_key,
         )
         .exclude(declined_offers__offer=offer)
         .distinct()
@@ -105,7 +137,7 @@ def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
         decline_count=Count("declines", distinct=True)
     )
     offer = get_object_or_404(offers, pk=offer_id)
-    if offer.customer_id == user.pk or provider_matches_offer(provider=user, offer_id=offer.pk):
+    if offer.customer_id == user.pk or provider_offer_access(provider=user, offer_id=offer.pk):
         return offer
     raise Http404("No offer found.")  # same answer as for a missing offer: nothing is revealed
 

@@ -25,7 +25,7 @@ from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
 from offers.models import Offer, OfferDecline, OfferEvent
-from offers.selectors import provider_matches_offer, providers_matching_offer
+from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import format_money
 
@@ -214,8 +214,9 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
         existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()
         if existing is not None:
             return existing
-        if not provider_matches_offer(provider=provider, offer_id=offer.pk):
-            raise TransitionNotAllowed("This offer is no longer available.")
+        if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
+            # One answer whatever the reason: a provider probing ids learns nothing about others' offers.
+            raise TransitionNotAllowed(NOT_AVAILABLE)
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="decline")
         decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
         count = offer.declines.count()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from payments.models import Payment, Transfer, transfer_group_for
-from payments.selectors import HOLDING_STATUSES, BookingBalance, bookings_with_money
+from payments.selectors import BookingBalance, bookings_with_money
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 
@@ -20,7 +20,7 @@ def _ledger_problems(booking: Booking, balance: BookingBalance) -> Iterator[str]
             yield f"{name} is negative ({getattr(balance, name)})"
     if balance.paid_out > balance.released_provider:
         yield f"paid out {balance.paid_out} is more than released to the provider {balance.released_provider}"
-    if balance.held and booking.status not in HOLDING_STATUSES:
+    if balance.held and not booking.holds_money:
         yield f"{balance.held} still held on a {booking.status} booking"
     released = balance.released_provider + balance.released_commission
     if (

@@ -60,6 +60,14 @@ class Payment(TimeStampedModel):
             models.UniqueConstraint(fields=["booking", "attempt"], name="one_payment_per_attempt"),
         ]
 
+    @property
+    def is_succeeded(self) -> bool:
+        return self.status == self.Status.SUCCEEDED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
     def __str__(self) -> str:
         return f"Payment {self.booking_id}/{self.attempt} ({self.status})"
 

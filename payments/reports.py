@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
-from payments.audit import HOLDING_STATUSES
+from bookings.models import Booking
 from payments.models import LedgerEntry, Transfer
 from payments.selectors import ledger_sum
 
@@ -127,7 +127,7 @@ def escrow_held(*, before: datetime | None = None, currency: str) -> int:
     checks), so "held now" reads just their rows through the booking index; held at an earlier
     moment is that minus what moved in and out since, a range scan over recent rows.
     """
-    now = _entries(currency=currency).filter(booking__status__in=HOLDING_STATUSES).aggregate(**ESCROW)
+    now = _entries(currency=currency).filter(booking__status__in=Booking.HOLDS_MONEY).aggregate(**ESCROW)
     held = now["charged"] - now["out"]
     if before is not None:
         moved = _entries(currency=currency).filter(kind__in=ESCROW_KINDS, created_at__gte=before)

@@ -13,11 +13,6 @@ from payments.split import split_amount
 K = LedgerEntry.Kind
 S = Booking.Status
 
-# Statuses whose escrow is frozen until staff decide.
-NEEDS_DECISION_STATUSES = (S.CANCELLED, S.DISPUTED)
-# Statuses in which a booking may still hold escrow.
-HOLDING_STATUSES = (S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, *NEEDS_DECISION_STATUSES)
-
 
 def ledger_sum(*kinds: str, prefix: str = "", when: Q | None = None) -> Coalesce:
     """The one sum over the ledger: amount_cents of the rows of `kinds` (and `when`), 0 when there are none.
@@ -91,7 +86,7 @@ def provider_balance(*, provider: User) -> ProviderBalance:
     balance = BookingBalance.of(LedgerEntry.objects.filter(provider=provider).aggregate(**balance_sums()))
     held = 0
     rows = (
-        LedgerEntry.objects.filter(provider=provider, booking__status__in=HOLDING_STATUSES)
+        LedgerEntry.objects.filter(provider=provider, booking__status__in=Booking.HOLDS_MONEY)
         .values("booking_id", "booking__commission_rate_bp")
         .annotate(**balance_sums())
         .order_by()
@@ -138,7 +133,7 @@ def booking_payment_latest(*, booking: Booking) -> Payment | None:
 
 def needs_decision_bookings() -> QuerySet[Booking]:
     """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
-    return _with_held(Booking.objects.filter(status__in=NEEDS_DECISION_STATUSES)).filter(held_cents__gt=0)
+    return _with_held(Booking.objects.filter(status__in=Booking.NEEDS_DECISION)).filter(held_cents__gt=0)
 
 
 def platform_commission_total() -> int:

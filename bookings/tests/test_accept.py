@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory
@@ -8,6 +9,7 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.models import Booking
 from bookings.services import OFFER_TAKEN, booking_accept_offer
 from offers.models import Offer, OfferDecline
+from offers.selectors import offers_matching_provider
 from offers.services import TermsChanged, offer_update
 from offers.tests.factories import OfferFactory, terms_of
 from servizo.exceptions import DomainError
@@ -171,3 +173,33 @@ def test_the_winner_accepting_twice_gets_the_same_booking_and_nothing_new(provid
     assert Booking.objects.count() == 1
     assert first.events.count() == 1
     assert offer.events.count() == 1
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_a_provider_may_accept_exactly_the_offers_in_their_feed():
+    # Given providers and offers in one city typed with different case (non-ASCII too), spacing and accents
+    providers = [ProviderFactory(city=city) for city in ("Forlì", "FORLÌ", "Forli", "Florence")]
+    offers = [OfferFactory(city=city) for city in ("  forlì ", "Forlì", "Forli", "FLORENCE", "Milan")]
+
+    # Then each provider can accept an offer exactly when their feed shows it (on this database's comparison)
+    outcomes = {}
+    for provider in providers:
+        feed = set(offers_matching_provider(provider=provider).values_list("pk", flat=True))
+        for offer in offers:
+            try:
+                with transaction.atomic():
+                    booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
+                    raise _RolledBack  # undo it, so the next provider finds the offer open
+            except _RolledBack:
+                accepted = True
+            except DomainError:
+                accepted = False
+            assert accepted == (offer.pk in feed), (provider.provider_profile.city, offer.city)
+            outcomes[provider.provider_profile.city, offer.city] = accepted
+    # and one city is one city, whatever its case and spacing
+    assert outcomes["FORLÌ", "  forlì "] and outcomes["Forlì", "Forlì"] and outcomes["Florence", "FLORENCE"]
+    assert not outcomes["Florence", "Milan"]

@@ -284,3 +284,13 @@ def test_only_staff_allowed_to_read_conversations_get_a_read_logged():
         conversation_access_log(conversation=conversation, staff=UserFactory(is_staff=True))
     conversation_access_log(conversation=conversation, staff=StaffFactory())
     assert ConversationAccess.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_provider_asks_about_an_offer_in_their_city_however_it_is_typed():
+    provider = ProviderFactory(city="FORLÌ")
+    offer = OfferFactory(city="  forlì ")
+
+    conversation = conversation_start_for_offer(offer_id=offer.pk, provider=provider)
+
+    assert (conversation.offer, conversation.provider) == (offer, provider)

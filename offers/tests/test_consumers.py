@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from notifications.models import Notification
+from offers.live import city_slug
 from offers.models import Offer, OfferDecline
 from offers.services import offer_create, offer_transition, offer_update, offer_withdraw, offers_expire_due
 from offers.tests.factories import OfferFactory, terms_of
@@ -189,3 +190,16 @@ def test_anonymous_and_cross_origin_sockets_are_refused(client_factory):
 
     assert anonymous == (False, 4403)
     assert cross_origin is False
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("Forlì", "FORLÌ", "  forlì "),
+        ("Straße", "STRASSE", "strasse"),
+        ("Москва", "  МОСКВА", "москва"),
+        ("San  Marino", "san marino"),
+    ],
+)
+def test_cities_the_matching_rule_treats_as_one_share_a_feed_group(spellings):
+    assert len({city_slug(city) for city in spellings}) == 1

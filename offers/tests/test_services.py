@@ -355,3 +355,16 @@ def test_end_of_day_is_midnight_after_the_date_in_the_site_time_zone(settings):
     with timezone.override("Europe/Rome"):
         moment = end_of_day(datetime.date(2030, 6, 1))
     assert moment == datetime.datetime(2030, 6, 1, 22, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_a_provider_declines_an_offer_in_their_city_however_it_is_typed_and_nothing_else():
+    # Given a provider in "FORLÌ" and offers in "Forlì" and in Florence
+    provider = ProviderFactory(city="FORLÌ")
+    here, elsewhere = OfferFactory(city="  forlì "), OfferFactory(city="Florence")
+
+    # Then the one in their city is declined; the other is refused without saying why
+    offer_decline(offer_id=here.pk, provider=provider, terms_version=1)
+    with pytest.raises(TransitionNotAllowed, match="no longer available"):
+        offer_decline(offer_id=elsewhere.pk, provider=provider, terms_version=1)
+    assert list(OfferDecline.objects.values_list("offer_id", flat=True)) == [here.pk]

@@ -45,11 +45,6 @@ from servizo.money import format_money
 S = Booking.Status
 D = Settlement.Decision
 K = LedgerEntry.Kind
-# A staff refund on an active booking cancels it first (with the reason).
-CANCEL_FIRST = (S.SCHEDULED, S.IN_PROGRESS)
-SETTLEABLE = (S.CANCELLED, S.DISPUTED, S.COMPLETED, S.RESOLVED, S.REFUNDED, *CANCEL_FIRST)
-# Support decides these (short of reversing a payout); every other settleable state is Finance's.
-SUPPORT_STATES = (S.CANCELLED, S.DISPUTED)
 DECIDE_PERMISSION = "payments.add_settlement"  # Support and Finance
 DECIDE_ANY_PERMISSION = "payments.change_settlement"  # Finance
 
@@ -64,7 +59,8 @@ class SettlementPending(DomainError):
 
 def settlement_permission(*, booking_status: str, reversal: bool = False) -> str:
     """The permission a decision on a booking in `booking_status` needs (besides DECIDE_PERMISSION)."""
-    if booking_status in SUPPORT_STATES and not reversal:
+    # Support decides bookings needing a decision (short of reversing a payout); every other one is Finance's.
+    if booking_status in Booking.NEEDS_DECISION and not reversal:
         return DECIDE_PERMISSION
     return DECIDE_ANY_PERMISSION
 
@@ -142,7 +138,7 @@ def settlement_create(
         raise SettlementNotAllowed("Only staff allowed to settle bookings can refund or release money.")
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
-        if booking.status not in SETTLEABLE:
+        if booking.status not in Booking.SETTLEABLE:
             raise DomainError(
                 f"A {booking.get_status_display().lower()} booking cannot be settled yet; "
                 "wait for the customer to confirm or dispute."
@@ -169,7 +165,7 @@ def settlement_create(
             actor=actor,
             idempotency_key=f"servizo-booking-{booking.pk}-settlement-{number}",
         )
-        cancelled_now = booking.status in CANCEL_FIRST
+        cancelled_now = booking.status in Booking.UPCOMING  # a staff refund on an active booking cancels it first
         if cancelled_now:
             processing = "It is being processed; you will be told when the money has moved."
             note = f"{reason}\n{_decision_text(settlement)} {processing}"
@@ -327,7 +323,7 @@ def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, pr
     released = format_money(provider_share, booking.currency)
     summary = f"{settlement.get_decision_display()}: {refunded} refunded to the customer, provider share {released}."
     note = f"{summary} Reason: {settlement.reason}"
-    if booking.status in (S.CANCELLED, S.DISPUTED):
+    if booking.needs_decision:
         to_status = S.REFUNDED if kept == 0 else S.RESOLVED
         booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
