@@ -112,7 +112,9 @@ def test_hooks_run_inside_the_transaction_with_the_new_event(monkeypatch):
     from bookings import services
 
     seen = []
-    monkeypatch.setitem(services._hooks, S.IN_PROGRESS, [lambda booking, event: seen.append((booking.status, event))])
+    monkeypatch.setitem(
+        services.MACHINE._hooks, S.IN_PROGRESS, [lambda booking, event: seen.append((booking.status, event))]
+    )
     booking = BookingFactory(status=S.SCHEDULED)
 
     booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
@@ -129,7 +131,7 @@ def test_a_failing_hook_rolls_the_whole_move_back(monkeypatch):
     def broken(booking, event):
         raise RuntimeError("escrow unavailable")
 
-    monkeypatch.setitem(services._hooks, S.COMPLETED, [broken])
+    monkeypatch.setitem(services.MACHINE._hooks, S.COMPLETED, [broken])
     booking = BookingFactory(status=S.PROVIDER_COMPLETED)
 
     with pytest.raises(RuntimeError):
