@@ -3,7 +3,8 @@
 Lock order (every service that holds more than one of these rows takes them in this order, so two
 services never wait on each other):
 
-    provider profile → offer → booking → the booking's payment / settlement / transfer rows
+    provider profile → offer → booking → the booking's payment / settlement / transfer / review rows
+    → the provider's reputation row
 
 Several bookings (or several rows of one kind) are locked in ascending primary-key order.
 A provider suspension holds the profile, then locks each open booking's offer and booking in turn.
