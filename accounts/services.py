@@ -150,3 +150,23 @@ def provider_resubmit(
             storage = profile.document.storage
             transaction.on_commit(lambda: storage.delete(old_name), robust=True)
     return profile
+
+
+def provider_payout_account_set(*, profile_id: int, stripe_account_id: str) -> ProviderProfile:
+    """Store the provider's Stripe Connect account id, once: a second call keeps the first id."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if not profile.stripe_account_id:
+            profile.stripe_account_id = stripe_account_id
+            profile.save(update_fields=["stripe_account_id", "updated_at"])
+    return profile
+
+
+def provider_payouts_enabled_set(*, profile_id: int, enabled: bool) -> ProviderProfile:
+    """Store whether the provider's Connect account can receive payouts (as Stripe last said)."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if profile.payouts_enabled != enabled:
+            profile.payouts_enabled = enabled
+            profile.save(update_fields=["payouts_enabled", "updated_at"])
+    return profile

@@ -22,8 +22,8 @@ from bookings.models import Booking, BookingEvent
 from chat.models import Conversation, ConversationAccess, Message
 from chat.presence import is_viewing
 from chat.selectors import message_payload, provider_may_ask, unread_total
-from notifications.models import Notification
-from notifications.services import notification_create, push_to_user
+from notifications.selectors import notification_unread_exists
+from notifications.services import notification_create, notification_mark_all_read, push_to_user
 from offers.models import Offer
 from servizo.exceptions import DomainError
 from servizo.realtime import broadcast
@@ -105,10 +105,7 @@ def _deliver_message(message: Message, conversation: Conversation) -> None:
         return  # their page marks it read at once, and that pushes their new unread total
     link = conversation.get_absolute_url()
     # One unread "new message" notification per conversation is enough; no email per chat message.
-    already = Notification.objects.filter(
-        recipient=recipient, kind=NEW_MESSAGE_KIND, link=link, read_at__isnull=True
-    ).exists()
-    if not already:
+    if not notification_unread_exists(recipient=recipient, kind=NEW_MESSAGE_KIND, link=link):
         notification_create(
             recipient=recipient,
             kind=NEW_MESSAGE_KIND,
@@ -225,9 +222,7 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
         moved = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": newest}).update(**{field: newest})
         if moved:
             # The "new message" notification for this thread is answered by reading it.
-            Notification.objects.filter(
-                recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url(), read_at__isnull=True
-            ).update(read_at=timezone.now())
+            notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
             transaction.on_commit(
                 partial(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
             )

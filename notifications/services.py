@@ -58,6 +58,11 @@ def notification_mark_read(*, recipient, notification_id: int) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, recipient) -> int:
-    """Mark every unread notification of the recipient read; returns how many changed."""
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=timezone.now())
+def notification_mark_all_read(*, recipient, kind: str | None = None, link: str | None = None) -> int:
+    """Mark the recipient's unread notifications read (only of `kind` and `link`, when given); returns how many."""
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if kind is not None:
+        unread = unread.filter(kind=kind)
+    if link is not None:
+        unread = unread.filter(link=link)
+    return unread.update(read_at=timezone.now())

@@ -84,8 +84,8 @@ def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: 
     Records an OfferEvent; raises TransitionNotAllowed for a move not in OFFER_TRANSITIONS.
     On commit, open feeds drop the offer (or show it again when it reopens).
     """
-    transition(MACHINE, offer, to_status=to_status, actor=actor, note=note)
-    live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+    feeds = live.offer_changed_sender(offer=offer, groups={live.offer_feed_group(offer)})
+    transition(MACHINE, offer, to_status=to_status, actor=actor, note=note, on_commit=[feeds])
     return offer
 
 
