@@ -1,7 +1,14 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-Call inside or outside a transaction: the push and the email go out on commit; an email the mail
-server refuses is kept and retried (notifications.outbox), never an error for the caller.
+The convention every app follows: a service calls `notification_create` inside the transaction that
+makes the change it reports, so the notification row and its email's outbox row commit (or roll
+back) with that change; the live push and the email delivery are queued on commit here, and an email
+the mail server refuses is kept and retried (notifications.outbox), never an error for the caller.
+Outside a transaction everything goes at once. Two callers create on commit on purpose: chat, which
+notifies only if the recipient is not viewing the thread at delivery time, and the review prompt
+after completion, which must never roll the completed booking back.
+
+Other apps read and mark notifications only through `notifications.selectors` and this module.
 """
 
 from functools import partial
