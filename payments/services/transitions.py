@@ -18,13 +18,12 @@ P = Payment.Status
 T = Transfer.Status
 
 _ONLY_SYSTEM = frozenset({SYSTEM})
-_PAYMENT_OPEN = (P.CREATING, P.REQUIRES_ACTION, P.PROCESSING)
 
 # An open attempt moves to any other state Stripe reports; a failed or cancelled one can still be
 # reported paid (Stripe's later word wins); a paid one never moves again.
 PAYMENT_MACHINE = StatusMachine(
     moves={
-        **{(frm, to): _ONLY_SYSTEM for frm in _PAYMENT_OPEN for to in P.values if to != frm},
+        **{(frm, to): _ONLY_SYSTEM for frm in Payment.OPEN_STATUSES for to in P.values if to != frm},
         (P.FAILED, P.SUCCEEDED): _ONLY_SYSTEM,
         (P.CANCELED, P.SUCCEEDED): _ONLY_SYSTEM,
     },
