@@ -6,12 +6,14 @@ from that app's `AppConfig.ready()`; accounts never imports them.
 """
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.core.files import File
 from django.db import transaction
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import user_has_verified_email
+from servizo.commit import after_commit
 from servizo.exceptions import TransitionNotAllowed
 from servizo.transitions import ANYONE, StatusMachine, transition
 
@@ -52,10 +54,11 @@ def register_provider_status_hook(to_status: str, hook: ProviderStatusHook) -> N
 
 
 def provider_transition(*, profile_id: int, to_status: str, actor: User | None, reason: str = "") -> ProviderProfile:
-    """Move a provider's verification status, with an audit row and a notification (its email goes on commit).
+    """Move a provider's verification status, with an audit row and an email on commit.
 
     Locks the profile row, runs the registered hooks (suspension: see README "Provider suspension");
-    raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS.
+    raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS. The provider's notice is created
+    on commit (robust): a failure to notify never undoes a committed review decision.
     """
     reason = reason.strip()
     if to_status in REASON_REQUIRED and not reason:
@@ -65,8 +68,15 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
         MACHINE.check(profile, to_status)
         if profile.status == Status.PENDING and not user_has_verified_email(profile.user):
             raise TransitionNotAllowed("The provider has not confirmed their email address yet.")
-        transition(MACHINE, profile, to_status=to_status, actor=actor, note=reason, fields={"status_reason": reason})
-        _notify_provider_status(profile, to_status, reason)
+        transition(
+            MACHINE,
+            profile,
+            to_status=to_status,
+            actor=actor,
+            note=reason,
+            fields={"status_reason": reason},
+            on_commit=[partial(_notify_provider_status, profile, to_status, reason)],
+        )
     return profile
 
 
@@ -148,7 +158,7 @@ def provider_resubmit(
         profile = provider_transition(profile_id=profile.pk, to_status=Status.PENDING, actor=actor)
         if document is not None and old_name:
             storage = profile.document.storage
-            transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+            after_commit(storage.delete, old_name)
     return profile
 
 

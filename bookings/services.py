@@ -6,10 +6,9 @@ releasing escrow on `completed`, chat attaching the question thread on
 from that app's `AppConfig.ready()`; hooks run inside the transaction, after the
 status change, with the row still locked.
 
-Notifications follow the project's one convention: `notification_create` is called inside the
-transaction that makes the change (its row and its email's outbox row commit or roll back with it),
-and the live push and the email delivery go out on commit. Other apps add to a booking's timeline
-only through `booking_note_add`.
+Notifications follow the project's convention (notifications.services): the parties' notices are
+written in the move's transaction, their pushes and emails go out on commit. Other apps add to a
+booking's timeline only through `booking_note_add`.
 
 Rows are locked with `bookings.locks`, whose docstring gives the one lock order.
 """

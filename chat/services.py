@@ -9,7 +9,6 @@ thread on that offer becomes the booking conversation.
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,6 +24,7 @@ from chat.selectors import message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
 from offers.models import Offer
+from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.realtime import broadcast
 
@@ -141,7 +141,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
         _deliver_message(message, conversation)
 
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
-    transaction.on_commit(deliver, robust=True)
+    after_commit(deliver)
     return message
 
 
@@ -223,10 +223,8 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
         if moved:
             # The "new message" notification for this thread is answered by reading it.
             notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
-            transaction.on_commit(
-                partial(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
-            )
-            transaction.on_commit(partial(_push_unread_total, user.pk))
+            after_commit(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
+            after_commit(_push_unread_total, user.pk)
     setattr(conversation, field, max(getattr(conversation, field), newest))
     return getattr(conversation, field)
 

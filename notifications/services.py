@@ -1,25 +1,26 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-The convention every app follows: a service calls `notification_create` inside the transaction that
-makes the change it reports, so the notification row and its email's outbox row commit (or roll
-back) with that change; the live push and the email delivery are queued on commit here, and an email
-the mail server refuses is kept and retried (notifications.outbox), never an error for the caller.
-Outside a transaction everything goes at once. Two callers create on commit on purpose: chat, which
-notifies only if the recipient is not viewing the thread at delivery time, and the review prompt
-after completion, which must never roll the completed booking back.
+The convention every app follows. Pushes and emails always go out on commit: this module queues the
+push with `servizo.commit.after_commit` (robust), and the email goes through the durable outbox (notifications.outbox:
+stored with the caller's transaction, sent on commit, retried when the mail server refuses). The
+notification row itself is written in the transaction of the change it reports, so it commits or
+rolls back with it (booking, offer and payment moves). A notice that must never undo a committed
+change, or that depends on the state after commit, is instead created by a robust on-commit callback
+(a failure is logged, the change stands): the provider's status notice (the caller's `on_commit` list
+of `servizo.transitions.transition`), the review prompt after completion, and a chat message's notice
+(only if the recipient is not viewing the thread at delivery time). Outside a transaction everything
+goes at once.
 
 Other apps read and mark notifications only through `notifications.selectors` and this module.
 """
 
-from functools import partial
-
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.outbox import email_send
+from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
 
@@ -44,7 +45,7 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
     """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
-    transaction.on_commit(partial(push_to_user, user_id=recipient.pk, payload=payload), robust=True)
+    after_commit(push_to_user, user_id=recipient.pk, payload=payload)
     if email and recipient.email:
         message = EmailMessage(
             # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.

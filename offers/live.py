@@ -11,13 +11,13 @@ harmless.
 import hashlib
 from collections.abc import Callable
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from accounts.models import User
 from offers.models import Offer
 from offers.selectors import approved_profile
+from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
@@ -67,4 +67,4 @@ def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None
 
 def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
     """After commit, tell the feed sockets in `groups` about this offer (`offer_changed_sender`)."""
-    transaction.on_commit(offer_changed_sender(offer=offer, groups=groups), robust=True)
+    after_commit(offer_changed_sender(offer=offer, groups=groups))

@@ -40,6 +40,7 @@ from reviews.models import (
     ReviewModerationEvent,
     ReviewReply,
 )
+from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -264,4 +265,4 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
             email=True,
         )
 
-    transaction.on_commit(prompt, robust=True)  # the move is committed: a failing prompt is only logged
+    after_commit(prompt)  # the move is committed: a failing prompt is only logged

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from servizo.commit import after_commit
 from servizo.exceptions import TransitionNotAllowed
 
 ANYONE = "anyone"  # a role in `moves` for tables where who moves is checked elsewhere (or not at all)
@@ -114,5 +115,5 @@ def transition(
     event = machine.record_event(obj, actor=actor, from_status=from_status, to_status=to_status, note=note)
     machine.run_hooks(obj, to_status, event)
     for callback in on_commit:
-        transaction.on_commit(callback, robust=True)
+        after_commit(callback)
     return event

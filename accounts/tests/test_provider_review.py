@@ -12,7 +12,6 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.services import provider_resubmit, provider_transition
 from accounts.tests.conftest import PNG_BYTES, pdf_upload
 from accounts.tests.factories import ProviderProfileFactory, UserFactory
-from notifications.models import Notification, OutgoingEmail
 from servizo.exceptions import TransitionNotAllowed
 
 Status = ProviderProfile.Status
@@ -45,24 +44,6 @@ def test_approval_writes_the_audit_row_and_emails_the_provider_on_commit(
     assert (event.actor, event.from_status, event.to_status) == (staff_user, Status.PENDING, Status.APPROVED)
     assert mail.outbox[-1].to == [pending.user.email]
     assert "approved" in mail.outbox[-1].subject
-
-
-@pytest.mark.django_db
-def test_the_approval_notice_and_its_email_are_stored_with_the_move_and_sent_on_commit(
-    pending, staff_user, django_capture_on_commit_callbacks
-):
-    # A crash right after the commit must not lose the notice: it commits with the move (outbox),
-    # and only the delivery waits for the commit.
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        provider_transition(profile_id=pending.pk, to_status=Status.APPROVED, actor=staff_user)
-
-    assert Notification.objects.filter(recipient=pending.user, kind="provider_approved").count() == 1
-    assert OutgoingEmail.objects.filter(to=[pending.user.email], status=OutgoingEmail.Status.PENDING).count() == 1
-    assert not mail.outbox
-    with django_capture_on_commit_callbacks(execute=True):
-        for callback in callbacks:
-            callback()
-    assert mail.outbox[-1].to == [pending.user.email]
 
 
 @pytest.mark.django_db
