@@ -1,15 +1,15 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-The convention every app follows. Pushes and emails always go out on commit: this module queues the
-push with `servizo.commit.after_commit` (robust), and the email goes through the durable outbox (notifications.outbox:
-stored with the caller's transaction, sent on commit, retried when the mail server refuses). The
-notification row itself is written in the transaction of the change it reports, so it commits or
-rolls back with it (booking, offer and payment moves). A notice that must never undo a committed
-change, or that depends on the state after commit, is instead created by a robust on-commit callback
-(a failure is logged, the change stands): the provider's status notice (the caller's `on_commit` list
-of `servizo.transitions.transition`), the review prompt after completion, and a chat message's notice
-(only if the recipient is not viewing the thread at delivery time). Outside a transaction everything
-goes at once.
+The convention every app follows. Pushes and emails always go out on commit: this module queues
+the push with `servizo.commit.after_commit` (robust), and the email goes through the durable outbox
+(notifications.outbox: stored with the caller's transaction, sent on commit, retried when the mail
+server refuses). The notification row itself is written in the transaction of the change it reports,
+so it commits or rolls back with it (booking, offer and payment moves). A notice that must never undo
+a committed change, or that depends on the state after commit, is instead created in an
+`after_commit` callback (a failure is logged, the change stands): the provider's status notice (the
+`on_commit` list its transition passes to `servizo.transitions.transition`), the review prompt after
+completion, and a chat message's notice (only if the recipient is not viewing the thread at delivery
+time). Outside a transaction everything goes at once.
 
 Other apps read and mark notifications only through `notifications.selectors` and this module.
 """
