@@ -5,69 +5,78 @@ cancelling a suspended provider's open bookings) is registered with `register_pr
 from that app's `AppConfig.ready()`; accounts never imports them.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import user_has_verified_email
+from servizo.commit import after_commit
 from servizo.exceptions import TransitionNotAllowed
+from servizo.transitions import ANYONE, StatusMachine, transition
 
 Status = ProviderProfile.Status
 
-# from-status -> statuses it may move to. Resubmission (rejected -> pending) is the provider's own move.
-PROVIDER_TRANSITIONS: dict[str, set[str]] = {
-    Status.PENDING: {Status.APPROVED, Status.REJECTED},
-    Status.REJECTED: {Status.PENDING},
-    Status.APPROVED: {Status.SUSPENDED},
-    Status.SUSPENDED: {Status.APPROVED},
+# (from, to) -> who may. Staff review (the admin checks the permission); resubmission (rejected ->
+# pending) is the provider's own move, through `provider_resubmit`.
+PROVIDER_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (Status.PENDING, Status.APPROVED): frozenset({ANYONE}),
+    (Status.PENDING, Status.REJECTED): frozenset({ANYONE}),
+    (Status.REJECTED, Status.PENDING): frozenset({ANYONE}),
+    (Status.APPROVED, Status.SUSPENDED): frozenset({ANYONE}),
+    (Status.SUSPENDED, Status.APPROVED): frozenset({ANYONE}),
 }
 REASON_REQUIRED = {Status.REJECTED, Status.SUSPENDED}
 
+
+def _refusal(profile: ProviderProfile, to_status: str) -> str:
+    current, target = profile.get_status_display().lower(), Status(to_status).label.lower()
+    return f"A provider who is {current} cannot become {target}."
+
+
+MACHINE = StatusMachine(
+    moves=PROVIDER_TRANSITIONS,
+    refusal=_refusal,
+    timestamps={status: "submitted_at" if status == Status.PENDING else "reviewed_at" for status in Status},
+    event_model=ProviderStatusEvent,
+    event_fk="profile",
+    event_note_field="reason",
+)
+
 ProviderStatusHook = Callable[[ProviderProfile, ProviderStatusEvent], None]
-_hooks: dict[str, list[ProviderStatusHook]] = defaultdict(list)
 
 
 def register_provider_status_hook(to_status: str, hook: ProviderStatusHook) -> None:
     """Run `hook(profile, event)` inside the transaction whenever a provider enters `to_status`."""
-    if hook not in _hooks[to_status]:
-        _hooks[to_status].append(hook)
+    MACHINE.register_hook(to_status, hook)
 
 
 def provider_transition(*, profile_id: int, to_status: str, actor: User | None, reason: str = "") -> ProviderProfile:
     """Move a provider's verification status, with an audit row and an email on commit.
 
     Locks the profile row, runs the registered hooks (suspension: see README "Provider suspension");
-    raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS.
+    raises TransitionNotAllowed for a move not in PROVIDER_TRANSITIONS. The provider's notice is created
+    on commit (robust): a failure to notify never undoes a committed review decision.
     """
     reason = reason.strip()
     if to_status in REASON_REQUIRED and not reason:
         raise TransitionNotAllowed("A reason is required.")
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
-        from_status = profile.status
-        if to_status not in PROVIDER_TRANSITIONS.get(from_status, set()):
-            current, target = profile.get_status_display().lower(), Status(to_status).label.lower()
-            raise TransitionNotAllowed(f"A provider who is {current} cannot become {target}.")
-        if from_status == Status.PENDING and not user_has_verified_email(profile.user):
+        MACHINE.check(profile, to_status)
+        if profile.status == Status.PENDING and not user_has_verified_email(profile.user):
             raise TransitionNotAllowed("The provider has not confirmed their email address yet.")
-        profile.status = to_status
-        profile.status_reason = reason
-        now = timezone.now()
-        if to_status == Status.PENDING:
-            profile.submitted_at = now
-        else:
-            profile.reviewed_at = now
-        profile.save(update_fields=["status", "status_reason", "submitted_at", "reviewed_at", "updated_at"])
-        event = ProviderStatusEvent.objects.create(
-            profile=profile, actor=actor, from_status=from_status, to_status=to_status, reason=reason
+        transition(
+            MACHINE,
+            profile,
+            to_status=to_status,
+            actor=actor,
+            note=reason,
+            fields={"status_reason": reason},
+            on_commit=[partial(_notify_provider_status, profile, to_status, reason)],
         )
-        for hook in _hooks[to_status]:
-            hook(profile, event)
-        transaction.on_commit(lambda: _notify_provider_status(profile, to_status, reason), robust=True)
     return profile
 
 
@@ -112,7 +121,7 @@ def provider_profile_create(
             status=Status.PENDING,
         )
         profile.categories.set(categories)
-        ProviderStatusEvent.objects.create(profile=profile, actor=user, from_status="", to_status=Status.PENDING)
+        MACHINE.record_event(profile, actor=user, from_status="", to_status=Status.PENDING)
     return profile
 
 
@@ -149,5 +158,25 @@ def provider_resubmit(
         profile = provider_transition(profile_id=profile.pk, to_status=Status.PENDING, actor=actor)
         if document is not None and old_name:
             storage = profile.document.storage
-            transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+            after_commit(storage.delete, old_name)
+    return profile
+
+
+def provider_payout_account_set(*, profile_id: int, stripe_account_id: str) -> ProviderProfile:
+    """Store the provider's Stripe Connect account id, once: a second call keeps the first id."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if not profile.stripe_account_id:
+            profile.stripe_account_id = stripe_account_id
+            profile.save(update_fields=["stripe_account_id", "updated_at"])
+    return profile
+
+
+def provider_payouts_enabled_set(*, profile_id: int, enabled: bool) -> ProviderProfile:
+    """Store whether the provider's Connect account can receive payouts (as Stripe last said)."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if profile.payouts_enabled != enabled:
+            profile.payouts_enabled = enabled
+            profile.save(update_fields=["payouts_enabled", "updated_at"])
     return profile

@@ -1,15 +1,18 @@
-"""The booking state machine: one transition table, one transition function.
+"""The booking state machine: one transition table, one transition function (servizo.transitions).
 
 Cross-app work that must happen in the same transaction as a transition (payments
 releasing escrow on `completed`, chat attaching the question thread on
 `awaiting_payment`, say) is registered as a hook with `register_transition_hook`
 from that app's `AppConfig.ready()`; hooks run inside the transaction, after the
-status change, with the row still locked. Notifications and emails go out on commit.
+status change, with the row still locked.
 
-Lock order, wherever a service holds both rows: the offer first, then the booking.
+Notifications follow the project's convention (notifications.services): the parties' notices are
+written in the move's transaction, their pushes and emails go out on commit. Other apps add to a
+booking's timeline only through `booking_note_add`.
+
+Rows are locked with `bookings.locks`, whose docstring gives the one lock order.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -19,12 +22,15 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
+from bookings.locks import lock_booking, lock_offer_then_booking
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
+from offers.locks import lock_offer
 from offers.models import Offer
 from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.transitions import StatusMachine, transition
 
 S = Booking.Status
 
@@ -60,21 +66,25 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
+MACHINE = StatusMachine(
+    moves=TRANSITIONS,
+    refusal=lambda booking, to_status: (
+        f"This booking is {booking.get_status_display().lower()}; "
+        f"it cannot be moved to {S(to_status).label.lower()} by you."
+    ),
+    timestamps={S.PROVIDER_COMPLETED: "provider_completed_at", S.COMPLETED: "completed_at"},
+    event_model=BookingEvent,
+    event_fk="booking",
+)
+
 OFFER_TAKEN = "This offer was just taken by another provider."
 
 TransitionHook = Callable[[Booking, BookingEvent], None]
-_hooks: dict[str, list[TransitionHook]] = defaultdict(list)
 
 
 def register_transition_hook(to_status: str, hook: TransitionHook) -> None:
     """Run `hook(booking, event)` inside the transaction whenever a booking enters `to_status`."""
-    if hook not in _hooks[to_status]:
-        _hooks[to_status].append(hook)
-
-
-def _run_hooks(booking: Booking, event: BookingEvent) -> None:
-    for hook in _hooks[event.to_status]:
-        hook(booking, event)
+    MACHINE.register_hook(to_status, hook)
 
 
 def actor_role(booking: Booking, actor: User | None) -> Actor | None:
@@ -103,7 +113,7 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     role = actor_role(booking, actor)
     if not _party_standing(role, actor, fresh=False):
         return []
-    return [to for (frm, to), roles in TRANSITIONS.items() if frm == booking.status and role in roles]
+    return MACHINE.targets(booking.status, role)
 
 
 def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, text: str = "") -> None:
@@ -145,8 +155,7 @@ def booking_transition(
     if to_status not in S.values:
         raise TransitionNotAllowed("Unknown booking status.")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
-        move = (booking.status, to_status)
+        booking = lock_booking(booking_id)
         role = actor_role(booking, actor)
         if booking.status == to_status:
             raise TransitionNotAllowed(f"This booking is already {booking.get_status_display().lower()}.")
@@ -155,27 +164,29 @@ def booking_transition(
                 f"This booking changed since you opened it: it is now {booking.get_status_display().lower()}. "
                 "Review it and try again."
             )
-        if role not in TRANSITIONS.get(move, frozenset()):
-            raise TransitionNotAllowed(
-                f"This booking is {booking.get_status_display().lower()}; "
-                f"it cannot be moved to {S(to_status).label.lower()} by you."
-            )
+        MACHINE.check(booking, to_status, role=role)
         _party_standing(role, actor, fresh=True).require()
-        if move in REASON_REQUIRED and not note:
+        if (booking.status, to_status) in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
-        now = timezone.now()
-        booking.status = to_status
-        if to_status == S.PROVIDER_COMPLETED:
-            booking.provider_completed_at = now
-        elif to_status == S.COMPLETED:
-            booking.completed_at = now
-        booking.save(update_fields=["status", "provider_completed_at", "completed_at", "updated_at"])
-        event = BookingEvent.objects.create(
-            booking=booking, actor=actor, from_status=move[0], to_status=to_status, note=note
-        )
-        _run_hooks(booking, event)
+        event = transition(MACHINE, booking, to_status=to_status, actor=actor, role=role, note=note)
         _notify_parties(booking, event, role)
     return booking
+
+
+def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> BookingEvent:
+    """Add a note to the booking's timeline without a status change (e.g. a refund after it was settled).
+
+    Takes the booking's lock (a caller that holds it already keeps it); the parties see the note on the
+    booking page.
+    """
+    note = note.strip()
+    if not note:
+        raise DomainError("A timeline note needs text.")
+    with transaction.atomic():
+        booking = lock_booking(booking_id)
+        return MACHINE.record_event(
+            booking, actor=actor, from_status=booking.status, to_status=booking.status, note=note
+        )
 
 
 def _check_offer_acceptable(offer: Offer) -> None:
@@ -197,9 +208,10 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
     Idempotent for the winner: accepting again returns their booking.
     """
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
-        if offer is None:
-            raise DomainError("This offer does not exist.")
+        try:
+            offer = lock_offer(offer_id)
+        except Offer.DoesNotExist:
+            raise DomainError("This offer does not exist.") from None
         if offer.status == Offer.Status.ACCEPTED:
             mine = offer.bookings.filter(provider=provider).exclude(status=S.CANCELLED).first()
             if mine is not None:
@@ -224,10 +236,10 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             time_window=offer.time_window,
             pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,
         )
-        event = BookingEvent.objects.create(
-            booking=booking, actor=provider, from_status="", to_status=S.AWAITING_PAYMENT, note="Offer accepted."
+        event = MACHINE.record_event(
+            booking, actor=provider, from_status="", to_status=S.AWAITING_PAYMENT, note="Offer accepted."
         )
-        _run_hooks(booking, event)
+        MACHINE.run_hooks(booking, S.AWAITING_PAYMENT, event)
         pay_by = timezone.localtime(booking.pay_by).strftime("%d %b %Y %H:%M")
         _notify_parties(
             booking,
@@ -241,16 +253,15 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
 def booking_expire_unpaid(*, booking_id: int) -> bool:
     """Cancel one booking left unpaid past `pay_by` and put its offer back on the market.
 
-    Locks the offer, then the booking (the module's fixed order), and re-checks under
+    Locks the offer, then the booking (bookings.locks), and re-checks under
     the locks, so a payment that lands meanwhile wins and a second run is a no-op.
     Returns whether this call cancelled the booking.
     """
     with transaction.atomic():
-        offer_id = Booking.objects.filter(pk=booking_id).values_list("offer_id", flat=True).first()
-        if offer_id is None:
+        try:
+            offer, booking = lock_offer_then_booking(booking_id)
+        except Booking.DoesNotExist:
             return False
-        offer = Offer.objects.select_for_update().get(pk=offer_id)
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status != S.AWAITING_PAYMENT or booking.pay_by > timezone.now():
             return False
         booking_transition(
@@ -272,7 +283,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
     Unpaid bookings are cancelled by the system and their offers reopen for other providers; paid
     ones (scheduled, in progress) are cancelled by the suspending staff member, which puts them in
     the staff decision queue (refund or resolve). Both parties are notified on commit.
-    Locks each offer, then its booking (the module's order), and re-reads the status under the locks.
+    Locks each offer, then its booking (bookings.locks), and re-reads the status under the locks.
     """
     rows = (
         Booking.objects.filter(provider_id=profile.user_id, status__in=Booking.UNFINISHED)
@@ -280,8 +291,7 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
         .values_list("pk", "offer_id")
     )
     for booking_id, offer_id in list(rows):
-        offer = Offer.objects.select_for_update().get(pk=offer_id)
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        offer, booking = lock_offer_then_booking(booking_id, offer_id=offer_id)
         if booking.status == S.AWAITING_PAYMENT:
             booking_transition(
                 booking_id=booking.pk,

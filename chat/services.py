@@ -9,7 +9,6 @@ thread on that offer becomes the booking conversation.
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,9 +21,10 @@ from bookings.models import Booking, BookingEvent
 from chat.models import Conversation, ConversationAccess, Message
 from chat.presence import is_viewing
 from chat.selectors import message_payload, provider_may_ask, unread_total
-from notifications.models import Notification
-from notifications.services import notification_create, push_to_user
+from notifications.selectors import notification_unread_exists
+from notifications.services import notification_create, notification_mark_all_read, push_to_user
 from offers.models import Offer
+from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.realtime import broadcast
 
@@ -105,10 +105,7 @@ def _deliver_message(message: Message, conversation: Conversation) -> None:
         return  # their page marks it read at once, and that pushes their new unread total
     link = conversation.get_absolute_url()
     # One unread "new message" notification per conversation is enough; no email per chat message.
-    already = Notification.objects.filter(
-        recipient=recipient, kind=NEW_MESSAGE_KIND, link=link, read_at__isnull=True
-    ).exists()
-    if not already:
+    if not notification_unread_exists(recipient=recipient, kind=NEW_MESSAGE_KIND, link=link):
         notification_create(
             recipient=recipient,
             kind=NEW_MESSAGE_KIND,
@@ -144,7 +141,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
         _deliver_message(message, conversation)
 
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
-    transaction.on_commit(deliver, robust=True)
+    after_commit(deliver)
     return message
 
 
@@ -225,13 +222,9 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
         moved = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": newest}).update(**{field: newest})
         if moved:
             # The "new message" notification for this thread is answered by reading it.
-            Notification.objects.filter(
-                recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url(), read_at__isnull=True
-            ).update(read_at=timezone.now())
-            transaction.on_commit(
-                partial(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
-            )
-            transaction.on_commit(partial(_push_unread_total, user.pk))
+            notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
+            after_commit(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
+            after_commit(_push_unread_total, user.pk)
     setattr(conversation, field, max(getattr(conversation, field), newest))
     return getattr(conversation, field)
 

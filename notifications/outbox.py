@@ -10,13 +10,12 @@ Swapping in a task queue later means changing `_schedule` only.
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import OutgoingEmail
+from servizo.commit import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def email_send(*, message: EmailMessage) -> OutgoingEmail:
 
 
 def _schedule(email_id: int) -> None:
-    transaction.on_commit(partial(email_deliver, email_id=email_id), robust=True)
+    after_commit(email_deliver, email_id=email_id)
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:

@@ -1,18 +1,26 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-Call inside or outside a transaction: the push and the email go out on commit; an email the mail
-server refuses is kept and retried (notifications.outbox), never an error for the caller.
-"""
+The convention every app follows. Pushes and emails always go out on commit: this module queues
+the push with `servizo.commit.after_commit` (robust), and the email goes through the durable outbox
+(notifications.outbox: stored with the caller's transaction, sent on commit, retried when the mail
+server refuses). The notification row itself is written in the transaction of the change it reports,
+so it commits or rolls back with it (booking, offer and payment moves). A notice that must never undo
+a committed change, or that depends on the state after commit, is instead created in an
+`after_commit` callback (a failure is logged, the change stands): the provider's status notice (the
+`on_commit` list its transition passes to `servizo.transitions.transition`), the review prompt after
+completion, and a chat message's notice (only if the recipient is not viewing the thread at delivery
+time). Outside a transaction everything goes at once.
 
-from functools import partial
+Other apps read and mark notifications only through `notifications.selectors` and this module.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.outbox import email_send
+from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
 
@@ -37,7 +45,7 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
     """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
-    transaction.on_commit(partial(push_to_user, user_id=recipient.pk, payload=payload), robust=True)
+    after_commit(push_to_user, user_id=recipient.pk, payload=payload)
     if email and recipient.email:
         message = EmailMessage(
             # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
@@ -58,6 +66,11 @@ def notification_mark_read(*, recipient, notification_id: int) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, recipient) -> int:
-    """Mark every unread notification of the recipient read; returns how many changed."""
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=timezone.now())
+def notification_mark_all_read(*, recipient, kind: str | None = None, link: str | None = None) -> int:
+    """Mark the recipient's unread notifications read (only of `kind` and `link`, when given); returns how many."""
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if kind is not None:
+        unread = unread.filter(kind=kind)
+    if link is not None:
+        unread = unread.filter(link=link)
+    return unread.update(read_at=timezone.now())

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from notifications.models import Notification
+from notifications.selectors import notifications_for
 from notifications.services import notification_mark_all_read, notification_mark_read
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -14,7 +15,9 @@ NOTIFICATIONS_PER_PAGE = 25
 
 @login_required
 def notification_list(request):
-    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(notifications_for(recipient=request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -9,14 +9,15 @@ harmless.
 """
 
 import hashlib
+from collections.abc import Callable
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from accounts.models import User, city_key
 from offers.models import Offer
 from offers.selectors import approved_profile
+from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
@@ -50,8 +51,8 @@ def render_feed_card(offer: Offer) -> str:
     return render_to_string(FEED_CARD_TEMPLATE, {"offer": offer})
 
 
-def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
-    """After commit, tell the feed sockets in `groups` to show (if still open) or drop this offer.
+def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:
+    """A callback telling the feed sockets in `groups` to show (if still open) or drop this offer; run it on commit.
 
     Best effort (servizo.realtime): the offer is saved, and feeds catch up on reload.
     """
@@ -62,4 +63,9 @@ def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
         html = render_feed_card(fresh) if fresh.is_open else ""
         broadcast(*sorted(groups), event={"type": "offer.changed", "offer_id": offer_id, "html": html})
 
-    transaction.on_commit(send, robust=True)
+    return send
+
+
+def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:
+    """After commit, tell the feed sockets in `groups` about this offer (`offer_changed_sender`)."""
+    after_commit(offer_changed_sender(offer=offer, groups=groups))

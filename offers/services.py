@@ -24,19 +24,29 @@ from accounts.models import ServiceCategory, User
 from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
+from offers.locks import lock_offer
 from offers.models import Offer, OfferDecline, OfferEvent
 from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import format_money
+from servizo.transitions import ANYONE, StatusMachine, transition
 
 S = Offer.Status
 
-# from-status -> statuses it may move to.
+# (from, to) -> who may (who acts is checked by each service: the customer withdraws, a provider accepts).
 # accepted -> open: the booking made from it was cancelled unpaid, so the offer goes back on the market.
-OFFER_TRANSITIONS: dict[str, set[str]] = {
-    S.OPEN: {S.ACCEPTED, S.WITHDRAWN, S.EXPIRED},
-    S.ACCEPTED: {S.OPEN},
+OFFER_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (S.OPEN, S.ACCEPTED): frozenset({ANYONE}),
+    (S.OPEN, S.WITHDRAWN): frozenset({ANYONE}),
+    (S.OPEN, S.EXPIRED): frozenset({ANYONE}),
+    (S.ACCEPTED, S.OPEN): frozenset({ANYONE}),
 }
+MACHINE = StatusMachine(
+    moves=OFFER_TRANSITIONS,
+    refusal=lambda offer, to_status: f"This offer is {offer.get_status_display().lower()}.",
+    event_model=OfferEvent,
+    event_fk="offer",
+)
 
 # How far ahead a customer may ask for a job.
 MAX_DAYS_AHEAD = 365
@@ -74,14 +84,8 @@ def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: 
     Records an OfferEvent; raises TransitionNotAllowed for a move not in OFFER_TRANSITIONS.
     On commit, open feeds drop the offer (or show it again when it reopens).
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("offer_transition must run inside transaction.atomic() on a locked offer.")
-    if to_status not in OFFER_TRANSITIONS.get(offer.status, set()):
-        raise TransitionNotAllowed(f"This offer is {offer.get_status_display().lower()}.")
-    OfferEvent.objects.create(offer=offer, actor=actor, from_status=offer.status, to_status=to_status, note=note)
-    offer.status = to_status
-    offer.save(update_fields=["status", "updated_at"])
-    live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+    feeds = live.offer_changed_sender(offer=offer, groups={live.offer_feed_group(offer)})
+    transition(MACHINE, offer, to_status=to_status, actor=actor, note=note, on_commit=[feeds])
     return offer
 
 
@@ -161,7 +165,7 @@ def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
 
 
 def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
-    offer = Offer.objects.select_for_update().get(pk=offer_id)
+    offer = lock_offer(offer_id)
     if offer.customer_id != customer.pk:
         raise DomainError("This offer belongs to another customer.")
     account_standing(customer, fresh=True).require()
@@ -210,7 +214,7 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
     """
     provider_standing(provider, fresh=True).require()
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        offer = lock_offer(offer_id)
         existing = OfferDecline.objects.filter(offer=offer, provider=provider).first()
         if existing is not None:
             return existing

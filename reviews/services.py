@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
+from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
 from reviews.models import (
@@ -39,6 +40,7 @@ from reviews.models import (
     ReviewModerationEvent,
     ReviewReply,
 )
+from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
     rating = _clean_rating(rating)
     comment = _clean_text(comment, max_length=COMMENT_MAX_LENGTH, label="comment")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_booking(booking_id)
         review_create_check(booking=booking, customer=customer)
         review = Review.objects.create(
             booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
@@ -203,7 +205,7 @@ def customer_rate(*, booking_id: int, provider: User, rating: int, note: str = "
     rating = _clean_rating(rating)
     note = _clean_text(note, max_length=NOTE_MAX_LENGTH, label="note")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_booking(booking_id)
         customer_rate_check(booking=booking, provider=provider)
         return CustomerRating.objects.create(
             booking=booking, provider=provider, customer_id=booking.customer_id, rating=rating, note=note
@@ -263,4 +265,4 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
             email=True,
         )
 
-    transaction.on_commit(prompt, robust=True)  # the move is committed: a failing prompt is only logged
+    after_commit(prompt)  # the move is committed: a failing prompt is only logged

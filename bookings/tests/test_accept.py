@@ -58,7 +58,9 @@ def test_awaiting_payment_hooks_run_with_the_creation_event(provider, monkeypatc
     from bookings import services
 
     seen = []
-    monkeypatch.setitem(services._hooks, Booking.Status.AWAITING_PAYMENT, [lambda b, e: seen.append((b.pk, e.actor))])
+    monkeypatch.setitem(
+        services.MACHINE._hooks, Booking.Status.AWAITING_PAYMENT, [lambda b, e: seen.append((b.pk, e.actor))]
+    )
     booking = booking_accept_offer(offer_id=OfferFactory().pk, provider=provider, terms_version=1)
 
     assert seen == [(booking.pk, provider)]

@@ -7,9 +7,16 @@ import pytest
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 from bookings.models import Booking, BookingEvent
-from bookings.services import REASON_REQUIRED, TRANSITIONS, Actor, allowed_transitions, booking_transition
+from bookings.services import (
+    REASON_REQUIRED,
+    TRANSITIONS,
+    Actor,
+    allowed_transitions,
+    booking_note_add,
+    booking_transition,
+)
 from bookings.tests.factories import BookingFactory
-from servizo.exceptions import TransitionNotAllowed
+from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Booking.Status
 ROLES = [*Actor, "stranger_customer", "stranger_provider"]
@@ -112,7 +119,9 @@ def test_hooks_run_inside_the_transaction_with_the_new_event(monkeypatch):
     from bookings import services
 
     seen = []
-    monkeypatch.setitem(services._hooks, S.IN_PROGRESS, [lambda booking, event: seen.append((booking.status, event))])
+    monkeypatch.setitem(
+        services.MACHINE._hooks, S.IN_PROGRESS, [lambda booking, event: seen.append((booking.status, event))]
+    )
     booking = BookingFactory(status=S.SCHEDULED)
 
     booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
@@ -129,7 +138,7 @@ def test_a_failing_hook_rolls_the_whole_move_back(monkeypatch):
     def broken(booking, event):
         raise RuntimeError("escrow unavailable")
 
-    monkeypatch.setitem(services._hooks, S.COMPLETED, [broken])
+    monkeypatch.setitem(services.MACHINE._hooks, S.COMPLETED, [broken])
     booking = BookingFactory(status=S.PROVIDER_COMPLETED)
 
     with pytest.raises(RuntimeError):
@@ -177,3 +186,29 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commi
         raise RuntimeError
 
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_timeline_note_is_an_event_without_a_status_change(staff_user):
+    booking = BookingFactory(status=S.COMPLETED)
+
+    event = booking_note_add(booking_id=booking.pk, actor=staff_user, note="  Refunded 10.00 after the job.  ")
+
+    assert (event.actor, event.from_status, event.to_status, event.note) == (
+        staff_user,
+        S.COMPLETED,
+        S.COMPLETED,
+        "Refunded 10.00 after the job.",
+    )
+    booking.refresh_from_db()
+    assert booking.status == S.COMPLETED
+
+
+@pytest.mark.django_db
+def test_an_empty_timeline_note_is_refused():
+    booking = BookingFactory(status=S.COMPLETED)
+
+    with pytest.raises(DomainError):
+        booking_note_add(booking_id=booking.pk, actor=None, note="   ")
+
+    assert not BookingEvent.objects.filter(booking=booking).exists()

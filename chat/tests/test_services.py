@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 from bookings.models import Booking
-from bookings.services import _hooks
+from bookings.services import MACHINE as BOOKING_MACHINE
 from bookings.tests.factories import BookingFactory
 from chat.models import Conversation, Message
 from chat.presence import viewer_enter, viewer_leave
@@ -71,6 +71,7 @@ def test_accepting_provider_carries_the_question_thread_into_the_booking(offer, 
     MessageFactory(conversation=thread, sender=provider, text="Which floor?")
     booking = BookingFactory(offer=offer, provider=provider)
 
+    _hooks = BOOKING_MACHINE._hooks
     assert booking_attach_conversation in _hooks[Booking.Status.AWAITING_PAYMENT]  # registered by ChatConfig.ready
     booking_attach_conversation(booking, None)
 

@@ -1,6 +1,8 @@
 import pytest
 
-from notifications.services import notification_create
+from notifications.models import Notification
+from notifications.selectors import notification_unread_exists, notifications_for
+from notifications.services import notification_create, notification_mark_all_read
 
 pytestmark = pytest.mark.django_db
 
@@ -17,3 +19,23 @@ def test_email_subject_is_one_line_whatever_the_text_holds(customer, django_capt
     (email,) = mailoutbox
     assert email.subject == "[Servizo] Booking #1 is now cancelled. Note: roof leaks again soon"
     assert email.body == text
+
+
+def test_other_apps_read_and_mark_notifications_of_one_kind_and_link_only(customer, provider):
+    # Given two unread notices for one link, one of another kind, and one of another user
+    chat = notification_create(recipient=customer, kind="chat_message", text="New message", link="/chat/1/")
+    other_thread = notification_create(recipient=customer, kind="chat_message", text="New message", link="/chat/2/")
+    booking = notification_create(recipient=customer, kind="booking_scheduled", text="Paid", link="/chat/1/")
+    theirs = notification_create(recipient=provider, kind="chat_message", text="New message", link="/chat/1/")
+    assert notification_unread_exists(recipient=customer, kind="chat_message", link="/chat/1/")
+
+    # When the customer reads thread 1
+    changed = notification_mark_all_read(recipient=customer, kind="chat_message", link="/chat/1/")
+
+    # Then only that notice is read
+    assert changed == 1
+    assert not notification_unread_exists(recipient=customer, kind="chat_message", link="/chat/1/")
+    unread = set(Notification.objects.filter(read_at__isnull=True).values_list("pk", flat=True))
+    assert unread == {other_thread.pk, booking.pk, theirs.pk}
+    assert chat.pk not in unread
+    assert list(notifications_for(recipient=provider)) == [theirs]

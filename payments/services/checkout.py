@@ -16,15 +16,16 @@ import stripe
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
+from bookings.locks import lock_booking, lock_booking_then
 from bookings.models import Booking
 from bookings.services import booking_transition
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, StripeCustomer, transfer_group_for
 from payments.services.ledger import ledger_record
+from payments.services.transitions import payment_transition
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
 from servizo.money import format_money
@@ -136,7 +137,7 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str) ->
     _payment_cancel_open(booking_id=booking_id)
     customer_id, method = _owned_card(user=customer, payment_method_id=payment_method_id)
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id, customer=customer)
+        booking = lock_booking(booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             raise DomainError("This booking is not waiting for payment.")
         account_standing(customer, fresh=True).require()
@@ -203,9 +204,7 @@ def _payment_mark(*, payment_id: int, status: str, failure_message: str = "") ->
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status in FINAL:
             return
-        payment.status = status
-        payment.failure_message = failure_message[:500]
-        payment.save(update_fields=["status", "failure_message", "updated_at"])
+        payment_transition(payment=payment, to_status=status, fields={"failure_message": failure_message[:500]})
 
 
 def payment_record_intent(*, payment_id: int, intent) -> Payment:
@@ -215,19 +214,20 @@ def payment_record_intent(*, payment_id: int, intent) -> Payment:
     """
     status = INTENT_STATUS.get(intent.status, P.PROCESSING)
     with transaction.atomic():
-        booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
-        booking = Booking.objects.select_for_update().get(pk=booking_id)  # lock order: booking, then payment
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        booking, payment = lock_booking_then(Payment, payment_id)
         if payment.status == P.SUCCEEDED or (payment.status in FINAL and status != P.SUCCEEDED):
             return payment
-        payment.status = status
-        payment.payment_intent_id = intent.id
+        fields = {"payment_intent_id": intent.id}
         if status == P.FAILED and intent.last_payment_error:
-            payment.failure_message = (intent.last_payment_error.message or "")[:500]
+            fields["failure_message"] = (intent.last_payment_error.message or "")[:500]
         if status == P.SUCCEEDED:
-            payment.charge_id = object_id(intent.latest_charge)
-            payment.paid_at = timezone.now()
-        payment.save()
+            fields["charge_id"] = object_id(intent.latest_charge)
+        if status == payment.status:  # still at the same step: keep what Stripe added
+            for name, value in fields.items():
+                setattr(payment, name, value)
+            payment.save(update_fields=[*fields, "updated_at"])
+        else:
+            payment_transition(payment=payment, to_status=status, fields=fields)
         if status == P.SUCCEEDED:
             _escrow_hold(booking=booking, payment=payment)
     return payment

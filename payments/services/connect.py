@@ -1,8 +1,7 @@
 """Provider payout accounts: Stripe Connect Express onboarding."""
 
-from django.db import transaction
-
 from accounts.models import ProviderProfile, User
+from accounts.services import provider_payout_account_set, provider_payouts_enabled_set
 from payments.stripe_gateway import stripe_client, stripe_errors
 from servizo.exceptions import DomainError
 
@@ -24,11 +23,7 @@ def connect_onboarding_link(*, provider: User, refresh_url: str, return_url: str
                 },
                 {"idempotency_key": f"servizo-provider-{profile.pk}-account"},
             )
-            with transaction.atomic():
-                profile = ProviderProfile.objects.select_for_update().get(pk=profile.pk)
-                if not profile.stripe_account_id:
-                    profile.stripe_account_id = account.id
-                    profile.save(update_fields=["stripe_account_id", "updated_at"])
+            profile = provider_payout_account_set(profile_id=profile.pk, stripe_account_id=account.id)
         link = client.v1.account_links.create(
             {
                 "account": profile.stripe_account_id,
@@ -49,9 +44,4 @@ def connect_account_refresh(*, account_id: str) -> ProviderProfile | None:
         account = stripe_client().v1.accounts.retrieve(account_id)
     capabilities = account.capabilities.to_dict() if account.capabilities else {}
     enabled = bool(account.payouts_enabled) and capabilities.get("transfers") == "active"
-    with transaction.atomic():
-        profile = ProviderProfile.objects.select_for_update().get(pk=profile.pk)
-        if profile.payouts_enabled != enabled:
-            profile.payouts_enabled = enabled
-            profile.save(update_fields=["payouts_enabled", "updated_at"])
-    return profile
+    return provider_payouts_enabled_set(profile_id=profile.pk, enabled=enabled)

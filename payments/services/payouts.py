@@ -30,9 +30,11 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import provider_standing_rule
+from bookings.locks import lock_bookings
 from bookings.models import Booking
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
+from payments.services.transitions import SYSTEM, TRANSFER_MACHINE, transfer_transition
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
 from servizo.money import format_money
 
@@ -176,7 +178,7 @@ def _transfers_claim(*, candidates: list[Candidate], run: PayoutRun) -> list[tup
     ids = sorted(by_booking)
     claimed: list[tuple[Transfer, bool]] = []
     with transaction.atomic():
-        list(Booking.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        lock_bookings(ids)
         frozen = set(
             Settlement.objects.filter(booking_id__in=ids, status=Settlement.Status.PENDING).values_list(
                 "booking_id", flat=True
@@ -203,13 +205,17 @@ def _transfers_claim(*, candidates: list[Candidate], run: PayoutRun) -> list[tup
                 )
             elif row.status == Transfer.Status.FAILED:  # Stripe refused last time: a new attempt, a new key
                 attempt = int(row.idempotency_key.rsplit("-", 1)[1]) + 1
-                row.idempotency_key = f"servizo-booking-{booking_id}-transfer-{attempt}"
-                row.status = Transfer.Status.PENDING
-                row.amount_cents = candidate.amount_cents
-                row.destination = candidate.destination
-                row.run = run
-                row.error = ""
-                row.save()
+                transfer_transition(
+                    transfer=row,
+                    to_status=Transfer.Status.PENDING,
+                    fields={
+                        "idempotency_key": f"servizo-booking-{booking_id}-transfer-{attempt}",
+                        "amount_cents": candidate.amount_cents,
+                        "destination": candidate.destination,
+                        "run": run,
+                        "error": "",
+                    },
+                )
                 claimed.append((row, False))
             else:
                 claimed.append((row, True))
@@ -258,11 +264,13 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
             .order_by("pk")
         )
         for row in rows:
+            TRANSFER_MACHINE.check(row, Transfer.Status.PAID, role=SYSTEM)
             row.status = Transfer.Status.PAID
             row.stripe_transfer_id = stripe_ids[row.pk]
             row.error = ""
             row.updated_at = now
-        # One portable UPDATE of the locked rows; only the Stripe id differs per row, so one CASE
+        # One portable UPDATE of the locked rows, each move checked against TRANSFER_MACHINE above (the
+        # batch form of `transfer_transition`); only the Stripe id differs per row, so one CASE
         # (bulk_update's CASE per row and field costs more Python than the rest of a payout).
         Transfer.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Transfer.Status.PAID,
@@ -291,9 +299,11 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
 
 
 def _transfer_fail(row: Transfer, error: str) -> None:
-    Transfer.objects.filter(pk=row.pk, status=Transfer.Status.PENDING).update(
-        status=Transfer.Status.FAILED, error=error[:2000], updated_at=timezone.now()
-    )
+    """Stripe refused the transfer: FAILED with the reason, unless a webhook recorded it paid meanwhile."""
+    with transaction.atomic():
+        row = Transfer.objects.select_for_update().get(pk=row.pk)
+        if row.status == Transfer.Status.PENDING:
+            transfer_transition(transfer=row, to_status=Transfer.Status.FAILED, fields={"error": error[:2000]})
 
 
 def payouts_run(

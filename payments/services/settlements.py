@@ -31,12 +31,14 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
-from bookings.services import booking_transition
+from bookings.locks import lock_booking, lock_booking_then
+from bookings.models import Booking
+from bookings.services import booking_note_add, booking_transition
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, Settlement, Transfer
 from payments.selectors import BookingBalance, booking_balance
 from payments.services.ledger import ledger_record
+from payments.services.transitions import settlement_transition
 from payments.split import split_amount
 from payments.stripe_gateway import PaymentServiceUnavailable, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
@@ -137,7 +139,7 @@ def settlement_create(
     if not settlement_may_decide(user=actor, booking_status=S.CANCELLED):
         raise SettlementNotAllowed("Only staff allowed to settle bookings can refund or release money.")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_booking(booking_id)
         if booking.status not in Booking.SETTLEABLE:
             raise DomainError(
                 f"A {booking.get_status_display().lower()} booking cannot be settled yet; "
@@ -283,9 +285,7 @@ def _pending_message(settlement: Settlement, *, cause: str, cancelled_now: bool)
 
 def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) -> Settlement:
     with transaction.atomic():
-        booking_id = Settlement.objects.values_list("booking_id", flat=True).get(pk=settlement_id)
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
-        settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
+        booking, settlement = lock_booking_then(Settlement, settlement_id)
         if settlement.status != Settlement.Status.PENDING:
             return settlement
         key = f"settlement-{settlement.pk}"
@@ -309,11 +309,11 @@ def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) 
                     stripe_object_id=stripe_object_id,
                     note=note,
                 )
-        settlement.status = Settlement.Status.SUCCEEDED
-        settlement.stripe_refund_id = refund_id
-        settlement.stripe_reversal_id = reversal_id
-        settlement.error = ""
-        settlement.save()
+        settlement_transition(
+            settlement=settlement,
+            to_status=Settlement.Status.SUCCEEDED,
+            fields={"stripe_refund_id": refund_id, "stripe_reversal_id": reversal_id, "error": ""},
+        )
         _booking_timeline(booking=booking, settlement=settlement, kept=kept, provider_share=provider)
     return settlement
 
@@ -327,9 +327,7 @@ def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, pr
         to_status = S.REFUNDED if kept == 0 else S.RESOLVED
         booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
-        BookingEvent.objects.create(
-            booking=booking, actor=settlement.actor, from_status=booking.status, to_status=booking.status, note=note
-        )
+        booking_note_add(booking_id=booking.pk, actor=settlement.actor, note=note)
     for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
         notification_create(
             recipient=recipient,
