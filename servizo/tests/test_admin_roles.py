@@ -59,10 +59,9 @@ def test_each_console_action_declares_its_permission():
             assert getattr(action, "allowed_permissions", None), f"{model.__name__}.{name} declares no permission"
 
 
-def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_cannot(
-    client, pay, localstripe, finance_user, support_user
-):
-    """Stripe refuses the first transfer (onboarding unfinished); once finished, the admin action pays it."""
+def _failed_payout_retry(pay) -> tuple:
+    """A completed booking whose payout Stripe refused (onboarding unfinished), onboarding then finished:
+    the booking, the transfers list URL and the POST data of its Retry action."""
     import requests
 
     from bookings.models import Booking
@@ -82,6 +81,14 @@ def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_can
     requests.post(onboarding, allow_redirects=False, timeout=5)
     url = reverse("admin:payments_transfer_changelist")
     retry = {"action": "retry", "_selected_action": [failed.pk]}
+    return booking, url, retry
+
+
+def test_finance_retries_a_failed_payout_from_the_transfers_list_and_support_cannot(
+    client, pay, localstripe, finance_user, support_user
+):
+    """Stripe refuses the first transfer (onboarding unfinished); once finished, the admin action pays it."""
+    _booking, url, retry = _failed_payout_retry(pay)
 
     client.force_login(support_user)
     assert client.post(url, retry).status_code == 403  # Support may not even list transfers
@@ -165,26 +172,9 @@ def test_payout_retry_with_stripe_unreachable_says_it_is_pending_and_the_next_re
     """The payout retry action with Stripe's address on a closed port, then again once Stripe is back."""
     import socket
 
-    import requests
-
-    from bookings.models import Booking
-    from bookings.tests.factories import BookingFactory
-    from payments.services.connect import connect_onboarding_link
-    from payments.services.payouts import payouts_run
     from payments.stripe_gateway import stripe_client
-    from payments.tests.conftest import walk
 
-    provider = ProviderFactory()
-    onboarding = connect_onboarding_link(provider=provider, refresh_url="http://t/r", return_url="http://t/ok")
-    ProviderProfile.objects.filter(user=provider).update(payouts_enabled=True)
-    booking = BookingFactory(provider=provider)
-    pay(booking)
-    walk(booking, Booking.Status.IN_PROGRESS, Booking.Status.PROVIDER_COMPLETED, Booking.Status.COMPLETED)
-    payouts_run()
-    failed = Transfer.objects.get(status=Transfer.Status.FAILED)
-    requests.post(onboarding, allow_redirects=False, timeout=5)
-    url = reverse("admin:payments_transfer_changelist")
-    retry = {"action": "retry", "_selected_action": [failed.pk]}
+    booking, url, retry = _failed_payout_retry(pay)
     client.force_login(finance_user)
     up = settings.STRIPE_API_BASE
     with socket.socket() as sock:
