@@ -13,12 +13,10 @@ from django.test import Client
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from payments.models import LedgerEntry, Payment, Settlement, StripeEvent
-from payments.services import checkout
-from payments.services.checkout import payment_start, payment_sync
+from payments.services.checkout import payment_sync
 from payments.services.settlements import settlement_create
-from payments.stripe_gateway import metadata_of, stripe_client
-from payments.tests.conftest import LIST_ALL, walk
-from payments.tests.test_webhooks import URL, events_for, sign_webhook
+from payments.tests.conftest import walk
+from payments.tests.test_webhooks import URL, charge_unrecorded, events_for, sign_webhook
 from servizo.exceptions import DomainError
 from servizo.testing.concurrency import race
 
@@ -36,16 +34,8 @@ def test_webhook_and_the_pay_read_back_at_once_hold_escrow_once(save_card, monke
     for _ in range(ROUNDS):
         # Given Stripe charged the card and our answer was lost (only the read-back or the webhook can tell us)
         booking = BookingFactory()
-        method = save_card(booking.customer)
-        monkeypatch.setattr(checkout, "payment_record_intent", lambda **kwargs: None)
-        payment_start(booking_id=booking.pk, customer=booking.customer, payment_method_id=method)
-        monkeypatch.undo()
+        intent = charge_unrecorded(booking, save_card, monkeypatch)
         payment = booking.payments.get()
-        intent = next(
-            i
-            for i in stripe_client().v1.payment_intents.list({"limit": LIST_ALL}).data
-            if metadata_of(i).get("payment_id") == str(payment.pk)
-        )
         payment.payment_intent_id = intent.id
         payment.status = Payment.Status.PROCESSING
         payment.save()

@@ -32,21 +32,25 @@ def events_for(intent_id: str) -> list[dict]:
     return [e for e in events if e["data"]["object"].get("id") == intent_id]
 
 
-@pytest.fixture
-def paid_unrecorded(save_card, monkeypatch):
-    """Stripe charged the card but our response was lost: only the webhook can tell us."""
-    booking = BookingFactory()
+def charge_unrecorded(booking: Booking, save_card, monkeypatch):
+    """Stripe charges the card but our response is lost: only the webhook (or a read-back) can tell us.
+    Returns Stripe's PaymentIntent."""
     method = save_card(booking.customer)
     monkeypatch.setattr(checkout, "payment_record_intent", lambda **kwargs: None)
     payment_start(booking_id=booking.pk, customer=booking.customer, payment_method_id=method)
     monkeypatch.undo()
     payment = booking.payments.get()
-    intent = next(
+    return next(
         i
         for i in stripe_client().v1.payment_intents.list({"limit": LIST_ALL}).data
         if metadata_of(i).get("payment_id") == str(payment.pk)
     )
-    return booking, intent
+
+
+@pytest.fixture
+def paid_unrecorded(save_card, monkeypatch):
+    booking = BookingFactory()
+    return booking, charge_unrecorded(booking, save_card, monkeypatch)
 
 
 def test_url_is_the_contract():
