@@ -264,17 +264,20 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
             return False
         if booking.status != S.AWAITING_PAYMENT or booking.pay_by > timezone.now():
             return False
-        booking_transition(
-            booking_id=booking.pk,
-            to_status=S.CANCELLED,
-            actor=None,
+        _cancel_unpaid_and_reopen(
+            booking=booking,
+            offer=offer,
             note="Not paid in time: cancelled automatically and the offer was reopened.",
+            offer_note=f"Booking #{booking.pk} was not paid.",
         )
-        if offer.status == Offer.Status.ACCEPTED:
-            offer_transition(
-                offer=offer, to_status=Offer.Status.OPEN, actor=None, note=f"Booking #{booking.pk} was not paid."
-            )
     return True
+
+
+def _cancel_unpaid_and_reopen(*, booking: Booking, offer: Offer, note: str, offer_note: str) -> None:
+    """The system cancels an unpaid booking and puts its offer back on the market (both rows locked)."""
+    booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=None, note=note)
+    if offer.status == Offer.Status.ACCEPTED:
+        offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note=offer_note)
 
 
 def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStatusEvent) -> None:
@@ -293,14 +296,12 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
     for booking_id, offer_id in list(rows):
         offer, booking = lock_offer_then_booking(booking_id, offer_id=offer_id)
         if booking.status == S.AWAITING_PAYMENT:
-            booking_transition(
-                booking_id=booking.pk,
-                to_status=S.CANCELLED,
-                actor=None,
+            _cancel_unpaid_and_reopen(
+                booking=booking,
+                offer=offer,
                 note="Provider suspended: cancelled, and the offer is open to other providers again.",
+                offer_note="Provider suspended.",
             )
-            if offer.status == Offer.Status.ACCEPTED:
-                offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note="Provider suspended.")
         elif booking.status in Booking.UNFINISHED:
             booking_transition(
                 booking_id=booking.pk,
