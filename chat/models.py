@@ -3,6 +3,9 @@
 A conversation is identified by (offer, provider): a provider's questions on an open offer and,
 once that provider's acceptance creates a booking, the booking conversation are one thread.
 Each side has a read pointer ("read up to message id N"); unread = newer messages from the other side.
+Unread counts and last activity are maintained aggregates (`ConversationMember`, `ChatInbox`), written by
+`chat.services` in the same transaction as each message and read-pointer move, so pages read one row
+instead of counting messages.
 """
 
 from django.conf import settings
@@ -26,6 +29,10 @@ class Conversation(models.Model):
     customer_read_up_to = models.PositiveBigIntegerField(default=0)
     provider_read_up_to = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Maintained by chat.services on each send (None until the first message).
+    last_message = models.ForeignKey(
+        "chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -72,6 +79,40 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class ConversationMember(models.Model):
+    """One participant's side of a conversation: their unread count and the thread's last activity.
+
+    The chat list is `filter(user=...)` ordered by `last_message_id` through one index, without
+    the customer-OR-provider filter that no single index serves.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unread = models.PositiveIntegerField(default=0)
+    last_message_id = models.PositiveBigIntegerField(default=0)  # 0 before the first message
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="one_member_per_side")]
+        indexes = [models.Index(fields=["user", "last_message_id"], name="chat_member_user_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in #{self.conversation_id}: {self.unread} unread"
+
+
+class ChatInbox(models.Model):
+    """Per user: unread messages over all conversations (the navbar) and how many conversations (the pager)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    unread = models.PositiveIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "chat inboxes"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.unread} unread"
 
 
 class ConversationAccess(models.Model):

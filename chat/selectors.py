@@ -1,9 +1,9 @@
 """Reads for chat. Every conversation read for a user goes through a participant filter."""
 
-from django.db.models import Case, Count, F, Max, Q, QuerySet, When
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
-from chat.models import Conversation, Message
+from chat.models import ChatInbox, Conversation, ConversationMember, Message
 from offers.models import Offer
 from offers.selectors import provider_offer_access
 
@@ -13,12 +13,6 @@ RESYNC_LIMIT = 200
 
 def _participant_filter(user: User) -> Q:
     return Q(customer=user) | Q(provider=user)
-
-
-def _unread_count(user: User) -> Count:
-    """Per conversation: messages from the other side after the user's read pointer."""
-    my_pointer = Case(When(customer=user, then=F("customer_read_up_to")), default=F("provider_read_up_to"))
-    return Count("messages", filter=Q(messages__id__gt=my_pointer) & ~Q(messages__sender_id=user.pk))
 
 
 def conversation_for_participant(*, user: User, pk: int) -> Conversation | None:
@@ -33,38 +27,71 @@ def conversation_for_participant(*, user: User, pk: int) -> Conversation | None:
 
 
 def conversation_list(*, user: User, offer: Offer | None = None) -> QuerySet[Conversation]:
-    """The user's conversations, latest message first, annotated with `unread` and `last_message_id`.
+    """The user's conversations, latest message first, annotated with the user's `unread` count.
 
-    Pair with `attach_last_messages` on the page being shown (one more query).
+    For a narrowed set (one offer's, one booking's threads); the chat list pages with `ConversationPages`.
     """
-    conversations = Conversation.objects.filter(_participant_filter(user))
+    conversations = Conversation.objects.filter(members__user=user)
     if offer is not None:
         conversations = conversations.filter(offer=offer)
     return (
-        conversations.select_related("offer", "booking", "customer", "provider")
-        .annotate(
-            unread=_unread_count(user),
-            last_message_id=Max("messages__id"),
-        )
-        .order_by(F("last_message_id").desc(nulls_last=True), "-id")
+        conversations.select_related(*_LIST_RELATED)
+        .annotate(unread=F("members__unread"))
+        .order_by("-members__last_message_id", "-members__id")
     )
 
 
-def attach_last_messages(conversations) -> list[Conversation]:
-    """Set `.last_message` on conversations annotated by `conversation_list`, in one query."""
-    conversations = list(conversations)
-    messages = Message.objects.in_bulk([c.last_message_id for c in conversations if c.last_message_id])
-    for conversation in conversations:
-        conversation.last_message = messages.get(conversation.last_message_id)
-    return conversations
+_LIST_RELATED = ("offer", "booking", "customer", "provider", "last_message")
+
+
+class ConversationPages:
+    """All of a user's conversations, latest activity first, for `Paginator`: no COUNT, no sort.
+
+    A slice reads the user's `ConversationMember` rows alone, in the order of their (user, last_message_id)
+    index (member ids follow conversation ids, so ties go newest conversation first), then those
+    conversations by primary key: two queries whose plans cannot turn into a join that scans and sorts.
+    The count is the maintained `ChatInbox.conversations`.
+    """
+
+    def __init__(self, *, user: User, inbox: ChatInbox):
+        self.user, self.inbox = user, inbox
+
+    def count(self) -> int:
+        return self.inbox.conversations
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Conversation]:
+        members = list(
+            ConversationMember.objects.filter(user=self.user)
+            .order_by("-last_message_id", "-id")
+            .values_list("conversation_id", "unread")[window]
+        )
+        conversations = Conversation.objects.select_related(*_LIST_RELATED).in_bulk([pk for pk, _ in members])
+        page = []
+        for pk, unread in members:
+            conversation = conversations[pk]
+            conversation.unread = unread
+            page.append(conversation)
+        return page
+
+
+def inbox(*, user: User) -> ChatInbox:
+    """The user's maintained chat counters (unread messages, conversations): one primary-key read."""
+    return ChatInbox.objects.filter(user_id=user.pk).first() or ChatInbox(user_id=user.pk)
 
 
 def unread_total(*, user: User) -> int:
-    """Messages from others the user has not read yet, over all their conversations (the navbar).
+    """Messages from others the user has not read yet, over all their conversations."""
+    return inbox(user=user).unread
 
-    Driven from the user's conversations so MariaDB walks the (conversation, id) index of each.
-    """
-    return Conversation.objects.filter(_participant_filter(user)).aggregate(total=_unread_count(user))["total"]
+
+def request_inbox(request) -> ChatInbox:
+    """`inbox` for the signed-in user, read once per request (the navbar, a dashboard panel and the pager share it)."""
+    if not hasattr(request, "_chat_inbox"):
+        request._chat_inbox = inbox(user=request.user)
+    return request._chat_inbox
 
 
 def messages_before(

@@ -5,20 +5,24 @@ so clients resync from the database (`selectors.messages_after`) after every rec
 The booking side registers `booking_attach_conversation` as an `awaiting_payment` hook
 (see `ChatConfig.ready`): when a provider's acceptance creates a booking, their question
 thread on that offer becomes the booking conversation.
+
+Counters (`ConversationMember.unread`, `ChatInbox`, `Conversation.last_message`) change in the same
+transaction as the message or read pointer they count. Lock order: the conversation row, then its
+member rows, then inbox rows (by user id).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Max, Value, When
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
-from chat.models import Conversation, ConversationAccess, Message
+from chat.models import ChatInbox, Conversation, ConversationAccess, ConversationMember, Message
 from chat.presence import is_viewing
 from chat.selectors import message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
@@ -51,12 +55,39 @@ def _push_unread_total(user_id: int) -> None:
     push_to_user(user_id=user_id, payload={"kind": "chat_unread", "total": unread_total(user=user)})
 
 
+def _inbox_add(*, user_id: int, unread: int = 0, conversations: int = 0) -> None:
+    """Add to a user's inbox counters, creating the row on first use (a racing creator is retried as an update)."""
+    changes = {"unread": F("unread") + unread, "conversations": F("conversations") + conversations}
+    if ChatInbox.objects.filter(user_id=user_id).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            ChatInbox.objects.create(user_id=user_id, unread=unread, conversations=conversations)
+    except IntegrityError:
+        ChatInbox.objects.filter(user_id=user_id).update(**changes)
+
+
+def conversation_get_or_create(
+    *, offer_id: int, provider_id: int, customer_id: int, **defaults
+) -> tuple[Conversation, bool]:
+    """The (offer, provider) conversation; a new one gets both member rows and counts in both inboxes."""
+    with transaction.atomic():
+        conversation, created = Conversation.objects.get_or_create(
+            offer_id=offer_id, provider_id=provider_id, defaults={"customer_id": customer_id, **defaults}
+        )
+        if created:
+            ConversationMember.objects.bulk_create(
+                [ConversationMember(conversation=conversation, user_id=pk) for pk in (customer_id, provider_id)]
+            )
+            for user_id in sorted({customer_id, provider_id}):
+                _inbox_add(user_id=user_id, conversations=1)
+    return conversation, created
+
+
 def conversation_for_booking(*, booking: Booking) -> Conversation:
     """The booking's conversation, created if needed; the provider's question thread on the offer carries on."""
-    conversation, created = Conversation.objects.get_or_create(
-        offer_id=booking.offer_id,
-        provider_id=booking.provider_id,
-        defaults={"customer_id": booking.customer_id, "booking": booking},
+    conversation, created = conversation_get_or_create(
+        offer_id=booking.offer_id, provider_id=booking.provider_id, customer_id=booking.customer_id, booking=booking
     )
     if not created and (conversation.booking_id is None or conversation.booking_id < booking.pk):
         conversation.booking = booking
@@ -79,8 +110,8 @@ def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversati
         return existing
     if not provider_may_ask(offer=offer, provider=provider):
         raise DomainError("Only approved providers working in this trade and city can ask about this offer.")
-    conversation, _ = Conversation.objects.get_or_create(
-        offer=offer, provider=provider, defaults={"customer_id": offer.customer_id}
+    conversation, _ = conversation_get_or_create(
+        offer_id=offer.pk, provider_id=provider.pk, customer_id=offer.customer_id
     )
     return conversation
 
@@ -133,15 +164,33 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError("This conversation is closed; its history stays readable.")
-    # One INSERT, atomic on its own; no conversation row is updated per message (that would serialize
-    # senders on a lock), so outside a caller's transaction the broadcast below goes out at once.
-    message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+    message = message_store(conversation=conversation, sender=sender, text=text)
 
     def deliver() -> None:
         _deliver_message(message, conversation)
 
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
     after_commit(deliver)
+    return message
+
+
+def message_store(*, conversation: Conversation, sender: User, text: str) -> Message:
+    """Insert a message and move the counters with it, in one transaction (no checks: `message_send` does them).
+
+    The conversation row is locked first, so within a conversation messages commit in id order and a
+    concurrent read-pointer move (`conversation_mark_read`) counts exactly the messages it passes.
+    """
+    recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
+    with transaction.atomic():
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").first()
+        message = Message.objects.create(conversation=conversation, sender=sender, text=text)
+        Conversation.objects.filter(pk=conversation.pk).update(last_message=message)
+        ConversationMember.objects.filter(conversation=conversation).update(
+            last_message_id=message.pk,
+            unread=F("unread") + Case(When(user_id=recipient_id, then=Value(1)), default=Value(0)),
+        )
+        _inbox_add(user_id=recipient_id, unread=1)
+    conversation.last_message = message
     return message
 
 
@@ -217,10 +266,18 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
     On a change, the other side gets a "seen" event and the user's other pages a new unread total.
     """
     field = conversation.read_pointer_field(user)
-    newest = conversation.messages.filter(id__lte=up_to_id).aggregate(newest=Max("id"))["newest"] or 0
     with transaction.atomic():
-        moved = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": newest}).update(**{field: newest})
+        pointer = Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list(field, flat=True)[0]
+        newest = conversation.messages.filter(id__lte=up_to_id).aggregate(newest=Max("id"))["newest"] or 0
+        moved = newest > pointer
         if moved:
+            passed = conversation.messages.filter(id__gt=pointer, id__lte=newest).exclude(sender_id=user.pk).count()
+            Conversation.objects.filter(pk=conversation.pk).update(**{field: newest})
+            if passed:
+                ConversationMember.objects.filter(conversation=conversation, user_id=user.pk).update(
+                    unread=F("unread") - passed
+                )
+                _inbox_add(user_id=user.pk, unread=-passed)
             # The "new message" notification for this thread is answered by reading it.
             notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
             after_commit(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})

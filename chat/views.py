@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import approved_provider_required
 from bookings.models import Booking
 from chat.selectors import (
-    attach_last_messages,
+    ConversationPages,
     conversation_for_participant,
-    conversation_list,
     message_payload,
     messages_before,
+    request_inbox,
 )
 from chat.services import conversation_for_booking, conversation_start_for_offer
 from servizo.converters import parse_id
@@ -32,9 +32,9 @@ def _participant_conversation_or_404(request, pk: int):
 
 @login_required
 def conversation_list_view(request):
-    page = Paginator(conversation_list(user=request.user), CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = attach_last_messages(page.object_list)
-    return render(request, "chat/list.html", {"page": page})
+    conversations = ConversationPages(user=request.user, inbox=request_inbox(request))
+    paginator = Paginator(conversations, CONVERSATIONS_PER_PAGE)
+    return render(request, "chat/list.html", {"page": paginator.get_page(request.GET.get("page"))})
 
 
 @login_required

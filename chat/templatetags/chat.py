@@ -1,13 +1,19 @@
 from django import template
 
-from chat.selectors import attach_last_messages, conversation_list, provider_may_ask, unread_total
+from chat.selectors import conversation_list, provider_may_ask, request_inbox, unread_total
 
 register = template.Library()
 
 
-@register.simple_tag
-def chat_unread_total(user) -> int:
-    return unread_total(user=user) if user.is_authenticated else 0
+@register.simple_tag(takes_context=True)
+def chat_unread_total(context, user) -> int:
+    """The user's unread messages; read once per request however often the page shows it."""
+    if not user.is_authenticated:
+        return 0
+    request = context.get("request")
+    if request is not None and request.user.pk == user.pk:
+        return request_inbox(request).unread
+    return unread_total(user=user)
 
 
 @register.inclusion_tag("chat/_booking_panel_body.html")
@@ -21,7 +27,7 @@ def chat_booking_panel(booking, user):
 def chat_offer_panel(context, offer, user):
     """Customer: one thread per provider who asked. Provider: their own thread, or the button to ask."""
     conversations = (
-        attach_last_messages(conversation_list(user=user, offer=offer))
+        list(conversation_list(user=user, offer=offer))
         if user.is_authenticated and (user.pk == offer.customer_id or user.is_provider)
         else []
     )

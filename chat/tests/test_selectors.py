@@ -1,13 +1,13 @@
 import pytest
 
 from chat.selectors import (
-    attach_last_messages,
     conversation_for_participant,
     conversation_list,
     messages_after,
     messages_before,
     unread_total,
 )
+from chat.services import conversation_mark_read
 from chat.tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,10 @@ def test_list_has_unread_counts_and_last_messages_in_bounded_queries(django_asse
         MessageFactory(conversation=conversation, sender=provider)
     read = MessageFactory(conversation=provider_side, sender=provider_side.customer)
     last = MessageFactory(conversation=provider_side, sender=provider_side.customer)
-    provider_side.provider_read_up_to = read.pk
-    provider_side.save()
+    conversation_mark_read(conversation=provider_side, user=provider, up_to_id=read.pk)
 
-    with django_assert_num_queries(2):
-        conversations = attach_last_messages(conversation_list(user=provider))
+    with django_assert_num_queries(1):
+        conversations = list(conversation_list(user=provider))
 
     assert len(conversations) == 5
     assert conversations[0] == provider_side  # latest message first

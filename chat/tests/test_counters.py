@@ -1,0 +1,185 @@
+"""The maintained chat counters: correct after sends, reads and races, and pages that read them at flat cost."""
+
+from functools import partial
+from importlib import import_module
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import CustomerFactory, ProviderFactory
+from chat.models import ChatInbox, Conversation, ConversationMember, Message
+from chat.selectors import ConversationPages, messages_after, unread_total
+from chat.services import conversation_mark_read, message_store
+from chat.tests.explain import assert_indexed, assert_indexed_sql, plan_sql
+from chat.tests.factories import ConversationFactory, MessageFactory
+from offers.models import Offer
+from offers.tests.factories import OfferFactory
+from servizo.testing.concurrency import race
+
+mariadb_only = pytest.mark.skipif("connection.vendor != 'mysql'", reason="needs MariaDB")
+
+
+def recount(user) -> tuple[dict[int, int], int, int]:
+    """From the messages and read pointers: unread per conversation, the total, and the conversation count."""
+    conversations = Conversation.objects.filter(Q(customer=user) | Q(provider=user)).annotate(
+        customer_unread=Count(
+            "messages", filter=Q(messages__id__gt=F("customer_read_up_to")) & ~Q(messages__sender=F("customer"))
+        ),
+        provider_unread=Count(
+            "messages", filter=Q(messages__id__gt=F("provider_read_up_to")) & ~Q(messages__sender=F("provider"))
+        ),
+    )
+    unread = {c.pk: c.customer_unread if c.customer_id == user.pk else c.provider_unread for c in conversations}
+    return unread, sum(unread.values()), len(unread)
+
+
+def assert_counters_match(user) -> None:
+    unread, total, count = recount(user)
+    members = dict(ConversationMember.objects.filter(user=user).values_list("conversation_id", "unread"))
+    inbox = ChatInbox.objects.get(user=user)
+    assert (members, inbox.unread, inbox.conversations) == (unread, total, count)
+    for conversation in Conversation.objects.filter(pk__in=unread):
+        newest = conversation.messages.order_by("-id").values_list("id", flat=True).first()
+        assert conversation.last_message_id == newest
+        assert set(conversation.members.values_list("last_message_id", flat=True)) == {newest or 0}
+
+
+@pytest.mark.django_db
+def test_counters_follow_sends_and_reads(conversation):
+    customer, provider = conversation.customer, conversation.provider
+    first, _ = MessageFactory.create_batch(2, conversation=conversation, sender=customer)
+    MessageFactory(conversation=conversation, sender=provider)
+    assert unread_total(user=provider) == 2 and unread_total(user=customer) == 1
+
+    conversation_mark_read(conversation=conversation, user=provider, up_to_id=first.pk)
+    assert unread_total(user=provider) == 1
+    conversation_mark_read(conversation=conversation, user=provider, up_to_id=first.pk)  # not again
+    assert unread_total(user=provider) == 1
+    conversation_mark_read(conversation=conversation, user=provider, up_to_id=10**12)
+    assert unread_total(user=provider) == 0
+
+    for user in (customer, provider):
+        assert_counters_match(user)
+
+
+@pytest.mark.django_db
+def test_a_new_conversation_counts_in_both_inboxes_once(conversation):
+    ConversationFactory(offer=conversation.offer, provider=conversation.provider, customer=conversation.customer)
+
+    assert ChatInbox.objects.get(user=conversation.customer).conversations == 1
+    assert ChatInbox.objects.get(user=conversation.provider).conversations == 1
+    assert conversation.members.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
+@mariadb_only
+def test_counters_stay_exact_when_sends_reads_and_resyncs_race():
+    conversation = ConversationFactory()
+    customer, provider = conversation.customer, conversation.provider
+
+    def fresh() -> Conversation:
+        return Conversation.objects.select_related("offer", "booking", "customer", "provider").get(pk=conversation.pk)
+
+    def send(sender) -> Message:
+        return message_store(conversation=fresh(), sender=sender, text="hi")
+
+    def resync_and_read(reader) -> int:
+        seen, _ = messages_after(conversation=fresh(), after_id=0)
+        return conversation_mark_read(conversation=fresh(), user=reader, up_to_id=seen[-1].pk if seen else 0)
+
+    for _ in range(8):
+        results = race(
+            [partial(send, customer)] * 3
+            + [partial(send, provider)] * 2
+            + [partial(resync_and_read, provider), partial(resync_and_read, customer)]
+            + [partial(conversation_mark_read, conversation=fresh(), user=provider, up_to_id=10**12)]
+        )
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert_counters_match(customer)
+        assert_counters_match(provider)
+
+
+def _conversations_with_messages(user, n: int) -> None:
+    for _ in range(n):
+        other = ConversationFactory(provider=user)
+        MessageFactory(conversation=other, sender=other.customer)
+
+
+@pytest.mark.django_db
+def test_chat_list_and_navbar_cost_the_same_queries_at_3_and_60_conversations(client):
+    provider = ProviderFactory()
+    client.force_login(provider)
+    counts = {}
+    for added in (3, 57):  # 3, then 60 conversations
+        _conversations_with_messages(provider, added)
+        for name in ("chat:list", "dashboard", "notifications:list"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name)).status_code == 200
+            counts.setdefault(name, []).append(len(queries.captured_queries))
+            inbox_reads = [q for q in queries.captured_queries if ChatInbox._meta.db_table in q["sql"]]
+            assert len(inbox_reads) == 1, name  # the navbar badge and any panel share one read
+    assert all(small == large for small, large in counts.values()), counts
+
+
+@pytest.mark.django_db(transaction=True)  # ANALYZE TABLE commits implicitly
+@pytest.mark.usefixtures("seeded_categories")
+@mariadb_only
+def test_chat_list_and_unread_total_plans_use_indexes():
+    provider, customer = ProviderFactory(), CustomerFactory()
+    offer = OfferFactory(customer=customer)
+    fields = {f.attname: getattr(offer, f.attname) for f in Offer._meta.concrete_fields if not f.primary_key}
+    offers = Offer.objects.bulk_create([Offer(**fields) for _ in range(300)])
+    providers = [provider] + [ProviderFactory() for _ in range(9)]
+    Conversation.objects.bulk_create(
+        [Conversation(offer=o, customer=customer, provider=p) for o in offers for p in providers]
+    )
+    ConversationMember.objects.bulk_create(
+        [
+            ConversationMember(conversation=c, user_id=user_id, last_message_id=c.pk % 7)
+            for c in Conversation.objects.all()
+            for user_id in (c.customer_id, c.provider_id)
+        ]
+    )
+    ChatInbox.objects.bulk_create([ChatInbox(user=u) for u in [customer, *providers]])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE TABLE chat_conversation, chat_conversationmember, chat_chatinbox, offers_offer, accounts_user"
+        )
+    large = {"chat_conversation", "chat_conversationmember", "chat_message", "offers_offer"}
+
+    for user in (provider, customer):
+        inbox = ChatInbox.objects.filter(user_id=user.pk)
+        assert_indexed(inbox, large_tables=large)
+        pages = ConversationPages(user=user, inbox=inbox.get())
+        with CaptureQueriesContext(connection) as page:
+            assert len(pages[20:40]) == 20
+        members, conversations = page.captured_queries  # two queries, each through an index
+        for query in (members, conversations):
+            assert_indexed_sql(query["sql"], large_tables=large)
+        assert "chat_member_user_activity" in str(plan_sql(members["sql"]))
+
+
+@pytest.mark.django_db
+def test_the_data_migration_backfills_the_counters_from_messages_and_pointers(conversation):
+    from django.apps import apps
+
+    backfill = import_module("chat.migrations.0003_backfill_counters").backfill
+    customer, provider = conversation.customer, conversation.provider
+    read = MessageFactory(conversation=conversation, sender=customer)
+    MessageFactory.create_batch(2, conversation=conversation, sender=customer)
+    MessageFactory(conversation=conversation, sender=provider)
+    conversation_mark_read(conversation=conversation, user=provider, up_to_id=read.pk)
+    ConversationFactory(customer=customer)  # no messages yet
+    ConversationMember.objects.all().delete()
+    ChatInbox.objects.all().delete()
+    Conversation.objects.update(last_message=None)
+
+    backfill(apps, None)
+
+    assert unread_total(user=provider) == 2 and unread_total(user=customer) == 1
+    for user in (customer, provider):
+        assert_counters_match(user)
