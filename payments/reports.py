@@ -1,7 +1,8 @@
 """Read-only figures over the ledger for the operator console (console/): revenue report, month figures, payouts.
 
-Every figure is an aggregate query in the database over LedgerEntry (integer cents); Python only
-loops over the grouped result rows (periods, categories, top providers), never over ledger rows.
+Every figure is an aggregate query in the database (integer cents) over LedgerEntry or, for sums
+over whole days, its rollups LedgerDaily and ProviderLedgerMonthly (maintained with each ledger
+write, checked by audit_ledger); Python only loops over grouped result rows, never over ledger rows.
 
 Definitions (all within the date range, by the ledger row's `created_at`):
 - bookings paid: charges into escrow (one per paid booking);
@@ -13,17 +14,17 @@ Definitions (all within the date range, by the ledger row's `created_at`):
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Transfer
+from payments.models import LedgerDaily, LedgerEntry, ProviderLedgerMonthly, Transfer
 from payments.selectors import ledger_sum
 
 K = LedgerEntry.Kind
@@ -136,8 +137,19 @@ def escrow_held(*, before: datetime | None = None, currency: str) -> int:
     return held
 
 
+def _fold(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, Figures]:
+    """Figures per value of `keys` from grouped rows carrying `kind`, `n` (row count) and `amount`."""
+    sums: dict[tuple, dict[str, int]] = {}
+    for row in rows:
+        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
+        figures[FIGURE_OF_KIND[row["kind"]]] += row["amount"]
+        if row["kind"] == K.CHARGE_ESCROW:
+            figures["bookings_paid"] += row["n"]
+    return {key: Figures(**figures) for key, figures in sums.items()}
+
+
 def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]:
-    """Figures per value of `keys` that has charge, refund or release rows in `rows`.
+    """Figures per value of `keys` that has charge, refund or release rows in `rows` (ledger rows).
 
     Query shape: one grouped SELECT per kind, UNION ALL, so each reads one range of an index led
     by (currency, kind, created_at) with plain SUM/COUNT (for `kind IN (...)` plus a date range,
@@ -147,13 +159,18 @@ def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]
         rows.filter(kind=kind).values(*keys, "kind").annotate(n=Count("*"), amount=Sum("amount_cents"))
         for kind in FIGURE_OF_KIND
     ]
-    sums: dict[tuple, dict[str, int]] = {}
-    for row in per_kind[0].union(*per_kind[1:], all=True):
-        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
-        figures[FIGURE_OF_KIND[row["kind"]]] = row["amount"]
-        if row["kind"] == K.CHARGE_ESCROW:
-            figures["bookings_paid"] = row["n"]
-    return {key: Figures(**figures) for key, figures in sums.items()}
+    return _fold(per_kind[0].union(*per_kind[1:], all=True), keys)
+
+
+def _daily_figures(*, start: date, end: date, currency: str) -> dict[tuple, Figures]:
+    """Figures per (day, category id) for [start, end] from the LedgerDaily rollup (a few rows per day)."""
+    rows = (
+        LedgerDaily.objects.filter(currency=currency, kind__in=FIGURE_OF_KIND, day__gte=start, day__lte=end)
+        .values("day", "category_id", "kind")
+        .annotate(n=Sum("entries"), amount=Sum("amount_cents"))
+        .order_by()
+    )
+    return _fold(rows, ("day", "category_id"))
 
 
 def _top_provider_ids(rows: QuerySet[LedgerEntry]) -> list[int]:
@@ -187,9 +204,9 @@ def _lines(figures: dict, labels: dict, *, ordering=_largest_first) -> list[Line
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
     """The commission and revenue report for [start, end] (whole days).
 
-    Index-only queries: sums by (day, category, kind) over the range (ledger_report_idx), folded
-    in Python into periods, categories and totals (at most days x categories x kinds rows); the
-    top providers ranked on the charge rows, then their sums by kind (the provider index);
+    Periods, categories and totals: the LedgerDaily rollup's rows for the range (days x categories
+    x kinds at most), folded in Python. Top providers, from the ledger (index-only): ranked on the
+    charge rows, then their sums by kind (the provider index);
     escrow held at the end (see escrow_held). Lines list keys with charges, refunds or releases.
     """
     currency = currency or settings.CURRENCY
@@ -198,7 +215,7 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
     rows = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
     periods: dict[date, Figures] = defaultdict(Figures)
     categories: dict[int, Figures] = defaultdict(Figures)
-    by_day = _figures_by(rows.annotate(day=TruncDate("created_at")), "day", "category_id")
+    by_day = _daily_figures(start=start, end=end, currency=currency)
     for (day, category_id), figures in by_day.items():
         periods[period_of(day)] += figures
         categories[category_id] += figures
@@ -253,22 +270,18 @@ class MonthFigures:
 
 
 def month_figures(*, currency: str | None = None) -> MonthFigures:
-    """Commission this and last month, gross this month: one aggregate over the ledger."""
+    """Commission this and last month, gross this month: one aggregate over the LedgerDaily rollup."""
     currency = currency or settings.CURRENCY
     this_start, _ = preset_range("this_month")
     last_start, _ = preset_range("last_month")
-    this_since, _ = _bounds(this_start, this_start)
-    last_since, _ = _bounds(last_start, last_start)
-    this_month = Q(created_at__gte=this_since)
-    last_month = Q(created_at__gte=last_since, created_at__lt=this_since)
-    money = (
-        _entries(currency=currency)
-        .filter(kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], created_at__gte=last_since)
-        .aggregate(
-            commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
-            commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
-            gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
-        )
+    this_month = Q(day__gte=this_start)
+    last_month = Q(day__gte=last_start, day__lt=this_start)
+    money = LedgerDaily.objects.filter(
+        currency=currency, kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], day__gte=last_start
+    ).aggregate(
+        commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
+        commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
+        gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
     )
     return MonthFigures(**money)
 
@@ -287,11 +300,13 @@ class ProviderAvailable:
 
 
 def provider_available_balances(*, currency: str | None = None, limit: int = 100) -> list[ProviderAvailable]:
-    """Providers with money released and not yet transferred, largest first (three queries)."""
+    """Providers with money released and not yet transferred, largest first (three queries).
+
+    Sums the ProviderLedgerMonthly rollup (months x providers x 3 kinds), not the ledger.
+    """
     currency = currency or settings.CURRENCY
     rows = list(
-        _entries(currency=currency)
-        .filter(kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
+        ProviderLedgerMonthly.objects.filter(currency=currency, kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
         .values("provider_id")
         .annotate(
             available=ledger_sum(K.RELEASE_PROVIDER) - ledger_sum(K.PAYOUT) + ledger_sum(K.REVERSAL),
