@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -148,48 +149,60 @@ def _fold(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, Figures]:
     return {key: Figures(**figures) for key, figures in sums.items()}
 
 
-def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]:
-    """Figures per value of `keys` that has charge, refund or release rows in `rows` (ledger rows).
+def _ledger_rows(rows: QuerySet[LedgerEntry], *keys: str) -> QuerySet:
+    """Grouped (keys, kind, n, amount) rows of the charge, refund and release rows in `rows` (ledger rows).
 
     Query shape: one grouped SELECT per kind, UNION ALL, so each reads one range of an index led
     by (currency, kind, created_at) with plain SUM/COUNT (for `kind IN (...)` plus a date range,
-    MariaDB 10.11 reads the whole currency instead); Python folds the kinds into Figures.
+    MariaDB 10.11 reads the whole currency instead).
     """
     per_kind = [
         rows.filter(kind=kind).values(*keys, "kind").annotate(n=Count("*"), amount=Sum("amount_cents"))
         for kind in FIGURE_OF_KIND
     ]
-    return _fold(per_kind[0].union(*per_kind[1:], all=True), keys)
+    return per_kind[0].union(*per_kind[1:], all=True)
+
+
+def _rollup_rows(rollup: QuerySet, *keys: str) -> QuerySet:
+    """Grouped (keys, kind, n, amount) rows of a rollup queryset, like _ledger_rows."""
+    return (
+        rollup.filter(kind__in=FIGURE_OF_KIND)
+        .values(*keys, "kind")
+        .annotate(n=Sum("entries"), amount=Sum("amount_cents"))
+        .order_by()
+    )
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+
+
+def _provider_figures(*, start: date, end: date, currency: str) -> dict[int, Figures]:
+    """Figures per provider for [start, end] with charge, refund or release rows.
+
+    The whole months in the range from the ProviderLedgerMonthly rollup; the days before the first
+    and after the last whole month (at most two partial months) from the ledger's report index.
+    """
+    first = start if start.day == 1 else _next_month(start)  # first day of the first whole month
+    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    sources: list[QuerySet] = []
+    edges = [(start, end)]
+    if first < after:
+        months = ProviderLedgerMonthly.objects.filter(currency=currency, month__gte=first, month__lt=after)
+        sources.append(_rollup_rows(months, "provider_id"))
+        edges = [(start, first - timedelta(days=1)), (after, end)]
+    for since_day, until_day in edges:
+        if since_day <= until_day:
+            since, until = _bounds(since_day, until_day)
+            ledger = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
+            sources.append(_ledger_rows(ledger, "provider_id"))
+    return {pk: figures for (pk,), figures in _fold(chain(*sources), ("provider_id",)).items()}
 
 
 def _daily_figures(*, start: date, end: date, currency: str) -> dict[tuple, Figures]:
     """Figures per (day, category id) for [start, end] from the LedgerDaily rollup (a few rows per day)."""
-    rows = (
-        LedgerDaily.objects.filter(currency=currency, kind__in=FIGURE_OF_KIND, day__gte=start, day__lte=end)
-        .values("day", "category_id", "kind")
-        .annotate(n=Sum("entries"), amount=Sum("amount_cents"))
-        .order_by()
-    )
-    return _fold(rows, ("day", "category_id"))
-
-
-def _top_provider_ids(rows: QuerySet[LedgerEntry]) -> list[int]:
-    """The TOP_PROVIDERS providers by gross in `rows`, ties by id: the order the report lists them.
-
-    Ranks on the charge rows only; if fewer providers were charged, providers with refunds or
-    releases in `rows` fill the remaining places by id (their gross is 0).
-    """
-    charged = (
-        rows.filter(kind=K.CHARGE_ESCROW)
-        .values("provider_id")
-        .annotate(gross=Sum("amount_cents"))
-        .order_by("-gross", "provider_id")[:TOP_PROVIDERS]
-    )
-    top = [row["provider_id"] for row in charged]
-    if len(top) < TOP_PROVIDERS:
-        others = rows.filter(kind__in=FIGURE_OF_KIND).exclude(provider_id__in=top).values_list("provider_id", flat=True)
-        top += others.distinct().order_by("provider_id")[: TOP_PROVIDERS - len(top)]
-    return top
+    days = LedgerDaily.objects.filter(currency=currency, day__gte=start, day__lte=end)
+    return _fold(_rollup_rows(days, "day", "category_id"), ("day", "category_id"))
 
 
 def _largest_first(item: tuple[object, Figures]) -> tuple:
@@ -205,23 +218,24 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
     """The commission and revenue report for [start, end] (whole days).
 
     Periods, categories and totals: the LedgerDaily rollup's rows for the range (days x categories
-    x kinds at most), folded in Python. Top providers, from the ledger (index-only): ranked on the
-    charge rows, then their sums by kind (the provider index);
-    escrow held at the end (see escrow_held). Lines list keys with charges, refunds or releases.
+    x kinds at most), folded in Python. Top providers: every provider's figures (see
+    _provider_figures), ranked in Python. Escrow held at the end: see escrow_held.
+    Lines list keys with charges, refunds or releases.
     """
     currency = currency or settings.CURRENCY
     period_of = GROUPINGS[grouping]
-    since, until = _bounds(start, end)
-    rows = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
+    _, until = _bounds(start, end)
     periods: dict[date, Figures] = defaultdict(Figures)
     categories: dict[int, Figures] = defaultdict(Figures)
     by_day = _daily_figures(start=start, end=end, currency=currency)
     for (day, category_id), figures in by_day.items():
         periods[period_of(day)] += figures
         categories[category_id] += figures
-    top_ids = _top_provider_ids(rows)
-    top = {pk: figures for (pk,), figures in _figures_by(rows.filter(provider_id__in=top_ids), "provider_id").items()}
-    names = User.objects.in_bulk(top_ids)
+    # Ranked by gross, ties by id: charged providers first, then those with only refunds or releases.
+    top = dict(
+        sorted(_provider_figures(start=start, end=end, currency=currency).items(), key=_largest_first)[:TOP_PROVIDERS]
+    )
+    names = User.objects.in_bulk(list(top))
     category_names = dict(ServiceCategory.objects.filter(pk__in=categories).values_list("pk", "name"))
     return Report(
         start=start,

@@ -44,9 +44,9 @@ def _random_ledger(seed: int) -> None:
         _record_at(rng.choice(bookings), kind, amount, datetime.combine(day, moment, tzinfo=UTC), f"random-{n}")
 
 
-def _direct(start: date, end: date, period_of) -> tuple[dict, dict]:
-    """Figures per period and per category straight from the ledger rows, folded in Python."""
-    periods, categories = defaultdict(Figures), defaultdict(Figures)
+def _direct(start: date, end: date, period_of) -> tuple[dict, dict, dict]:
+    """Figures per period, category and provider straight from the ledger rows, folded in Python."""
+    periods, categories, providers = defaultdict(Figures), defaultdict(Figures), defaultdict(Figures)
     for entry in LedgerEntry.objects.filter(kind__in=FIGURE_OF_KIND):
         day = timezone.localtime(entry.created_at, timezone.get_default_timezone()).date()
         if start <= day <= end:
@@ -55,7 +55,8 @@ def _direct(start: date, end: date, period_of) -> tuple[dict, dict]:
             )
             periods[period_of(day)] += figures
             categories[entry.category_id] += figures
-    return dict(periods), dict(categories)
+            providers[entry.provider_id] += figures
+    return dict(periods), dict(categories), dict(providers)
 
 
 @pytest.mark.django_db
@@ -64,16 +65,25 @@ def test_report_from_the_rollup_equals_a_direct_ledger_computation_on_random_dat
     # Given a random ledger written through ledger_record
     _random_ledger(seed)
     week = lambda day: day - timedelta(days=day.weekday())  # noqa: E731
-    for start, end in [(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 1, 17), date(2026, 2, 9))]:
+    # Whole months, a partial month at either or both ends, within one month (the provider figures' cases)
+    ranges = [
+        (date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 1, 17), date(2026, 3, 9)),
+        (date(2026, 1, 1), date(2026, 2, 20)),
+        (date(2026, 1, 10), date(2026, 2, 28)),
+        (date(2026, 2, 3), date(2026, 2, 9)),
+    ]
+    for start, end in ranges:
         for grouping, period_of in {"day": lambda d: d, "week": week, "month": lambda d: d.replace(day=1)}.items():
             # When the report is computed from the rollup
             report = revenue_report(start=start, end=end, grouping=grouping)
 
             # Then every period, category and the totals equal the sums over the ledger rows
-            periods, categories = _direct(start, end, period_of)
+            periods, categories, providers = _direct(start, end, period_of)
             assert {line.key: line.figures for line in report.periods} == periods
             assert {line.key: line.figures for line in report.categories} == categories
             assert report.totals == sum(periods.values(), Figures())
+            assert {line.key: line.figures for line in report.providers} == providers  # (fewer than 20 here)
     # ...and so do the payouts page's balances (released to the provider - payouts + reversals)
     available = defaultdict(int)
     signs = {K.RELEASE_PROVIDER: 1, K.PAYOUT: -1, K.REVERSAL: 1}
