@@ -10,22 +10,26 @@ the dashboard figures and the payouts page's balances, and prints the figures.
 
 With BENCH_EXPLAIN=1 it also prints each report query's time and MariaDB's plan for it.
 
-Figures (MariaDB 10.11, 2 cores shared with other jobs: load average about 3, best of --repeat 2,
-1,000,000 rows, 365-day range; times vary by +-50 % with the load):
+Figures with the ledger rollups (issue 12), MariaDB 10.11, 1,000,000 rows, 365-day range, --repeat 5,
+min / median / max ms. The machine (2 cores) was shared with 7 other agents' test runs throughout:
+`uptime` load average before / after each run below; at this load times vary by 2-3x between repeats.
 
-                                   before (3 passes, join)   after (0003_ledger_category)
-    report, last 365 days by day         5631 ms                 1135-1187 ms
-    report, last 365 days by week        4895 ms                 1052-1053 ms
-    report, last 365 days by month       5346 ms                  862-891 ms
-    report, this month by day             233 ms                   68-82 ms
-    dashboard figures                     224 ms                   41-45 ms
-    payouts page balances (top 100)      1417 ms                  346 ms
+                                   before (rollups absent)     after (LedgerDaily, ProviderLedgerMonthly)
+                                   load 3.7 -> 7.5             load 10.0 -> 9.3
+    report, last 365 days by day    2738 / 4678 / 6160           363 /  569 / 1143
+    report, last 365 days by week   1182 / 2419 / 4112           635 /  832 / 1050
+    report, last 365 days by month  1839 / 3425 / 5655           165 /  633 /  759
+    report, this month by day        345 /  464 /  730            42 /  119 /  217
+    dashboard figures                142 /  211 /  313            29 /   50 /   60
+    payouts page balances (top 100) 1201 / 1279 / 1883            52 /   80 /  182
 
-After: one UNION ALL of per-kind grouped SELECTs by (day, category), each one range of
-ledger_report_idx (currency, kind, created_at, amount_cents, category, provider), about 0.7 s of
-the total; top providers ranked on the charge rows (0.12 s) and their figures read through the
-provider index (0.03 s). Each full scan of the range is bound by MariaDB's 128 MB buffer pool here
-(the index pages are re-read from the OS cache), so a quieter machine or a larger pool is faster.
+(An earlier "before" run at load 1.4 -> 2.4, best of 3: day 1655, week 1235, month 1654, this month
+119, dashboard 53, payouts balances 588 ms.) After: periods, categories and totals read LedgerDaily
+(365 days x 7 categories x 4 kinds, ~10k rows); the top providers read ProviderLedgerMonthly for the
+11 whole months and the ledger's report index only for the two partial months at the ends (~1/6 of
+the range), which is now most of the time left, with escrow held (the booking index); the payouts
+balances sum ProviderLedgerMonthly (13 months x 500 providers x 3 kinds). Building the rollups from
+the 1M rows (`ledger_rollup_rebuild`, what migration 0004 runs) took 30 s.
 """
 
 import argparse
