@@ -12,24 +12,25 @@ With BENCH_EXPLAIN=1 it also prints each report query's time and MariaDB's plan 
 
 Figures with the ledger rollups (issue 12), MariaDB 10.11, 1,000,000 rows, 365-day range, --repeat 5,
 min / median / max ms. The machine (2 cores) was shared with 7 other agents' test runs throughout:
-`uptime` load average before / after each run below; at this load times vary by 2-3x between repeats.
+`uptime` load average before -> after each run; at this load times vary by 2-3x between repeats.
+Pair A ran back to back (after, then before, ~1 minute apart; both printed the same gross
+3,383,601,690 and commission 660,382,791 cents); pair B earlier, under heavier load.
 
-                                   before (rollups absent)     after (LedgerDaily, ProviderLedgerMonthly)
-                                   load 3.7 -> 7.5             load 10.0 -> 9.3
-    report, last 365 days by day    2738 / 4678 / 6160           363 /  569 / 1143
-    report, last 365 days by week   1182 / 2419 / 4112           635 /  832 / 1050
-    report, last 365 days by month  1839 / 3425 / 5655           165 /  633 /  759
-    report, this month by day        345 /  464 /  730            42 /  119 /  217
-    dashboard figures                142 /  211 /  313            29 /   50 /   60
-    payouts page balances (top 100) 1201 / 1279 / 1883            52 /   80 /  182
+                                  A: before       A: after       B: before         B: after
+                                  7.0 -> 5.2      7.0 -> 7.0     3.7 -> 7.5        10.0 -> 9.3
+    report, 365 days by day     1189/1404/2414   252/281/554   2738/4678/6160    363/ 569/1143
+    report, 365 days by week     924/ 953/1125   244/312/346   1182/2419/4112    635/ 832/1050
+    report, 365 days by month    905/1255/1550   233/294/337   1839/3425/5655    165/ 633/ 759
+    report, this month by day     89/ 111/ 137    42/ 47/153    345/ 464/ 730     42/ 119/ 217
+    dashboard figures             63/  67/  88     7/ 13/ 20    142/ 211/ 313     29/  50/  60
+    payouts balances (top 100)   464/ 560/ 770    27/ 28/ 31   1201/1279/1883     52/  80/ 182
 
-(An earlier "before" run at load 1.4 -> 2.4, best of 3: day 1655, week 1235, month 1654, this month
-119, dashboard 53, payouts balances 588 ms.) After: periods, categories and totals read LedgerDaily
-(365 days x 7 categories x 4 kinds, ~10k rows); the top providers read ProviderLedgerMonthly for the
-11 whole months and the ledger's report index only for the two partial months at the ends (~1/6 of
-the range), which is now most of the time left, with escrow held (the booking index); the payouts
-balances sum ProviderLedgerMonthly (13 months x 500 providers x 3 kinds). Building the rollups from
-the 1M rows (`ledger_rollup_rebuild`, what migration 0004 runs) took 30 s.
+After: periods, categories and totals read LedgerDaily (365 days x 7 categories x 4 kinds, ~10k
+rows); the top providers read ProviderLedgerMonthly for the 11 whole months and the ledger's report
+index only for the two partial months at the ends (~1/6 of the range), which is most of the time
+left, with escrow held (the booking index); the payouts balances sum ProviderLedgerMonthly (13
+months x 500 providers x 3 kinds). Building the rollups from the 1M rows (`ledger_rollup_rebuild`,
+what migration 0004 runs) took 11-30 s.
 """
 
 import argparse
