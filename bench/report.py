@@ -10,26 +10,32 @@ the dashboard figures and the payouts page's balances, and prints the figures.
 
 With BENCH_EXPLAIN=1 it also prints each report query's time and MariaDB's plan for it.
 
-Figures (MariaDB 10.11, 2 cores shared with other jobs: load average about 3, best of --repeat 2,
-1,000,000 rows, 365-day range; times vary by +-50 % with the load):
+Figures with the ledger rollups (issue 12), MariaDB 10.11, 1,000,000 rows, 365-day range, --repeat 5,
+min / median / max ms. The machine (2 cores) was shared with 7 other agents' test runs throughout:
+`uptime` load average before -> after each run; at this load times vary by 2-3x between repeats.
+Pair A ran back to back (after, then before, ~1 minute apart; both printed the same gross
+3,383,601,690 and commission 660,382,791 cents); pair B earlier, under heavier load.
 
-                                   before (3 passes, join)   after (0003_ledger_category)
-    report, last 365 days by day         5631 ms                 1135-1187 ms
-    report, last 365 days by week        4895 ms                 1052-1053 ms
-    report, last 365 days by month       5346 ms                  862-891 ms
-    report, this month by day             233 ms                   68-82 ms
-    dashboard figures                     224 ms                   41-45 ms
-    payouts page balances (top 100)      1417 ms                  346 ms
+                                  A: before       A: after       B: before         B: after
+                                  7.0 -> 5.2      7.0 -> 7.0     3.7 -> 7.5        10.0 -> 9.3
+    report, 365 days by day     1189/1404/2414   252/281/554   2738/4678/6160    363/ 569/1143
+    report, 365 days by week     924/ 953/1125   244/312/346   1182/2419/4112    635/ 832/1050
+    report, 365 days by month    905/1255/1550   233/294/337   1839/3425/5655    165/ 633/ 759
+    report, this month by day     89/ 111/ 137    42/ 47/153    345/ 464/ 730     42/ 119/ 217
+    dashboard figures             63/  67/  88     7/ 13/ 20    142/ 211/ 313     29/  50/  60
+    payouts balances (top 100)   464/ 560/ 770    27/ 28/ 31   1201/1279/1883     52/  80/ 182
 
-After: one UNION ALL of per-kind grouped SELECTs by (day, category), each one range of
-ledger_report_idx (currency, kind, created_at, amount_cents, category, provider), about 0.7 s of
-the total; top providers ranked on the charge rows (0.12 s) and their figures read through the
-provider index (0.03 s). Each full scan of the range is bound by MariaDB's 128 MB buffer pool here
-(the index pages are re-read from the OS cache), so a quieter machine or a larger pool is faster.
+After: periods, categories and totals read LedgerDaily (365 days x 7 categories x 4 kinds, ~10k
+rows); the top providers read ProviderLedgerMonthly for the 11 whole months and the ledger's report
+index only for the two partial months at the ends (~1/6 of the range), which is most of the time
+left, with escrow held (the booking index); the payouts balances sum ProviderLedgerMonthly (13
+months x 500 providers x 3 kinds). Building the rollups from the 1M rows (`ledger_rollup_rebuild`,
+what migration 0004 runs) took 11-30 s.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -71,6 +77,7 @@ def load(bookings: int, days: int, providers: int) -> None:
     from bookings.models import Booking
     from offers.tests.factories import OfferFactory
     from payments.models import LedgerEntry
+    from payments.services.rollup import ledger_rollup_rebuild
 
     started = time.perf_counter()
     users = User.objects.bulk_create(
@@ -126,6 +133,9 @@ def load(bookings: int, days: int, providers: int) -> None:
             """
         )
         cursor.execute(f"ANALYZE TABLE {ledger_table}, {booking_table}")
+    rollup_started = time.perf_counter()
+    ledger_rollup_rebuild()  # the rows above bypassed ledger_record, as the backfill migration's do
+    print(f"rolled up in {time.perf_counter() - rollup_started:.1f} s")
     print(
         f"loaded {LedgerEntry.objects.count():,} ledger rows for {bookings:,} bookings and {providers} providers "
         f"over {days} days in {time.perf_counter() - started:.1f} s"
@@ -138,20 +148,21 @@ def measure(repeat: int) -> None:
     from console.dashboard import dashboard_figures
     from payments.reports import GROUPINGS, provider_available_balances, revenue_report
 
-    def best(fn) -> tuple[float, object]:
+    def best(fn) -> tuple[str, object]:
+        """'min / median / max ms' over `repeat` runs, and the last result."""
         times, result = [], None
         for _ in range(repeat):
             began = time.perf_counter()
             result = fn()
             times.append(time.perf_counter() - began)
-        return min(times), result
+        return " / ".join(f"{t * 1000:5.0f}" for t in (min(times), statistics.median(times), max(times))), result
 
     today = timezone.localdate()
     start = today - timedelta(days=364)
     for grouping in GROUPINGS:
-        seconds, report = best(lambda g=grouping: revenue_report(start=start, end=today, grouping=g))
+        timing, report = best(lambda g=grouping: revenue_report(start=start, end=today, grouping=g))
         print(
-            f"report, last 365 days by {grouping:<5}: {seconds * 1000:7.0f} ms "
+            f"report, last 365 days by {grouping:<5}: {timing} ms "
             f"({len(report.periods)} periods, {len(report.categories)} categories, {len(report.providers)} providers; "
             f"gross {report.totals.gross:,} commission {report.totals.commission:,} cents)"
         )
@@ -166,12 +177,12 @@ def measure(repeat: int) -> None:
                 cursor.execute("EXPLAIN " + query["sql"])
                 for row in cursor.fetchall():
                     print("   ", row)
-    seconds, report = best(lambda: revenue_report(start=today.replace(day=1), end=today, grouping="day"))
-    print(f"report, this month by day       : {seconds * 1000:7.0f} ms")
-    seconds, _ = best(dashboard_figures)
-    print(f"dashboard figures               : {seconds * 1000:7.0f} ms")
-    seconds, _ = best(provider_available_balances)
-    print(f"payouts page balances (top 100) : {seconds * 1000:7.0f} ms")
+    timing, report = best(lambda: revenue_report(start=today.replace(day=1), end=today, grouping="day"))
+    print(f"report, this month by day       : {timing} ms")
+    timing, _ = best(dashboard_figures)
+    print(f"dashboard figures               : {timing} ms")
+    timing, _ = best(provider_available_balances)
+    print(f"payouts page balances (top 100) : {timing} ms")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees and no payout is half-recorded."""
+"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees, no payout is half-recorded
+and the ledger rollups equal the ledger."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -8,8 +9,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import Payment, Transfer, transfer_group_for
+from payments.models import LedgerEntry, Payment, Transfer, transfer_group_for
 from payments.selectors import BookingBalance, bookings_with_money
+from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 
@@ -116,3 +118,22 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
                     problems.append(f"Stripe: {error.user_message or error}")
             for problem in problems:
                 yield booking.pk, problem
+
+
+def rollup_audit() -> Iterator[str]:
+    """Yield each rollup row (LedgerDaily, ProviderLedgerMonthly) that differs from the ledger, or is missing.
+
+    Recomputes both rollups from the ledger with one grouped query each and compares every key
+    (amount and row count); a key with no ledger rows must have no rollup row either.
+    """
+    for model, expected in rollup_from_ledger(LedgerEntry).items():
+        names = ROLLUP_KEYS[model]
+        actual = {
+            tuple(row[name] for name in names): (row["amount_cents"], row["entries"])
+            for row in model.objects.values(*names, "amount_cents", "entries")
+        }
+        for key in sorted(expected.keys() | actual.keys(), key=str):
+            want, have = expected.get(key, (0, 0)), actual.get(key)
+            if have != want and not (have is None and want == (0, 0)):
+                where = ", ".join(f"{name}={value}" for name, value in zip(names, key, strict=True))
+                yield (f"{model.__name__} {where}: rollup has {have or 'no row'} (amount, rows), ledger has {want}")

@@ -129,6 +129,57 @@ class LedgerEntry(models.Model):
         raise ValueError("Ledger entries are append-only.")
 
 
+class LedgerDaily(models.Model):
+    """Maintained aggregate of the ledger: amount and row count per (day, currency, kind, category).
+
+    Written in the same transaction as each ledger row (payments.services.rollup), never a cache:
+    audit_ledger checks it against the ledger. `day` is the row's `created_at` date in TIME_ZONE, the
+    day the revenue report groups by. The revenue report's periods, categories and totals read it.
+    """
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=24, choices=LedgerEntry.Kind.choices)
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.BigIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "ledger daily rollup"
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "kind", "day", "category"], name="ledger_daily_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.amount_cents} {self.currency} ({self.entries} rows)"
+
+
+class ProviderLedgerMonthly(models.Model):
+    """Maintained aggregate of the ledger per (provider, currency, kind, month): the payouts page's balances.
+
+    Like LedgerDaily, written with each ledger row and checked by audit_ledger. Monthly, not daily:
+    a provider has a few rows a day, so a daily rollup would be nearly as long as the ledger itself.
+    """
+
+    month = models.DateField(help_text="First day of the month, in TIME_ZONE.")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=24, choices=LedgerEntry.Kind.choices)
+    amount_cents = models.BigIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "provider ledger monthly rollup"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "currency", "kind", "month"], name="provider_ledger_monthly_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.amount_cents} {self.currency} ({self.entries} rows)"
+
+
 class StripeEvent(models.Model):
     """A webhook event, stored once by its id, with how handling went."""
 

@@ -1,7 +1,8 @@
 """Read-only figures over the ledger for the operator console (console/): revenue report, month figures, payouts.
 
-Every figure is an aggregate query in the database over LedgerEntry (integer cents); Python only
-loops over the grouped result rows (periods, categories, top providers), never over ledger rows.
+Every figure is an aggregate query in the database (integer cents) over LedgerEntry or, for sums
+over whole days, its rollups LedgerDaily and ProviderLedgerMonthly (maintained with each ledger
+write, checked by audit_ledger); Python only loops over grouped result rows, never over ledger rows.
 
 Definitions (all within the date range, by the ledger row's `created_at`):
 - bookings paid: charges into escrow (one per paid booking);
@@ -13,17 +14,18 @@ Definitions (all within the date range, by the ledger row's `created_at`):
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Transfer
+from payments.models import LedgerDaily, LedgerEntry, ProviderLedgerMonthly, Transfer
 from payments.selectors import ledger_sum
 
 K = LedgerEntry.Kind
@@ -136,43 +138,71 @@ def escrow_held(*, before: datetime | None = None, currency: str) -> int:
     return held
 
 
-def _figures_by(rows: QuerySet[LedgerEntry], *keys: str) -> dict[tuple, Figures]:
-    """Figures per value of `keys` that has charge, refund or release rows in `rows`.
+def _fold(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, Figures]:
+    """Figures per value of `keys` from grouped rows carrying `kind`, `n` (row count) and `amount`."""
+    sums: dict[tuple, dict[str, int]] = {}
+    for row in rows:
+        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
+        figures[FIGURE_OF_KIND[row["kind"]]] += row["amount"]
+        if row["kind"] == K.CHARGE_ESCROW:
+            figures["bookings_paid"] += row["n"]
+    return {key: Figures(**figures) for key, figures in sums.items()}
+
+
+def _ledger_rows(rows: QuerySet[LedgerEntry], *keys: str) -> QuerySet:
+    """Grouped (keys, kind, n, amount) rows of the charge, refund and release rows in `rows` (ledger rows).
 
     Query shape: one grouped SELECT per kind, UNION ALL, so each reads one range of an index led
     by (currency, kind, created_at) with plain SUM/COUNT (for `kind IN (...)` plus a date range,
-    MariaDB 10.11 reads the whole currency instead); Python folds the kinds into Figures.
+    MariaDB 10.11 reads the whole currency instead).
     """
     per_kind = [
         rows.filter(kind=kind).values(*keys, "kind").annotate(n=Count("*"), amount=Sum("amount_cents"))
         for kind in FIGURE_OF_KIND
     ]
-    sums: dict[tuple, dict[str, int]] = {}
-    for row in per_kind[0].union(*per_kind[1:], all=True):
-        figures = sums.setdefault(tuple(row[key] for key in keys), dict.fromkeys(FIGURE_NAMES, 0))
-        figures[FIGURE_OF_KIND[row["kind"]]] = row["amount"]
-        if row["kind"] == K.CHARGE_ESCROW:
-            figures["bookings_paid"] = row["n"]
-    return {key: Figures(**figures) for key, figures in sums.items()}
+    return per_kind[0].union(*per_kind[1:], all=True)
 
 
-def _top_provider_ids(rows: QuerySet[LedgerEntry]) -> list[int]:
-    """The TOP_PROVIDERS providers by gross in `rows`, ties by id: the order the report lists them.
-
-    Ranks on the charge rows only; if fewer providers were charged, providers with refunds or
-    releases in `rows` fill the remaining places by id (their gross is 0).
-    """
-    charged = (
-        rows.filter(kind=K.CHARGE_ESCROW)
-        .values("provider_id")
-        .annotate(gross=Sum("amount_cents"))
-        .order_by("-gross", "provider_id")[:TOP_PROVIDERS]
+def _rollup_rows(rollup: QuerySet, *keys: str) -> QuerySet:
+    """Grouped (keys, kind, n, amount) rows of a rollup queryset, like _ledger_rows."""
+    return (
+        rollup.filter(kind__in=FIGURE_OF_KIND)
+        .values(*keys, "kind")
+        .annotate(n=Sum("entries"), amount=Sum("amount_cents"))
+        .order_by()
     )
-    top = [row["provider_id"] for row in charged]
-    if len(top) < TOP_PROVIDERS:
-        others = rows.filter(kind__in=FIGURE_OF_KIND).exclude(provider_id__in=top).values_list("provider_id", flat=True)
-        top += others.distinct().order_by("provider_id")[: TOP_PROVIDERS - len(top)]
-    return top
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+
+
+def _provider_figures(*, start: date, end: date, currency: str) -> dict[int, Figures]:
+    """Figures per provider for [start, end] with charge, refund or release rows.
+
+    The whole months in the range from the ProviderLedgerMonthly rollup; the days before the first
+    and after the last whole month (at most two partial months) from the ledger's report index.
+    """
+    first = start if start.day == 1 else _next_month(start)  # first day of the first whole month
+    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    sources: list[QuerySet] = []
+    edges = [(start, end)]
+    if first < after:
+        months = ProviderLedgerMonthly.objects.filter(currency=currency, month__gte=first, month__lt=after)
+        sources.append(_rollup_rows(months, "provider_id"))
+        edges = [(start, first - timedelta(days=1)), (after, end)]
+    for since_day, until_day in edges:
+        if since_day <= until_day:
+            since, until = _bounds(since_day, until_day)
+            ledger = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
+            sources.append(_ledger_rows(ledger, "provider_id"))
+    return {pk: figures for (pk,), figures in _fold(chain(*sources), ("provider_id",)).items()}
+
+
+def _daily_figures(*, start: date, end: date, currency: str) -> dict[tuple, Figures]:
+    """Figures per (day, category id) for [start, end] from the LedgerDaily rollup (a few rows per day)."""
+    days = LedgerDaily.objects.filter(currency=currency, day__gte=start, day__lte=end)
+    return _fold(_rollup_rows(days, "day", "category_id"), ("day", "category_id"))
 
 
 def _largest_first(item: tuple[object, Figures]) -> tuple:
@@ -187,24 +217,25 @@ def _lines(figures: dict, labels: dict, *, ordering=_largest_first) -> list[Line
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
     """The commission and revenue report for [start, end] (whole days).
 
-    Index-only queries: sums by (day, category, kind) over the range (ledger_report_idx), folded
-    in Python into periods, categories and totals (at most days x categories x kinds rows); the
-    top providers ranked on the charge rows, then their sums by kind (the provider index);
-    escrow held at the end (see escrow_held). Lines list keys with charges, refunds or releases.
+    Periods, categories and totals: the LedgerDaily rollup's rows for the range (days x categories
+    x kinds at most), folded in Python. Top providers: every provider's figures (see
+    _provider_figures), ranked in Python. Escrow held at the end: see escrow_held.
+    Lines list keys with charges, refunds or releases.
     """
     currency = currency or settings.CURRENCY
     period_of = GROUPINGS[grouping]
-    since, until = _bounds(start, end)
-    rows = _entries(currency=currency).filter(created_at__gte=since, created_at__lt=until)
+    _, until = _bounds(start, end)
     periods: dict[date, Figures] = defaultdict(Figures)
     categories: dict[int, Figures] = defaultdict(Figures)
-    by_day = _figures_by(rows.annotate(day=TruncDate("created_at")), "day", "category_id")
+    by_day = _daily_figures(start=start, end=end, currency=currency)
     for (day, category_id), figures in by_day.items():
         periods[period_of(day)] += figures
         categories[category_id] += figures
-    top_ids = _top_provider_ids(rows)
-    top = {pk: figures for (pk,), figures in _figures_by(rows.filter(provider_id__in=top_ids), "provider_id").items()}
-    names = User.objects.in_bulk(top_ids)
+    # Ranked by gross, ties by id: charged providers first, then those with only refunds or releases.
+    top = dict(
+        sorted(_provider_figures(start=start, end=end, currency=currency).items(), key=_largest_first)[:TOP_PROVIDERS]
+    )
+    names = User.objects.in_bulk(list(top))
     category_names = dict(ServiceCategory.objects.filter(pk__in=categories).values_list("pk", "name"))
     return Report(
         start=start,
@@ -253,22 +284,18 @@ class MonthFigures:
 
 
 def month_figures(*, currency: str | None = None) -> MonthFigures:
-    """Commission this and last month, gross this month: one aggregate over the ledger."""
+    """Commission this and last month, gross this month: one aggregate over the LedgerDaily rollup."""
     currency = currency or settings.CURRENCY
     this_start, _ = preset_range("this_month")
     last_start, _ = preset_range("last_month")
-    this_since, _ = _bounds(this_start, this_start)
-    last_since, _ = _bounds(last_start, last_start)
-    this_month = Q(created_at__gte=this_since)
-    last_month = Q(created_at__gte=last_since, created_at__lt=this_since)
-    money = (
-        _entries(currency=currency)
-        .filter(kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], created_at__gte=last_since)
-        .aggregate(
-            commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
-            commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
-            gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
-        )
+    this_month = Q(day__gte=this_start)
+    last_month = Q(day__gte=last_start, day__lt=this_start)
+    money = LedgerDaily.objects.filter(
+        currency=currency, kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], day__gte=last_start
+    ).aggregate(
+        commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
+        commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
+        gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
     )
     return MonthFigures(**money)
 
@@ -287,11 +314,13 @@ class ProviderAvailable:
 
 
 def provider_available_balances(*, currency: str | None = None, limit: int = 100) -> list[ProviderAvailable]:
-    """Providers with money released and not yet transferred, largest first (three queries)."""
+    """Providers with money released and not yet transferred, largest first (three queries).
+
+    Sums the ProviderLedgerMonthly rollup (months x providers x 3 kinds), not the ledger.
+    """
     currency = currency or settings.CURRENCY
     rows = list(
-        _entries(currency=currency)
-        .filter(kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
+        ProviderLedgerMonthly.objects.filter(currency=currency, kind__in=[K.RELEASE_PROVIDER, K.PAYOUT, K.REVERSAL])
         .values("provider_id")
         .annotate(
             available=ledger_sum(K.RELEASE_PROVIDER) - ledger_sum(K.PAYOUT) + ledger_sum(K.REVERSAL),

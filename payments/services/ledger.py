@@ -5,6 +5,7 @@ from django.db import transaction
 from bookings.models import Booking, BookingEvent
 from payments.models import LedgerEntry
 from payments.selectors import booking_balance
+from payments.services.rollup import ledger_rollup_apply
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -17,20 +18,24 @@ def ledger_record(
 
     The booking's category is copied onto the row (the revenue report groups by it without a join),
     read from the database rather than the caller's instance, since ledger rows are never corrected.
+    A new row is added to the rollups in the same transaction (atomic here if the caller has none).
     """
-    entry, _ = LedgerEntry.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={
-            "booking": booking,
-            "provider_id": booking.provider_id,
-            "category_id": lambda: Booking.objects.values_list("category_id", flat=True).get(pk=booking.pk),
-            "kind": kind,
-            "amount_cents": amount_cents,
-            "currency": booking.currency,
-            "stripe_object_id": stripe_object_id,
-            "note": note[:255],
-        },
-    )
+    with transaction.atomic():
+        entry, created = LedgerEntry.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "booking": booking,
+                "provider_id": booking.provider_id,
+                "category_id": lambda: Booking.objects.values_list("category_id", flat=True).get(pk=booking.pk),
+                "kind": kind,
+                "amount_cents": amount_cents,
+                "currency": booking.currency,
+                "stripe_object_id": stripe_object_id,
+                "note": note[:255],
+            },
+        )
+        if created:
+            ledger_rollup_apply([entry])
     return entry
 
 

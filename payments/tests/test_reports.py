@@ -1,6 +1,7 @@
 """The revenue report (payments.reports) on real money paths and on a dated history."""
 
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -66,8 +67,9 @@ def test_report_totals_agree_with_audit_and_per_booking_splits(pay, connected_pr
 
 
 def _entry(booking, kind, amount, when: datetime, n: int):
-    entry = ledger_record(booking=booking, kind=kind, amount_cents=amount, idempotency_key=f"hist-{booking.pk}-{n}")
-    LedgerEntry.objects.filter(pk=entry.pk).update(created_at=when)
+    """Record a ledger row as if written at `when` (the clock, not an UPDATE: rows and rollups agree)."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return ledger_record(booking=booking, kind=kind, amount_cents=amount, idempotency_key=f"hist-{booking.pk}-{n}")
 
 
 @pytest.fixture
