@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from bookings.models import Booking, BookingEvent
 from servizo.admin import ReadOnlyAdminMixin, money_column
+from servizo.pagination import CappedCountPaginator
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -31,6 +32,9 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ("customer", "provider", "category")
     date_hierarchy = "created_at"
     inlines = [BookingEventInline]
+    # The unfiltered total is a COUNT over every booking on each page view; the paginator caps the rest.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     fieldsets = (
         (None, {"fields": ("status", "offer", "customer", "provider", "category", "title", "description")}),
         ("Money", {"fields": ("price", "commission_rate_bp")}),

@@ -62,9 +62,12 @@ class Booking(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Each party's list and panels read one index range in the page's order (InnoDB appends `id`).
         indexes = [
-            models.Index(fields=["customer", "status"]),
-            models.Index(fields=["provider", "status"]),
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["provider", "created_at"]),
+            models.Index(fields=["customer", "status", "created_at"]),
+            models.Index(fields=["provider", "status", "created_at"]),
         ]
 
     def __str__(self) -> str:

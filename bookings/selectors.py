@@ -15,10 +15,19 @@ PANEL_ROWS = 5
 
 
 def booking_list_for_party(*, user: User, status: str = "") -> QuerySet[Booking]:
-    """Bookings where the user is the customer or the provider, newest first (optionally one status)."""
-    bookings = Booking.objects.filter(Q(customer=user) | Q(provider=user)).select_related(
-        "customer", "provider", "category"
-    )
+    """Bookings where the user is the customer or the provider, newest first (optionally one status).
+
+    A user has one role (`User.role`), so the list is one side's bookings: a single index-ordered range
+    on (customer or provider, [status,] created_at), where `customer OR provider` made MariaDB scan and
+    sort every booking.
+    """
+    if user.is_provider:
+        side = Q(provider=user)
+    elif user.is_customer:
+        side = Q(customer=user)
+    else:
+        return Booking.objects.none()
+    bookings = Booking.objects.filter(side).select_related("customer", "provider", "category")
     if status:
         bookings = bookings.filter(status=status)
     return bookings

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -10,6 +9,7 @@ from bookings import selectors
 from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
 from bookings.services import booking_accept_offer, booking_transition
 from servizo.exceptions import DomainError
+from servizo.pagination import page_of
 
 PAGE_SIZE = 20
 STALE_PAGE = "We could not tell which terms you accepted. Review the offer below and accept again."
@@ -38,7 +38,7 @@ def booking_list(request):
     form = BookingFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     bookings = selectors.booking_list_for_party(user=request.user, status=status)
-    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(bookings, per_page=PAGE_SIZE, number=request.GET.get("page"))
     query = f"status={status}" if status else ""
     return render(request, "bookings/booking_list.html", {"form": form, "page": page, "query": query})
 

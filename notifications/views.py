@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,14 +8,15 @@ from django.views.decorators.http import require_POST
 from notifications.models import Notification
 from notifications.selectors import notifications_for
 from notifications.services import notification_mark_all_read, notification_mark_read
+from servizo.pagination import page_of
 
 NOTIFICATIONS_PER_PAGE = 25
 
 
 @login_required
 def notification_list(request):
-    page = Paginator(notifications_for(recipient=request.user), NOTIFICATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = page_of(
+        notifications_for(recipient=request.user), per_page=NOTIFICATIONS_PER_PAGE, number=request.GET.get("page")
     )
     return render(request, "notifications/list.html", {"page": page})
 

@@ -40,7 +40,12 @@ class Offer(CityKeyed, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "category", "city_key", "-created_at"])]
+        # The feed walks (open, the provider's city) newest first and stops at the page's last row; the
+        # customer's list walks their offers newest first.
+        indexes = [
+            models.Index(fields=["status", "city_key", "created_at"]),
+            models.Index(fields=["customer", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -11,14 +11,15 @@ publish; a test checks the two directions agree). Cities compare by `city_key` i
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
-from offers.models import Offer
+from offers.models import Offer, OfferDecline
 
 NOT_AVAILABLE = "This offer is no longer available."
 OUTSIDE_CATEGORIES = "This offer is outside your service categories."
@@ -47,7 +48,8 @@ def _matching_conditions(profile: ProviderProfile) -> list[tuple[Q, str]]:
     """The matching rule for an approved provider, condition by condition, each with why it refuses."""
     return [
         (_open_q(), NOT_AVAILABLE),
-        (Q(category__in=profile.categories.all()), OUTSIDE_CATEGORIES),
+        # The ids as constants: with a subquery MariaDB starts from categories and sorts the whole feed.
+        (Q(category__in=list(profile.categories.values_list("pk", flat=True))), OUTSIDE_CATEGORIES),
         (Q(city_key=profile.city_key), OUTSIDE_CITY),
         (~Q(declines__provider_id=profile.user_id), DECLINED),
     ]
@@ -116,12 +118,18 @@ def offer_feed(
     return offers.order_by("-created_at", "-id")
 
 
+def _decline_count() -> Coalesce:
+    """How many providers declined the outer offer, counted for each row returned (not a GROUP BY over all)."""
+    declines = OfferDecline.objects.filter(offer=OuterRef("pk")).order_by().values("offer").annotate(n=Count("pk"))
+    return Coalesce(Subquery(declines.values("n")), 0)
+
+
 def offer_list_for_customer(*, customer: User) -> QuerySet[Offer]:
     """The customer's offers with their decline counts and bookings (latest first), newest first."""
     return (
         Offer.objects.filter(customer=customer)
         .select_related("category")
-        .annotate(decline_count=Count("declines", distinct=True))
+        .annotate(decline_count=_decline_count())
         .prefetch_related("bookings")
         .order_by("-created_at", "-id")
     )
@@ -133,9 +141,7 @@ def offer_list_open_for_customer(*, customer: User) -> QuerySet[Offer]:
 
 def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
     """The offer if this user may see it (its customer, or a provider whose feed shows it); else 404."""
-    offers = Offer.objects.select_related("category", "customer").annotate(
-        decline_count=Count("declines", distinct=True)
-    )
+    offers = Offer.objects.select_related("category", "customer").annotate(decline_count=_decline_count())
     offer = get_object_or_404(offers, pk=offer_id)
     if offer.customer_id == user.pk or provider_offer_access(provider=user, offer_id=offer.pk):
         return offer

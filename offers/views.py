@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from offers import selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm
 from offers.models import Offer
 from servizo.exceptions import DomainError
+from servizo.pagination import page_of
 
 PAGE_SIZE = 20
 
@@ -20,7 +20,7 @@ def _page(request, queryset):
     """One page of `queryset`, plus the other GET parameters for the pagination links."""
     query = request.GET.copy()
     query.pop("page", None)
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
+    return page_of(queryset, per_page=PAGE_SIZE, number=request.GET.get("page")), query.urlencode()
 
 
 def _save_offer(form: OfferForm, save):

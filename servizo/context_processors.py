@@ -1,5 +1,7 @@
 from django.conf import settings
 
+BADGE_MAX = 99  # the navbar shows "99+" beyond this; counting further would read every unread row
+
 
 def site(request):
     commission_percent = settings.PLATFORM_COMMISSION_BP / 100
@@ -9,5 +11,6 @@ def site(request):
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        context["unread_notifications"] = user.notifications.filter(read_at__isnull=True).count()
+        unread = user.notifications.filter(read_at__isnull=True)[: BADGE_MAX + 1].count()
+        context["unread_notifications"] = f"{BADGE_MAX}+" if unread > BADGE_MAX else unread
     return context

@@ -248,7 +248,8 @@ def test_the_list_filters_by_state_and_paginates_with_a_flat_query_count(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("bookings:list"))
     assert len(response.context["page"].object_list) == 20
-    assert response.context["page"].paginator.count == 28
+    assert response.context["page"].has_next()  # the page knows there is more without counting all 28
+    assert len(client.get(reverse("bookings:list"), {"page": 2}).context["page"].object_list) == 8
 
     response = client.get(reverse("bookings:list"), {"status": S.COMPLETED})
     assert [b.status for b in response.context["page"].object_list] == [S.COMPLETED] * 3
