@@ -366,7 +366,8 @@ def measure_scale(scale: str, actors: Actors, args, env: dict[str, str]) -> dict
                 runs[key].append(page | {"ratio": page["rps"] / bare["rps"], "bare": bare["rps"]})
                 print(
                     f"[{scale}] round {round_ + 1} {key:<19} {page['rps']:8.1f} req/s "
-                    f"(bare {bare['rps']:7.1f}) p50 {page['p50']:7.1f} ms p99 {page['p99']:7.1f} ms",
+                    f"(bare {bare['rps']:7.1f}) {page['requests']:5d} requests, "
+                    f"p50 {page['p50']:7.1f} ms p99 {page['p99']:7.1f} ms",
                     flush=True,
                 )
         load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -422,6 +423,7 @@ def wrk(url: str, session: str | None, duration: int) -> dict:
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk {url}: errors\n{out}")
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": latency_ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),
         "p99": latency_ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),
@@ -434,13 +436,19 @@ def latency_ms(value: str) -> float:
 
 
 def report(results: dict, pages: list[str], scales: list[str]) -> None:
-    """One row per page: queries, req/s (min/median/max over rounds), ratio to bare, p50/p99 per scale."""
+    """One row per page: queries, req/s (min/median/max over rounds), ratio to bare, p50/p99 per scale.
+
+    `n` is the fewest requests a page completed in one run: below about 10 the run was too short
+    for that page (wrk drops the requests still in flight when it stops), so give it --duration.
+    """
     print()
     for scale in scales:
         print(f"{scale}: before {results[scale]['load']}; after {results[scale]['load_after']}")
     head = f"{'page':<25} {'queries':>9}"
     for scale in scales:
-        head += f" | {scale + ' req/s min/med/max':>26} {'ratio':>6} {'bare':>6} {'p50/p99 ms':>15}"
+        head += f" | {scale + ' req/s min/med/max':>26} {'ratio':>6} {'bare':>6} {'p50/p99 ms':>15} {'n':>4}"
+    if len(scales) == 2:
+        head += " | large/small"
     print(head)
     for key in pages:
         line = f"{PAGES[key][0]:<25} {'/'.join(str(results[s]['queries'][key]) for s in scales):>9}"
@@ -451,6 +459,10 @@ def report(results: dict, pages: list[str], scales: list[str]) -> None:
             line += f" | {rps[0]:8.1f} {median(rps):8.1f} {rps[-1]:8.1f} {median(r['ratio'] for r in runs):6.3f}"
             line += f" {median(r['bare'] for r in runs):6.0f}"
             line += f" {median(r['p50'] for r in runs):7.1f}/{median(r['p99'] for r in runs):7.1f}"
+            line += f" {min(r['requests'] for r in runs):4d}"
+        if len(scales) == 2:
+            small, large = (statistics.median(r["rps"] for r in results[s]["runs"][key]) for s in scales)
+            line += f" | {large / small:11.2f}"
         print(line)
 
 
