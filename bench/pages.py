@@ -255,8 +255,10 @@ def main() -> None:
             actors = build(**SCALES[scale])
             print(f"[{scale}] built in {time.perf_counter() - began:.1f} s", flush=True)
             results[scale] = measure_scale(scale, actors, args, env | {"BENCH_CACHE_PREFIX": prefix})
+            if scale != scales[-1]:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
     finally:
-        if not args.keep_db:
+        if not args.keep_db and connection.settings_dict["NAME"] == BENCH_DB:
             connection.creation.destroy_test_db(old_name, verbosity=0)
     report(results, args.pages, scales)
 
