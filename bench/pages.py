@@ -246,19 +246,21 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     scales = ["small", "large"] if args.scale == "both" else [args.scale]
     results = {}
-    old_name = connection.settings_dict["NAME"]
+    old_name, created = connection.settings_dict["NAME"], False
     try:
         for scale in scales:
             prefix = f"bench-pages-{secrets.token_hex(4)}-{scale}"
             connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            created = True
             began = time.perf_counter()
             actors = build(**SCALES[scale])
             print(f"[{scale}] built in {time.perf_counter() - began:.1f} s", flush=True)
             results[scale] = measure_scale(scale, actors, args, env | {"BENCH_CACHE_PREFIX": prefix})
             if scale != scales[-1]:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
+                created = False
     finally:
-        if not args.keep_db and connection.settings_dict["NAME"] == BENCH_DB:
+        if created and not args.keep_db:
             connection.creation.destroy_test_db(old_name, verbosity=0)
     report(results, args.pages, scales)
 
