@@ -17,7 +17,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test_admin_report.py \
                 servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py
 
-.PHONY: run test lint format venv clean
+.PHONY: run test lint format venv clean bench-pages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@bash scripts/system-deps.sh build
@@ -54,6 +54,11 @@ test:
 	    rm -rf "$$dir"; \
 	  fi; \
 	  exit $$rc
+
+# Page speed (issue 12): every main page at small and large data against a bare view, production
+# settings under gunicorn; needs wrk. E.g. `make bench-pages BENCH_ARGS="--duration 3 --pages feed"`.
+bench-pages: venv
+	$(TEST_ENV) $(PY) bench/pages.py $(BENCH_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
