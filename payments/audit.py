@@ -1,4 +1,5 @@
-"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees and no payout is half-recorded."""
+"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees and no payout is half-recorded;
+the maintained provider balances equal the ledger's sums."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -8,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import Payment, Transfer, transfer_group_for
-from payments.selectors import BookingBalance, bookings_with_money
+from payments.models import LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
+from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 
@@ -116,3 +117,21 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
                     problems.append(f"Stripe: {error.user_message or error}")
             for problem in problems:
                 yield booking.pk, problem
+
+
+def balance_audit() -> Iterator[tuple[int, str]]:
+    """Yield (provider id, problem) for every ProviderBalance row that is not what the ledger sums to."""
+    expected = provider_balances_from_ledger(LedgerEntry.objects.all())
+    stored = {
+        (row.provider_id, row.currency): ProviderMoney(row.held_cents, row.available_cents, row.paid_out_cents)
+        for row in ProviderBalance.objects.all()
+    }
+    zero = ProviderMoney(0, 0, 0)
+    for provider_id, currency in sorted(expected.keys() | stored.keys()):
+        have, want = stored.get((provider_id, currency), zero), expected.get((provider_id, currency), zero)
+        if have != want:
+            yield (
+                provider_id,
+                f"maintained balance in {currency} is held {have.held} / available {have.available} / "
+                f"paid out {have.paid_out}, the ledger sums to {want.held} / {want.available} / {want.paid_out}",
+            )

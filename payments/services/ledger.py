@@ -5,6 +5,7 @@ from django.db import transaction
 from bookings.models import Booking, BookingEvent
 from payments.models import LedgerEntry
 from payments.selectors import booking_balance
+from payments.services.balances import balance_apply
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -17,8 +18,9 @@ def ledger_record(
 
     The booking's category is copied onto the row (the revenue report groups by it without a join),
     read from the database rather than the caller's instance, since ledger rows are never corrected.
+    Call inside the caller's transaction: the provider's maintained balance moves in it (services.balances).
     """
-    entry, _ = LedgerEntry.objects.get_or_create(
+    entry, created = LedgerEntry.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
             "booking": booking,
@@ -31,6 +33,8 @@ def ledger_record(
             "note": note[:255],
         },
     )
+    if created:
+        balance_apply([entry])
     return entry
 
 

@@ -34,6 +34,7 @@ from bookings.locks import lock_bookings
 from bookings.models import Booking
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
+from payments.services.balances import balance_apply
 from payments.services.transitions import SYSTEM, TRANSFER_MACHINE, transfer_transition
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
 from servizo.money import format_money
@@ -281,7 +282,7 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
         categories = dict(
             Booking.objects.filter(pk__in={row.booking_id for row in rows}).values_list("pk", "category_id")
         )
-        LedgerEntry.objects.bulk_create(
+        entries = LedgerEntry.objects.bulk_create(
             LedgerEntry(
                 booking_id=row.booking_id,
                 provider_id=row.provider_id,
@@ -295,6 +296,7 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
             )
             for row in rows
         )
+        balance_apply(entries)
     return rows
 
 

@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.audit import ledger_audit
+from payments.audit import balance_audit, ledger_audit
 
 
 class Command(BaseCommand):
     help = (
         "Check every booking's ledger: money in = released + refunded + still held, nothing negative, "
-        "the Stripe PaymentIntent, refunds and transfers agree (every transfer Stripe made is recorded), and no "
-        "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE. Exits non-zero on any discrepancy."
+        "the Stripe PaymentIntent, refunds and transfers agree (every transfer Stripe made is recorded); no "
+        "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE, and every provider's maintained "
+        "balance equals the ledger's sums. Exits non-zero on any discrepancy."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         for booking_id, problem in ledger_audit(check_stripe=not options["skip_stripe"]):
             problems += 1
             self.stdout.write(f"booking {booking_id}: {problem}")
+        for provider_id, problem in balance_audit():
+            problems += 1
+            self.stdout.write(f"provider {provider_id}: {problem}")
         if problems:
             raise CommandError(f"{problems} discrepancies found.")
         self.stdout.write(self.style.SUCCESS("Ledger is consistent."))
