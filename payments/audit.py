@@ -6,6 +6,7 @@ from datetime import datetime
 
 import stripe
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -95,9 +96,9 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
     after = 0
     while True:
         chunk = list(
-            bookings_with_money(Booking.objects.filter(pk__gt=after, ledger_entries__isnull=False)).order_by("pk")[
-                :chunk_size
-            ]
+            bookings_with_money(
+                Booking.objects.filter(Exists(LedgerEntry.objects.filter(booking=OuterRef("pk"))), pk__gt=after)
+            ).order_by("pk")[:chunk_size]
         )
         if not chunk:
             return

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -120,9 +120,20 @@ def provider_balances_from_ledger(entries: QuerySet[LedgerEntry]) -> dict[tuple[
     return {key: ProviderMoney(*total) for key, total in totals.items()}
 
 
+def _booking_ledger_sum(kind: str) -> Coalesce:
+    """One booking's sum of `kind`, as a subquery on the (booking, kind) index: no GROUP BY of the outer rows."""
+    rows = LedgerEntry.objects.filter(booking=OuterRef("pk"), kind=kind).order_by()
+    total = rows.annotate(total=Func(F("amount_cents"), function="SUM")).values("total")
+    return Coalesce(Subquery(total), Value(0), output_field=IntegerField())
+
+
 def bookings_with_money(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Annotate each booking with its ledger sums (one query, no per-row lookups)."""
-    return queryset.annotate(**balance_sums("ledger_entries__"))
+    """Annotate each booking with its ledger sums (one query, no per-row lookups, nothing grouped).
+
+    Each sum is a subquery per returned row, so an ordered, sliced list stays index-ordered and costs
+    its page, not the number of bookings before it.
+    """
+    return queryset.annotate(**{name: _booking_ledger_sum(kind) for name, kind in BALANCE_KINDS.items()})
 
 
 def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -132,9 +143,15 @@ def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def provider_earning_lines(*, provider: User) -> QuerySet[Booking]:
-    has_money = Exists(LedgerEntry.objects.filter(booking=OuterRef("pk")))
+    """The provider's bookings with money, newest first: read in index order, the sums per shown row only.
+
+    "Has a ledger row" is a per-row subquery on the (booking, kind) index, not EXISTS: MariaDB turns an
+    EXISTS into a semi-join that reads the whole ledger once per page.
+    """
+    first_entry = LedgerEntry.objects.filter(booking=OuterRef("pk")).order_by().values("pk")[:1]
     return (
-        _with_held(Booking.objects.filter(has_money, provider=provider))
+        _with_held(Booking.objects.filter(provider=provider).alias(first_entry=Subquery(first_entry)))
+        .filter(first_entry__isnull=False)
         .select_related("transfer")
         .order_by("-created_at", "-id")
     )
