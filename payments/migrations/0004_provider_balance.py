@@ -6,11 +6,13 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    """Each provider's balance from the ledger, by the definition the maintained rows keep."""
+    """Each provider's balance from the ledger, by the definition the maintained rows keep; a zero row
+    for every other (provider, currency) with a booking, so later money writes find their row."""
     from payments.selectors import provider_balances_from_ledger
 
     LedgerEntry = apps.get_model("payments", "LedgerEntry")
     ProviderBalance = apps.get_model("payments", "ProviderBalance")
+    Booking = apps.get_model("bookings", "Booking")
     ProviderBalance.objects.bulk_create(
         (
             ProviderBalance(
@@ -23,6 +25,14 @@ def backfill(apps, schema_editor):
             for (provider_id, currency), money in provider_balances_from_ledger(LedgerEntry.objects.all()).items()
         ),
         batch_size=1000,
+    )
+    ProviderBalance.objects.bulk_create(
+        (
+            ProviderBalance(provider_id=provider_id, currency=currency)
+            for provider_id, currency in Booking.objects.values_list("provider_id", "currency").distinct().order_by()
+        ),
+        batch_size=1000,
+        ignore_conflicts=True,
     )
 
 

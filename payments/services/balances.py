@@ -5,7 +5,10 @@ change it follows: `balance_apply` for every new ledger row (called by the ledge
 `balance_on_booking_status` for a booking moving into or out of Booking.HOLDS_MONEY (a transition hook,
 registered in PaymentsConfig.ready before any hook that writes the ledger, so a ledger write always
 sees the status its held share is counted under). Rows change only by `UPDATE ... SET x = x + delta`,
-which locks the row until commit, so concurrent writers add up exactly.
+which locks the row until commit, so concurrent writers add up exactly. The row is opened (zeros) when a
+booking is made with the provider (and by the backfill for older bookings), so money writes only UPDATE:
+writers racing to INSERT a missing row deadlock on InnoDB's duplicate-key locks (test_concurrency shows
+it), which the fallback in `_balance_add` would only meet for a booking made around none of those.
 """
 
 from collections.abc import Iterable
@@ -24,6 +27,13 @@ HELD_SIGN = {K.CHARGE_ESCROW: 1, K.RELEASE_PROVIDER: -1, K.RELEASE_COMMISSION: -
 # How each kind moves the provider's available and paid-out figures.
 AVAILABLE_SIGN = {K.RELEASE_PROVIDER: 1, K.PAYOUT: -1, K.REVERSAL: 1}
 PAID_OUT_SIGN = {K.PAYOUT: 1, K.REVERSAL: -1}
+
+
+def balance_row_open(*, provider_id: int, currency: str) -> None:
+    """Create the provider's zero balance row if missing (a zero row is always right; never updates one)."""
+    ProviderBalance.objects.bulk_create(
+        [ProviderBalance(provider_id=provider_id, currency=currency)], ignore_conflicts=True
+    )
 
 
 def _balance_add(*, provider_id: int, currency: str, held: int = 0, available: int = 0, paid_out: int = 0) -> None:
@@ -77,6 +87,9 @@ def balance_apply(entries: Iterable[LedgerEntry]) -> None:
 
 def balance_on_booking_status(booking: Booking, event: BookingEvent) -> None:
     """Transition hook (every status): count or stop counting the booking's held share with its status."""
+    if not event.from_status:  # a new booking (its first status)
+        balance_row_open(provider_id=booking.provider_id, currency=booking.currency)
+        return
     holds_now = booking.status in Booking.HOLDS_MONEY
     if (event.from_status in Booking.HOLDS_MONEY) == holds_now:
         return

@@ -83,6 +83,7 @@ def test_audit_exits_1_when_a_maintained_balance_is_tampered_with(completed_book
 
 def test_the_migration_backfills_every_balance_from_the_ledger(completed_booking, pay):
     pay(BookingFactory(provider=completed_booking.provider))
+    unpaid = BookingFactory()  # another provider, no money yet
     backfill = __import__("payments.migrations.0004_provider_balance", fromlist=["backfill"]).backfill
     before = provider_balance(provider=completed_booking.provider)
     ProviderBalance.objects.all().delete()
@@ -90,4 +91,17 @@ def test_the_migration_backfills_every_balance_from_the_ledger(completed_booking
     backfill(apps, None)
 
     assert provider_balance(provider=completed_booking.provider) == before == ProviderMoney(9600, 9600, 0)
+    assert ProviderBalance.objects.filter(provider=unpaid.provider, held_cents=0, available_cents=0).exists()
     call_command("audit_ledger", "--skip-stripe")
+
+
+def test_a_new_booking_opens_its_providers_balance_row(provider, customer):
+    from bookings.services import booking_accept_offer
+    from offers.tests.factories import OfferFactory
+
+    offer = OfferFactory(customer=customer)
+    assert not ProviderBalance.objects.filter(provider=provider).exists()
+
+    booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
+
+    assert ProviderBalance.objects.filter(provider=provider, currency="usd", held_cents=0).exists()
