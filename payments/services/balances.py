@@ -7,8 +7,9 @@ registered in PaymentsConfig.ready before any hook that writes the ledger, so a 
 sees the status its held share is counted under). Rows change only by `UPDATE ... SET x = x + delta`,
 which locks the row until commit, so concurrent writers add up exactly. The row is opened (zeros) when a
 booking is made with the provider (and by the backfill for older bookings), so money writes only UPDATE:
-writers racing to INSERT a missing row deadlock on InnoDB's duplicate-key locks (test_concurrency shows
-it), which the fallback in `_balance_add` would only meet for a booking made around none of those.
+writers racing to INSERT a missing row can deadlock on InnoDB's duplicate-key locks (MariaDB error 1213,
+seen when the concurrency test raced first writes). `_balance_add` still inserts a missing row as a
+fallback (a booking created without the hook, as test factories do).
 """
 
 from collections.abc import Iterable
