@@ -1,16 +1,17 @@
-"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees, no payout is half-recorded
-and the ledger rollups equal the ledger."""
+"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees, no payout is half-recorded,
+the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums."""
 
 from collections.abc import Iterator
 from datetime import datetime
 
 import stripe
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, Transfer, transfer_group_for
-from payments.selectors import BookingBalance, bookings_with_money
+from payments.models import LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
+from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
 from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
@@ -96,9 +97,9 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
     after = 0
     while True:
         chunk = list(
-            bookings_with_money(Booking.objects.filter(pk__gt=after, ledger_entries__isnull=False)).order_by("pk")[
-                :chunk_size
-            ]
+            bookings_with_money(
+                Booking.objects.filter(Exists(LedgerEntry.objects.filter(booking=OuterRef("pk"))), pk__gt=after)
+            ).order_by("pk")[:chunk_size]
         )
         if not chunk:
             return
@@ -137,3 +138,21 @@ def rollup_audit() -> Iterator[str]:
             if have != want and not (have is None and want == (0, 0)):
                 where = ", ".join(f"{name}={value}" for name, value in zip(names, key, strict=True))
                 yield (f"{model.__name__} {where}: rollup has {have or 'no row'} (amount, rows), ledger has {want}")
+
+
+def balance_audit() -> Iterator[tuple[int, str]]:
+    """Yield (provider id, problem) for every ProviderBalance row that is not what the ledger sums to."""
+    expected = provider_balances_from_ledger(LedgerEntry.objects.all())
+    stored = {
+        (row.provider_id, row.currency): ProviderMoney(row.held_cents, row.available_cents, row.paid_out_cents)
+        for row in ProviderBalance.objects.all()
+    }
+    zero = ProviderMoney(0, 0, 0)
+    for provider_id, currency in sorted(expected.keys() | stored.keys()):
+        have, want = stored.get((provider_id, currency), zero), expected.get((provider_id, currency), zero)
+        if have != want:
+            yield (
+                provider_id,
+                f"maintained balance in {currency} is held {have.held} / available {have.available} / "
+                f"paid out {have.paid_out}, the ledger sums to {want.held} / {want.available} / {want.paid_out}",
+            )

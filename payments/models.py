@@ -1,7 +1,8 @@
 """Money records: payment attempts, the append-only escrow ledger, Stripe events, settlements and payouts.
 
 All amounts are integer cents plus an ISO currency code. Balances are sums over LedgerEntry
-(see payments.selectors); nothing here stores a balance.
+(see payments.selectors); ProviderBalance is the one maintained aggregate of them, written in the
+transaction of each ledger write and checked against the sums by `audit_ledger`.
 """
 
 from django.conf import settings
@@ -178,6 +179,27 @@ class ProviderLedgerMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.amount_cents} {self.currency} ({self.entries} rows)"
+
+
+class ProviderBalance(models.Model):
+    """A provider's money per currency, maintained by payments.services.balances (never edited by hand).
+
+    held: the provider's share (at each booking's rate) of escrow still held on bookings in
+    Booking.HOLDS_MONEY; available: released to the provider minus paid out; paid_out: payouts minus
+    reversals. Equal at every commit to `selectors.provider_balances_from_ledger` (`audit_ledger` checks).
+    """
+
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="balances")
+    currency = models.CharField(max_length=3)
+    held_cents = models.BigIntegerField(default=0)
+    available_cents = models.BigIntegerField(default=0)
+    paid_out_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "currency"], name="one_balance_per_currency")]
+
+    def __str__(self) -> str:
+        return f"Balance of provider {self.provider_id} ({self.currency})"
 
 
 class StripeEvent(models.Model):

@@ -1,13 +1,13 @@
-"""Reads: balances are sums over the ledger, never stored fields."""
+"""Reads: balances are sums over the ledger; a provider's balance is its maintained aggregate (ProviderBalance)."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment
+from payments.models import LedgerEntry, Payment, ProviderBalance
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -75,36 +75,65 @@ def booking_balance(*, booking_id: int) -> BookingBalance:
     return BookingBalance.of(LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**balance_sums()))
 
 
+MONEY_FIELDS = ("held", "available", "paid_out")  # ProviderMoney's fields; ProviderBalance's with "_cents"
+
+
 @dataclass(frozen=True)
-class ProviderBalance:
+class ProviderMoney:
     held: int  # the provider's share of escrow still held (at each booking's rate)
     available: int  # released to the provider, not yet transferred
     paid_out: int
 
 
-def provider_balance(*, provider: User) -> ProviderBalance:
-    balance = BookingBalance.of(LedgerEntry.objects.filter(provider=provider).aggregate(**balance_sums()))
-    held = 0
+def provider_balance(*, provider: User) -> ProviderMoney:
+    """The provider's maintained balance (one indexed read; all currencies added, as the ledger sums were)."""
+    sums = ProviderBalance.objects.filter(provider=provider).aggregate(
+        **{name: Coalesce(Sum(f"{name}_cents"), Value(0), output_field=IntegerField()) for name in MONEY_FIELDS}
+    )
+    return ProviderMoney(**sums)
+
+
+def provider_share_held(held: int, commission_rate_bp: int) -> int:
+    """A booking's held escrow as the provider's share, counted in `held` while the booking holds money."""
+    return split_amount(held, commission_rate_bp)[0] if held > 0 else 0
+
+
+def provider_balances_from_ledger(entries: QuerySet[LedgerEntry]) -> dict[tuple[int, str], ProviderMoney]:
+    """What each (provider, currency)'s ProviderBalance must be, summed over `entries` per booking.
+
+    The definition the maintained rows follow; `audit_ledger` compares them and the backfill migration
+    starts from it. Costs a pass over the ledger: never on a page.
+    """
+    totals: dict[tuple[int, str], list[int]] = {}
     rows = (
-        LedgerEntry.objects.filter(provider=provider, booking__status__in=Booking.HOLDS_MONEY)
-        .values("booking_id", "booking__commission_rate_bp")
+        entries.values("provider_id", "currency", "booking_id", "booking__status", "booking__commission_rate_bp")
         .annotate(**balance_sums())
         .order_by()
     )
     for row in rows:
-        booking_held = BookingBalance.of(row).held
-        if booking_held > 0:
-            held += split_amount(booking_held, row["booking__commission_rate_bp"])[0]
-    return ProviderBalance(
-        held=held,
-        available=balance.released_provider - balance.paid_out,
-        paid_out=balance.paid_out,
-    )
+        balance = BookingBalance.of(row)
+        total = totals.setdefault((row["provider_id"], row["currency"]), [0, 0, 0])
+        if row["booking__status"] in Booking.HOLDS_MONEY:
+            total[0] += provider_share_held(balance.held, row["booking__commission_rate_bp"])
+        total[1] += balance.released_provider - balance.paid_out
+        total[2] += balance.paid_out
+    return {key: ProviderMoney(*total) for key, total in totals.items()}
+
+
+def _booking_ledger_sum(kind: str) -> Coalesce:
+    """One booking's sum of `kind`, as a subquery on the (booking, kind) index: no GROUP BY of the outer rows."""
+    rows = LedgerEntry.objects.filter(booking=OuterRef("pk"), kind=kind).order_by()
+    total = rows.annotate(total=Func(F("amount_cents"), function="SUM")).values("total")
+    return Coalesce(Subquery(total), Value(0), output_field=IntegerField())
 
 
 def bookings_with_money(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Annotate each booking with its ledger sums (one query, no per-row lookups)."""
-    return queryset.annotate(**balance_sums("ledger_entries__"))
+    """Annotate each booking with its ledger sums (one query, no per-row lookups, nothing grouped).
+
+    Each sum is a subquery per returned row, so an ordered, sliced list stays index-ordered and costs
+    its page, not the number of bookings before it.
+    """
+    return queryset.annotate(**{name: _booking_ledger_sum(kind) for name, kind in BALANCE_KINDS.items()})
 
 
 def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -114,9 +143,15 @@ def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def provider_earning_lines(*, provider: User) -> QuerySet[Booking]:
-    has_money = Exists(LedgerEntry.objects.filter(booking=OuterRef("pk")))
+    """The provider's bookings with money, newest first: read in index order, the sums per shown row only.
+
+    "Has a ledger row" is a per-row subquery on the (booking, kind) index, not EXISTS: MariaDB turns an
+    EXISTS into a semi-join that reads the whole ledger once per page.
+    """
+    first_entry = LedgerEntry.objects.filter(booking=OuterRef("pk")).order_by().values("pk")[:1]
     return (
-        _with_held(Booking.objects.filter(has_money, provider=provider))
+        _with_held(Booking.objects.filter(provider=provider).alias(first_entry=Subquery(first_entry)))
+        .filter(first_entry__isnull=False)
         .select_related("transfer")
         .order_by("-created_at", "-id")
     )

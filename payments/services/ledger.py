@@ -5,6 +5,7 @@ from django.db import transaction
 from bookings.models import Booking, BookingEvent
 from payments.models import LedgerEntry
 from payments.selectors import booking_balance
+from payments.services.balances import balance_apply
 from payments.services.rollup import ledger_rollup_apply
 from payments.split import split_amount
 
@@ -18,7 +19,8 @@ def ledger_record(
 
     The booking's category is copied onto the row (the revenue report groups by it without a join),
     read from the database rather than the caller's instance, since ledger rows are never corrected.
-    A new row is added to the rollups in the same transaction (atomic here if the caller has none).
+    A new row is added to the rollups and the provider's maintained balance in the same transaction
+    (atomic here if the caller has none).
     """
     with transaction.atomic():
         entry, created = LedgerEntry.objects.get_or_create(
@@ -36,6 +38,7 @@ def ledger_record(
         )
         if created:
             ledger_rollup_apply([entry])
+            balance_apply([entry])
     return entry
 
 

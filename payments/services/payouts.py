@@ -34,6 +34,7 @@ from bookings.locks import lock_bookings
 from bookings.models import Booking
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
+from payments.services.balances import balance_apply
 from payments.services.rollup import ledger_rollup_apply
 from payments.services.transitions import SYSTEM, TRANSFER_MACHINE, transfer_transition
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
@@ -297,6 +298,7 @@ def transfers_record(*, made: list[tuple[int, str]]) -> list[Transfer]:
             for row in rows
         )
         ledger_rollup_apply(entries)
+        balance_apply(entries)
     return rows
 
 

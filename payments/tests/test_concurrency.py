@@ -8,12 +8,16 @@ import json
 from functools import partial
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from payments.models import LedgerEntry, Payment, Settlement, StripeEvent
+from payments.selectors import provider_balance
+from payments.services.balances import balance_row_open
 from payments.services.checkout import payment_sync
+from payments.services.ledger import ledger_record
 from payments.services.settlements import settlement_create
 from payments.tests.conftest import walk
 from payments.tests.test_webhooks import URL, charge_unrecorded, events_for, sign_webhook
@@ -79,3 +83,24 @@ def test_two_settle_posts_at_once_make_one_decision(pay, staff_user):
         booking.refresh_from_db()
         assert booking.status == S.REFUNDED
         assert LedgerEntry.objects.filter(booking=booking, kind=LedgerEntry.Kind.REFUND).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="row locks: MariaDB")
+def test_concurrent_ledger_writes_for_one_provider_add_up_in_the_maintained_balance(provider):
+    """Bookings of one provider paid at once add up exactly in the row opened when the bookings were made."""
+    bookings = [BookingFactory(provider=provider, status=S.SCHEDULED, price_cents=10000) for _ in range(6)]
+    balance_row_open(provider_id=provider.pk, currency="usd")  # as booking_accept_offer's hook does
+
+    def charge(booking):
+        def write():
+            with transaction.atomic():
+                ledger_record(
+                    booking=booking, kind="charge_escrow", amount_cents=10000, idempotency_key=f"race-{booking.pk}"
+                )
+
+        return write
+
+    for round_ in (bookings[:3], bookings[3:]):
+        assert race([charge(booking) for booking in round_]) == [None, None, None]
+
+    assert provider_balance(provider=provider).held == 6 * 8000

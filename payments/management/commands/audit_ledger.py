@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.audit import ledger_audit, rollup_audit
+from payments.audit import balance_audit, ledger_audit, rollup_audit
 
 
 class Command(BaseCommand):
     help = (
         "Check every booking's ledger: money in = released + refunded + still held, nothing negative, "
         "the Stripe PaymentIntent, refunds and transfers agree (every transfer Stripe made is recorded), and no "
-        "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE; and the ledger rollups (LedgerDaily, "
-        "ProviderLedgerMonthly) equal the ledger. Exits non-zero on any discrepancy."
+        "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE; the ledger rollups (LedgerDaily, "
+        "ProviderLedgerMonthly) and every provider's maintained balance equal the ledger. Exits non-zero on "
+        "any discrepancy."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         for problem in rollup_audit():
             problems += 1
             self.stdout.write(f"rollup: {problem}")
+        for provider_id, problem in balance_audit():
+            problems += 1
+            self.stdout.write(f"provider {provider_id}: {problem}")
         if problems:
             raise CommandError(f"{problems} discrepancies found.")
         self.stdout.write(self.style.SUCCESS("Ledger is consistent."))
