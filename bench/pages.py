@@ -81,7 +81,8 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
     escrow once paid; release to provider and commission when completed or resolved, a payout for
     every other completed one; a full refund when refunded). Reviews go on completed bookings,
     conversations on bookings (the provider has read all but the last message in every third).
-    Maintained aggregates the apps keep on their writes must be filled here too (today: reputation).
+    Maintained aggregates the apps keep on their writes are filled here too, the way their migrations
+    backfill them (reputation, chat counters, ledger rollups, provider balances).
     """
     from django.db import transaction
     from django.db.models import Max
@@ -218,8 +219,22 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
         c.customer_read_up_to = last_ids[c.pk]
         c.provider_read_up_to = last_ids[c.pk] - (n % 3 == 0)
     Conversation.objects.bulk_update(talks, ["customer_read_up_to", "provider_read_up_to"], batch_size=2000)
+    _fill_maintained_aggregates()
     upcoming = next(b for b in reversed(rows) if b.status == S.SCHEDULED)
     return Actors(customer=customer, provider=provider, staff=staff, booking=upcoming)
+
+
+def _fill_maintained_aggregates() -> None:
+    """Chat counters, ledger rollups and provider balances from the bulk-inserted rows (their backfills)."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    from payments.services.rollup import ledger_rollup_rebuild
+
+    import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
+    ledger_rollup_rebuild()
+    import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)
 
 
 def main() -> None:

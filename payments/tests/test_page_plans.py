@@ -37,17 +37,12 @@ def plans_of(*reads) -> list[str]:
     return [problem for sql in selects_of(captured) for problem in plan_problems(sql, large_tables=LARGE_TABLES)]
 
 
-# The newest-first list needs bookings' (provider, created_at) index (the bookings lists' work adds it).
-PROVIDER_CREATED_INDEX = any(index.fields[:2] == ["provider", "created_at"] for index in Booking._meta.indexes)
-
-
 def test_provider_balance_reads_one_index_entry(provider):
     large_money_history(provider)
 
     assert plans_of(lambda: provider_balance(provider=provider)) == []
 
 
-@pytest.mark.xfail(not PROVIDER_CREATED_INDEX, reason="needs the (provider, created_at) booking index", strict=True)
 def test_earning_lines_read_in_index_order_with_sums_per_row(provider):
     """No full scan, filesort or temporary table: the page reads its 20 bookings and their ledger rows."""
     large_money_history(provider)
