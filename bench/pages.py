@@ -286,7 +286,6 @@ def production_env(tmp: Path) -> dict[str, str]:
     if not url.scheme.startswith("mysql"):
         sys.exit("bench/pages.py measures MariaDB: set DATABASE_URL=mysql://...")
     (tmp / "private").mkdir()
-    stub_source_maps(ROOT / "static", tmp / "static-stubs")
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": url._replace(path=f"/{BENCH_DB}").geturl(),
@@ -298,7 +297,6 @@ def production_env(tmp: Path) -> dict[str, str]:
         "EMAIL_URL": "smtp://127.0.0.1:2525",
         "DEFAULT_FROM_EMAIL": "Servizo <no-reply@servizo.example>",
         "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
-        "BENCH_STATIC_STUBS": str(tmp / "static-stubs"),
         "BENCH_STATIC_ROOT": str(Path(tempfile.gettempdir()) / "servizo-bench-static"),
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
@@ -308,16 +306,6 @@ def production_env(tmp: Path) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def stub_source_maps(static: Path, stubs: Path) -> None:
-    """An empty source map for each one a static file names but the project does not ship (bench/settings.py)."""
-    for path in (p for p in static.rglob("*") if p.suffix in (".js", ".css")):
-        for name in re.findall(r"sourceMappingURL=([\w.-]+)", path.read_text(errors="ignore")[-300:]):
-            if not (path.parent / name).exists():
-                stub = stubs / path.parent.relative_to(static) / name
-                stub.parent.mkdir(parents=True, exist_ok=True)
-                stub.write_text("{}")
 
 
 def page_urls(actors: Actors) -> dict[str, tuple[str, object]]:

@@ -12,8 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A scratch copy of the collected static files (the manifest storage needs one), and cache keys
 # prefixed per run and scale so no cached fragment outlives its database.
 STATIC_ROOT = env("BENCH_STATIC_ROOT")
-# The vendored bootstrap and chart.js files name source maps the project does not ship, which fails
-# production's collectstatic (manifest post-processing); bench/pages.py supplies empty ones here.
-STATICFILES_DIRS = [*STATICFILES_DIRS, env("BENCH_STATIC_STUBS")]  # noqa: F405
 for _cache in CACHES.values():  # noqa: F405
     _cache["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX", default="bench-pages")
