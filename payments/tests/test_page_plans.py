@@ -11,8 +11,8 @@ from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from payments.models import LedgerEntry
 from payments.selectors import provider_balance, provider_earning_lines
-from payments.tests.explain import plan_problems, selects_of
 from payments.tests.test_page_cost import money_history
+from servizo.testing.explain import index_problems, selects_of
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB query plans"),
@@ -34,7 +34,7 @@ def plans_of(*reads) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         for read in reads:
             read()
-    return [problem for sql in selects_of(captured) for problem in plan_problems(sql, large_tables=LARGE_TABLES)]
+    return [problem for sql in selects_of(captured) for problem in index_problems(sql, large_tables=LARGE_TABLES)]
 
 
 def test_provider_balance_reads_one_index_entry(provider):

@@ -1,5 +1,8 @@
 """Query plans of a page's queries on MariaDB, and what in them would grow with the tables.
 
+`index_problems()` reads the plain EXPLAIN of one statement: a filesort, a temporary table, or a full
+(table or index) scan of one of the named large tables.
+
 `bad_plans()` captures every SELECT a block runs (a whole page request, say), runs each again under
 MariaDB's `ANALYZE` (EXPLAIN plus the rows each step actually read, `r_rows`) and lists the
 problems: a step that read more than `max_rows` rows, a full table scan (`type: ALL`) of a table
@@ -14,6 +17,32 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 MAX_ROWS = 200  # a page shows 20-25 rows; anything reading 10x that is walking the table
+
+
+def plan_rows(sql: str, params=()) -> list[dict]:
+    """MariaDB's EXPLAIN rows for a statement, as dicts (table, type, key, rows, Extra, ...)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def index_problems(sql: str, params=(), *, large_tables: set[str]) -> list[str]:
+    """Filesort, temporary table, or a full (table or index) scan of one of `large_tables` in a statement's plan."""
+    problems = []
+    for step in plan_rows(sql, params):
+        extra = step["Extra"] or ""
+        where = f"{step['table']} ({step['type']}, key {step['key']}, {extra}) in {sql[:300]}"
+        if "filesort" in extra or "temporary" in extra:
+            problems.append(f"sorts: {where}")
+        if step["type"] in ("ALL", "index") and step["table"] in large_tables:  # whole table or whole index
+            problems.append(f"full scan: {where}")
+    return problems
+
+
+def selects_of(captured: CaptureQueriesContext) -> list[str]:
+    """The SELECT statements a CaptureQueriesContext saw."""
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
 
 
 def _number(value) -> float:
