@@ -138,6 +138,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Background tasks (Celery on Redis) ----------------------------------
+# Without Redis (`make run`'s default) tasks run in the process that queues them.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# Workers write a timestamp under this cache key; /healthz reports the worker down when it is older.
+WORKER_HEARTBEAT_KEY = "servizo:worker-heartbeat"
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
+
 # --- Auth (django-allauth, email login) ----------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -20,3 +20,6 @@ WHITENOISE_AUTOREFRESH = True
 # allauth's rate limits live in the cache: a fresh prefix per run keeps one run's
 # signups and logins from counting against the next one's on the shared Redis.
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+
+# Tasks run where they are queued; the worker tests start a real worker process on Redis instead.
+CELERY_TASK_ALWAYS_EAGER = True
