@@ -15,8 +15,8 @@ from payments.models import Chargeback, LedgerEntry, Payment, ProviderBalance, T
 from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
 from payments.services.chargebacks import chargeback_outcome
 from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
-from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
+from servizo.money import split_amount
 
 
 def _ledger_problems(booking: Booking, balance: BookingBalance) -> Iterator[str]:

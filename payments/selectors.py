@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from bookings.models import Booking
 from payments.models import LedgerEntry, Payment, ProviderBalance
-from payments.split import split_amount
+from servizo.money import split_amount
 
 K = LedgerEntry.Kind
 S = Booking.Status

@@ -30,10 +30,9 @@ from notifications.services import notification_create
 from payments.models import Chargeback, LedgerEntry, Payment, Transfer
 from payments.selectors import booking_balance
 from payments.services.ledger import ledger_record
-from payments.split import split_amount
 from payments.stripe_gateway import stripe_client, stripe_errors
 from servizo.exceptions import DomainError
-from servizo.money import format_money
+from servizo.money import format_money, split_amount
 from servizo.roles import FINANCE, staff_in_role
 
 K = LedgerEntry.Kind
