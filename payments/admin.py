@@ -15,6 +15,7 @@ from bookings.models import Booking
 from payments.forms import SettlementForm
 from payments.models import (
     BookingDecision,
+    Chargeback,
     LedgerEntry,
     Payment,
     PayoutRun,
@@ -112,6 +113,18 @@ class StripeEventAdmin(ReadOnlyAdmin):
     @admin.display(description="Error")
     def short_error(self, obj: StripeEvent) -> str:
         return obj.error[:120]
+
+
+@admin.register(Chargeback, site=admin_site)
+class ChargebackAdmin(ReadOnlyAdmin):
+    """Stripe disputes on our charges, as their webhooks last reported them (payments.services.chargebacks)."""
+
+    list_display = ["created_at", "booking", "amount", "reason", "outcome", "stripe_status", "reversal"]
+    list_filter = ["outcome"]
+    list_select_related = ["booking"]
+    search_fields = ["stripe_dispute_id", "booking__title"]
+    amount = money_column("amount_cents")
+    reversal = money_column("reversal_cents", description="Reversed from the provider")
 
 
 @admin.register(Transfer, site=admin_site)
