@@ -29,6 +29,7 @@ from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
+from reviews.selectors import booking_reviewable
 from reviews.models import (
     COMMENT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -92,8 +93,8 @@ def review_create_check(*, booking: Booking, customer: User) -> None:
     account_standing(customer, fresh=True).require()
     if booking.customer_id != customer.pk:
         raise ReviewNotAllowed("Only the customer of this booking can review it.")
-    if booking.status != Booking.Status.COMPLETED:
-        raise ReviewNotAllowed("You can review this job once it is completed.")
+    if not booking_reviewable(booking=booking):
+        raise ReviewNotAllowed("You can review this job once it is completed (or a dispute on it is settled).")
     if Review.objects.filter(booking_id=booking.pk).exists():
         raise ReviewNotAllowed("You have already reviewed this job; you can edit your review instead.")
 
