@@ -29,7 +29,6 @@ from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
 from notifications.services import notification_create
-from reviews.selectors import booking_reviewable
 from reviews.models import (
     COMMENT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -41,6 +40,7 @@ from reviews.models import (
     ReviewModerationEvent,
     ReviewReply,
 )
+from reviews.selectors import booking_reviewable
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 
