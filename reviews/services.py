@@ -94,7 +94,7 @@ def review_create_check(*, booking: Booking, customer: User) -> None:
     if booking.customer_id != customer.pk:
         raise ReviewNotAllowed("Only the customer of this booking can review it.")
     if not booking_reviewable(booking=booking):
-        raise ReviewNotAllowed("You can review this job once it is completed (or a dispute on it is settled).")
+        raise ReviewNotAllowed("You can review this job once it is completed.")
     if Review.objects.filter(booking_id=booking.pk).exists():
         raise ReviewNotAllowed("You have already reviewed this job; you can edit your review instead.")
 
