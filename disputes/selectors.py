@@ -90,15 +90,5 @@ def dispute_next_step(*, dispute: Dispute) -> str:
 def disputes_overdue_count() -> int:
     """Open disputes past their decision deadline, capped at OVERDUE_CAP (one index range on (status, decide_by))."""
     now = timezone.now()
-    return Dispute.objects.filter(status__in=Dispute.OPEN, decide_by__lte=now).values("pk")[:OVERDUE_CAP].count()
-
-
-def disputes_awaiting_decision() -> QuerySet[Dispute]:
-    """Open disputes staff can decide now (responded, or the provider's time is up), oldest deadline first."""
-    now = timezone.now()
-    return (
-        Dispute.objects.filter(status__in=Dispute.OPEN)
-        .exclude(status=DS.AWAITING_RESPONSE, respond_by__gt=now)
-        .select_related("booking")
-        .order_by("decide_by", "id")
-    )
+    overdue = Dispute.objects.filter(status__in=Dispute.OPEN, decide_by__lte=now).order_by()  # no sort to count
+    return overdue.values("pk")[:OVERDUE_CAP].count()

@@ -3,15 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from disputes.models import Dispute, DisputePhoto
 from disputes.photos import photos_prepare
-from disputes.services import dispute_open, dispute_respond
+from disputes.services import MACHINE, dispute_open, dispute_respond
 from notifications.models import Notification, OutgoingEmail
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.transitions import transition
 
 from .conftest import image_upload, walk_to
 
@@ -122,3 +124,24 @@ def test_no_response_after_the_deadline_or_from_the_customer(done_booking):
         dispute_respond(booking_id=done_booking.pk, provider=done_booking.provider, response="Late")
     dispute.refresh_from_db()
     assert dispute.status == DS.AWAITING_RESPONSE and dispute.response == ""
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "role"),
+    [
+        (DS.AWAITING_RESPONSE, DS.AWAITING_DECISION, "customer"),  # only the provider answers
+        (DS.AWAITING_RESPONSE, DS.DECIDED, "provider"),  # only staff decide
+        (DS.AWAITING_DECISION, DS.AWAITING_RESPONSE, "staff"),  # no way back
+        (DS.DECIDED, DS.AWAITING_DECISION, "staff"),  # a decision is final here (a new one is a settlement)
+    ],
+)
+def test_the_transition_table_refuses_other_moves(done_booking, from_status, to_status, role):
+    dispute = _open(done_booking)
+    Dispute.objects.filter(pk=dispute.pk).update(status=from_status)
+    dispute.refresh_from_db()
+
+    with transaction.atomic(), pytest.raises(TransitionNotAllowed):
+        transition(MACHINE, dispute, to_status=to_status, role=role)
+
+    dispute.refresh_from_db()
+    assert dispute.status == from_status and dispute.events.count() == 1
