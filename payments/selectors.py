@@ -84,6 +84,10 @@ class SettlementPreview:
     provider: int
     commission: int
 
+    @property
+    def decision_label(self) -> str:
+        return Settlement.Decision(self.decision).label
+
 
 def settlement_preview(*, booking: Booking, balance: BookingBalance, refund_percent: int) -> SettlementPreview:
     """Refund `refund_percent` % of what is refundable (rounded like commission) and split the rest."""

@@ -128,6 +128,7 @@ def test_settle_page_shows_both_sides_the_timeline_and_a_suggestion_in_money(cli
     assert 'id="settle-timeline"' in page and "Marked done by provider" in page
     assert f"?booking__id__exact={booking.pk}" in page
     # NOT_FINISHED suggests half back: $60.00 refunded, $48.00 to the provider, $12.00 commission.
+    assert "Refund part, release the rest.</strong>" in page
     assert "Refund $60.00 to the customer; the provider gets $48.00 and Servizo $12.00." in page
     assert "20 %" in page and " bp" not in page
 
