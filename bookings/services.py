@@ -51,6 +51,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.SCHEDULED, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
     (S.IN_PROGRESS, S.PROVIDER_COMPLETED): frozenset({Actor.PROVIDER}),
     (S.IN_PROGRESS, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
+    (S.IN_PROGRESS, S.DISPUTED): frozenset({Actor.CUSTOMER}),
     (S.PROVIDER_COMPLETED, S.COMPLETED): frozenset({Actor.CUSTOMER, Actor.SYSTEM}),
     (S.PROVIDER_COMPLETED, S.DISPUTED): frozenset({Actor.CUSTOMER}),
     (S.CANCELLED, S.REFUNDED): frozenset({Actor.STAFF}),
@@ -63,6 +64,7 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     {
         (S.SCHEDULED, S.CANCELLED),
         (S.IN_PROGRESS, S.CANCELLED),
+        (S.IN_PROGRESS, S.DISPUTED),
         (S.PROVIDER_COMPLETED, S.DISPUTED),
     }
 )

@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from bookings.models import Booking
+from bookings.selectors import booking_events
+from disputes.selectors import dispute_for_booking, dispute_photos_by_party, dispute_suggestion
 from payments.forms import SettlementForm
 from payments.models import (
     BookingDecision,
@@ -23,7 +25,12 @@ from payments.models import (
     StripeEvent,
     Transfer,
 )
-from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
+from payments.selectors import (
+    booking_balance,
+    needs_decision_bookings,
+    platform_commission_total,
+    settlement_preview,
+)
 from payments.services.payouts import payouts_run
 from payments.services.settlements import (
     DECIDE_PERMISSION,
@@ -272,8 +279,26 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
             "form": form,
             "pending": pending,
             "opts": self.model._meta,
+            "events": booking_events(booking=booking),
+            "rate_percent": f"{booking.commission_rate_bp / 100:g}",
+            **self._dispute_context(booking, balance),
         }
         return TemplateResponse(request, "admin/payments/settle.html", context)
+
+    @staticmethod
+    def _dispute_context(booking: Booking, balance) -> dict:
+        """The customer's complaint, the provider's response and the policy's suggestion, in money."""
+        dispute = dispute_for_booking(booking=booking)
+        if dispute is None:
+            return {"dispute": None}
+        suggestion = dispute_suggestion(dispute=dispute)
+        preview = settlement_preview(booking=booking, balance=balance, refund_percent=suggestion.refund_percent)
+        return {
+            "dispute": dispute,
+            "suggestion": suggestion,
+            "preview": preview,
+            **dispute_photos_by_party(dispute=dispute),
+        }
 
     def _settle_retry(self, request, pending: Settlement):
         try:

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance
+from payments.models import LedgerEntry, Payment, ProviderBalance, Settlement
 from servizo.money import split_amount
 
 K = LedgerEntry.Kind
@@ -75,6 +75,29 @@ class BookingBalance:
 
 def booking_balance(*, booking_id: int) -> BookingBalance:
     return BookingBalance.of(LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**balance_sums()))
+
+
+@dataclass(frozen=True)
+class SettlementPreview:
+    """What a staff decision refunding `refund` leaves each party, by the settlement rule."""
+
+    decision: str
+    refund: int
+    provider: int
+    commission: int
+
+    @property
+    def decision_label(self) -> str:
+        return Settlement.Decision(self.decision).label
+
+
+def settlement_preview(*, booking: Booking, balance: BookingBalance, refund_percent: int) -> SettlementPreview:
+    """Refund `refund_percent` % of what is refundable (rounded like commission) and split the rest."""
+    _, refund = split_amount(balance.refundable, refund_percent * 100)
+    provider, commission = split_amount(balance.refundable - refund, booking.commission_rate_bp)
+    D = Settlement.Decision
+    decision = D.REFUND_ALL if refund == balance.refundable else D.RELEASE_ALL if refund == 0 else D.SPLIT
+    return SettlementPreview(decision=decision, refund=refund, provider=provider, commission=commission)
 
 
 MONEY_FIELDS = ("held", "available", "paid_out")  # ProviderMoney's fields; ProviderBalance's with "_cents"

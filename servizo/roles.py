@@ -22,6 +22,8 @@ _READ_BOOKINGS = [
     "offers.view_offerdecline",
     "bookings.view_booking",
     "bookings.view_bookingevent",
+    "disputes.view_dispute",
+    "disputes.view_disputeevent",
     "payments.view_bookingdecision",
     "payments.view_payment",
     "payments.view_settlement",

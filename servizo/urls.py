@@ -14,6 +14,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("messages/", include("chat.urls")),
     path("reviews/", include("reviews.urls")),
+    path("disputes/", include("disputes.urls")),
 ]
 
 handler403 = "servizo.views.permission_denied"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "notifications",
     "offers",
     "bookings",
+    "disputes",
     "payments",
     "chat",
     "reviews",
@@ -220,6 +221,11 @@ CURRENCY = env("CURRENCY", default="usd")
 PLATFORM_COMMISSION_BP = env.int("PLATFORM_COMMISSION_BP", default=2000)
 BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS", default=24))
 ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", default=3))
+# Disputes: the provider's time to respond once a problem is reported, then staff's time to decide
+# (counted from the response, or from the end of the provider's time); later, the dashboard flags it.
+DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
+DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
+DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
 # A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
