@@ -238,6 +238,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_servizo_
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_servizo_local")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# A CA bundle the SDK trusts instead of its own: only for a Stripe-compatible test server behind a
+# private CA (`make prod-local`); empty for real Stripe.
+STRIPE_CA_BUNDLE = env("STRIPE_CA_BUNDLE", default="")
 
 LOGGING = {
     "version": 1,
