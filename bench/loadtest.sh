@@ -33,9 +33,10 @@ for users in "${steps[@]}"; do
   echo "=== $users users, ${DURATION}s; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   ( sleep $((DURATION / 2)); top -b -d $((DURATION / 2 - 2)) -n 2 | awk '/^top -/{n++} n==2' | sed -n '1p;7,16p' ) \
     > "$OUT/top-u$users.txt" &
+  top_pid=$!
   "$(dirname "$PY")/locust" -f "$ROOT/bench/locustfile.py" --headless --host "$SITE" -u "$users" -r "$users" \
     -t "${DURATION}s" --csv "$OUT/u$users" --only-summary --loglevel WARNING > "$OUT/locust-u$users.log" 2>&1 || true
-  wait
+  wait $top_pid
   "$PY" - "$OUT/u${users}_stats.csv" <<'PYEOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

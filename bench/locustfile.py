@@ -32,6 +32,7 @@ class Person(HttpUser):
     role = ""
 
     def on_start(self):
+        self.client.verify = CA
         self.client.headers["Referer"] = self.host + "/"
         if self.role:
             self.client.cookies.set("sessionid", random.choice(SESSIONS[self.role]))
