@@ -3,8 +3,8 @@
 #   bench/loadtest.sh [USERS ...]      e.g. bench/loadtest.sh 10 20 40   (DURATION=60 seconds each)
 # Starts the stack, makes the users (bench/locust_setup.py), runs Locust headless at each user count,
 # prints per step: load average, requests/s, p50/p95/p99, failures, the slowest endpoints by p95 and
-# the busiest processes (top, second half of the step). Stops the stack at the end. Output and CSVs
-# in artifacts/loadtest/. Locust runs on the same 2 cores as the stack: its CPU is in `top` too.
+# the cores each part of the stack used (bench/cpu_by_process.py). Stops the stack at the end. Output
+# and CSVs in artifacts/loadtest/. Locust runs on the same 2 cores as the stack.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
@@ -31,12 +31,9 @@ export REQUESTS_CA_BUNDLE=$ROOT/artifacts/prod-local/tls/cert.pem LOCUST_SESSION
 
 for users in "${steps[@]}"; do
   echo "=== $users users, ${DURATION}s; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  ( sleep $((DURATION / 2)); top -b -d $((DURATION / 2 - 2)) -n 2 | awk '/^top -/{n++} n==2' | sed -n '1p;7,16p' ) \
-    > "$OUT/top-u$users.txt" &
-  top_pid=$!
+  "$PY" "$ROOT/bench/cpu_by_process.py" > "$OUT/cpu-before-u$users.json"
   "$(dirname "$PY")/locust" -f "$ROOT/bench/locustfile.py" --headless --host "$SITE" -u "$users" -r "$users" \
     -t "${DURATION}s" --csv "$OUT/u$users" --only-summary --loglevel WARNING > "$OUT/locust-u$users.log" 2>&1 || true
-  wait $top_pid
   "$PY" - "$OUT/u${users}_stats.csv" <<'PYEOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -46,5 +43,6 @@ print(f"  {float(total['Requests/s']):.1f} req/s, {total['Request Count']} reque
 for r in sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))[:5]:
     print(f"    p95 {r['95%']:>6} ms  p50 {r['50%']:>5} ms  {r['Request Count']:>5}x  {r['Failure Count']} failed  {r['Type']} {r['Name']}")
 PYEOF
-  sed 's/^/    /' "$OUT/top-u$users.txt"
+  "$PY" "$ROOT/bench/cpu_by_process.py" --since "$OUT/cpu-before-u$users.json"
+  echo "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
