@@ -39,6 +39,7 @@ from bookings.services import booking_transition  # noqa: E402
 from bookings.tests.factories import BookingFactory  # noqa: E402
 from chat.tests.factories import ConversationFactory  # noqa: E402
 from payments.models import Payment, StripeEvent  # noqa: E402
+from payments.tests.conftest import browser_confirm_setup  # noqa: E402
 from servizo.celery import app as celery_app  # noqa: E402
 
 SITE = settings.SITE_URL
@@ -115,12 +116,7 @@ def check_payment(booking: Booking):
     csrf = {"X-CSRFToken": browser.cookies["csrftoken"]}
     secret = browser.post(f"{pay_url}card-setup/", headers=csrf).json()["client_secret"]
     setup_intent = secret.split("_secret_")[0]
-    card = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}
-    body = {"key": settings.STRIPE_PUBLISHABLE_KEY, "client_secret": secret, "use_stripe_sdk": True}
-    body["payment_method_data"] = {"type": "card", "card": card}
-    confirmed = requests.post(
-        f"{settings.STRIPE_API_BASE}/v1/setup_intents/{setup_intent}/confirm", data=json.dumps(body)
-    )
+    confirmed = browser_confirm_setup(settings.STRIPE_API_BASE, secret, "4242424242424242")  # as Stripe.js
     assert confirmed.ok, confirmed.text
     paid = browser.post(pay_url, data={"setup_intent": setup_intent}, headers=csrf, allow_redirects=False)
     assert paid.status_code == 302, paid.status_code
