@@ -31,6 +31,7 @@ SITE=https://127.0.0.1:$HTTPS_PORT
 
 pids=()
 stop_all() {
+  trap '' INT TERM  # a second Ctrl-C must not cut the cleanup short
   local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 1 40); do
