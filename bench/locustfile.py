@@ -10,6 +10,7 @@ The mix, by weight of simulated people:
 Signed-in people use sessions made by bench/locust_setup.py (its JSON in $LOCUST_SESSIONS).
 """
 
+import itertools
 import json
 import os
 import random
@@ -24,6 +25,8 @@ from locust import HttpUser, between, events, task
 
 SESSIONS = json.loads(Path(os.environ["LOCUST_SESSIONS"]).read_text())
 CA = os.environ["REQUESTS_CA_BUNDLE"]
+# Each simulated person signs in as their own user (round robin), so two never pay one booking.
+_next_session = {role: itertools.count() for role in ("customers", "providers", "staff")}
 
 
 class Person(HttpUser):
@@ -35,7 +38,8 @@ class Person(HttpUser):
         self.client.verify = CA
         self.client.headers["Referer"] = self.host + "/"
         if self.role:
-            self.client.cookies.set("sessionid", random.choice(SESSIONS[self.role]))
+            sessions = SESSIONS[self.role]
+            self.client.cookies.set("sessionid", sessions[next(_next_session[self.role]) % len(sessions)])
 
     def post_form(self, url: str, data: dict, name: str, expect: int = 302):
         """POST as the page's form would; any other status than `expect` (a form error is a 200) fails."""
