@@ -80,7 +80,9 @@ def check_health():
         wait_for("/healthz 200", healthy)
     except AssertionError as error:
         raise AssertionError(f"{error}; last answer {last.get('body')}") from None
-    return f"{last['body']['checks']}"
+    plain = requests.get(os.environ["PROD_LOCAL_HTTP"] + "/healthz", allow_redirects=False)
+    assert plain.status_code == 200, f"plain-HTTP probe: {plain.status_code}"
+    return f"{last['body']['checks']}; also 200 over plain HTTP (load balancer probe)"
 
 
 def check_page():
