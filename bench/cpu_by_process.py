@@ -1,4 +1,4 @@
-"""CPU seconds used so far by each part of the prod-local stack (and Locust), as JSON; with two
+"""CPU seconds used so far by each part of the prod-local stack, as JSON; with two
 snapshots (`--since FILE`), the cores each part used in between. bench/loadtest.sh calls it around
 each step. MariaDB and Redis are shared with everything else on the machine: their figure is an
 upper bound for the stack's share."""
@@ -15,7 +15,6 @@ PARTS = {
     "celery worker": "celery --app servizo worker",
     "nginx": "nginx: ",
     "localstripe": "localstripe_server --port 9520",
-    "locust": "bin/locust ",
     "mariadb (shared)": "mariadbd",
     "redis (shared)": "redis-server",
 }
