@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "servizo.request_log.RequestLogMiddleware",  # outermost: its duration covers the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,6 +208,9 @@ STORAGES = {
 # Uploaded identity documents: outside static/ and never under a public URL;
 # served only through an authorizing view.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# Behind nginx: the URL prefix of an `internal` location aliased to PRIVATE_MEDIA_ROOT (deploy/nginx).
+# The authorizing view then answers with X-Accel-Redirect and nginx sends the file; empty: Django streams it.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 PROVIDER_DOCUMENT_MAX_BYTES = env.int("PROVIDER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -240,6 +244,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_servizo_
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_servizo_local")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# A CA bundle the SDK trusts instead of its own: only for a Stripe-compatible test server behind a
+# private CA (`make prod-local`); empty for real Stripe.
+STRIPE_CA_BUNDLE = env("STRIPE_CA_BUNDLE", default="")
 
 LOGGING = {
     "version": 1,
