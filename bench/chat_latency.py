@@ -59,6 +59,7 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
+    from django.test.utils import override_settings
 
     call_command("migrate", verbosity=0)
     from accounts.tests.factories import UserFactory
@@ -75,9 +76,11 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
         return f"sessionid={session.session_key}"
 
     rows = []
-    for _ in range(conversations):
-        conversation = ConversationFactory()
-        rows.append((conversation.pk, cookie(conversation.customer), cookie(conversation.provider)))
+    # The factories' users would each cost a PBKDF2 hash (~0.4 s of CPU); nothing here logs in with a password.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for _ in range(conversations):
+            conversation = ConversationFactory()
+            rows.append((conversation.pk, cookie(conversation.customer), cookie(conversation.provider)))
     return rows
 
 
@@ -100,6 +103,8 @@ def start_daphne(port: int, log: Path | None, profile: Path | None) -> subproces
             sys.executable,
             *(["-m", "cProfile", "-o", str(profile / f"daphne-{port}.prof")] if profile else []),
             *["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+            # All clients connect at once; on a busy machine daphne's 5 s default dropped handshakes.
+            *["--websocket_connect_timeout", "30"],
         ],
         cwd=ROOT,
         env=env,
@@ -253,10 +258,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15, help="seconds of sending")
     parser.add_argument("--log-dir", type=Path, help="keep the daphne processes' stderr here")
     parser.add_argument("--profile-dir", type=Path, help="run daphne under cProfile, write .prof files here")
+    parser.add_argument("--ports", type=int, nargs=2, help="the two daphne ports (default: two free ones)")
     args = parser.parse_args()
     rows = setup_data(args.clients // 2)
     args.load_before = os.getloadavg()[0]
-    ports = [free_port(), free_port()]
+    ports = args.ports or [free_port(), free_port()]
     servers = [start_daphne(port, args.log_dir, args.profile_dir) for port in ports]
     try:
         for port in ports:
