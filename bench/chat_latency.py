@@ -137,12 +137,14 @@ class Client:
         self.errors: list[dict] = []
         self.resynced: set[int] = set()
         self.history = asyncio.Event()
+        self.connected = asyncio.Event()
 
     async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
         from websockets.asyncio.client import connect
 
         async with connect(self.url, origin=self.origin, additional_headers={"Cookie": self.cookie}) as ws:
             self.ws = ws
+            self.connected.set()
             reader = asyncio.create_task(self.read(ws))
             await asyncio.sleep(phase)
             n = 0
@@ -187,16 +189,22 @@ class Client:
                     self.history.set()
 
 
-async def load(rows, ports, rate: float, duration: float) -> list[tuple[Client, Client]]:
+async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list[tuple[Client, Client]], float]:
+    """Run the clients; returns the pairs and the servers' CPU per message while every socket was open and
+    sending (from the last connect to the stop), which leaves out connecting, draining and the resync."""
     pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
     clients = [c for pair in pairs for c in pair]
     interval = len(clients) / rate
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
-    await asyncio.sleep(duration)
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), duration)
+    cpu_before, sent_before = server_cpu(servers), sum(len(c.sent_at) for c in clients)
+    await asyncio.sleep(duration - (time.perf_counter() - started))
     stop.set()
+    steady = (server_cpu(servers) - cpu_before) / max(sum(len(c.sent_at) for c in clients) - sent_before, 1)
     await asyncio.gather(*tasks)
-    return pairs
+    return pairs, steady
 
 
 def cpu_seconds(process: subprocess.Popen) -> float:
@@ -205,7 +213,11 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def report(pairs, args, server_cpu: float) -> None:
+def server_cpu(servers) -> float:
+    return sum(cpu_seconds(server) for server in servers)
+
+
+def report(pairs, args, total_cpu: float, steady_cpu: float) -> None:
     from django.db.models import Q
 
     from chat.models import Message
@@ -242,7 +254,10 @@ def report(pairs, args, server_cpu: float) -> None:
     )
     a = statistics.quantiles(ack_latencies, n=100, method="inclusive")
     print(f"sender ack (stored + broadcast) ms: p50={a[49]:.1f} p95={a[94]:.1f} p99={a[98]:.1f}")
-    print(f"server CPU: {server_cpu:.1f} s for both processes = {server_cpu / max(sent, 1) * 1000:.2f} ms per message")
+    print(
+        f"server CPU: {total_cpu:.1f} s for both processes = {total_cpu / max(sent, 1) * 1000:.2f} ms per message"
+        f" (connects, drain and resync included); {steady_cpu * 1000:.2f} ms per message while all sockets sent"
+    )
     print(
         f"load generator CPU (this process): {args.client_cpu:.1f} s"
         f" = {args.client_cpu / max(sent, 1) * 1000:.2f} ms per message"
@@ -267,11 +282,11 @@ def main() -> None:
     try:
         for port in ports:
             wait_for_port(port)
-        cpu_before = sum(cpu_seconds(server) for server in servers)
+        cpu_before = server_cpu(servers)
         client_cpu_before = time.process_time()
-        pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
+        pairs, steady_cpu = asyncio.run(load(rows, ports, args.rate, args.duration, servers))
         args.client_cpu = time.process_time() - client_cpu_before
-        report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
+        report(pairs, args, server_cpu(servers) - cpu_before, steady_cpu)
     finally:
         for server in servers:
             server.send_signal(signal.SIGINT)  # daphne stops cleanly (and cProfile writes its file)
