@@ -190,8 +190,8 @@ class Client:
 
 
 async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list[tuple[Client, Client]], float]:
-    """Run the clients; returns the pairs and the servers' CPU per message while every socket was open and
-    sending (from the last connect to the stop), which leaves out connecting, draining and the resync."""
+    """Run the clients; returns the pairs and the servers' CPU per message handled while every socket was
+    open and sending (last connect to stop, per message acked in that time): no connects, drain or resync."""
     pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
     clients = [c for pair in pairs for c in pair]
     interval = len(clients) / rate
@@ -199,10 +199,10 @@ async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list
     tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
     started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), duration)
-    cpu_before, sent_before = server_cpu(servers), sum(len(c.sent_at) for c in clients)
+    cpu_before, acked_before = server_cpu(servers), sum(len(c.acked) for c in clients)
     await asyncio.sleep(duration - (time.perf_counter() - started))
     stop.set()
-    steady = (server_cpu(servers) - cpu_before) / max(sum(len(c.sent_at) for c in clients) - sent_before, 1)
+    steady = (server_cpu(servers) - cpu_before) / max(sum(len(c.acked) for c in clients) - acked_before, 1)
     await asyncio.gather(*tasks)
     return pairs, steady
 
