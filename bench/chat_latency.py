@@ -142,7 +142,9 @@ class Client:
     async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
         from websockets.asyncio.client import connect
 
-        async with connect(self.url, origin=self.origin, additional_headers={"Cookie": self.cookie}) as ws:
+        headers = {"Cookie": self.cookie}
+        # All clients open at once; on a busy machine the 10 s default timed handshakes out.
+        async with connect(self.url, origin=self.origin, additional_headers=headers, open_timeout=60) as ws:
             self.ws = ws
             self.connected.set()
             reader = asyncio.create_task(self.read(ws))
@@ -198,11 +200,12 @@ async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
     started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), duration)
+    await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), 60)
     cpu_before, acked_before = server_cpu(servers), sum(len(c.acked) for c in clients)
     await asyncio.sleep(duration - (time.perf_counter() - started))
     stop.set()
-    steady = (server_cpu(servers) - cpu_before) / max(sum(len(c.acked) for c in clients) - acked_before, 1)
+    acked = sum(len(c.acked) for c in clients) - acked_before
+    steady = (server_cpu(servers) - cpu_before) / acked if acked > 0 else float("nan")  # nan: connecting took it all
     await asyncio.gather(*tasks)
     return pairs, steady
 
