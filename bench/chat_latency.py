@@ -15,22 +15,32 @@ load generator shares the machine, at ~0.45 ms per message (under a tenth of a c
 what limits the figures. "sent" stays a little under rate x duration because connecting and each
 client's random start phase use part of the sending window.
 
+Server CPU is printed two ways: over the whole run (the figure below up to 0f6cc6a's round and in
+issue 12: connects, drain and the final resync included) and per message acked while every socket was
+open and sending (the per-message cost alone). `--ports A B` puts the servers on given ports.
+
 Figures (defaults: 100 clients, 200 msg/s, 15 s; 2 cores shared with other work, so the 1-min load
 average before each run is given; 0 missing live and after resync in every run below):
   before (main at 0f6cc6a)  load 1.6: p50 189 ms, p95 409, server CPU 5.19 ms/message
                             load 2.9: p50 43, p95 256, p99 336, CPU 5.08 ms/message
-  after                     load 2.8: p50 8.2, p95 31.8, p99 122, CPU 3.40 ms/message
-                            load 2.7: p50 6.2, p95 17.1, p99 26.8, CPU 3.40 ms/message
-                            load 4.5: p50 8.0, p95 29.0, p99 55.1, CPU 3.32 ms/message
-                            load 3.6: p50 12.5, p95 62.8, p99 110, CPU 3.93 ms/message
-                            load 2.0: p50 4.6, p95 12.5, p99 22.4, CPU 3.61 ms/message
-                            load 1.8: p50 5.6, p95 17.8, p99 28.5, CPU 4.04 ms/message
-What changed (py-spy --gil on the daphne processes): the chat consumer no longer hops to the sync
-thread before every event to close old DB connections (channels' `dispatch` does that per frame and
-per broadcast; a third of server CPU), and the per-message status refresh + rate-limit count are one
-plain-SQL query (compiling the ORM version cost more CPU than running it). p95 <= 30 ms in 4 of the 6
-runs after; the misses (31.8 and 62.8 ms) came with other work on the machine, where the servers'
-~0.7 core at 200 msg/s competes with it for the 2 cores. (The load-2.7 run had py-spy attached.)
+  after (422a6a5)           load 1.8-4.5: p50 4.6-12.5, p95 12.5-62.8, CPU 3.32-4.04 ms/message
+Issue 12, second round (CPU whole run / while sending, ms per message; the machine ran 12-21 load
+from other work the whole time, so latencies are queueing for a core, not the servers' own cost):
+  before (main at eec92ae)  load 10.3: 5.84 / 5.08, p95 12.9 s     load 21.2: 5.70 / 4.65, p95 12.0 s
+  after                     load 12.1: 2.90 / 2.05, p95 6.0 s      load 13.0: 3.23 / 2.27, p95 10.9 s
+                            load 15.7: 3.77 / 2.68, p95 6.4 s      load 18.0: 3.48 / 2.84, p95 11.0 s
+                            load 19.0: 3.48 / 2.31, p95 9.8 s      load 17.5: 3.63 / 2.78, p95 6.0 s
+                            load 15.7: 3.61 / 2.85, p95 735 ms (p50 211)
+What changed (py-spy record --gil on both daphne processes, then cProfile of `message_send` in-process):
+storing a message was ORM-compiled statements (a locking SELECT, INSERT, three UPDATEs with F/Case
+expressions): it is now plain SQL, on MariaDB a lock, the INSERT and one multi-table UPDATE for every
+counter (`chat.services._store_sql`); the socket broadcasts from its event loop instead of the worker
+thread blocking on a hop back into it (`message_send(broadcast=False)`); the presence check's cache read
+reuses one Redis client (Django built one per call); the broadcast timeout is `asyncio.timeout`, not
+`wait_for` and its extra task. Left, per message while sending (~2.0-2.8 ms at these loads): about a
+quarter in the worker thread (its 7 database round trips and the presence read), the rest is daphne,
+Twisted, autobahn, channels' dispatch and redis-py pub/sub for 1 frame in, 3 frames out, 1 publish and
+2 pub/sub receipts.
 """
 
 import argparse
