@@ -81,7 +81,8 @@ def failed_task_retry(*, failed_task_id: int) -> bool:
 
 def heartbeat_write() -> None:
     """Tell /healthz a worker is alive: the time now, under WORKER_HEARTBEAT_KEY."""
-    cache.set(settings.WORKER_HEARTBEAT_KEY, time.time(), timeout=None)
+    # Kept well past the age at which /healthz calls it stale, then dropped (no key: no worker either).
+    cache.set(settings.WORKER_HEARTBEAT_KEY, time.time(), timeout=settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS * 10)
 
 
 @shared_task(ignore_result=True)
