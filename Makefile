@@ -13,9 +13,11 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 
 # Run a second time on SQLite (in a fresh temporary file): every money path (pay, 3-D Secure,
 # webhooks, release, refunds, settlements, payouts, audit, races, the finance console), the demo
-# seed `make run` loads, and the chat's plain-SQL query. `make test SQLITE_TESTS=` skips this run.
+# seed `make run` loads, the chat's plain-SQL query, and the task base (failed tasks, after-commit).
+# `make test SQLITE_TESTS=` skips this run.
 SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test_admin_report.py \
-                servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py
+                servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py \
+                servizo/tests/test_tasks.py servizo/tests/test_after_commit.py
 
 .PHONY: run test lint format venv clean bench-pages prod-local prod-local-check
 

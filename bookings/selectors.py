@@ -123,12 +123,3 @@ def provider_dashboard(*, user: User) -> dict:
         ),
         "completed": list(mine.filter(status=S.COMPLETED).order_by("-completed_at", "-id")[:PANEL_ROWS]),
     }
-
-
-def booking_ids_unpaid_overdue() -> list[int]:
-    """Bookings still awaiting payment past their pay-by time, oldest deadline first."""
-    return list(
-        Booking.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lte=timezone.now())
-        .order_by("pay_by", "id")
-        .values_list("id", flat=True)
-    )

@@ -295,6 +295,18 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
     return True
 
 
+def bookings_expire_unpaid() -> tuple[int, int]:
+    """Cancel every booking left unpaid past its pay-by time, each in its own transaction (a failure or a
+    payment landing meanwhile affects only that booking). Returns (cancelled, skipped). Safe to re-run."""
+    candidates = list(
+        Booking.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lte=timezone.now())
+        .order_by("pay_by", "id")  # oldest deadline first
+        .values_list("id", flat=True)
+    )
+    cancelled = sum(booking_expire_unpaid(booking_id=booking_id) for booking_id in candidates)
+    return cancelled, len(candidates) - cancelled
+
+
 def _cancel_unpaid_and_reopen(*, booking: Booking, offer: Offer, note: str, offer_note: str) -> None:
     """The system cancels an unpaid booking and puts its offer back on the market (both rows locked)."""
     booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=None, note=note)

@@ -1,22 +1,36 @@
 """Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees (charges, refunds, transfers,
 disputes), chargebacks are in the ledger, no payout is half-recorded,
-the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums."""
+the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums.
 
+`manage.py audit_ledger` prints the problems; the nightly task (payments.tasks.audit_ledger) emails them to Finance."""
+
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
 import stripe
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from bookings.models import Booking
+from notifications.outbox import email_send
 from payments.models import Chargeback, LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
-from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
+from payments.selectors import (
+    BookingBalance,
+    ProviderMoney,
+    bookings_with_money,
+    finance_alert_emails,
+    provider_balances_from_ledger,
+)
 from payments.services.chargebacks import chargeback_outcome
 from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 from servizo.money import split_amount
+
+logger = logging.getLogger(__name__)
+ALERT_MAX_LINES = 200  # an alert lists this many; the command shows them all
 
 
 def _ledger_problems(booking: Booking, balance: BookingBalance) -> Iterator[str]:
@@ -204,3 +218,31 @@ def balance_audit() -> Iterator[tuple[int, str]]:
                 f"maintained balance in {currency} is held {have.held} / available {have.available} / "
                 f"paid out {have.paid_out}, the ledger sums to {want.held} / {want.available} / {want.paid_out}",
             )
+
+
+def audit_problems(*, check_stripe: bool = True) -> list[str]:
+    """Every discrepancy of the three audits, one line each (`manage.py audit_ledger` and the nightly task)."""
+    return [
+        *(f"booking {booking_id}: {problem}" for booking_id, problem in ledger_audit(check_stripe=check_stripe)),
+        *(f"rollup: {problem}" for problem in rollup_audit()),
+        *(f"provider {provider_id}: {problem}" for provider_id, problem in balance_audit()),
+    ]
+
+
+def audit_alert_finance(*, problems: list[str]) -> None:
+    """Email the discrepancies to Finance: FINANCE_EMAILS and every active staff member in the Finance group."""
+    recipients = finance_alert_emails()
+    if not recipients:
+        logger.error("The ledger audit found %s discrepancies and nobody in Finance to tell", len(problems))
+        return
+    shown = problems[:ALERT_MAX_LINES]
+    more = (
+        f"\n... and {len(problems) - len(shown)} more: run `manage.py audit_ledger`." if problems[len(shown) :] else ""
+    )
+    email_send(
+        message=EmailMessage(
+            subject=f"[Servizo] Ledger audit: {len(problems)} discrepancies",
+            body="The nightly ledger audit found:\n\n" + "\n".join(shown) + more,
+            to=recipients,
+        )
+    )

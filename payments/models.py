@@ -214,8 +214,10 @@ class StripeEvent(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (type not handled)"
-        FAILED = "failed", "Failed (Stripe will retry)"
+        IGNORED = "ignored", "Ignored (cannot apply here)"
+        FAILED = "failed", "Failed (the worker retries it)"
+
+    HANDLED = (Status.PROCESSED, Status.IGNORED)  # final: never handled again
 
     event_id = models.CharField(max_length=64, unique=True)
     type = models.CharField(max_length=64, db_index=True)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -9,6 +10,7 @@ from accounts.models import User
 from bookings.models import Booking
 from payments.models import LedgerEntry, Payment, ProviderBalance, Settlement
 from servizo.money import split_amount
+from servizo.roles import FINANCE, staff_in_role
 
 K = LedgerEntry.Kind
 S = Booking.Status
@@ -224,3 +226,10 @@ def money_line(booking: Booking) -> MoneyLine:
 
 def customer_awaiting_payment(*, customer: User, limit: int = 5) -> list[Booking]:
     return list(Booking.objects.filter(customer=customer, status=S.AWAITING_PAYMENT).order_by("pay_by")[:limit])
+
+
+def finance_alert_emails() -> list[str]:
+    """Who hears about money discrepancies: FINANCE_EMAILS, then every active staff member in the Finance group."""
+    staff = staff_in_role(FINANCE).exclude(email="")
+    emails = [*settings.FINANCE_EMAILS, *staff.values_list("email", flat=True)]
+    return list(dict.fromkeys(emails))

@@ -5,7 +5,8 @@ bookings, decide cancelled/disputed bookings up to a refund (payments.services.s
 it per booking state), moderate reviews. Finance runs money: payments, refunds,
 the ledger and reports, payouts and Stripe events. Superusers do everything.
 The commission report needs `payments.view_ledgerentry`; the payouts page `payments.view_payoutrun`,
-its dry run `payments.add_payoutrun`; retrying a failed payout `payments.change_transfer`.
+its dry run `payments.add_payoutrun`; retrying a failed payout `payments.change_transfer`, a failed
+background task `servizo.change_failedtask`.
 """
 
 from django.contrib.auth import get_user_model
@@ -60,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_payoutrun",
         "payments.add_payoutrun",
         "payments.view_chargeback",
+        # Background tasks that kept failing (webhook handling, emails): see and queue them again.
+        "servizo.view_failedtask",
+        "servizo.change_failedtask",
     ],
 }
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -144,10 +145,43 @@ else:
 # Without Redis (`make run`'s default) tasks run in the process that queues them.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
+# An eager task that fails is recorded like a worker's (servizo.tasks: FailedTask), not raised into its caller.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True  # outcomes live in our rows (outbox, StripeEvent, FailedTask): no result backend
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late: a slow task does not hold others back
+# Redis redelivers a message not acknowledged within this time; longer than any task and any retry countdown.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The schedule `celery -A servizo beat` runs. Each run expires when the next one is due, so a worker
+# that was down does not find a pile of identical runs. The commands stay for operators.
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "servizo.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 30}},
+    "send-pending-emails": {
+        "task": "notifications.tasks.send_pending_emails",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 300.0, "options": {"expires": 300}},
+    "expire-unpaid-bookings": {
+        "task": "bookings.tasks.expire_unpaid_bookings",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    "resume-stripe-events": {
+        "task": "payments.tasks.resume_stripe_events",
+        "schedule": 600.0,
+        "options": {"expires": 600},
+    },
+    "release-escrow": {"task": "payments.tasks.release_escrow", "schedule": 3600.0, "options": {"expires": 3600}},
+    "audit-ledger": {"task": "payments.tasks.audit_ledger", "schedule": crontab(hour=3, minute=15)},
+}
 # Workers write a timestamp under this cache key; /healthz reports the worker down when it is older.
 WORKER_HEARTBEAT_KEY = "servizo:worker-heartbeat"
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
+# The nightly ledger audit emails discrepancies to these addresses and to active staff in the Finance group.
+FINANCE_EMAILS = env.list("FINANCE_EMAILS", default=[])
 
 # --- Auth (django-allauth, email login) ----------------------------------
 AUTH_USER_MODEL = "accounts.User"
