@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance
+from payments.models import LedgerEntry, Payment, ProviderBalance, Settlement
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -164,6 +164,11 @@ def customer_payment_lines(*, customer: User) -> QuerySet[Booking]:
 
 def booking_payment_latest(*, booking: Booking) -> Payment | None:
     return booking.payments.order_by("-attempt").first()
+
+
+def booking_settlements(*, booking: Booking) -> list[Settlement]:
+    """The booking's refunds and decisions, oldest first (the booking page's payment panel)."""
+    return list(booking.settlements.order_by("pk"))
 
 
 def needs_decision_bookings() -> QuerySet[Booking]:

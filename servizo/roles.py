@@ -20,6 +20,7 @@ _READ_BOOKINGS = [
     "offers.view_offerdecline",
     "bookings.view_booking",
     "bookings.view_bookingevent",
+    "bookings.view_providercancellation",
     "payments.view_bookingdecision",
     "payments.view_payment",
     "payments.view_settlement",
