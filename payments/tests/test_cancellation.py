@@ -252,7 +252,10 @@ def test_the_provider_sees_the_full_refund_and_the_customer_the_reopen_button(
     assert "The customer gets <strong data-refund-amount>$120.00</strong> back to their card" in page
 
     booking = cancel(paid_booking, paid_booking.provider, django_capture_on_commit_callbacks)
+    profile = client.get(reverse("reviews:provider_profile", args=[booking.provider_id])).content.decode()
+    assert "100 % (1 of 1)" in profile  # the public cancellation rate
     client.force_login(booking.customer)
+    assert "Offer the job to other providers" in client.get(booking.get_absolute_url()).content.decode()
     response = client.post(reverse("bookings:reopen_offer", args=[booking.pk]), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("offers:detail", args=[booking.offer_id])
