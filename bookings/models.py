@@ -38,7 +38,7 @@ class Booking(TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
         DISPUTED = "disputed", "Disputed"
         REFUNDED = "refunded", "Refunded"
-        RESOLVED = "resolved", "Resolved by staff"
+        RESOLVED = "resolved", "Resolved"  # by a staff decision or the cancellation policy (money split)
 
     # Phases: the groupings of statuses the apps ask about, defined here and only here. Queries filter
     # with `status__in=Booking.<PHASE>`; code and templates ask the properties below, never literals.

@@ -82,6 +82,7 @@ def booking_transition_view(request, pk: int):
     except DomainError as error:
         messages.error(request, str(error))
     else:
+        booking.refresh_from_db(fields=["status"])  # a cancellation's refund may have settled it already
         messages.success(request, f"Done: the booking is now {booking.get_status_display().lower()}.")
     return redirect(booking)
 

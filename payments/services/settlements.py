@@ -21,6 +21,10 @@ keys. A staff refund of an active booking cancels it first, in the same transact
 the decision, so the booking cannot move on while the money is pending; that cancellation tells
 both parties the decision is being processed, and the decision's own message follows once done.
 
+The cancellation policy settles a party's cancellation of a paid booking the same way, with no staff
+step: payments.services.cancellations opens an automatic settlement (no actor) with `settlement_open`
+and finishes it with `settlement_resume`; the system then moves the booking to refunded or resolved.
+
 Staff decide on the figures the settle page showed: the page sends back `settlement_basis`
 (status and money at render time) and `settlement_create` refuses, under the booking lock, a
 decision whose basis is no longer current (another settlement, a release or a payout since).

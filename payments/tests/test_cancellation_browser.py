@@ -38,6 +38,7 @@ def test_customer_sees_the_late_fee_in_the_cancel_dialog_and_then_the_refund(
     dialog.get_by_role("button", name="Cancel the booking").click()
 
     # Then the refund was made by itself and the booking page shows it with Stripe's status
+    expect(page.get_by_text("Done: the booking is now resolved.")).to_be_visible()
     refund = page.locator("[data-refund]")
     expect(refund).to_contain_text("Refunded")
     expect(refund).to_contain_text("$90.00 back to the customer's card")
