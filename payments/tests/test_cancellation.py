@@ -261,3 +261,38 @@ def test_the_provider_sees_the_full_refund_and_the_customer_the_reopen_button(
     assert response.redirect_chain[-1][0] == reverse("offers:detail", args=[booking.offer_id])
     booking.offer.refresh_from_db()
     assert booking.offer.status == Offer.Status.OPEN
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
+def test_the_cron_runs_and_the_refund_webhook_finishing_one_refund_at_once_refund_once(pay, localstripe):
+    """Real threads and row locks: whoever comes second finds the settlement done (or replayed by Stripe)."""
+    from payments.services.settlements import settlement_resume
+    from servizo.testing.concurrency import race
+
+    # Given a cancellation whose refund Stripe could not take (on-commit ran while it was down)
+    booking = BookingFactory()
+    pay(booking)
+    localstripe.stop()
+    try:
+        booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=booking.customer, note="Plans")
+    finally:
+        localstripe.start()
+    settlement = Settlement.objects.get(booking=booking)
+    assert settlement.status == Settlement.Status.PENDING
+
+    # When two cron runs and the webhook's resume finish it at the same moment
+    results = race(
+        [
+            settlements_resume_automatic,
+            settlements_resume_automatic,
+            lambda: settlement_resume(settlement_id=settlement.pk),
+        ]
+    )
+
+    # Then nobody failed and the refund was made once
+    assert [r for r in results if isinstance(r, Exception)] == []
+    booking.refresh_from_db()
+    assert booking.status == S.REFUNDED and stripe_refunded(booking) == 12000
+    assert LedgerEntry.objects.filter(booking=booking, kind=K.REFUND).count() == 1
+    call_command("audit_ledger")
