@@ -7,9 +7,11 @@ console/admin.py builds and registers both pages (console.composition).
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
 
-from bookings.models import Booking, BookingEvent
-from servizo.admin import ReadOnlyAdminMixin, money_column
+from bookings.models import Booking, BookingEvent, ProviderCancellation
+from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column
 from servizo.pagination import CappedCountPaginator
 
 
@@ -74,3 +76,30 @@ class CompletedJobsPanel:
     @admin.display(description="Completed jobs", ordering="completed_jobs_count")
     def completed_jobs(self, profile) -> int:
         return profile.completed_jobs_count
+
+
+@admin.register(ProviderCancellation, site=admin_site)
+class ProviderCancellationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reliability records: paid bookings their provider cancelled (written by bookings.services)."""
+
+    list_display = ("created_at", "provider", "booking", "hours_before_start", "reason")
+    list_filter = ("created_at",)
+    search_fields = ("provider__email", "provider__full_name", "=booking__id")
+    list_select_related = ("provider", "booking")
+    date_hierarchy = "created_at"
+
+
+class ReliabilityPanel:
+    """On the provider queue (accounts): cancelled paid bookings, from the maintained counters."""
+
+    panel_list_display = ["cancellations"]
+    panel_list_select_related = ["user__reliability"]
+
+    @admin.display(description="Cancelled paid bookings")
+    def cancellations(self, profile) -> str:
+        reliability = getattr(profile.user, "reliability", None)
+        if reliability is None or not reliability.cancellations:
+            return "—"
+        url = reverse("admin:bookings_providercancellation_changelist") + f"?provider__id__exact={profile.user_id}"
+        label = f"{reliability.cancellations} of {reliability.paid_bookings} ({reliability.cancellation_percent} %)"
+        return format_html('<a href="{}">{}</a>', url, label)

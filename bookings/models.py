@@ -1,10 +1,29 @@
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ServiceCategory
 from offers.models import Offer, TimeWindow
 from servizo.models import TimeStampedModel
+
+# When a job in each time window starts (TIME_ZONE); "any time" counts from the earliest window.
+WINDOW_START = {
+    TimeWindow.MORNING: time(8),
+    TimeWindow.AFTERNOON: time(12),
+    TimeWindow.EVENING: time(17),
+    TimeWindow.FLEXIBLE: time(8),
+}
+
+
+def _free_cancellation_hours() -> int:
+    return settings.CANCELLATION_FREE_HOURS
+
+
+def _late_cancellation_fee_bp() -> int:
+    return settings.CANCELLATION_LATE_FEE_BP
 
 
 class Booking(TimeStampedModel):
@@ -19,7 +38,7 @@ class Booking(TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
         DISPUTED = "disputed", "Disputed"
         REFUNDED = "refunded", "Refunded"
-        RESOLVED = "resolved", "Resolved by staff"
+        RESOLVED = "resolved", "Resolved"  # by a staff decision or the cancellation policy (money split)
 
     # Phases: the groupings of statuses the apps ask about, defined here and only here. Queries filter
     # with `status__in=Booking.<PHASE>`; code and templates ask the properties below, never literals.
@@ -55,6 +74,10 @@ class Booking(TimeStampedModel):
     scheduled_date = models.DateField()
     time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
+    # The cancellation policy in force when the booking was made (README "Cancellation policy"),
+    # snapshotted like the commission rate so that a later change of the settings never rewrites it.
+    free_cancellation_hours = models.PositiveIntegerField(default=_free_cancellation_hours)
+    late_cancellation_fee_bp = models.PositiveIntegerField(default=_late_cancellation_fee_bp)
     pay_by = models.DateTimeField(help_text="Unpaid after this, the booking is cancelled and the offer reopens.")
     # When the provider marked the job done; auto-release of escrow counts from here.
     provider_completed_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +126,17 @@ class Booking(TimeStampedModel):
     def holds_money(self) -> bool:
         return self.status in self.HOLDS_MONEY
 
+    @property
+    def starts_at(self) -> datetime:
+        """The scheduled start: the date at its time window's start, in TIME_ZONE."""
+        naive = datetime.combine(self.scheduled_date, WINDOW_START[self.time_window])
+        return timezone.make_aware(naive, timezone.get_default_timezone())
+
+    @property
+    def free_cancellation_until(self) -> datetime:
+        """Until then the customer cancels for free; after it, the late-cancellation fee applies."""
+        return self.starts_at - timedelta(hours=self.free_cancellation_hours)
+
     @classmethod
     def in_status_order(cls, phase: frozenset[str]) -> list[str]:
         """A phase's statuses in the order of `Status` (for menus and stable output)."""
@@ -135,3 +169,47 @@ class BookingEvent(models.Model):
         if self.actor_id in (self.booking.customer_id, self.booking.provider_id):
             return str(self.actor)
         return "Servizo staff"
+
+
+class ProviderCancellation(models.Model):
+    """Reliability record: a provider cancelled a paid booking (the customer got a full refund)."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="provider_cancellation")
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_cancellations"
+    )
+    reason = models.TextField(max_length=1000)
+    hours_before_start = models.IntegerField(help_text="Negative: cancelled after the scheduled start.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["provider", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} cancelled booking #{self.booking_id}"
+
+
+class ProviderReliability(models.Model):
+    """Maintained counters behind a provider's public cancellation rate (never a COUNT on a page).
+
+    Written in the transaction of the booking move that changes them (bookings.services): `paid_bookings`
+    when a booking of theirs is paid, `cancellations` when they cancel a paid one.
+    """
+
+    provider = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reliability")
+    paid_bookings = models.PositiveIntegerField(default=0)
+    cancellations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "provider reliability"
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.cancellations} of {self.paid_bookings} paid bookings cancelled"
+
+    @property
+    def cancellation_percent(self) -> int | None:
+        """Cancelled paid bookings in percent, rounded half up; None before the first paid booking."""
+        if not self.paid_bookings:
+            return None
+        return (self.cancellations * 200 + self.paid_bookings) // (self.paid_bookings * 2)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
-from bookings.services import REASON_REQUIRED, allowed_transitions
+from bookings.services import REASON_REQUIRED, allowed_transitions, offer_reopen_refusal
 
 S = Booking.Status
 
@@ -62,6 +62,7 @@ class BookingAction:
     style: str
     confirm: str
     needs_reason: bool
+    cancels: bool  # the dialog then shows the cancellation policy's amounts
 
 
 # How each move a party can make is offered on the booking page. Reporting a problem (`disputed`) has
@@ -83,10 +84,19 @@ def booking_actions_for(*, booking: Booking, user: User) -> list[BookingAction]:
     if user.pk not in (booking.customer_id, booking.provider_id):
         return []
     return [
-        BookingAction(to, *_ACTION_TEXT[to], needs_reason=(booking.status, to) in REASON_REQUIRED)
+        BookingAction(
+            to, *_ACTION_TEXT[to], needs_reason=(booking.status, to) in REASON_REQUIRED, cancels=to == S.CANCELLED
+        )
         for to in allowed_transitions(booking, user)
         if to in _ACTION_TEXT
     ]
+
+
+def booking_offer_reopenable(*, booking: Booking, user: User) -> bool:
+    """Show the customer "Offer the job to other providers" (their provider cancelled it)?"""
+    if user.pk != booking.customer_id or booking.status not in (S.CANCELLED, S.REFUNDED):
+        return False  # no query on the other bookings
+    return not offer_reopen_refusal(booking=booking, offer=booking.offer)
 
 
 def _status_counts(bookings: QuerySet[Booking]) -> list[tuple[str, str, int]]:

@@ -18,13 +18,14 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.locks import lock_booking, lock_offer_then_booking
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, ProviderCancellation, ProviderReliability
 from notifications.services import notification_create
 from offers.locks import lock_offer
 from offers.models import Offer
@@ -50,12 +51,14 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.SCHEDULED, S.IN_PROGRESS): frozenset({Actor.PROVIDER}),
     (S.SCHEDULED, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
     (S.IN_PROGRESS, S.PROVIDER_COMPLETED): frozenset({Actor.PROVIDER}),
-    (S.IN_PROGRESS, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
+    # Once the job is under way a party cannot cancel (cancellation policy): a problem is a dispute.
+    (S.IN_PROGRESS, S.CANCELLED): frozenset({Actor.STAFF}),
     (S.IN_PROGRESS, S.DISPUTED): frozenset({Actor.CUSTOMER}),
     (S.PROVIDER_COMPLETED, S.COMPLETED): frozenset({Actor.CUSTOMER, Actor.SYSTEM}),
     (S.PROVIDER_COMPLETED, S.DISPUTED): frozenset({Actor.CUSTOMER}),
-    (S.CANCELLED, S.REFUNDED): frozenset({Actor.STAFF}),
-    (S.CANCELLED, S.RESOLVED): frozenset({Actor.STAFF}),
+    # Staff decide; the system settles a party's cancellation of a paid booking by the policy.
+    (S.CANCELLED, S.REFUNDED): frozenset({Actor.STAFF, Actor.SYSTEM}),
+    (S.CANCELLED, S.RESOLVED): frozenset({Actor.STAFF, Actor.SYSTEM}),
     (S.DISPUTED, S.REFUNDED): frozenset({Actor.STAFF}),
     (S.DISPUTED, S.RESOLVED): frozenset({Actor.STAFF}),
 }
@@ -189,10 +192,33 @@ def booking_transition(
         _party_standing(role, actor, fresh=True).require()
         if (booking.status, to_status) in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
+        from_paid = booking.status == S.SCHEDULED
         event = transition(MACHINE, booking, to_status=to_status, actor=actor, role=role, note=note)
+        _reliability_count(booking, event, role=role, from_paid=from_paid)
         if notify:
             _notify_parties(booking, event, role)
     return booking
+
+
+def _reliability_count(booking: Booking, event: BookingEvent, *, role: Actor | None, from_paid: bool) -> None:
+    """Keep the provider's reliability counters: a paid booking, or their cancellation of a paid one."""
+    if event.to_status == S.SCHEDULED:
+        _reliability_add(booking.provider_id, paid_bookings=F("paid_bookings") + 1)
+    elif event.to_status == S.CANCELLED and role is Actor.PROVIDER and from_paid:
+        ProviderCancellation.objects.create(
+            booking=booking,
+            provider_id=booking.provider_id,
+            reason=event.note,
+            hours_before_start=int((booking.starts_at - event.created_at).total_seconds() // 3600),
+        )
+        _reliability_add(booking.provider_id, cancellations=F("cancellations") + 1)
+
+
+def _reliability_add(provider_id: int, **increments: F) -> None:
+    """Increment a provider's counters in place (the row is made on their first paid booking)."""
+    if not ProviderReliability.objects.filter(provider_id=provider_id).update(**increments):
+        ProviderReliability.objects.get_or_create(provider_id=provider_id)
+        ProviderReliability.objects.filter(provider_id=provider_id).update(**increments)
 
 
 def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> BookingEvent:
@@ -312,6 +338,45 @@ def _cancel_unpaid_and_reopen(*, booking: Booking, offer: Offer, note: str, offe
     booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=None, note=note)
     if offer.status == Offer.Status.ACCEPTED:
         offer_transition(offer=offer, to_status=Offer.Status.OPEN, actor=None, note=offer_note)
+
+
+def booking_offer_reopen(*, booking_id: int, customer: User) -> Offer:
+    """The customer puts the offer of a booking its provider cancelled back on the market.
+
+    Other matching providers see it in their feed again; the provider who cancelled does not (it
+    counts as declined by them). Locks the offer, then the booking. Refused once the offer moved on
+    (reopened already, taken by someone else) or expired.
+    """
+    with transaction.atomic():
+        try:
+            offer, booking = lock_offer_then_booking(booking_id)
+        except Booking.DoesNotExist:
+            raise DomainError("This booking does not exist.") from None
+        if booking.customer_id != customer.pk:
+            raise DomainError("Only the customer can offer this job to other providers.")
+        account_standing(customer, fresh=True).require()
+        refusal = offer_reopen_refusal(booking=booking, offer=offer)
+        if refusal:
+            raise DomainError(refusal)
+        offer.declines.get_or_create(provider_id=booking.provider_id, defaults={"reason": "Cancelled the booking."})
+        offer_transition(
+            offer=offer,
+            to_status=Offer.Status.OPEN,
+            actor=customer,
+            note=f"Offered to other providers again after the provider cancelled booking #{booking.pk}.",
+        )
+    return offer
+
+
+def offer_reopen_refusal(*, booking: Booking, offer: Offer) -> str:
+    """Why the customer may not put this booking's offer back on the market now ("" when they may)."""
+    if not ProviderCancellation.objects.filter(booking=booking).exists():
+        return "Only a job the provider cancelled can be offered to other providers again."
+    if offer.status != Offer.Status.ACCEPTED or offer.bookings.filter(pk__gt=booking.pk).exists():
+        return "This offer is already back on the market or taken again."
+    if offer.expires_at <= timezone.now():
+        return "This offer has expired: post a new one with a new date."
+    return ""
 
 
 def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStatusEvent) -> None:

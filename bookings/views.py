@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import approved_provider_required
 from bookings import selectors
 from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
-from bookings.services import booking_accept_offer, booking_transition
+from bookings.services import booking_accept_offer, booking_offer_reopen, booking_transition
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
@@ -53,6 +53,7 @@ def booking_detail(request, pk: int):
         "is_party": request.user.pk in (booking.customer_id, booking.provider_id),
         "show_contact": selectors.booking_was_paid(events=events),
         "actions": selectors.booking_actions_for(booking=booking, user=request.user),
+        "offer_reopenable": selectors.booking_offer_reopenable(booking=booking, user=request.user),
     }
     return render(request, "bookings/booking_detail.html", context)
 
@@ -81,5 +82,20 @@ def booking_transition_view(request, pk: int):
     except DomainError as error:
         messages.error(request, str(error))
     else:
+        booking.refresh_from_db(fields=["status"])  # a cancellation's refund may have settled it already
         messages.success(request, f"Done: the booking is now {booking.get_status_display().lower()}.")
     return redirect(booking)
+
+
+@require_POST
+@login_required
+def booking_offer_reopen_view(request, pk: int):
+    """The customer offers a job its provider cancelled to other providers again."""
+    booking = get_object_or_404(selectors.booking_visible_to(user=request.user), pk=pk)
+    try:
+        offer = booking_offer_reopen(booking_id=booking.pk, customer=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(booking)
+    messages.success(request, "Your offer is open to other providers again.")
+    return redirect("offers:detail", pk=offer.pk)

@@ -6,7 +6,7 @@ Read a line to know what its page shows: the owning app's ModelAdmin, then each 
 
 from accounts.admin import ProviderProfileAdmin
 from accounts.models import ProviderProfile
-from bookings.admin import BookingAdmin, CompletedJobsPanel
+from bookings.admin import BookingAdmin, CompletedJobsPanel, ReliabilityPanel
 from bookings.models import Booking
 from chat.admin import BookingConversationPanel
 from console.composition import admin_page
@@ -16,5 +16,7 @@ from servizo.admin import admin_site
 
 # The booking: its snapshot and timeline; payments, ledger and the decision link; its conversation.
 admin_site.register(Booking, admin_page(BookingAdmin, BookingMoneyPanel, BookingConversationPanel))
-# The provider queue: the applications; completed jobs; rating.
-admin_site.register(ProviderProfile, admin_page(ProviderProfileAdmin, CompletedJobsPanel, ReputationPanel))
+# The provider queue: the applications; completed jobs; cancelled paid bookings; rating.
+admin_site.register(
+    ProviderProfile, admin_page(ProviderProfileAdmin, CompletedJobsPanel, ReliabilityPanel, ReputationPanel)
+)

@@ -261,9 +261,14 @@ class Settlement(TimeStampedModel):
     currency = models.CharField(max_length=3)
     reason = models.TextField(max_length=1000)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Made by the cancellation policy (payments.services.cancellations), not by staff: no actor, and
+    # `manage.py resume_settlements` finishes it if Stripe was down.
+    automatic = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     idempotency_key = models.CharField(max_length=100, unique=True)
     stripe_refund_id = models.CharField(max_length=64, blank=True)
+    # The Refund's status as Stripe last reported it (pending, succeeded, failed, ...): shown on the booking page.
+    refund_status = models.CharField(max_length=32, blank=True)
     stripe_reversal_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
 
@@ -272,6 +277,10 @@ class Settlement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} on booking {self.booking_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class Chargeback(TimeStampedModel):

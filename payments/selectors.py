@@ -193,6 +193,11 @@ def booking_payment_latest(*, booking: Booking) -> Payment | None:
     return booking.payments.order_by("-attempt").first()
 
 
+def booking_settlements(*, booking: Booking) -> list[Settlement]:
+    """The booking's refunds and decisions, oldest first (the booking page's payment panel)."""
+    return list(booking.settlements.order_by("pk"))
+
+
 def needs_decision_bookings() -> QuerySet[Booking]:
     """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
     return _with_held(Booking.objects.filter(status__in=Booking.NEEDS_DECISION)).filter(held_cents__gt=0)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("booking/<id:pk>/pay/card-setup/", views.card_setup, name="card_setup"),
     path("booking/<id:pk>/pay/return/", views.pay_return, name="pay_return"),
     path("booking/<id:pk>/receipt/", views.receipt, name="receipt"),
+    path("cancellation-policy/", views.cancellation_policy, name="cancellation_policy"),
     path("stripe/webhook/", views.webhook, name="webhook"),
     path("earnings/", views.earnings, name="earnings"),
     path("history/", views.history, name="history"),

@@ -15,6 +15,7 @@ from accounts.decorators import approved_provider_required, customer_required, p
 from accounts.policies import provider_standing
 from bookings.models import Booking
 from payments import selectors
+from payments.cancellation import cancellation_policy_example
 from payments.forms import PayForm
 from payments.models import Payment, StripeEvent
 from payments.services.checkout import PaymentDeclined, card_list, card_setup_create, payment_checkout, payment_sync
@@ -212,3 +213,16 @@ def connect_return(request):
     else:
         messages.warning(request, "Stripe still needs some details before payouts can start.")
     return redirect("payments:earnings")
+
+
+@require_GET
+def cancellation_policy(request):
+    """The published cancellation policy, with the current settings and an example in money (public)."""
+    context = {
+        "free_hours": settings.CANCELLATION_FREE_HOURS,
+        "fee_bp": settings.CANCELLATION_LATE_FEE_BP,
+        "commission_bp": settings.PLATFORM_COMMISSION_BP,
+        "example": cancellation_policy_example(),
+        "example_price": 10_000,
+    }
+    return render(request, "payments/cancellation_policy.html", context)

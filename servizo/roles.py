@@ -25,6 +25,7 @@ _READ_BOOKINGS = [
     "bookings.view_bookingevent",
     "disputes.view_dispute",
     "disputes.view_disputeevent",
+    "bookings.view_providercancellation",
     "payments.view_bookingdecision",
     "payments.view_payment",
     "payments.view_settlement",

@@ -184,8 +184,10 @@ def test_a_party_moves_the_booking_and_a_forbidden_move_becomes_a_message(client
     assert "cannot be moved to completed by you" in " ".join(_messages(response))
     response = client.post(url, {"to_status": "nonsense", "from_status": S.IN_PROGRESS}, follow=True)
     assert _messages(response) == ["That action is not available."]
+    response = client.post(url, {"to_status": S.PROVIDER_COMPLETED, "from_status": S.SCHEDULED}, follow=True)
+    assert "changed since you opened it" in " ".join(_messages(response))
     response = client.post(url, {"to_status": S.CANCELLED, "from_status": S.IN_PROGRESS, "note": ""}, follow=True)
-    assert _messages(response) == ["Please give a reason."]
+    assert _messages(response) == ["This booking is in progress; it cannot be moved to cancelled by you."]
     assert client.get(url).status_code == 405
 
     booking.refresh_from_db()

@@ -65,4 +65,4 @@ def test_the_booking_and_provider_pages_carry_every_apps_panel():
         "PaymentInline",
         "LedgerEntryInline",
     ]
-    assert provider_page.list_display[-2:] == ["completed_jobs", "rating"]
+    assert provider_page.list_display[-3:] == ["completed_jobs", "cancellations", "rating"]

@@ -21,6 +21,10 @@ keys. A staff refund of an active booking cancels it first, in the same transact
 the decision, so the booking cannot move on while the money is pending; that cancellation tells
 both parties the decision is being processed, and the decision's own message follows once done.
 
+The cancellation policy settles a party's cancellation of a paid booking the same way, with no staff
+step: payments.services.cancellations opens an automatic settlement (no actor) with `settlement_open`
+and finishes it with `settlement_resume`; the system then moves the booking to refunded or resolved.
+
 Staff decide on the figures the settle page showed: the page sends back `settlement_basis`
 (status and money at render time) and `settlement_create` refuses, under the booking lock, a
 decision whose basis is no longer current (another settlement, a release or a payout since).
@@ -155,16 +159,8 @@ def settlement_create(
         new_provider, _ = split_amount(balance.refundable - refund, booking.commission_rate_bp)
         reversal = max(0, balance.paid_out - new_provider)
         _check_may_decide(actor=actor, booking=booking, reversal=reversal > 0)
-        number = booking.settlements.count() + 1
-        settlement = Settlement.objects.create(
-            booking=booking,
-            decision=decision,
-            refund_cents=refund,
-            reversal_cents=reversal,
-            currency=booking.currency,
-            reason=reason,
-            actor=actor,
-            idempotency_key=f"servizo-booking-{booking.pk}-settlement-{number}",
+        settlement = settlement_open(
+            booking=booking, decision=decision, refund_cents=refund, reversal_cents=reversal, reason=reason, actor=actor
         )
         cancelled_now = booking.status in Booking.UPCOMING  # a staff refund on an active booking cancels it first
         if cancelled_now:
@@ -172,6 +168,36 @@ def settlement_create(
             note = f"{reason}\n{_decision_text(settlement)} {processing}"
             booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=actor, note=note)
     return _settlement_finish(settlement_id=settlement.pk, cancelled_now=cancelled_now)
+
+
+def settlement_open(
+    *,
+    booking: Booking,
+    decision: str,
+    refund_cents: int,
+    reason: str,
+    actor: User | None,
+    reversal_cents: int = 0,
+    automatic: bool = False,
+) -> Settlement:
+    """Record a decision PENDING (the intent) on a locked booking; its idempotency keys come from its number."""
+    number = booking.settlements.count() + 1
+    return Settlement.objects.create(
+        booking=booking,
+        decision=decision,
+        refund_cents=refund_cents,
+        reversal_cents=reversal_cents,
+        currency=booking.currency,
+        reason=reason,
+        actor=actor,
+        automatic=automatic,
+        idempotency_key=f"servizo-booking-{booking.pk}-settlement-{number}",
+    )
+
+
+def settlement_refund_status_record(*, settlement_id: int, refund_id: str, refund_status: str) -> None:
+    """Keep the Refund's status as Stripe reports it (refund webhooks) for the booking page."""
+    Settlement.objects.filter(pk=settlement_id, stripe_refund_id=refund_id).update(refund_status=refund_status[:32])
 
 
 def _refund_amount(*, decision: str, refundable: int, held: int, asked: int | None) -> int:
@@ -230,7 +256,7 @@ def _settlement_finish(*, settlement_id: int, cancelled_now: bool) -> Settlement
                     },
                     {"idempotency_key": f"{settlement.idempotency_key}-refund"},
                 )
-                _settlement_save_stripe_id(settlement, stripe_refund_id=refund.id)
+                _settlement_save_stripe_id(settlement, stripe_refund_id=refund.id, refund_status=refund.status or "")
     except (PaymentServiceUnavailable, stripe.StripeError) as error:
         if isinstance(error, PaymentServiceUnavailable):
             cause = "Stripe could not be reached"
@@ -244,7 +270,7 @@ def _settlement_finish(*, settlement_id: int, cancelled_now: bool) -> Settlement
 
 
 def _settlement_save_stripe_id(settlement: Settlement, **stripe_id: str) -> None:
-    """Keep a Stripe object id the moment it exists, so a retry continues after it instead of repeating it."""
+    """Keep a Stripe object id (and the refund's status) the moment it exists, so a retry continues after it."""
     Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(**stripe_id)
     for field, value in stripe_id.items():
         setattr(settlement, field, value)
@@ -327,11 +353,12 @@ def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, pr
         booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note, notify=False)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
         booking_note_add(booking_id=booking.pk, actor=settlement.actor, note=note)
+    heading = "Cancellation settled" if settlement.automatic else "Decision"
     for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
         notification_create(
             recipient=recipient,
             kind="payment",
-            text=f"Decision on “{booking.title}”: {summary} Reason: {settlement.reason}",
+            text=f"{heading} on “{booking.title}”: {summary} Reason: {settlement.reason}",
             link=reverse(link),
             email=True,
         )

@@ -29,7 +29,7 @@ from payments.services.chargebacks import chargeback_sync
 from payments.services.checkout import payment_record_intent
 from payments.services.connect import connect_account_refresh
 from payments.services.payouts import transfers_record
-from payments.services.settlements import settlement_resume
+from payments.services.settlements import settlement_refund_status_record, settlement_resume
 from payments.stripe_gateway import metadata_of, stripe_client, stripe_errors
 from servizo.tasks import enqueue
 
@@ -72,6 +72,7 @@ def _on_refund(object_id: str) -> None:
     settlement = Settlement.objects.filter(pk=_metadata_pk(refund, "settlement_id")).first()
     if settlement is None:
         raise EventIgnored(f"Refund {object_id} is not one of ours (no matching settlement)")
+    settlement_refund_status_record(settlement_id=settlement.pk, refund_id=refund.id, refund_status=refund.status or "")
     settlement_resume(settlement_id=settlement.pk)
 
 

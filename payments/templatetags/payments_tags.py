@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 
 from payments import selectors
+from payments.cancellation import booking_cancellation_quote
 
 register = template.Library()
 
@@ -23,4 +24,11 @@ def booking_money(booking) -> dict:
     return {
         "balance": selectors.booking_balance(booking_id=booking.pk),
         "payment": selectors.booking_payment_latest(booking=booking),
+        "settlements": selectors.booking_settlements(booking=booking),
     }
+
+
+@register.simple_tag
+def cancellation_terms(booking, user):
+    """The cancel dialog's amounts: what cancelling now does to the money (None: nothing paid)."""
+    return booking_cancellation_quote(booking=booking, user=user)

@@ -13,7 +13,7 @@ import requests
 from django.conf import settings
 from django.test import TestCase
 
-from accounts.tests.factories import ProviderFactory
+from accounts.tests.factories import ProviderFactory, StaffFactory
 from bookings.models import Booking
 from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
@@ -134,14 +134,18 @@ def paid_booking(pay, connected_provider):
 
 
 def walk(booking: Booking, *statuses: str) -> Booking:
-    """Move a booking through statuses with the right actor for each step (reason where needed)."""
+    """Move a booking through statuses with the right actor for each step (reason where needed).
+
+    `cancelled` is a staff member's cancellation, which waits for a staff decision on the money (a
+    party's cancellation of a paid booking settles itself by the policy: test_cancellation.py).
+    """
     S = Booking.Status
     actors = {
         S.IN_PROGRESS: booking.provider,
         S.PROVIDER_COMPLETED: booking.provider,
         S.COMPLETED: booking.customer,
         S.DISPUTED: booking.customer,
-        S.CANCELLED: booking.customer,
+        S.CANCELLED: StaffFactory() if S.CANCELLED in statuses else None,
     }
     for status in statuses:
         booking_transition(booking_id=booking.pk, to_status=status, actor=actors[status], note="test reason")

@@ -67,9 +67,7 @@ def test_a_decision_taken_on_figures_that_changed_is_refused_and_moves_no_money(
     )
 
     # When the second one splits on the figures they saw
-    with pytest.raises(
-        SettlementBasisChanged, match=r"now resolved by staff; paid \$120\.00, held \$0\.00, refunded \$30\.00"
-    ):
+    with pytest.raises(SettlementBasisChanged, match=r"now resolved; paid \$120\.00, held \$0\.00, refunded \$30\.00"):
         settlement_create(
             booking_id=booking.pk, decision=D.SPLIT, refund_cents=3000, reason="Half", actor=staff_user, basis=seen
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -264,6 +265,13 @@ ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", d
 DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
 DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
 DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+# Cancellation policy (README), snapshotted on every booking: the customer cancels a paid booking for
+# free up to this many hours before its scheduled start; later, this share of the price (basis points)
+# is kept as a late-cancellation fee, split with the booking's commission rate.
+CANCELLATION_FREE_HOURS = env.int("CANCELLATION_FREE_HOURS", default=24)
+CANCELLATION_LATE_FEE_BP = env.int("CANCELLATION_LATE_FEE_BP", default=2500)
+if not 0 <= CANCELLATION_LATE_FEE_BP <= 10_000:
+    raise ImproperlyConfigured("CANCELLATION_LATE_FEE_BP must be between 0 and 10000 basis points.")
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
 # A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
