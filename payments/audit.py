@@ -1,5 +1,6 @@
 """Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees, no payout is half-recorded,
-the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums."""
+the ledger rollups equal the ledger, the maintained provider balances equal the ledger's sums and the
+maintained decision queue lists exactly the bookings waiting for a decision."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,8 +11,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
-from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
+from payments.models import DecisionQueueEntry, LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
+from payments.selectors import (
+    BookingBalance,
+    ProviderMoney,
+    bookings_with_money,
+    needs_decision_bookings,
+    provider_balances_from_ledger,
+)
 from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
 from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
@@ -156,3 +163,13 @@ def balance_audit() -> Iterator[tuple[int, str]]:
                 f"maintained balance in {currency} is held {have.held} / available {have.available} / "
                 f"paid out {have.paid_out}, the ledger sums to {want.held} / {want.available} / {want.paid_out}",
             )
+
+
+def decision_queue_audit() -> Iterator[tuple[int, str]]:
+    """Yield (booking id, problem) where the maintained decision queue differs from the ledger's definition."""
+    expected = set(needs_decision_bookings().values_list("pk", flat=True))
+    stored = set(DecisionQueueEntry.objects.values_list("booking_id", flat=True))
+    for booking_id in sorted(expected - stored):
+        yield booking_id, "waits for a decision but is missing from the decision queue"
+    for booking_id in sorted(stored - expected):
+        yield booking_id, "is in the decision queue but waits for no decision"

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance
+from payments.models import DecisionQueueEntry, LedgerEntry, Payment, ProviderBalance
 from payments.split import split_amount
 
 K = LedgerEntry.Kind
@@ -169,6 +169,11 @@ def booking_payment_latest(*, booking: Booking) -> Payment | None:
 def needs_decision_bookings() -> QuerySet[Booking]:
     """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
     return _with_held(Booking.objects.filter(status__in=Booking.NEEDS_DECISION)).filter(held_cents__gt=0)
+
+
+def decision_queue() -> QuerySet[DecisionQueueEntry]:
+    """The bookings waiting for a decision as maintained rows (equal to needs_decision_bookings, by primary key)."""
+    return DecisionQueueEntry.objects.all()
 
 
 def platform_commission_total() -> int:
