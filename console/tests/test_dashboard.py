@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_dashboard_and_available_balances_on_a_completed_booking(completed_booking):
-    figures = dashboard_figures()
-    assert (figures.gross_this_month, figures.commission_this_month, figures.escrow_held) == (12000, 2400, 0)
+    money = dashboard_figures().money
+    assert (money.gross_this_month, money.commission_this_month, money.escrow_held) == (12000, 2400, 0)
 
     [line] = provider_available_balances()
 
@@ -35,7 +35,7 @@ def test_dashboard_counts_are_the_owning_apps_definitions(seeded_categories):
     OfferFactory()
     OfferFactory(expires_at=timezone.now() - timedelta(minutes=1))  # expired, though its status still says open
 
-    figures = dashboard_figures()
+    counts = dashboard_figures().counts
 
-    assert (figures.providers_pending, figures.offers_open) == (provider_queue().count(), offer_list_open().count())
-    assert (figures.providers_pending, figures.offers_open) == (1, 1)
+    assert (counts["providers-pending"], counts["offers-open"]) == (provider_queue().count(), offer_list_open().count())
+    assert (counts["providers-pending"], counts["offers-open"]) == (1, 1)
