@@ -9,8 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from bookings.models import Booking, BookingEvent
-from servizo.admin import ReadOnlyAdminMixin, money_column
-from servizo.pagination import CappedCountPaginator
+from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, money_column
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -25,7 +24,7 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "pay_by")
     # Filters whose choices cost nothing to list: statuses, the small category table, fixed date ranges.
     # A city filter (DISTINCT over every booking) and a date hierarchy (DISTINCT days, MIN/MAX) read the
@@ -34,9 +33,6 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ("=id", "title", "city", "customer__email", "customer__full_name", "provider__email")
     list_select_related = ("customer", "provider", "category")
     inlines = [BookingEventInline]
-    # The unfiltered total is a COUNT over every booking on each page view; the paginator caps the rest.
-    show_full_result_count = False
-    paginator = CappedCountPaginator
     fieldsets = (
         (None, {"fields": ("status", "offer", "customer", "provider", "category", "title", "description")}),
         ("Money", {"fields": ("price", "commission_rate_bp")}),
