@@ -11,7 +11,7 @@ from accounts.tests.factories import ProviderProfileFactory
 from console.dashboard import dashboard_figures
 from offers.selectors import offer_list_open
 from offers.tests.factories import OfferFactory
-from payments.reports import provider_available_balances
+from payments.reports import escrow_held, provider_available_balances
 from payments.services.payouts import payouts_run
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,11 @@ def test_dashboard_counts_are_the_owning_apps_definitions(seeded_categories):
 
     assert (counts["providers-pending"], counts["offers-open"]) == (provider_queue().count(), offer_list_open().count())
     assert (counts["providers-pending"], counts["offers-open"]) == (1, 1)
+
+
+def test_escrow_held_and_the_series_come_from_the_rollup_and_agree_with_the_ledger(paid_booking):
+    money = dashboard_figures().money
+
+    assert money.escrow_held == escrow_held(currency=paid_booking.currency) == 12000
+    assert money.series[-1] == (timezone.localdate(), 12000, 0) and len(money.series) == 30
+    assert money.gross_this_month == 12000
