@@ -98,10 +98,12 @@ class IdsFirstChangeList(ChangeList):
 class BoundedChangelistMixin:
     """A changelist that reads only its page however large the table: no full COUNT, a count capped at
     CappedCountPaginator.MAX_COUNTED, and the page's rows ids first (servizo.pagination.rows_by_ids), so the
-    joins of `list_select_related` never choose the plan. Pair with filters that do not read the table."""
+    joins of `list_select_related` never choose the plan. 25 rows a page. Pair with filters that do not read
+    the table."""
 
     show_full_result_count = False
     paginator = CappedCountPaginator
+    list_per_page = 25  # Django's 100 rows cost more to render than every query of the page together
 
     def get_changelist(self, request, **kwargs):
         return IdsFirstChangeList
