@@ -235,7 +235,7 @@ def _fill_maintained_aggregates() -> None:
     import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
     ledger_rollup_rebuild()
     import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)
-    import_module("payments.migrations.0006_decision_queue").backfill(django_apps, None)
+    import_module("payments.migrations.0007_decision_queue").backfill(django_apps, None)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """The admin index's key figures, composed from each app's selectors (console/views.py shows them).
 
 Each count is the owning app's definition: providers awaiting approval are accounts' provider
-queue, open offers are offers' open list, bookings needing a decision payments' maintained queue. Two queries
+queue, open offers are offers' open list, bookings needing a decision payments' maintained queue,
+disputes past their deadline disputes' overdue list. Two queries
 whatever the data: the counts, each capped at COUNT_CAP (servizo.counts), and the money from the
 ledger rollup (payments.reports.dashboard_money).
 """
@@ -9,6 +10,7 @@ ledger rollup (payments.reports.dashboard_money).
 from dataclasses import dataclass
 
 from accounts.selectors import provider_queue
+from disputes.selectors import disputes_overdue
 from offers.selectors import offer_list_open
 from payments.models import Transfer
 from payments.reports import DashboardMoney, dashboard_money
@@ -27,6 +29,7 @@ class Dashboard:
 QUEUES = {
     "providers-pending": provider_queue,
     "bookings-decision": decision_queue,
+    "disputes-overdue": disputes_overdue,
     "offers-open": offer_list_open,
     "payouts-pending": lambda: Transfer.objects.filter(status=Transfer.Status.PENDING),
     "payouts-failed": lambda: Transfer.objects.filter(status=Transfer.Status.FAILED),

@@ -82,6 +82,12 @@ def dashboard_context(request) -> dict:
             "payments.view_bookingdecision",
             changelist("payments_bookingdecision"),
         ),
+        (
+            "disputes-overdue",
+            "Disputes past their deadline",
+            "disputes.view_dispute",
+            changelist("disputes_dispute") + "?overdue=1",
+        ),
         ("offers-open", "Offers open now", "offers.view_offer", changelist("offers_offer") + "?status__exact=open"),
         ("payouts-pending", "Payouts pending", "payments.view_transfer", transfers + "?status__exact=pending"),
         ("payouts-failed", "Payouts failed", "payments.view_transfer", transfers + "?status__exact=failed"),

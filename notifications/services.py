@@ -41,6 +41,23 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+SUBJECT_MAX_CHARS = 78  # what mail clients show in a list without cutting
+
+
+def email_subject(text: str) -> str:
+    """A short, complete subject from a notice: its first sentence, or whole words up to the limit and "…".
+
+    One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
+    """
+    text = " ".join(text.split())
+    room = SUBJECT_MAX_CHARS - len("[Servizo] ")
+    sentence = text.split(". ", 1)[0].rstrip(".")
+    if len(sentence) <= room:
+        return f"[Servizo] {sentence}"
+    words = sentence[: room - 1].rsplit(" ", 1)[0] if " " in sentence[: room - 1] else sentence[: room - 1]
+    return f"[Servizo] {words.rstrip(',;:—-– ')}…"
+
+
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
     """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
@@ -48,8 +65,7 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
     after_commit(push_to_user, user_id=recipient.pk, payload=payload)
     if email and recipient.email:
         message = EmailMessage(
-            # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
-            subject=f"[Servizo] {' '.join(text.split())[:70]}",
+            subject=email_subject(text),
             body=f"{text}\n\n{absolute_url(link)}" if link else text,
             to=[recipient.email],
         )

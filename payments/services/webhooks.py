@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.models import Payment, Settlement, StripeEvent, Transfer
+from payments.services.chargebacks import chargeback_sync
 from payments.services.checkout import payment_record_intent
 from payments.services.connect import connect_account_refresh
 from payments.services.payouts import transfers_record
@@ -71,6 +72,14 @@ def _on_transfer(object_id: str) -> None:
     transfers_record(made=[(row.pk, transfer.id)])
 
 
+def _on_dispute(object_id: str) -> None:
+    dispute = _retrieve("disputes", object_id)
+    payment = Payment.objects.filter(payment_intent_id=dispute.payment_intent or "").first()
+    if payment is None:
+        raise EventIgnored(f"Dispute {object_id} is on a charge that is not one of ours")
+    chargeback_sync(dispute=dispute, payment=payment)
+
+
 def _on_account(object_id: str) -> None:
     if connect_account_refresh(account_id=object_id) is None:
         raise EventIgnored(f"Account {object_id} belongs to no provider here")
@@ -88,6 +97,11 @@ HANDLERS: dict[str, Callable[[str], None]] = {
     "transfer.updated": _on_transfer,
     "transfer.reversed": _on_transfer,
     "account.updated": _on_account,
+    "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
+    "charge.dispute.funds_withdrawn": _on_dispute,
+    "charge.dispute.funds_reinstated": _on_dispute,
 }
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "notifications",
     "offers",
     "bookings",
+    "disputes",
     "payments",
     "chat",
     "reviews",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "servizo.request_log.RequestLogMiddleware",  # outermost: its duration covers the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,6 +208,9 @@ STORAGES = {
 # Uploaded identity documents: outside static/ and never under a public URL;
 # served only through an authorizing view.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# Behind nginx: the URL prefix of an `internal` location aliased to PRIVATE_MEDIA_ROOT (deploy/nginx).
+# The authorizing view then answers with X-Accel-Redirect and nginx sends the file; empty: Django streams it.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 PROVIDER_DOCUMENT_MAX_BYTES = env.int("PROVIDER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -220,6 +225,11 @@ CURRENCY = env("CURRENCY", default="usd")
 PLATFORM_COMMISSION_BP = env.int("PLATFORM_COMMISSION_BP", default=2000)
 BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS", default=24))
 ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", default=3))
+# Disputes: the provider's time to respond once a problem is reported, then staff's time to decide
+# (counted from the response, or from the end of the provider's time); later, the dashboard flags it.
+DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
+DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
+DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
 # A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
@@ -234,6 +244,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_servizo_
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_servizo_local")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# A CA bundle the SDK trusts instead of its own: only for a Stripe-compatible test server behind a
+# private CA (`make prod-local`); empty for real Stripe.
+STRIPE_CA_BUNDLE = env("STRIPE_CA_BUNDLE", default="")
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0002_booking_list_indexes'),
-        ('payments', '0005_provider_balance'),
+        ('payments', '0006_chargebacks'),
     ]
 
     operations = [
