@@ -41,7 +41,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "servizo_bench_pages"
+BENCH_DB = os.environ.get("BENCH_PAGES_DB", "servizo_bench_pages")  # another name lets two runs share the server
 SCALES = {
     "small": {"open_offers": 5, "bookings": 20, "reviews": 3, "conversations": 4},
     "large": {"open_offers": 10_000, "bookings": 10_000, "reviews": 2_000, "conversations": 1_000},
@@ -225,7 +225,7 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
 
 
 def _fill_maintained_aggregates() -> None:
-    """Chat counters, ledger rollups and provider balances from the bulk-inserted rows (their backfills)."""
+    """Chat counters, ledger rollups, provider balances, decision queue: the bulk rows' backfills."""
     from importlib import import_module
 
     from django.apps import apps as django_apps
@@ -235,6 +235,7 @@ def _fill_maintained_aggregates() -> None:
     import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
     ledger_rollup_rebuild()
     import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)
+    import_module("payments.migrations.0007_decision_queue").backfill(django_apps, None)
 
 
 def main() -> None:

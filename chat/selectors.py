@@ -45,22 +45,15 @@ _LIST_RELATED = ("offer", "booking", "customer", "provider", "last_message")
 
 
 class ConversationPages:
-    """All of a user's conversations, latest activity first, for `Paginator`: no COUNT, no sort.
+    """All of a user's conversations, latest activity first, for `servizo.pagination.page_of`: no COUNT, no sort.
 
     A slice reads the user's `ConversationMember` rows alone, in the order of their (user, last_message_id)
     index (member ids follow conversation ids, so ties go newest conversation first), then those
     conversations by primary key: two queries whose plans cannot turn into a join that scans and sorts.
-    The count is the maintained `ChatInbox.conversations`.
     """
 
-    def __init__(self, *, user: User, inbox: ChatInbox):
-        self.user, self.inbox = user, inbox
-
-    def count(self) -> int:
-        return self.inbox.conversations
-
-    def __len__(self) -> int:
-        return self.count()
+    def __init__(self, *, user: User):
+        self.user = user
 
     def __getitem__(self, window: slice) -> list[Conversation]:
         members = list(
@@ -88,7 +81,7 @@ def unread_total(*, user: User) -> int:
 
 
 def request_inbox(request) -> ChatInbox:
-    """`inbox` for the signed-in user, read once per request (the navbar, a dashboard panel and the pager share it)."""
+    """`inbox` for the signed-in user, read once per request (the navbar and a dashboard panel share it)."""
     if not hasattr(request, "_chat_inbox"):
         request._chat_inbox = inbox(user=request.user)
     return request._chat_inbox

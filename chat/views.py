@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,11 +13,11 @@ from chat.selectors import (
     conversation_for_participant,
     message_payload,
     messages_before,
-    request_inbox,
 )
 from chat.services import conversation_for_booking, conversation_start_for_offer
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
+from servizo.pagination import page_of
 
 CONVERSATIONS_PER_PAGE = 20
 
@@ -32,9 +31,10 @@ def _participant_conversation_or_404(request, pk: int):
 
 @login_required
 def conversation_list_view(request):
-    conversations = ConversationPages(user=request.user, inbox=request_inbox(request))
-    paginator = Paginator(conversations, CONVERSATIONS_PER_PAGE)
-    return render(request, "chat/list.html", {"page": paginator.get_page(request.GET.get("page"))})
+    page = page_of(
+        ConversationPages(user=request.user), per_page=CONVERSATIONS_PER_PAGE, number=request.GET.get("page")
+    )
+    return render(request, "chat/list.html", {"page": page})
 
 
 @login_required

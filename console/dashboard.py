@@ -1,52 +1,49 @@
 """The admin index's key figures, composed from each app's selectors (console/views.py shows them).
 
 Each count is the owning app's definition: providers awaiting approval are accounts' provider
-queue, open offers are offers' open list, bookings needing a decision payments' queue,
-disputes past their deadline disputes' own count.
+queue, open offers are offers' open list, bookings needing a decision payments' maintained queue,
+disputes past their deadline disputes' overdue list. Two queries
+whatever the data: the counts, each capped at COUNT_CAP (servizo.counts), and the money from the
+ledger rollup (payments.reports.dashboard_money).
 """
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from accounts.selectors import provider_queue
-from disputes.selectors import disputes_overdue_count
+from disputes.selectors import disputes_overdue
 from offers.selectors import offer_list_open
 from payments.models import Transfer
-from payments.reports import escrow_held, month_figures, transfer_counts
-from payments.selectors import needs_decision_bookings
+from payments.reports import DashboardMoney, dashboard_money
+from payments.selectors import decision_queue
+from servizo.counts import capped_counts
+
+COUNT_CAP = 100  # a card shows "100+" beyond this: a queue that long needs the list, not the figure
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    providers_pending: int
-    bookings_needing_decision: int
-    disputes_overdue: int  # capped at disputes.selectors.OVERDUE_CAP
-    offers_open: int
-    payouts_pending: int
-    payouts_failed: int
-    escrow_held: int
-    commission_this_month: int
-    commission_last_month: int
-    gross_this_month: int
-    currency: str
+    counts: dict[str, int]  # card key -> count, at most COUNT_CAP
+    money: DashboardMoney | None
 
 
-def dashboard_figures(*, currency: str | None = None) -> Dashboard:
-    """Four count queries and two aggregates over the ledger."""
-    currency = currency or settings.CURRENCY
-    money = month_figures(currency=currency)
-    payouts = transfer_counts(statuses=[Transfer.Status.PENDING, Transfer.Status.FAILED])
+QUEUES = {
+    "providers-pending": provider_queue,
+    "bookings-decision": decision_queue,
+    "disputes-overdue": disputes_overdue,
+    "offers-open": offer_list_open,
+    "payouts-pending": lambda: Transfer.objects.filter(status=Transfer.Status.PENDING),
+    "payouts-failed": lambda: Transfer.objects.filter(status=Transfer.Status.FAILED),
+}
+
+
+def dashboard_counts(keys: set[str]) -> dict[str, int]:
+    """The queue sizes named in `keys` (those of QUEUES), capped, in one query."""
+    return capped_counts({key: queryset() for key, queryset in QUEUES.items() if key in keys}, cap=COUNT_CAP)
+
+
+def dashboard_figures(*, counts: set[str] = frozenset(QUEUES), money: bool = True) -> Dashboard:
+    """The counts named in `counts` and, if `money`, the month figures, escrow held and 30-day series."""
     return Dashboard(
-        providers_pending=provider_queue().count(),
-        bookings_needing_decision=needs_decision_bookings().count(),
-        disputes_overdue=disputes_overdue_count(),
-        offers_open=offer_list_open().count(),
-        payouts_pending=payouts[Transfer.Status.PENDING],
-        payouts_failed=payouts[Transfer.Status.FAILED],
-        escrow_held=escrow_held(currency=currency),
-        commission_this_month=money.commission_this_month,
-        commission_last_month=money.commission_last_month,
-        gross_this_month=money.gross_this_month,
-        currency=currency,
+        counts=dashboard_counts(counts) if counts else {},
+        money=dashboard_money(days=30) if money else None,
     )

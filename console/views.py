@@ -18,15 +18,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.models import User
-from console.dashboard import dashboard_figures
-from disputes.selectors import OVERDUE_CAP
+from console.dashboard import COUNT_CAP, dashboard_figures
 from payments.models import PayoutRun
 from payments.reports import (
     GROUPINGS,
     PRESETS,
     Figures,
     Report,
-    daily_series,
     preset_range,
     provider_available_balances,
     revenue_report,
@@ -67,58 +65,63 @@ def _chart(labels: list[str], gross: list[int], commission: list[int]) -> dict:
 
 
 def dashboard_context(request) -> dict:
-    """Key figures for the admin index, each shown only to staff who may open the list it links to."""
+    """Key figures for the admin index, each computed and shown only for staff who may open the list it links to."""
     user = request.user
-    figures = dashboard_figures()
-    money = lambda amount: format_money(amount, figures.currency)  # noqa: E731
     changelist = lambda model: reverse(f"admin:{model}_changelist")  # noqa: E731
-    cards = []
-    if user.has_perm("accounts.view_providerprofile"):
-        url = changelist("accounts_providerprofile") + "?status__exact=pending"
-        cards.append(("providers-pending", "Providers awaiting approval", figures.providers_pending, url))
-    if user.has_perm("payments.view_bookingdecision"):
-        url = changelist("payments_bookingdecision")
-        cards.append(("bookings-decision", "Bookings needing a decision", figures.bookings_needing_decision, url))
-    if user.has_perm("disputes.view_dispute"):
-        url = changelist("disputes_dispute") + "?overdue=1"
-        overdue = figures.disputes_overdue
-        cards.append(
-            (
-                "disputes-overdue",
-                "Disputes past their deadline",
-                f"{overdue}+" if overdue >= OVERDUE_CAP else overdue,
-                url,
-            )
-        )
-    if user.has_perm("offers.view_offer"):
-        cards.append(
-            ("offers-open", "Offers open now", figures.offers_open, changelist("offers_offer") + "?status__exact=open")
-        )
-    if user.has_perm("payments.view_transfer"):
-        url = changelist("payments_transfer")
-        cards.append(("payouts-pending", "Payouts pending", figures.payouts_pending, url + "?status__exact=pending"))
-        cards.append(("payouts-failed", "Payouts failed", figures.payouts_failed, url + "?status__exact=failed"))
+    transfers = changelist("payments_transfer")
+    queues = [  # (key, label, permission, link)
+        (
+            "providers-pending",
+            "Providers awaiting approval",
+            "accounts.view_providerprofile",
+            changelist("accounts_providerprofile") + "?status__exact=pending",
+        ),
+        (
+            "bookings-decision",
+            "Bookings needing a decision",
+            "payments.view_bookingdecision",
+            changelist("payments_bookingdecision"),
+        ),
+        (
+            "disputes-overdue",
+            "Disputes past their deadline",
+            "disputes.view_dispute",
+            changelist("disputes_dispute") + "?overdue=1",
+        ),
+        ("offers-open", "Offers open now", "offers.view_offer", changelist("offers_offer") + "?status__exact=open"),
+        ("payouts-pending", "Payouts pending", "payments.view_transfer", transfers + "?status__exact=pending"),
+        ("payouts-failed", "Payouts failed", "payments.view_transfer", transfers + "?status__exact=failed"),
+    ]
+    queues = [queue for queue in queues if user.has_perm(queue[2])]
+    figures = dashboard_figures(counts={key for key, *_ in queues}, money=user.has_perm(LEDGER_PERMISSION))
+    cards = [(key, label, _count(figures.counts[key]), url) for key, label, _, url in queues]
     chart = None
-    if user.has_perm(LEDGER_PERMISSION):
+    if figures.money:
+        money = figures.money
+        amount = lambda cents: format_money(cents, settings.CURRENCY)  # noqa: E731
         report = reverse("admin:revenue_report")
         cards += [
-            ("escrow-held", "Escrow held now", money(figures.escrow_held), changelist("payments_ledgerentry")),
-            ("commission-this-month", "Commission this month", money(figures.commission_this_month), report),
+            ("escrow-held", "Escrow held now", amount(money.escrow_held), changelist("payments_ledgerentry")),
+            ("commission-this-month", "Commission this month", amount(money.commission_this_month), report),
             (
                 "commission-last-month",
                 "Commission last month",
-                money(figures.commission_last_month),
+                amount(money.commission_last_month),
                 report + "?preset=last_month",
             ),
-            ("gross-this-month", "Gross booking value this month", money(figures.gross_this_month), report),
+            ("gross-this-month", "Gross booking value this month", amount(money.gross_this_month), report),
         ]
-        series = daily_series(days=30)
         chart = _chart(
-            [day.strftime("%d %b") for day, _, _ in series],
-            [gross for _, gross, _ in series],
-            [commission for _, _, commission in series],
+            [day.strftime("%d %b") for day, _, _ in money.series],
+            [gross for _, gross, _ in money.series],
+            [commission for _, _, commission in money.series],
         )
     return {"dashboard_cards": cards, "dashboard_chart": chart}
+
+
+def _count(n: int) -> str:
+    """A capped count as shown: "100+" at the cap."""
+    return f"{n}+" if n >= COUNT_CAP else str(n)
 
 
 # --- Commission and revenue report --------------------------------------------------------

@@ -87,8 +87,11 @@ def dispute_next_step(*, dispute: Dispute) -> str:
     return "Servizo staff review both sides and decide how the payment is split. The payment stays held until then."
 
 
+def disputes_overdue() -> QuerySet[Dispute]:
+    """Open disputes past their decision deadline (one index range on (status, decide_by); no sort, to count)."""
+    return Dispute.objects.filter(status__in=Dispute.OPEN, decide_by__lte=timezone.now()).order_by()
+
+
 def disputes_overdue_count() -> int:
-    """Open disputes past their decision deadline, capped at OVERDUE_CAP (one index range on (status, decide_by))."""
-    now = timezone.now()
-    overdue = Dispute.objects.filter(status__in=Dispute.OPEN, decide_by__lte=now).order_by()  # no sort to count
-    return overdue.values("pk")[:OVERDUE_CAP].count()
+    """How many disputes are overdue, capped at OVERDUE_CAP."""
+    return disputes_overdue().values("pk")[:OVERDUE_CAP].count()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from offers.models import Offer, OfferDecline, OfferEvent
-from servizo.admin import admin_site
+from servizo.admin import BoundedChangelistMixin, admin_site
 
 
 class OfferEventInline(admin.TabularInline):
@@ -27,14 +27,16 @@ class OfferDeclineInline(admin.TabularInline):
 
 
 @admin.register(Offer, site=admin_site)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     """Read-mostly: status moves only through the offer services, never by editing here."""
 
     list_display = ["title", "customer", "category", "city", "preferred_date", "price_cents", "status", "expires_at"]
-    list_filter = ["status", "category", "city", "preferred_date"]
+    # As the bookings list: filters that list their choices without reading the table (no city filter or
+    # date hierarchy); newest first by primary key, which needs no index of its own.
+    list_filter = ["status", "category", "preferred_date", "created_at"]
     list_select_related = ["customer", "category"]
     search_fields = ["title", "city", "customer__email"]
-    date_hierarchy = "created_at"
+    ordering = ["-id"]
     readonly_fields = ["customer", "status", "price_cents", "currency", "created_at", "updated_at"]
     inlines = [OfferEventInline, OfferDeclineInline]
 

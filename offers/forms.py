@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.forms.models import ModelChoiceIteratorValue
 
 from accounts.selectors import category_list_active
@@ -84,21 +85,24 @@ class DeclineForm(forms.ModelForm):
 
 
 class FeedFilterForm(forms.Form):
-    category = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my categories")
+    category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     date = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     min_price = MoneyField(required=False, label="Minimum price")
 
     def __init__(self, *args, provider, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = provider.provider_profile.categories.all()
+        # One read of the provider's categories for these choices and the feed's matching rule alike.
+        profile = provider.provider_profile
+        prefetch_related_objects([profile], "categories")
+        categories = [(category.pk, category.name) for category in profile.categories.all()]
+        self.fields["category"].choices = [("", "All my categories"), *categories]
 
     def filters(self) -> dict:
         """Selector keywords for the valid filters (invalid ones are shown as errors and ignored)."""
         self.is_valid()
         data = self.cleaned_data  # holds only the fields that validated
-        category = data.get("category")
         return {
-            "category_id": category.pk if category else None,
+            "category_id": data.get("category"),
             "on_date": data.get("date"),
             "min_price_cents": data.get("min_price"),
         }

@@ -33,7 +33,11 @@ class Offer(CityKeyed, TimeStampedModel):
     price_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, default="usd")
     expires_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    # No single-column index on status or created_at: MariaDB picked them (an index-merge with city_key
+    # and a filesort, or a walk of every offer by date) over the feed's index below, reading every open
+    # offer per page. The composite's prefix serves status filters; the admin orders by id.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every edit that changes the deal (see `offers.services.DEAL_FIELDS`); accept and
     # decline carry the version the provider saw and are refused when it is no longer current.
     terms_version = models.PositiveIntegerField(default=1)

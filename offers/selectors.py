@@ -49,7 +49,8 @@ def _matching_conditions(profile: ProviderProfile) -> list[tuple[Q, str]]:
     return [
         (_open_q(), NOT_AVAILABLE),
         # The ids as constants: with a subquery MariaDB starts from categories and sorts the whole feed.
-        (Q(category__in=list(profile.categories.values_list("pk", flat=True))), OUTSIDE_CATEGORIES),
+        # (`.all()` reads the categories the feed's filter form prefetched.)
+        (Q(category__in=[category.pk for category in profile.categories.all()]), OUTSIDE_CATEGORIES),
         (Q(city_key=profile.city_key), OUTSIDE_CITY),
         (~Q(declines__provider_id=profile.user_id), DECLINED),
     ]

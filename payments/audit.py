@@ -1,6 +1,7 @@
 """Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees (charges, refunds, transfers,
-disputes), chargebacks are in the ledger, no payout is half-recorded,
-the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums.
+disputes), chargebacks are in the ledger, no payout is half-recorded, the ledger rollups equal the ledger, the
+maintained provider balances equal the ledger's sums and the maintained decision queue lists exactly the
+bookings waiting for a decision.
 
 `manage.py audit_ledger` prints the problems; the nightly task (payments.tasks.audit_ledger) emails them to Finance."""
 
@@ -16,12 +17,21 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from notifications.outbox import email_send
-from payments.models import Chargeback, LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
+from payments.models import (
+    Chargeback,
+    DecisionQueueEntry,
+    LedgerEntry,
+    Payment,
+    ProviderBalance,
+    Transfer,
+    transfer_group_for,
+)
 from payments.selectors import (
     BookingBalance,
     ProviderMoney,
     bookings_with_money,
     finance_alert_emails,
+    needs_decision_bookings,
     provider_balances_from_ledger,
 )
 from payments.services.chargebacks import chargeback_outcome
@@ -220,12 +230,23 @@ def balance_audit() -> Iterator[tuple[int, str]]:
             )
 
 
+def decision_queue_audit() -> Iterator[tuple[int, str]]:
+    """Yield (booking id, problem) where the maintained decision queue differs from the ledger's definition."""
+    expected = set(needs_decision_bookings().values_list("pk", flat=True))
+    stored = set(DecisionQueueEntry.objects.values_list("booking_id", flat=True))
+    for booking_id in sorted(expected - stored):
+        yield booking_id, "waits for a decision but is missing from the decision queue"
+    for booking_id in sorted(stored - expected):
+        yield booking_id, "is in the decision queue but waits for no decision"
+
+
 def audit_problems(*, check_stripe: bool = True) -> list[str]:
-    """Every discrepancy of the three audits, one line each (`manage.py audit_ledger` and the nightly task)."""
+    """Every discrepancy of the four audits, one line each (`manage.py audit_ledger` and the nightly task)."""
     return [
         *(f"booking {booking_id}: {problem}" for booking_id, problem in ledger_audit(check_stripe=check_stripe)),
         *(f"rollup: {problem}" for problem in rollup_audit()),
         *(f"provider {provider_id}: {problem}" for provider_id, problem in balance_audit()),
+        *(f"booking {booking_id}: {problem}" for booking_id, problem in decision_queue_audit()),
     ]
 
 

@@ -208,6 +208,22 @@ class ProviderBalance(models.Model):
         return f"Balance of provider {self.provider_id} ({self.currency})"
 
 
+class DecisionQueueEntry(models.Model):
+    """Maintained set: one row per booking in Booking.NEEDS_DECISION that still holds escrow.
+
+    Exactly `selectors.needs_decision_bookings()` at every commit (payments.services.decisions keeps it,
+    `audit_ledger` checks it), so the dashboard counts the queue without reading every cancelled booking.
+    """
+
+    booking = models.OneToOneField(Booking, primary_key=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "decision queue entries"
+
+    def __str__(self) -> str:
+        return f"Booking {self.booking_id} waits for a decision"
+
+
 class StripeEvent(models.Model):
     """A webhook event, stored once by its id, with how handling went."""
 

@@ -20,12 +20,12 @@ from datetime import date, datetime, time, timedelta
 from itertools import chain
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, QuerySet, Sum, When
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory, User
 from bookings.models import Booking
-from payments.models import LedgerDaily, LedgerEntry, ProviderLedgerMonthly, Transfer
+from payments.models import LedgerDaily, LedgerEntry, ProviderLedgerMonthly
 from payments.selectors import ledger_sum
 
 K = LedgerEntry.Kind
@@ -263,47 +263,59 @@ def _period_label(value, grouping: str) -> str:
     return day.isoformat()
 
 
-def daily_series(*, days: int = 30, currency: str | None = None) -> list[tuple[date, int, int]]:
-    """(day, gross, commission) for each of the last `days` days, today included, zeros filled in."""
-    today = timezone.localdate()
-    report = revenue_report(start=today - timedelta(days=days - 1), end=today, grouping="day", currency=currency)
-    by_day = {_period_label(line.key, "day"): line.figures for line in report.periods}
-    series = []
-    for offset in range(days - 1, -1, -1):
-        day = today - timedelta(days=offset)
-        figures = by_day.get(day.isoformat(), Figures())
-        series.append((day, figures.gross, figures.commission))
-    return series
-
-
 @dataclass(frozen=True)
-class MonthFigures:
+class DashboardMoney:
     commission_this_month: int
     commission_last_month: int
     gross_this_month: int
+    escrow_held: int
+    series: list[tuple[date, int, int]]  # (day, gross, commission) for each of the last days, today included
 
 
-def month_figures(*, currency: str | None = None) -> MonthFigures:
-    """Commission this and last month, gross this month: one aggregate over the LedgerDaily rollup."""
+def dashboard_money(*, days: int = 30, currency: str | None = None) -> DashboardMoney:
+    """The dashboard's money in one query over the LedgerDaily rollup, never the ledger or the bookings.
+
+    Rows of the four escrow kinds, grouped by kind and by day for the days since the earlier of last
+    month's first day and the series' first day (all older days in one group per kind): the month
+    figures and the series come from the dated groups, escrow held now from all of them (charged -
+    released - refunded over every row; a booking that holds no escrow nets to zero, an invariant
+    audit_ledger checks). It reads the rollup's rows for these kinds (days x categories), however
+    many bookings and ledger rows there are.
+    """
     currency = currency or settings.CURRENCY
-    this_start, _ = preset_range("this_month")
-    last_start, _ = preset_range("last_month")
-    this_month = Q(day__gte=this_start)
-    last_month = Q(day__gte=last_start, day__lt=this_start)
-    money = LedgerDaily.objects.filter(
-        currency=currency, kind__in=[K.RELEASE_COMMISSION, K.CHARGE_ESCROW], day__gte=last_start
-    ).aggregate(
-        commission_this_month=ledger_sum(K.RELEASE_COMMISSION, when=this_month),
-        commission_last_month=ledger_sum(K.RELEASE_COMMISSION, when=last_month),
-        gross_this_month=ledger_sum(K.CHARGE_ESCROW, when=this_month),
+    today = timezone.localdate()
+    this_start, _ = preset_range("this_month", today=today)
+    last_start, _ = preset_range("last_month", today=today)
+    first_day = today - timedelta(days=days - 1)
+    since = min(last_start, first_day)
+    rows = (
+        LedgerDaily.objects.filter(currency=currency, kind__in=ESCROW_KINDS)
+        .annotate(recent=Case(When(day__gte=since, then=F("day")), default=None))
+        .values("kind", "recent")
+        .annotate(amount=Sum("amount_cents"))
+        .order_by()
     )
-    return MonthFigures(**money)
+    by_day: dict[tuple[str, date], int] = defaultdict(int)
+    escrow = 0
+    for row in rows:
+        escrow += row["amount"] if row["kind"] == K.CHARGE_ESCROW else -row["amount"]
+        if row["recent"] is not None:
+            by_day[row["kind"], row["recent"]] += row["amount"]
 
+    def total(kind: str, start: date, end: date) -> int:
+        return sum(amount for (k, day), amount in by_day.items() if k == kind and start <= day < end)
 
-def transfer_counts(*, statuses: list[str]) -> dict[str, int]:
-    """How many payouts are in each of `statuses` (one grouped count; absent statuses count 0)."""
-    counts = dict(Transfer.objects.filter(status__in=statuses).values_list("status").annotate(n=Count("id")).order_by())
-    return {status: counts.get(status, 0) for status in statuses}
+    after_today = today + timedelta(days=1)
+    return DashboardMoney(
+        commission_this_month=total(K.RELEASE_COMMISSION, this_start, after_today),
+        commission_last_month=total(K.RELEASE_COMMISSION, last_start, this_start),
+        gross_this_month=total(K.CHARGE_ESCROW, this_start, after_today),
+        escrow_held=escrow,
+        series=[
+            (day, by_day[K.CHARGE_ESCROW, day], by_day[K.RELEASE_COMMISSION, day])
+            for day in (first_day + timedelta(days=offset) for offset in range(days))
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance, Settlement
+from payments.models import DecisionQueueEntry, LedgerEntry, Payment, ProviderBalance, Settlement
 from servizo.money import split_amount
 from servizo.roles import FINANCE, staff_in_role
 
@@ -201,6 +201,11 @@ def booking_settlements(*, booking: Booking) -> list[Settlement]:
 def needs_decision_bookings() -> QuerySet[Booking]:
     """Cancelled or disputed bookings that still hold escrow (staff must refund, release or split)."""
     return _with_held(Booking.objects.filter(status__in=Booking.NEEDS_DECISION)).filter(held_cents__gt=0)
+
+
+def decision_queue() -> QuerySet[DecisionQueueEntry]:
+    """The bookings waiting for a decision as maintained rows (equal to needs_decision_bookings, by primary key)."""
+    return DecisionQueueEntry.objects.all()
 
 
 def platform_commission_total() -> int:

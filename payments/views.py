@@ -4,7 +4,6 @@ import logging
 import stripe
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from payments.services.connect import connect_account_refresh, connect_onboardin
 from payments.services.webhooks import stripe_event_receive
 from payments.stripe_gateway import PaymentServiceUnavailable
 from servizo.exceptions import DomainError
+from servizo.pagination import page_of
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
@@ -157,8 +157,8 @@ def webhook(request):
 
 @provider_required
 def earnings(request):
-    page = Paginator(selectors.provider_earning_lines(provider=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = page_of(
+        selectors.provider_earning_lines(provider=request.user), per_page=PAGE_SIZE, number=request.GET.get("page")
     )
     context = {
         "balance": selectors.provider_balance(provider=request.user),
@@ -174,8 +174,9 @@ def earnings(request):
 
 @customer_required
 def history(request):
-    lines = Paginator(selectors.customer_payment_lines(customer=request.user), PAGE_SIZE)
-    return render(request, "payments/history.html", {"page": lines.get_page(request.GET.get("page"))})
+    lines = selectors.customer_payment_lines(customer=request.user)
+    page = page_of(lines, per_page=PAGE_SIZE, number=request.GET.get("page"))
+    return render(request, "payments/history.html", {"page": page})
 
 
 @approved_provider_required

@@ -60,6 +60,8 @@ class Review(TimeStampedModel):
         indexes = [
             models.Index(fields=["provider", "is_hidden", "-created_at"]),
             models.Index(fields=["provider", "is_hidden", "rating"]),
+            # The customer's "my reviews" list, newest first, read in index order (InnoDB appends `id`).
+            models.Index(fields=["customer", "created_at"]),
         ]
         constraints = [rating_check("review_rating_1_to_5")]
         permissions = [("moderate_review", "Can hide and unhide reviews")]

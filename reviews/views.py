@@ -15,6 +15,7 @@ from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
 from servizo.exceptions import DomainError
+from servizo.pagination import page_of
 
 PROFILE_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20
@@ -144,7 +145,6 @@ def provider_profile(request, pk: int) -> HttpResponse:
 @customer_required
 def my_reviews(request) -> HttpResponse:
     """The reviews a customer wrote, with each provider's current rating."""
-    page = Paginator(selectors.customer_review_list(customer=request.user), LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    reviews = selectors.customer_review_list(customer=request.user)
+    page = page_of(reviews, per_page=LIST_PAGE_SIZE, number=request.GET.get("page"))
     return render(request, "reviews/my_reviews.html", {"page": page})

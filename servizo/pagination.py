@@ -49,14 +49,17 @@ class Page(Sequence):
         return self.number - 1
 
 
-def page_of(queryset: QuerySet, *, per_page: int, number: Any) -> Page:
-    """Page `number` (1-based, as given in the URL) of an ordered queryset, in one query and without a count."""
+def page_of(rows: QuerySet | Any, *, per_page: int, number: Any) -> Page:
+    """Page `number` (1-based, as given in the URL) of an ordered queryset, without a count.
+
+    `rows` may also be any object whose slices are the rows (a selector that reads its own index).
+    """
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    start = (number - 1) * per_page
-    rows = rows_by_ids(queryset, start, start + per_page + 1)
+    start, stop = (number - 1) * per_page, number * per_page + 1
+    rows = rows_by_ids(rows, start, stop) if isinstance(rows, QuerySet) else list(rows[start:stop])
     return Page(object_list=rows[:per_page], number=number, _has_next=len(rows) > per_page)
 
 
@@ -73,10 +76,22 @@ def rows_by_ids(queryset: QuerySet, start: int, stop: int) -> list:
 
 
 class CappedCountPaginator(Paginator):
-    """A Paginator whose count stops at `MAX_COUNTED` rows (`SELECT COUNT(*) FROM (... LIMIT n)`)."""
+    """A Paginator whose count stops at `MAX_COUNTED` rows (`SELECT COUNT(*) FROM (... LIMIT n)`).
+
+    A page's rows come ids first (`rows_by_ids`), so the changelist's joins never choose the plan
+    (servizo.admin.BoundedChangelistMixin uses it).
+    """
 
     MAX_COUNTED = 1000
 
     @cached_property
     def count(self) -> int:
         return self.object_list[: self.MAX_COUNTED].count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(rows_by_ids(self.object_list, bottom, top), number, self)

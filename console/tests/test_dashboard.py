@@ -11,15 +11,15 @@ from accounts.tests.factories import ProviderProfileFactory
 from console.dashboard import dashboard_figures
 from offers.selectors import offer_list_open
 from offers.tests.factories import OfferFactory
-from payments.reports import provider_available_balances
+from payments.reports import escrow_held, provider_available_balances
 from payments.services.payouts import payouts_run
 
 pytestmark = pytest.mark.django_db
 
 
 def test_dashboard_and_available_balances_on_a_completed_booking(completed_booking):
-    figures = dashboard_figures()
-    assert (figures.gross_this_month, figures.commission_this_month, figures.escrow_held) == (12000, 2400, 0)
+    money = dashboard_figures().money
+    assert (money.gross_this_month, money.commission_this_month, money.escrow_held) == (12000, 2400, 0)
 
     [line] = provider_available_balances()
 
@@ -35,7 +35,15 @@ def test_dashboard_counts_are_the_owning_apps_definitions(seeded_categories):
     OfferFactory()
     OfferFactory(expires_at=timezone.now() - timedelta(minutes=1))  # expired, though its status still says open
 
-    figures = dashboard_figures()
+    counts = dashboard_figures().counts
 
-    assert (figures.providers_pending, figures.offers_open) == (provider_queue().count(), offer_list_open().count())
-    assert (figures.providers_pending, figures.offers_open) == (1, 1)
+    assert (counts["providers-pending"], counts["offers-open"]) == (provider_queue().count(), offer_list_open().count())
+    assert (counts["providers-pending"], counts["offers-open"]) == (1, 1)
+
+
+def test_escrow_held_and_the_series_come_from_the_rollup_and_agree_with_the_ledger(paid_booking):
+    money = dashboard_figures().money
+
+    assert money.escrow_held == escrow_held(currency=paid_booking.currency) == 12000
+    assert money.series[-1] == (timezone.localdate(), 12000, 0) and len(money.series) == 30
+    assert money.gross_this_month == 12000

@@ -20,6 +20,7 @@ from django.db.models import F
 from bookings.models import Booking, BookingEvent
 from payments.models import LedgerEntry, ProviderBalance
 from payments.selectors import booking_balance, provider_share_held
+from payments.services.decisions import decision_queue_sync
 
 K = LedgerEntry.Kind
 
@@ -82,6 +83,7 @@ def _held_change(entry: LedgerEntry) -> int:
 def balance_apply(entries: Iterable[LedgerEntry]) -> None:
     """Add just-written ledger rows to their providers' balances, in the ledger write's transaction."""
     assert transaction.get_connection().in_atomic_block, "call in the transaction that wrote the rows"
+    entries = list(entries)
     totals: dict[tuple[int, str], list[int]] = {}
     for entry in entries:
         total = totals.setdefault((entry.provider_id, entry.currency), [0, 0, 0])
@@ -90,6 +92,7 @@ def balance_apply(entries: Iterable[LedgerEntry]) -> None:
         total[2] += PAID_OUT_SIGN.get(entry.kind, 0) * entry.amount_cents
     for (provider_id, currency), (held, available, paid_out) in sorted(totals.items()):  # one lock order
         _balance_add(provider_id=provider_id, currency=currency, held=held, available=available, paid_out=paid_out)
+    decision_queue_sync(entry.booking_id for entry in entries if entry.kind in HELD_SIGN)
 
 
 def balance_on_booking_status(booking: Booking, event: BookingEvent) -> None:

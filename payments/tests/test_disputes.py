@@ -147,11 +147,11 @@ def test_suggestion_is_a_full_refund_when_the_provider_did_not_respond_in_time(c
 def test_disputes_past_their_deadline_are_flagged_on_the_dashboard(client, paid_booking, support_user):
     booking = walk(paid_booking, S.IN_PROGRESS, S.PROVIDER_COMPLETED)
     dispute = _dispute(booking)
-    assert dashboard_figures().disputes_overdue == 0
+    assert dashboard_figures().counts["disputes-overdue"] == 0
 
     Dispute.objects.filter(pk=dispute.pk).update(decide_by=timezone.now() - timedelta(minutes=1))
 
-    assert dashboard_figures().disputes_overdue == 1
+    assert dashboard_figures().counts["disputes-overdue"] == 1
     client.force_login(support_user)
     page = client.get(reverse("admin:index")).content.decode()
     assert 'id="figure-disputes-overdue"' in page
@@ -167,4 +167,4 @@ def test_disputes_past_their_deadline_are_flagged_on_the_dashboard(client, paid_
             booking=Booking.objects.get(pk=booking.pk), balance=booking_balance(booking_id=booking.pk)
         ),
     )
-    assert dashboard_figures().disputes_overdue == 0
+    assert dashboard_figures().counts["disputes-overdue"] == 0

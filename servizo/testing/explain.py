@@ -6,7 +6,8 @@
 `bad_plans()` captures every SELECT a block runs (a whole page request, say), runs each again under
 MariaDB's `ANALYZE` (EXPLAIN plus the rows each step actually read, `r_rows`) and lists the
 problems: a step that read more than `max_rows` rows, a full table scan (`type: ALL`) of a table
-estimated larger than that, or a filesort / temporary table fed more than that. On large data a page
+estimated larger than that, or a filesort / temporary table fed (or estimated to be fed: under a LIMIT,
+`r_rows` counts only the rows the sort kept) more than that. On large data a page
 that reads only its own rows passes; a page whose cost follows the table does not.
 """
 
@@ -61,11 +62,13 @@ def plan_problems(sql: str, *, max_rows: int = MAX_ROWS) -> list[str]:
         estimated, read = _number(step["rows"]), _number(step["r_rows"])
         extra = step["Extra"] or ""
         where = f"{step['table']} ({step['type']}, key {step['key']}, {extra or 'no extra'})"
+        sorts = "filesort" in extra or "temporary" in extra
         if step["type"] == "ALL" and max(estimated, read) > max_rows:
             problems.append(f"full scan of {where}, ~{max(estimated, read):.0f} rows")
         elif read > max_rows:
-            sorts = "filesort" in extra or "temporary" in extra
             problems.append(f"{'sorts' if sorts else 'reads'} {read:.0f} rows of {where}")
+        elif sorts and estimated > max_rows:  # a sort under LIMIT reports only the rows it kept in r_rows
+            problems.append(f"sorts ~{estimated:.0f} rows of {where}")
     where_clause = sql[sql.find(" FROM ") :]
     return [f"{problem}\n    in: SELECT ...{where_clause[:400]}" for problem in problems]
 

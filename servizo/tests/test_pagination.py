@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from servizo.context_processors import BADGE_MAX
+from servizo.counts import capped_counts
 from servizo.pagination import CappedCountPaginator, page_of
 
 
@@ -59,3 +60,11 @@ def test_the_navbar_badge_stops_counting_past_its_maximum(client, customer):
     ten = list(Notification.objects.values_list("pk", flat=True)[:10])
     Notification.objects.filter(pk__in=ten).update(read_at="2026-01-01T00:00Z")
     assert client.get(reverse("notifications:list")).context["unread_notifications"] == BADGE_MAX - 5
+
+
+@pytest.mark.django_db
+def test_capped_counts_count_each_queryset_up_to_the_cap_in_one_query(notes, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        counts = capped_counts({"all": notes, "one": notes.filter(text="1"), "none": notes.none()}, cap=30)
+
+    assert counts == {"all": 30, "one": 1, "none": 0}

@@ -8,8 +8,8 @@ class Command(BaseCommand):
         "Check every booking's ledger: money in = released + refunded + still held, nothing negative, "
         "the Stripe PaymentIntent, refunds and transfers agree (every transfer Stripe made is recorded), and no "
         "transfer row is pending longer than PAYOUT_PENDING_MAX_AGE; the ledger rollups (LedgerDaily, "
-        "ProviderLedgerMonthly) and every provider's maintained balance equal the ledger. Exits non-zero on "
-        "any discrepancy."
+        "ProviderLedgerMonthly) and every provider's maintained balance equal the ledger, and the decision queue "
+        "lists exactly the cancelled or disputed bookings still holding escrow. Exits non-zero on any discrepancy."
     )
 
     def add_arguments(self, parser):
