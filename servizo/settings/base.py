@@ -138,8 +138,6 @@ def redis_cache(url: str) -> dict:
 
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
-    # Sessions read from Redis on every node, written through to the database (they survive a Redis loss).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -20,6 +20,7 @@ from accounts.tests.factories import ProviderFactory
 from offers.selectors import offer_feed
 from offers.tests.factories import OfferFactory
 from servizo.replica import PIN_COOKIE, PrimaryPinMiddleware, on_replica, read_alias
+from servizo.tests.test_settings import PRODUCTION_ENV, _production_settings
 
 BOTH = ["default", "replica"]
 
@@ -116,3 +117,29 @@ def test_reads_inside_a_transaction_on_the_primary_stay_there(seeded_categories,
 def test_without_a_replica_every_read_is_on_default(provider):
     assert offer_feed(provider=provider).db == "default"
     assert read_alias() == "default"
+
+
+def test_production_reads_the_replica_and_channel_shards_from_the_environment():
+    values = _production_settings(
+        "DATABASES", "DATABASE_READ_REPLICA", "CHANNEL_LAYERS", "SESSION_ENGINE",
+        env=PRODUCTION_ENV | {
+            "DATABASE_REPLICA_URL": "mysql://servizo:secret@replica.example:3306/servizo",
+            "CHANNEL_REDIS_HOSTS": "redis://shard1.example:6379/0,redis://shard2.example:6379/0",
+        },
+    )  # fmt: skip
+
+    assert values["DATABASE_READ_REPLICA"] == "replica"
+    assert values["DATABASES"]["replica"]["HOST"] == "replica.example"
+    assert values["DATABASES"]["replica"]["OPTIONS"] == values["DATABASES"]["default"]["OPTIONS"]
+    assert values["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"] == [
+        "redis://shard1.example:6379/0",
+        "redis://shard2.example:6379/0",
+    ]
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_production_without_a_replica_has_only_the_primary():
+    values = _production_settings("DATABASES", "DATABASE_READ_REPLICA")
+
+    assert list(values["DATABASES"]) == ["default"]
+    assert values["DATABASE_READ_REPLICA"] is None
