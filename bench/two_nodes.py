@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def main() -> None:
     }  # fmt: skip
     os.environ.update(env)
     processes: list[subprocess.Popen] = []
+    passed = False
     try:
         for port in REDIS_PORTS:
             processes.append(start(tmp, "redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""))
@@ -118,6 +120,7 @@ def main() -> None:
         asyncio.run(chat_across_nodes(data))
         writer_reads_own_write_while_replica_lags(data, float(delay))
         throughput(data, tmp, args.duration)
+        passed = True
         if args.keep_running:
             print(f"Up: http://127.0.0.1:{NGINX_PORT}/ (Ctrl-C stops)", flush=True)
             while True:
@@ -129,6 +132,10 @@ def main() -> None:
         for process in processes:
             process.wait(timeout=30)
         subprocess.run(["scripts/replica.sh", "stop"], cwd=ROOT, check=False)
+        if passed:
+            shutil.rmtree(tmp)
+        else:
+            print(f"Server logs kept in {tmp}", flush=True)
 
 
 def start(tmp: Path, *command: str) -> subprocess.Popen:
