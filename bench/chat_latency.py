@@ -194,9 +194,9 @@ async def load(rows, ports, rate: float, duration: float) -> list[tuple[Client, 
     return pairs
 
 
-def cpu_seconds(process: subprocess.Popen) -> float:
-    """User + system CPU time a server process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -261,11 +261,11 @@ def main() -> None:
     try:
         for port in ports:
             wait_for_port(port)
-        cpu_before = sum(cpu_seconds(server) for server in servers)
+        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
         client_cpu_before = time.process_time()
         pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
         args.client_cpu = time.process_time() - client_cpu_before
-        report(pairs, args, sum(cpu_seconds(server) for server in servers) - cpu_before)
+        report(pairs, args, sum(cpu_seconds(server.pid) for server in servers) - cpu_before)
     finally:
         for server in servers:
             server.send_signal(signal.SIGINT)  # daphne stops cleanly (and cProfile writes its file)

@@ -40,7 +40,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.pages import production_env, wrk  # noqa: E402
+from bench.chat_latency import cpu_seconds  # noqa: E402
+from bench.pages import drain, production_env, wrk  # noqa: E402
 
 NGINX_PORT, GUNICORN_PORTS, DAPHNE_PORTS, REDIS_PORTS = 9600, (9610, 9611), (9620, 9621), (9679, 9680)
 PASSWORD = "two-nodes-password"
@@ -104,9 +105,11 @@ def main() -> None:
         for port in REDIS_PORTS:
             processes.append(start(tmp, "redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""))
         data = setup_data()
+        gunicorns = []
         for port in GUNICORN_PORTS:
             wsgi = ["servizo.wsgi:application", "--workers=2", f"--bind=127.0.0.1:{port}"]
-            processes.append(start(tmp, *PYTHON, "gunicorn", *wsgi))
+            gunicorns.append(start(tmp, *PYTHON, "gunicorn", *wsgi))
+        processes += gunicorns
         for port in DAPHNE_PORTS:
             processes.append(
                 start(tmp, *PYTHON, "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application")
@@ -119,7 +122,7 @@ def main() -> None:
         login_on_one_node_is_valid_on_the_other(data)
         asyncio.run(chat_across_nodes(data))
         writer_reads_own_write_while_replica_lags(data, float(delay))
-        throughput(data, tmp, args.duration)
+        throughput(data, tmp, args.duration, [g.pid for g in gunicorns])
         passed = True
         if args.keep_running:
             print(f"Up: http://127.0.0.1:{NGINX_PORT}/ (Ctrl-C stops)", flush=True)
@@ -324,13 +327,21 @@ def writer_reads_own_write_while_replica_lags(data: dict, delay: float) -> None:
     check(offer.title not in browser.request("GET", "/offers/feed/").text, "after the delay the replica has it too")
 
 
-def throughput(data: dict, tmp: Path, duration: int) -> None:
+def throughput(data: dict, tmp: Path, duration: int, gunicorn_pids: list[int]) -> None:
     """The bare view (the ceiling), the landing page (anonymous) and the provider's feed (a replica read),
-    through nginx to one node, then to two; twice over, since the machine's load moves."""
+    through nginx to one node, then to two; twice over, since the machine's load moves.
+
+    Besides req/s, the CPU each request cost the app (gunicorn masters and workers), the primary and the
+    replica, from /proc before and after each run: that figure barely moves with the
+    machine's load, and 1000 / (app ms) is what one app core serves.
+    """
     browser = Browser(f"http://127.0.0.1:{NGINX_PORT}")
     browser.login(data["reader"].email)
     session = browser.cookies["sessionid"]
     base = f"http://127.0.0.1:{NGINX_PORT}"
+    scaleout_dir = Path(os.environ.get("SCALEOUT_DIR", "/var/tmp/servizo-scaleout"))
+    primary, replica = ([int((scaleout_dir / role / "mysqld.pid").read_text())] for role in ("primary", "replica"))
+    app = [pid for master in gunicorn_pids for pid in (master, *children(master))]
     print(f"     {uptime()}", flush=True)
     for nodes in (GUNICORN_PORTS[:1], GUNICORN_PORTS, GUNICORN_PORTS[:1], GUNICORN_PORTS):
         nginx(tmp, nodes)
@@ -339,13 +350,24 @@ def throughput(data: dict, tmp: Path, duration: int) -> None:
             ("landing, anonymous", "/", None),
             ("offer feed (replica)", "/offers/feed/", session),
         ):
+            before = [sum(map(cpu_seconds, pids)) for pids in (app, primary, replica)]
             run = wrk(base + path, cookie, duration)
+            drain(base + "/bench/bare/", run)  # the requests still queued when wrk stopped
+            app_ms, primary_ms, replica_ms = (
+                1000 * (sum(map(cpu_seconds, pids)) - start) / run["requests"]
+                for pids, start in zip((app, primary, replica), before, strict=True)
+            )
             print(
                 f"     {len(nodes)} node(s) {label:<21} {run['rps']:7.1f} req/s  p50 {run['p50']:6.1f} ms  "
-                f"p99 {run['p99']:6.1f} ms",
+                f"p99 {run['p99']:6.1f} ms  CPU ms per request: app {app_ms:5.2f}, primary {primary_ms:4.2f}, "
+                f"replica {replica_ms:4.2f}",
                 flush=True,
             )
     print(f"     {uptime()}", flush=True)
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def redis_cli(port: int, *command: str) -> list[str]:
