@@ -299,11 +299,21 @@ async def chat_across_nodes(data: dict) -> None:
             text = f"{who} {time.time_ns()}"
             await sender.send(json.dumps({"type": "message", "text": text, "client_id": text}))
             check(await receive_text(receiver, text), f"chat {who}, {label}")
-        shards = [redis_cli(port, "PUBSUB", "CHANNELS", "*") for port in REDIS_PORTS]
-        print(f"     channel-layer subscriptions per Redis shard: {[len(s) for s in shards]}", flush=True)
         await customer.close()
         await provider.close()
-    check(all(shards), "the channel layer uses both Redis shards")
+    # Each socket subscribes its own (random) channel name, hashed to one shard: open sockets until both
+    # shards have one (20 all landing on one shard would take a 1-in-500,000 draw, or a layer not sharding).
+    extra = []
+    for _ in range(20):
+        extra.append(await socket(DAPHNE_PORTS[0], conversation.customer))
+        await asyncio.sleep(0.2)
+        shards = [redis_cli(port, "PUBSUB", "CHANNELS", "*") for port in REDIS_PORTS]
+        if all(shards):
+            break
+    for ws in extra:
+        await ws.close()
+    counts = [len(channels) for channels in shards]
+    check(all(shards), f"the channel layer uses both Redis shards ({len(extra)} sockets open: subscriptions {counts})")
 
 
 def writer_reads_own_write_while_replica_lags(data: dict, delay: float) -> None:
