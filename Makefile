@@ -13,11 +13,13 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 
 # Run a second time on SQLite (in a fresh temporary file): every money path (pay, 3-D Secure,
 # webhooks, release, refunds, settlements, payouts, audit, races, the finance console), the demo
-# seed `make run` loads, and the chat's plain-SQL query. `make test SQLITE_TESTS=` skips this run.
+# seed `make run` loads, the chat's plain-SQL query, and the task base (failed tasks, after-commit).
+# `make test SQLITE_TESTS=` skips this run.
 SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test_admin_report.py \
-                servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py
+                servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py \
+                servizo/tests/test_tasks.py servizo/tests/test_after_commit.py
 
-.PHONY: run test lint format venv clean bench-pages
+.PHONY: run test lint format venv clean bench-pages prod-local prod-local-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@bash scripts/system-deps.sh build
@@ -59,6 +61,16 @@ test:
 # settings under gunicorn; needs wrk. E.g. `make bench-pages BENCH_ARGS="--duration 3 --pages feed"`.
 bench-pages: venv
 	$(TEST_ENV) $(PY) bench/pages.py $(BENCH_ARGS)
+
+# The production stack of deploy/ on this machine (issue 13): nginx (self-signed TLS) -> gunicorn and
+# daphne, Celery worker and beat, MariaDB database servizo_prod_local, Redis db 5, localstripe.
+# `prod-local` runs until Ctrl-C; `prod-local-check` starts it, checks a page, a document, a payment,
+# a chat socket and a scheduled release through nginx, and stops it. See deploy/README.md.
+prod-local: venv
+	PY=$(PY) bash scripts/prod-local.sh up
+
+prod-local-check: venv
+	PY=$(PY) bash scripts/prod-local.sh check
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

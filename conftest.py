@@ -10,6 +10,7 @@ pytest_plugins = [
     "servizo.testing.asgi",
     "servizo.testing.stripe",
     "servizo.testing.outages",
+    "servizo.testing.worker",
 ]
 
 # pytest-playwright's sync API keeps an event loop running in the main thread; ORM calls

@@ -1,8 +1,12 @@
+from urllib.parse import quote
+
 from allauth.account.views import SignupView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
 from accounts.decorators import provider_required
@@ -98,11 +102,14 @@ def provider_document(request, pk: int):
     if kind is None:
         file.close()
         raise Http404
-    response = FileResponse(
-        file,
-        content_type=kind.content_type,
-        as_attachment=False,
-        filename=f"provider-{profile.pk}-document.{kind.extension}",
-    )
+    filename = f"provider-{profile.pk}-document.{kind.extension}"
+    if settings.PRIVATE_MEDIA_ACCEL_REDIRECT:
+        # nginx sends the bytes from its internal location; this process only authorizes.
+        file.close()
+        response = HttpResponse(content_type=kind.content_type)
+        response["X-Accel-Redirect"] = settings.PRIVATE_MEDIA_ACCEL_REDIRECT + quote(profile.document.name)
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+    else:
+        response = FileResponse(file, content_type=kind.content_type, as_attachment=False, filename=filename)
     response["Content-Security-Policy"] = "sandbox"
     return response

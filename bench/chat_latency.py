@@ -15,22 +15,32 @@ load generator shares the machine, at ~0.45 ms per message (under a tenth of a c
 what limits the figures. "sent" stays a little under rate x duration because connecting and each
 client's random start phase use part of the sending window.
 
+Server CPU is printed two ways: over the whole run (the figure below up to 0f6cc6a's round and in
+issue 12: connects, drain and the final resync included) and per message acked while every socket was
+open and sending (the per-message cost alone). `--ports A B` puts the servers on given ports.
+
 Figures (defaults: 100 clients, 200 msg/s, 15 s; 2 cores shared with other work, so the 1-min load
 average before each run is given; 0 missing live and after resync in every run below):
   before (main at 0f6cc6a)  load 1.6: p50 189 ms, p95 409, server CPU 5.19 ms/message
                             load 2.9: p50 43, p95 256, p99 336, CPU 5.08 ms/message
-  after                     load 2.8: p50 8.2, p95 31.8, p99 122, CPU 3.40 ms/message
-                            load 2.7: p50 6.2, p95 17.1, p99 26.8, CPU 3.40 ms/message
-                            load 4.5: p50 8.0, p95 29.0, p99 55.1, CPU 3.32 ms/message
-                            load 3.6: p50 12.5, p95 62.8, p99 110, CPU 3.93 ms/message
-                            load 2.0: p50 4.6, p95 12.5, p99 22.4, CPU 3.61 ms/message
-                            load 1.8: p50 5.6, p95 17.8, p99 28.5, CPU 4.04 ms/message
-What changed (py-spy --gil on the daphne processes): the chat consumer no longer hops to the sync
-thread before every event to close old DB connections (channels' `dispatch` does that per frame and
-per broadcast; a third of server CPU), and the per-message status refresh + rate-limit count are one
-plain-SQL query (compiling the ORM version cost more CPU than running it). p95 <= 30 ms in 4 of the 6
-runs after; the misses (31.8 and 62.8 ms) came with other work on the machine, where the servers'
-~0.7 core at 200 msg/s competes with it for the 2 cores. (The load-2.7 run had py-spy attached.)
+  after (422a6a5)           load 1.8-4.5: p50 4.6-12.5, p95 12.5-62.8, CPU 3.32-4.04 ms/message
+Issue 12, second round (CPU whole run / while sending, ms per message; the machine ran 12-21 load
+from other work the whole time, so latencies are queueing for a core, not the servers' own cost):
+  before (main at eec92ae)  load 10.3: 5.84 / 5.08, p95 12.9 s     load 21.2: 5.70 / 4.65, p95 12.0 s
+  after                     load 12.1: 2.90 / 2.05, p95 6.0 s      load 13.0: 3.23 / 2.27, p95 10.9 s
+                            load 15.7: 3.77 / 2.68, p95 6.4 s      load 18.0: 3.48 / 2.84, p95 11.0 s
+                            load 19.0: 3.48 / 2.31, p95 9.8 s      load 17.5: 3.63 / 2.78, p95 6.0 s
+                            load 15.7: 3.61 / 2.85, p95 735 ms (p50 211)
+What changed (py-spy record --gil on both daphne processes, then cProfile of `message_send` in-process):
+storing a message was ORM-compiled statements (a locking SELECT, INSERT, three UPDATEs with F/Case
+expressions): it is now plain SQL, on MariaDB a lock, the INSERT and one multi-table UPDATE for every
+counter (`chat.services._store_sql`); the socket broadcasts from its event loop instead of the worker
+thread blocking on a hop back into it (`message_send(broadcast=False)`); the presence check's cache read
+reuses one Redis client (Django built one per call); the broadcast timeout is `asyncio.timeout`, not
+`wait_for` and its extra task. Left, per message while sending (~2.0-2.8 ms at these loads): about a
+quarter in the worker thread (its 7 database round trips and the presence read), the rest is daphne,
+Twisted, autobahn, channels' dispatch and redis-py pub/sub for 1 frame in, 3 frames out, 1 publish and
+2 pub/sub receipts.
 """
 
 import argparse
@@ -59,6 +69,7 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
+    from django.test.utils import override_settings
 
     call_command("migrate", verbosity=0)
     from accounts.tests.factories import UserFactory
@@ -75,9 +86,11 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
         return f"sessionid={session.session_key}"
 
     rows = []
-    for _ in range(conversations):
-        conversation = ConversationFactory()
-        rows.append((conversation.pk, cookie(conversation.customer), cookie(conversation.provider)))
+    # The factories' users would each cost a PBKDF2 hash (~0.4 s of CPU); nothing here logs in with a password.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for _ in range(conversations):
+            conversation = ConversationFactory()
+            rows.append((conversation.pk, cookie(conversation.customer), cookie(conversation.provider)))
     return rows
 
 
@@ -100,6 +113,8 @@ def start_daphne(port: int, log: Path | None, profile: Path | None) -> subproces
             sys.executable,
             *(["-m", "cProfile", "-o", str(profile / f"daphne-{port}.prof")] if profile else []),
             *["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+            # All clients connect at once; on a busy machine daphne's 5 s default dropped handshakes.
+            *["--websocket_connect_timeout", "30"],
         ],
         cwd=ROOT,
         env=env,
@@ -132,12 +147,16 @@ class Client:
         self.errors: list[dict] = []
         self.resynced: set[int] = set()
         self.history = asyncio.Event()
+        self.connected = asyncio.Event()
 
     async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
         from websockets.asyncio.client import connect
 
-        async with connect(self.url, origin=self.origin, additional_headers={"Cookie": self.cookie}) as ws:
+        headers = {"Cookie": self.cookie}
+        # All clients open at once; on a busy machine the 10 s default timed handshakes out.
+        async with connect(self.url, origin=self.origin, additional_headers=headers, open_timeout=60) as ws:
             self.ws = ws
+            self.connected.set()
             reader = asyncio.create_task(self.read(ws))
             await asyncio.sleep(phase)
             n = 0
@@ -182,16 +201,23 @@ class Client:
                     self.history.set()
 
 
-async def load(rows, ports, rate: float, duration: float) -> list[tuple[Client, Client]]:
+async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list[tuple[Client, Client]], float]:
+    """Run the clients; returns the pairs and the servers' CPU per message handled while every socket was
+    open and sending (last connect to stop, per message acked in that time): no connects, drain or resync."""
     pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
     clients = [c for pair in pairs for c in pair]
     interval = len(clients) / rate
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
-    await asyncio.sleep(duration)
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), 60)
+    cpu_before, acked_before = server_cpu(servers), sum(len(c.acked) for c in clients)
+    await asyncio.sleep(duration - (time.perf_counter() - started))
     stop.set()
+    acked = sum(len(c.acked) for c in clients) - acked_before
+    steady = (server_cpu(servers) - cpu_before) / acked if acked > 0 else float("nan")  # nan: connecting took it all
     await asyncio.gather(*tasks)
-    return pairs
+    return pairs, steady
 
 
 def cpu_seconds(pid: int) -> float:
@@ -200,7 +226,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def report(pairs, args, server_cpu: float) -> None:
+def server_cpu(servers) -> float:
+    return sum(cpu_seconds(server.pid) for server in servers)
+
+
+def report(pairs, args, total_cpu: float, steady_cpu: float) -> None:
     from django.db.models import Q
 
     from chat.models import Message
@@ -237,7 +267,10 @@ def report(pairs, args, server_cpu: float) -> None:
     )
     a = statistics.quantiles(ack_latencies, n=100, method="inclusive")
     print(f"sender ack (stored + broadcast) ms: p50={a[49]:.1f} p95={a[94]:.1f} p99={a[98]:.1f}")
-    print(f"server CPU: {server_cpu:.1f} s for both processes = {server_cpu / max(sent, 1) * 1000:.2f} ms per message")
+    print(
+        f"server CPU: {total_cpu:.1f} s for both processes = {total_cpu / max(sent, 1) * 1000:.2f} ms per message"
+        f" (connects, drain and resync included); {steady_cpu * 1000:.2f} ms per message while all sockets sent"
+    )
     print(
         f"load generator CPU (this process): {args.client_cpu:.1f} s"
         f" = {args.client_cpu / max(sent, 1) * 1000:.2f} ms per message"
@@ -253,19 +286,20 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15, help="seconds of sending")
     parser.add_argument("--log-dir", type=Path, help="keep the daphne processes' stderr here")
     parser.add_argument("--profile-dir", type=Path, help="run daphne under cProfile, write .prof files here")
+    parser.add_argument("--ports", type=int, nargs=2, help="the two daphne ports (default: two free ones)")
     args = parser.parse_args()
     rows = setup_data(args.clients // 2)
     args.load_before = os.getloadavg()[0]
-    ports = [free_port(), free_port()]
+    ports = args.ports or [free_port(), free_port()]
     servers = [start_daphne(port, args.log_dir, args.profile_dir) for port in ports]
     try:
         for port in ports:
             wait_for_port(port)
-        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+        cpu_before = server_cpu(servers)
         client_cpu_before = time.process_time()
-        pairs = asyncio.run(load(rows, ports, args.rate, args.duration))
+        pairs, steady_cpu = asyncio.run(load(rows, ports, args.rate, args.duration, servers))
         args.client_cpu = time.process_time() - client_cpu_before
-        report(pairs, args, sum(cpu_seconds(server.pid) for server in servers) - cpu_before)
+        report(pairs, args, server_cpu(servers) - cpu_before, steady_cpu)
     finally:
         for server in servers:
             server.send_signal(signal.SIGINT)  # daphne stops cleanly (and cProfile writes its file)

@@ -98,8 +98,8 @@ def seed(n: int) -> None:
     from offers.models import Offer
     from payments.models import LedgerEntry, Payment
     from payments.services.connect import connect_account_refresh, connect_onboarding_link
-    from payments.split import split_amount
     from payments.stripe_gateway import object_id, stripe_client
+    from servizo.money import split_amount
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)

@@ -13,7 +13,8 @@ class AcceptOfferForm(forms.Form):
 class BookingTransitionForm(forms.Form):
     """A party's move on the booking page; the service decides whether it is allowed."""
 
-    to_status = forms.ChoiceField(choices=Booking.Status.choices)
+    # Every move but `disputed`, which is made with its own form (disputes.views.dispute_open_view).
+    to_status = forms.ChoiceField(choices=[c for c in Booking.Status.choices if c[0] != Booking.Status.DISPUTED])
     from_status = forms.ChoiceField(choices=Booking.Status.choices, widget=forms.HiddenInput)  # what the page showed
     note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -73,6 +73,13 @@ class Booking(TimeStampedModel):
     def __str__(self) -> str:
         return f"Booking #{self.pk}: {self.title}"
 
+    @property
+    def auto_release_at(self):
+        """When the escrow is released without the customer (release_escrow), once the provider marked it done."""
+        if self.status != self.Status.PROVIDER_COMPLETED or self.provider_completed_at is None:
+            return None
+        return self.provider_completed_at + settings.ESCROW_AUTO_RELEASE_AFTER
+
     def get_absolute_url(self) -> str:
         return reverse("bookings:detail", args=[self.pk])
 

@@ -64,7 +64,8 @@ class BookingAction:
     needs_reason: bool
 
 
-# How each move a party can make is offered on the booking page.
+# How each move a party can make is offered on the booking page. Reporting a problem (`disputed`) has
+# its own form, with photos (disputes app: its panel on the booking page offers it).
 _ACTION_TEXT: dict[str, tuple[str, str, str]] = {
     S.IN_PROGRESS: ("Start the job", "primary", "Tell the customer you have started the job?"),
     S.PROVIDER_COMPLETED: ("Mark the job done", "success", "Tell the customer the job is done?"),
@@ -73,7 +74,6 @@ _ACTION_TEXT: dict[str, tuple[str, str, str]] = {
         "success",
         "Confirm the job is done to your satisfaction? The payment is then released to the provider.",
     ),
-    S.DISPUTED: ("Report a problem", "outline-danger", "Report that the job was not done or not acceptable?"),
     S.CANCELLED: ("Cancel the booking", "outline-danger", "Cancel this booking? This cannot be undone."),
 }
 
@@ -123,12 +123,3 @@ def provider_dashboard(*, user: User) -> dict:
         ),
         "completed": list(mine.filter(status=S.COMPLETED).order_by("-completed_at", "-id")[:PANEL_ROWS]),
     }
-
-
-def booking_ids_unpaid_overdue() -> list[int]:
-    """Bookings still awaiting payment past their pay-by time, oldest deadline first."""
-    return list(
-        Booking.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lte=timezone.now())
-        .order_by("pay_by", "id")
-        .values_list("id", flat=True)
-    )

@@ -19,6 +19,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
@@ -50,6 +51,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
     (S.SCHEDULED, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
     (S.IN_PROGRESS, S.PROVIDER_COMPLETED): frozenset({Actor.PROVIDER}),
     (S.IN_PROGRESS, S.CANCELLED): frozenset({Actor.CUSTOMER, Actor.PROVIDER, Actor.STAFF}),
+    (S.IN_PROGRESS, S.DISPUTED): frozenset({Actor.CUSTOMER}),
     (S.PROVIDER_COMPLETED, S.COMPLETED): frozenset({Actor.CUSTOMER, Actor.SYSTEM}),
     (S.PROVIDER_COMPLETED, S.DISPUTED): frozenset({Actor.CUSTOMER}),
     (S.CANCELLED, S.REFUNDED): frozenset({Actor.STAFF}),
@@ -62,6 +64,7 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     {
         (S.SCHEDULED, S.CANCELLED),
         (S.IN_PROGRESS, S.CANCELLED),
+        (S.IN_PROGRESS, S.DISPUTED),
         (S.PROVIDER_COMPLETED, S.DISPUTED),
     }
 )
@@ -133,14 +136,30 @@ def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, t
         notification_create(
             recipient=user,
             kind=f"booking_{event.to_status}",
-            text=text[:500],
+            text=f"{text} {_what_next(booking, user)}".strip()[:500],
             link=booking.get_absolute_url(),
             email=True,
         )
 
 
+def _what_next(booking: Booking, user: User) -> str:
+    """What the move means for this party's money, when it changes it."""
+    if booking.auto_release_at and user.pk == booking.customer_id:
+        when = date_format(timezone.localtime(booking.auto_release_at), "j M Y, H:i")
+        return f"Escrow is released to {booking.provider} on {when} unless you confirm sooner or report a problem."
+    if booking.status == S.COMPLETED:
+        return "The escrow is released to the provider; it is paid out with the next payout run."
+    return ""
+
+
 def booking_transition(
-    *, booking_id: int, to_status: str, actor: User | None, note: str = "", from_status: str | None = None
+    *,
+    booking_id: int,
+    to_status: str,
+    actor: User | None,
+    note: str = "",
+    from_status: str | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Move a booking to `to_status` if the table allows it for this actor.
 
@@ -150,6 +169,8 @@ def booking_transition(
     click on "confirm") is refused the same way, so it never makes a second event.
     `from_status` is the status the party saw (the booking page sends it): a move made
     on a booking that changed since, say a cancel of a booking just paid, is refused.
+    `notify=False` is for a caller that tells the parties itself, in one message per party
+    (a payment, a staff decision), so nobody gets two for one event.
     """
     note = note.strip()
     if to_status not in S.values:
@@ -169,7 +190,8 @@ def booking_transition(
         if (booking.status, to_status) in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
         event = transition(MACHINE, booking, to_status=to_status, actor=actor, role=role, note=note)
-        _notify_parties(booking, event, role)
+        if notify:
+            _notify_parties(booking, event, role)
     return booking
 
 
@@ -271,6 +293,18 @@ def booking_expire_unpaid(*, booking_id: int) -> bool:
             offer_note=f"Booking #{booking.pk} was not paid.",
         )
     return True
+
+
+def bookings_expire_unpaid() -> tuple[int, int]:
+    """Cancel every booking left unpaid past its pay-by time, each in its own transaction (a failure or a
+    payment landing meanwhile affects only that booking). Returns (cancelled, skipped). Safe to re-run."""
+    candidates = list(
+        Booking.objects.filter(status=S.AWAITING_PAYMENT, pay_by__lte=timezone.now())
+        .order_by("pay_by", "id")  # oldest deadline first
+        .values_list("id", flat=True)
+    )
+    cancelled = sum(booking_expire_unpaid(booking_id=booking_id) for booking_id in candidates)
+    return cancelled, len(candidates) - cancelled
 
 
 def _cancel_unpaid_and_reopen(*, booking: Booking, offer: Offer, note: str, offer_note: str) -> None:

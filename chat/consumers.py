@@ -20,7 +20,7 @@ from django.db import DatabaseError
 
 from chat import presence
 from chat.selectors import conversation_for_participant, message_payload, messages_after
-from chat.services import RateLimited, conversation_group, conversation_mark_read, message_send
+from chat.services import RateLimited, conversation_group, conversation_mark_read, message_event, message_send
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 from servizo.realtime import abroadcast
@@ -107,7 +107,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             # Not thread-sensitive: sends run on the pool (each thread its own connection) instead of
             # queueing behind every other socket's database work in the process's one sync thread.
             message = await database_sync_to_async(message_send, thread_sensitive=False)(
-                conversation=self.conversation, sender=self.user, text=text
+                conversation=self.conversation, sender=self.user, text=text, broadcast=False
             )
         except DomainError as error:
             code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
@@ -117,6 +117,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             logger.exception("Chat message from user %s not stored", self.user.pk)
             await self._error("retry", "Your message could not be sent. Please send it again.", client_id)
             return
+        await abroadcast(self.group, event=message_event(message))  # stored and committed: now show it
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
     async def _resync(self, content):

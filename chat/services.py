@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
@@ -128,9 +128,15 @@ def _rate_limited(recent: int) -> None:
         )
 
 
-def _deliver_message(message: Message, conversation: Conversation) -> None:
+def message_event(message: Message) -> dict:
+    """The channel-layer event that shows a new message on every socket open on its conversation."""
+    return {"type": "chat.message", "message": message_payload(message)}
+
+
+def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool) -> None:
     """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count)."""
-    _broadcast(conversation.pk, {"type": "chat.message", "message": message_payload(message)})
+    if broadcast:
+        _broadcast(conversation.pk, message_event(message))
     recipient = conversation.other_party(message.sender)
     if is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
         return  # their page marks it read at once, and that pushes their new unread total
@@ -146,11 +152,13 @@ def _deliver_message(message: Message, conversation: Conversation) -> None:
     _push_unread_total(recipient.pk)
 
 
-def message_send(*, conversation: Conversation, sender: User, text: str) -> Message:
+def message_send(*, conversation: Conversation, sender: User, text: str, broadcast: bool = True) -> Message:
     """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
 
     `conversation` comes from `selectors.conversation_for_participant` (relations loaded); its booking
     and offer status are refreshed here, so a socket open for hours still sees the booking close.
+    With `broadcast=False` the caller sends `message_event(message)` itself once this returns: the chat
+    socket does, from its event loop, instead of this thread waiting on a hop back into that loop.
     """
     text = text.strip()
     if not text:
@@ -167,11 +175,42 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
     message = message_store(conversation=conversation, sender=sender, text=text)
 
     def deliver() -> None:
-        _deliver_message(message, conversation)
+        _deliver_message(message, conversation, broadcast=broadcast)
 
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
     after_commit(deliver)
     return message
+
+
+def _store_sql() -> tuple[str | None, str, list[str]]:
+    """(lock, insert, counter updates) for `message_store`, in this database's SQL.
+
+    MariaDB moves every counter in one multi-table UPDATE; SQLite, which has none, in three (its
+    IMMEDIATE transactions take the write lock at BEGIN, so it needs no row lock either). The last
+    update matches no row only when the recipient's inbox row is missing.
+    """
+    models = (Conversation, ConversationMember, ChatInbox, Message)
+    conversation, member, inbox, message = (m._meta.db_table for m in models)
+    unread = "unread + CASE WHEN {}user_id = %(recipient)s THEN 1 ELSE 0 END"
+    if connection.vendor == "mysql":
+        counters = [
+            f"UPDATE {conversation} c JOIN {member} m ON m.conversation_id = c.id"
+            f" JOIN {inbox} i ON i.user_id = %(recipient)s"
+            f" SET c.last_message_id = %(message)s, m.last_message_id = %(message)s,"
+            f" m.unread = m.{unread.format('m.')}, i.unread = i.unread + 1 WHERE c.id = %(conversation)s"
+        ]
+    else:
+        counters = [
+            f"UPDATE {conversation} SET last_message_id = %(message)s WHERE id = %(conversation)s",
+            f"UPDATE {member} SET last_message_id = %(message)s, unread = {unread.format('')}"
+            f" WHERE conversation_id = %(conversation)s",
+            f"UPDATE {inbox} SET unread = unread + 1 WHERE user_id = %(recipient)s",
+        ]
+    lock = f"SELECT id FROM {conversation} WHERE id = %s FOR UPDATE"
+    if not connection.features.has_select_for_update:
+        lock = None
+    insert = f"INSERT INTO {message} (conversation_id, sender_id, text, created_at) VALUES (%s, %s, %s, %s)"
+    return lock, insert, counters
 
 
 def message_store(*, conversation: Conversation, sender: User, text: str) -> Message:
@@ -179,17 +218,25 @@ def message_store(*, conversation: Conversation, sender: User, text: str) -> Mes
 
     The conversation row is locked first, so within a conversation messages commit in id order and a
     concurrent read-pointer move (`conversation_mark_read`) counts exactly the messages it passes.
+    Plain SQL (`_store_sql`): compiling the ORM's inserts and updates was most of a message's server CPU
+    (bench/chat_latency.py).
     """
     recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
-    with transaction.atomic():
-        Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").first()
-        message = Message.objects.create(conversation=conversation, sender=sender, text=text)
-        Conversation.objects.filter(pk=conversation.pk).update(last_message=message)
-        ConversationMember.objects.filter(conversation=conversation).update(
-            last_message_id=message.pk,
-            unread=F("unread") + Case(When(user_id=recipient_id, then=Value(1)), default=Value(0)),
-        )
-        _inbox_add(user_id=recipient_id, unread=1)
+    message = Message(conversation=conversation, sender=sender, text=text, created_at=timezone.now())
+    lock, insert, counters = _store_sql()
+    params = {"conversation": conversation.pk, "recipient": recipient_id}
+    with transaction.atomic(), connection.cursor() as cursor:
+        if lock:
+            cursor.execute(lock, [conversation.pk])
+        created_at = connection.ops.adapt_datetimefield_value(message.created_at)
+        cursor.execute(insert, [conversation.pk, sender.pk, text, created_at])
+        message.pk = params["message"] = cursor.lastrowid
+        for sql in counters:
+            cursor.execute(sql, params)
+        if not cursor.rowcount:  # no inbox row for the recipient yet: make one, then count
+            _inbox_add(user_id=recipient_id)
+            cursor.execute(counters[-1], params)
+    message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
     return message
 

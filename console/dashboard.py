@@ -1,7 +1,8 @@
 """The admin index's key figures, composed from each app's selectors (console/views.py shows them).
 
 Each count is the owning app's definition: providers awaiting approval are accounts' provider
-queue, open offers are offers' open list, bookings needing a decision payments' queue.
+queue, open offers are offers' open list, bookings needing a decision payments' queue,
+disputes past their deadline disputes' own count.
 """
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from accounts.selectors import provider_queue
+from disputes.selectors import disputes_overdue_count
 from offers.selectors import offer_list_open
 from payments.models import Transfer
 from payments.reports import escrow_held, month_figures, transfer_counts
@@ -19,6 +21,7 @@ from payments.selectors import needs_decision_bookings
 class Dashboard:
     providers_pending: int
     bookings_needing_decision: int
+    disputes_overdue: int  # capped at disputes.selectors.OVERDUE_CAP
     offers_open: int
     payouts_pending: int
     payouts_failed: int
@@ -37,6 +40,7 @@ def dashboard_figures(*, currency: str | None = None) -> Dashboard:
     return Dashboard(
         providers_pending=provider_queue().count(),
         bookings_needing_decision=needs_decision_bookings().count(),
+        disputes_overdue=disputes_overdue_count(),
         offers_open=offer_list_open().count(),
         payouts_pending=payouts[Transfer.Status.PENDING],
         payouts_failed=payouts[Transfer.Status.FAILED],

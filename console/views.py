@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from console.dashboard import dashboard_figures
+from disputes.selectors import OVERDUE_CAP
 from payments.models import PayoutRun
 from payments.reports import (
     GROUPINGS,
@@ -78,6 +79,17 @@ def dashboard_context(request) -> dict:
     if user.has_perm("payments.view_bookingdecision"):
         url = changelist("payments_bookingdecision")
         cards.append(("bookings-decision", "Bookings needing a decision", figures.bookings_needing_decision, url))
+    if user.has_perm("disputes.view_dispute"):
+        url = changelist("disputes_dispute") + "?overdue=1"
+        overdue = figures.disputes_overdue
+        cards.append(
+            (
+                "disputes-overdue",
+                "Disputes past their deadline",
+                f"{overdue}+" if overdue >= OVERDUE_CAP else overdue,
+                url,
+            )
+        )
     if user.has_perm("offers.view_offer"):
         cards.append(
             ("offers-open", "Offers open now", figures.offers_open, changelist("offers_offer") + "?status__exact=open")

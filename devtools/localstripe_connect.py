@@ -8,6 +8,12 @@ Adds:
 - `Transfer` (POST/GET /v1/transfers, filter by `transfer_group`/`destination`, newest first) and
   `TransferReversal` (POST/GET /v1/transfers/{id}/reversals), with `transfer.created` and
   `transfer.reversed` webhooks.
+- `Dispute` (GET /v1/disputes/{id}, GET /v1/disputes filtered by `charge`/`payment_intent`, POST
+  /v1/disputes/{id} with `evidence`, POST /v1/disputes/{id}/close) with `charge.dispute.*` webhooks.
+  Stripe opens disputes itself when a cardholder complains; here the test-only
+  `POST /_config/disputes` (form fields `charge`, optional `amount`, `reason`, `status`) opens one.
+  As in Stripe's test mode, evidence whose `uncategorized_text` is `winning_evidence` or
+  `losing_evidence` closes the dispute won or lost (Stripe does it days later; here at once).
 - `transfer_group` accepted on PaymentIntents.
 - Idempotent requests: a POST repeated with the same `Idempotency-Key` (per API key) replays
   the first response (header `Idempotent-Replayed: true`); the same key with different
@@ -204,6 +210,79 @@ class Transfer(StripeObject):
         return li
 
 
+class Dispute(StripeObject):
+    """A chargeback on a charge (https://docs.stripe.com/api/disputes). Funds are withdrawn on open
+    (except for inquiries, `warning_*`) and reinstated if the platform wins."""
+
+    object = "dispute"
+    _id_prefix = "dp_"
+    INQUIRY_STATUSES = ("warning_needs_response", "warning_under_review", "warning_closed")
+
+    def __init__(self, charge=None, amount=None, reason=None, status=None, **kwargs):
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs))
+        _check(isinstance(charge, str) and charge.startswith("ch_"))
+        charge_obj = Charge._api_retrieve(charge)
+        amount = charge_obj.amount if amount is None else try_convert_to_int(amount)
+        _check(isinstance(amount, int) and 0 < amount <= charge_obj.amount)
+        status = status or "needs_response"
+        _check(status in ("needs_response", "warning_needs_response"))
+        super().__init__()
+        self.amount = amount
+        self.currency = charge_obj.currency
+        self.charge = charge_obj.id
+        self.payment_intent = charge_obj.payment_intent
+        self.reason = reason or "fraudulent"
+        self.status = status
+        self.evidence = {}
+        self.metadata = {}
+        self.is_charge_refundable = False
+        self.balance_transactions = []
+        schedule_webhook(Event("charge.dispute.created", self))
+
+    def _update(self, evidence=None, metadata=None, submit=None, **kwargs):
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs))
+        if self.status in ("won", "lost", "warning_closed"):
+            raise UserError(400, f"This dispute is already closed ({self.status}).")
+        _check(evidence is None or isinstance(evidence, dict))
+        super()._update(metadata=metadata)
+        if evidence:
+            self.evidence.update(evidence)
+        text = self.evidence.get("uncategorized_text")
+        inquiry = self.status.startswith("warning_")
+        if text in ("winning_evidence", "losing_evidence"):
+            self.status = "warning_closed" if inquiry else ("won" if text == "winning_evidence" else "lost")
+            schedule_webhook(Event("charge.dispute.closed", self))
+        else:
+            self.status = "warning_under_review" if inquiry else "under_review"
+            schedule_webhook(Event("charge.dispute.updated", self))
+
+    @classmethod
+    def _api_close(cls, id, **kwargs):
+        """Accept the dispute (https://docs.stripe.com/api/disputes/close): it is lost."""
+        dispute = cls._api_retrieve(id)
+        if dispute.status not in ("won", "lost", "warning_closed"):
+            dispute.status = "warning_closed" if dispute.status.startswith("warning_") else "lost"
+            schedule_webhook(Event("charge.dispute.closed", dispute))
+        return dispute
+
+    @classmethod
+    def _api_list_all(cls, url, charge=None, payment_intent=None, limit=None, starting_after=None, **kwargs):
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs))
+        li = List(url, limit=limit, starting_after=starting_after)
+        li._list = [
+            obj
+            for key, obj in store.items()
+            if key.startswith("dispute:")
+            and (charge is None or obj.charge == charge)
+            and (payment_intent is None or obj.payment_intent == payment_intent)
+        ]
+        li._list.reverse()  # newest first, like Stripe
+        return li
+
+
 def _wrap_payment_intent() -> None:
     """PaymentIntents accept and return `transfer_group` (localstripe rejects it)."""
     original = PaymentIntent.__init__
@@ -265,6 +344,11 @@ def idempotency_middleware_factory():
     return idempotency_middleware
 
 
+async def _open_dispute(request: web.Request) -> web.Response:
+    data = await server.get_post_data(request) or {}
+    return server.json_response(Dispute(**data)._export())
+
+
 async def _create_account_link(request: web.Request) -> web.Response:
     data = await server.get_post_data(request) or {}
     data.pop("expand", None)
@@ -307,6 +391,11 @@ def install(app: web.Application) -> None:
     app.middlewares.append(idempotency_middleware_factory())
     router = app.router
     router.add_post("/v1/account_links", _create_account_link)
+    router.add_post("/_config/disputes", _open_dispute)
+    router.add_route("GET", "/v1/disputes/{id}", server.api_retrieve(Dispute, "/v1/disputes"))
+    router.add_route("POST", "/v1/disputes/{id}", server.api_update(Dispute, "/v1/disputes"))
+    router.add_route("POST", "/v1/disputes/{id}/close", server.api_extra(Dispute._api_close, ""))
+    router.add_route("GET", "/v1/disputes", server.api_list_all(Dispute, "/v1/disputes"))
     router.add_get(ONBOARDING_PATH + "{token}", _onboarding_page)
     router.add_post(ONBOARDING_PATH + "{token}", _onboarding_complete)
     router.add_route("POST", "/v1/transfers/{id}/reversals", server.api_extra(TransferReversal._api_create_for, ""))

@@ -5,7 +5,9 @@ error is stored on the `OutgoingEmail` row with the next attempt time (exponenti
 `manage.py send_pending_emails` (cron, every minute) retries what is due. After MAX_ATTEMPTS the row
 is FAILED and shows in the admin, where staff can retry it. Delivery is at least once: a claim
 (compare-and-set on `next_attempt_at`) keeps two workers from sending the same row at once.
-Swapping in a task queue later means changing `_schedule` only.
+Delivery runs in the Celery worker (`notifications.tasks.deliver_email`, queued on commit); the
+row is the durable record, and the beat schedule's `send_pending_emails` (every minute) sends what
+is due, including a row whose task was never queued (broker down).
 """
 
 import logging
@@ -15,7 +17,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils import timezone
 
 from notifications.models import OutgoingEmail
-from servizo.commit import after_commit
+from servizo.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ def email_send(*, message: EmailMessage) -> OutgoingEmail:
 
 
 def _schedule(email_id: int) -> None:
-    after_commit(email_deliver, email_id=email_id)
+    from notifications.tasks import deliver_email  # the tasks module imports this one
+
+    enqueue(deliver_email, email_id=email_id)
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:

@@ -1,10 +1,11 @@
 """One way to tell a user something: a stored notification, a live push, and maybe an email.
 
-The convention every app follows. Pushes and emails always go out on commit: this module queues
-the push with `servizo.commit.after_commit` (robust), and the email goes through the durable outbox
-(notifications.outbox: stored with the caller's transaction, sent on commit, retried when the mail
-server refuses). The notification row itself is written in the transaction of the change it reports,
-so it commits or rolls back with it (booking, offer and payment moves). A notice that must never undo
+The convention every app follows. Pushes and emails always go out on commit, from the Celery worker:
+this module queues the push task with `servizo.tasks.enqueue` (on commit), and the email goes through
+the durable outbox (notifications.outbox: stored with the caller's transaction, delivered by a task
+queued on commit, retried when the mail server refuses). The notification row itself is written in
+the transaction of the change it reports, so it commits or rolls back with it (booking, offer and
+payment moves). A notice that must never undo
 a committed change, or that depends on the state after commit, is instead created in an
 `after_commit` callback (a failure is logged, the change stands): the provider's status notice (the
 `on_commit` list its transition passes to `servizo.transitions.transition`), the review prompt after
@@ -20,8 +21,8 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.outbox import email_send
-from servizo.commit import after_commit
 from servizo.realtime import broadcast
+from servizo.tasks import enqueue
 
 
 def user_group(user_id: int) -> str:
@@ -41,15 +42,33 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+SUBJECT_MAX_CHARS = 78  # what mail clients show in a list without cutting
+
+
+def email_subject(text: str) -> str:
+    """A short, complete subject from a notice: its first sentence, or whole words up to the limit and "…".
+
+    One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
+    """
+    text = " ".join(text.split())
+    room = SUBJECT_MAX_CHARS - len("[Servizo] ")
+    sentence = text.split(". ", 1)[0].rstrip(".")
+    if len(sentence) <= room:
+        return f"[Servizo] {sentence}"
+    words = sentence[: room - 1].rsplit(" ", 1)[0] if " " in sentence[: room - 1] else sentence[: room - 1]
+    return f"[Servizo] {words.rstrip(',;:—-– ')}…"
+
+
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
     """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
-    after_commit(push_to_user, user_id=recipient.pk, payload=payload)
+    from notifications.tasks import push_notification  # the tasks module imports this one
+
+    enqueue(push_notification, user_id=recipient.pk, payload=payload)
     if email and recipient.email:
         message = EmailMessage(
-            # One line: user text (a booking note, a title) may hold line breaks, which a header cannot.
-            subject=f"[Servizo] {' '.join(text.split())[:70]}",
+            subject=email_subject(text),
             body=f"{text}\n\n{absolute_url(link)}" if link else text,
             to=[recipient.email],
         )

@@ -2,14 +2,15 @@
 
 A provider's feed socket joins `offers.<category_id>.<city-slug>` for each of their categories.
 Every change to an offer that can add it to or remove it from a feed (publish, edit, any status
-change) sends one `offer.changed` event to the offer's group(s) after the transaction commits; the
-consumer asks `offers.selectors.provider_offer_access` whether to show or drop the card, so the
-matching rule stays in one place and a group broader than the rule (two cities with one slug) is
-harmless.
+change) sends one `offer.changed` event to the offer's group(s) from the worker (offers.tasks),
+queued after the transaction commits; the consumer asks `offers.selectors.provider_offer_access`
+whether to show or drop the card, so the matching rule stays in one place and a group broader than
+the rule (two cities with one slug) is harmless.
 """
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
 
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -52,18 +53,20 @@ def render_feed_card(offer: Offer) -> str:
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:
-    """A callback telling the feed sockets in `groups` to show (if still open) or drop this offer; run it on commit.
+    """A callback queuing the feed push for `groups` (offers.tasks.push_offer_changed); run it on commit."""
+    from offers.tasks import push_offer_changed  # the tasks module imports this one
+
+    return partial(push_offer_changed.delay, offer_id=offer.pk, groups=sorted(groups))
+
+
+def offer_changed_push(*, offer_id: int, groups: list[str]) -> None:
+    """Tell the feed sockets in `groups` to show (if still open) or drop this offer.
 
     Best effort (servizo.realtime): the offer is saved, and feeds catch up on reload.
     """
-    offer_id = offer.pk
-
-    def send() -> None:
-        fresh = Offer.objects.select_related("category").get(pk=offer_id)
-        html = render_feed_card(fresh) if fresh.is_open else ""
-        broadcast(*sorted(groups), event={"type": "offer.changed", "offer_id": offer_id, "html": html})
-
-    return send
+    fresh = Offer.objects.select_related("category").get(pk=offer_id)
+    html = render_feed_card(fresh) if fresh.is_open else ""
+    broadcast(*groups, event={"type": "offer.changed", "offer_id": offer_id, "html": html})
 
 
 def broadcast_offer_changed(*, offer: Offer, groups: set[str]) -> None:

@@ -12,9 +12,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from bookings.models import Booking
+from bookings.selectors import booking_events
+from disputes.selectors import dispute_for_booking, dispute_photos_by_party, dispute_suggestion
 from payments.forms import SettlementForm
 from payments.models import (
     BookingDecision,
+    Chargeback,
     LedgerEntry,
     Payment,
     PayoutRun,
@@ -22,7 +25,12 @@ from payments.models import (
     StripeEvent,
     Transfer,
 )
-from payments.selectors import booking_balance, needs_decision_bookings, platform_commission_total
+from payments.selectors import (
+    booking_balance,
+    needs_decision_bookings,
+    platform_commission_total,
+    settlement_preview,
+)
 from payments.services.payouts import payouts_run
 from payments.services.settlements import (
     DECIDE_PERMISSION,
@@ -112,6 +120,18 @@ class StripeEventAdmin(ReadOnlyAdmin):
     @admin.display(description="Error")
     def short_error(self, obj: StripeEvent) -> str:
         return obj.error[:120]
+
+
+@admin.register(Chargeback, site=admin_site)
+class ChargebackAdmin(ReadOnlyAdmin):
+    """Stripe disputes on our charges, as their webhooks last reported them (payments.services.chargebacks)."""
+
+    list_display = ["created_at", "booking", "amount", "reason", "outcome", "stripe_status", "reversal"]
+    list_filter = ["outcome"]
+    list_select_related = ["booking"]
+    search_fields = ["stripe_dispute_id", "booking__title"]
+    amount = money_column("amount_cents")
+    reversal = money_column("reversal_cents", description="Reversed from the provider")
 
 
 @admin.register(Transfer, site=admin_site)
@@ -259,8 +279,26 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
             "form": form,
             "pending": pending,
             "opts": self.model._meta,
+            "events": booking_events(booking=booking),
+            "rate_percent": f"{booking.commission_rate_bp / 100:g}",
+            **self._dispute_context(booking, balance),
         }
         return TemplateResponse(request, "admin/payments/settle.html", context)
+
+    @staticmethod
+    def _dispute_context(booking: Booking, balance) -> dict:
+        """The customer's complaint, the provider's response and the policy's suggestion, in money."""
+        dispute = dispute_for_booking(booking=booking)
+        if dispute is None:
+            return {"dispute": None}
+        suggestion = dispute_suggestion(dispute=dispute)
+        preview = settlement_preview(booking=booking, balance=balance, refund_percent=suggestion.refund_percent)
+        return {
+            "dispute": dispute,
+            "suggestion": suggestion,
+            "preview": preview,
+            **dispute_photos_by_party(dispute=dispute),
+        }
 
     def _settle_retry(self, request, pending: Settlement):
         try:

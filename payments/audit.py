@@ -1,20 +1,36 @@
-"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees, no payout is half-recorded,
-the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums."""
+"""Ledger audit: every booking's money adds up, nothing is negative, Stripe agrees (charges, refunds, transfers,
+disputes), chargebacks are in the ledger, no payout is half-recorded,
+the ledger rollups equal the ledger and the maintained provider balances equal the ledger's sums.
 
+`manage.py audit_ledger` prints the problems; the nightly task (payments.tasks.audit_ledger) emails them to Finance."""
+
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
 import stripe
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.core.mail import EmailMessage
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
-from payments.selectors import BookingBalance, ProviderMoney, bookings_with_money, provider_balances_from_ledger
+from notifications.outbox import email_send
+from payments.models import Chargeback, LedgerEntry, Payment, ProviderBalance, Transfer, transfer_group_for
+from payments.selectors import (
+    BookingBalance,
+    ProviderMoney,
+    bookings_with_money,
+    finance_alert_emails,
+    provider_balances_from_ledger,
+)
+from payments.services.chargebacks import chargeback_outcome
 from payments.services.rollup import ROLLUP_KEYS, rollup_from_ledger
-from payments.split import split_amount
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
+from servizo.money import split_amount
+
+logger = logging.getLogger(__name__)
+ALERT_MAX_LINES = 200  # an alert lists this many; the command shows them all
 
 
 def _ledger_problems(booking: Booking, balance: BookingBalance) -> Iterator[str]:
@@ -79,6 +95,38 @@ def _transfer_problems(booking: Booking, balance: BookingBalance, row: Transfer 
         yield f"paid transfer {paid.stripe_transfer_id} is not among Stripe's transfers for this booking"
 
 
+CHARGEBACK_KINDS = (LedgerEntry.Kind.CHARGEBACK_WITHDRAWN, LedgerEntry.Kind.CHARGEBACK_REINSTATED)
+
+
+def _chargeback_problems(balance: BookingBalance, chargebacks: list[Chargeback], cash: dict[str, int]) -> Iterator[str]:
+    """The ledger's chargeback rows must match our Chargeback rows (payments.services.chargebacks' rule)."""
+    O = Chargeback.Outcome  # noqa: E741
+    want = {
+        LedgerEntry.Kind.CHARGEBACK_WITHDRAWN: sum(c.amount_cents for c in chargebacks if c.outcome != O.INQUIRY),
+        LedgerEntry.Kind.CHARGEBACK_REINSTATED: sum(c.amount_cents for c in chargebacks if c.outcome == O.WON),
+    }
+    for kind, amount in want.items():
+        if cash.get(kind, 0) != amount:
+            yield f"ledger {kind} is {cash.get(kind, 0)}, its chargebacks make it {amount}"
+    lost = sum(c.amount_cents for c in chargebacks if c.outcome == O.LOST)
+    if balance.charged_back != lost:
+        yield f"ledger lost {balance.charged_back} to chargebacks, its lost chargebacks are {lost}"
+
+
+def _stripe_dispute_problems(payment: Payment | None, chargebacks: list[Chargeback]) -> Iterator[str]:
+    """Every Stripe dispute on the booking's charge must be ours, with the same outcome."""
+    if payment is None:
+        return
+    with stripe_errors():
+        disputes = stripe_client().v1.disputes.list({"payment_intent": payment.payment_intent_id, "limit": 100})
+    ours = {c.stripe_dispute_id: c for c in chargebacks}
+    for dispute in disputes.data:
+        row = ours.get(dispute.id)
+        if row is None or row.outcome != chargeback_outcome(dispute.status):
+            have = row.outcome if row else "not recorded"
+            yield f"Stripe dispute {dispute.id} is {dispute.status}, ours is {have} (a webhook was missed?)"
+
+
 def _stale_transfer_problems(row: Transfer | None, *, now: datetime) -> Iterator[str]:
     """A row PENDING longer than any payouts run holds one (PAYOUT_PENDING_MAX_AGE) is unfinished business."""
     if (
@@ -106,15 +154,29 @@ def ledger_audit(*, check_stripe: bool = True, chunk_size: int = 500) -> Iterato
         after = chunk[-1].pk
         payments = {p.booking_id: p for p in Payment.objects.filter(booking__in=chunk, status=Payment.Status.SUCCEEDED)}
         transfers = {t.booking_id: t for t in Transfer.objects.filter(booking__in=chunk)}
+        chargebacks: dict[int, list[Chargeback]] = {}
+        for chargeback in Chargeback.objects.filter(booking__in=chunk):
+            chargebacks.setdefault(chargeback.booking_id, []).append(chargeback)
+        cash: dict[int, dict[str, int]] = {}
+        for row in (
+            LedgerEntry.objects.filter(booking__in=chunk, kind__in=CHARGEBACK_KINDS)
+            .values("booking_id", "kind")
+            .annotate(total=Sum("amount_cents"))
+            .order_by()
+        ):
+            cash.setdefault(row["booking_id"], {})[row["kind"]] = row["total"]
         now = timezone.now()
         for booking in chunk:
             balance = BookingBalance.of(booking)
             row = transfers.get(booking.pk)
             problems = list(_ledger_problems(booking, balance)) + list(_stale_transfer_problems(row, now=now))
+            booking_chargebacks = chargebacks.get(booking.pk, [])
+            problems += _chargeback_problems(balance, booking_chargebacks, cash.get(booking.pk, {}))
             if check_stripe:
                 try:
                     problems += list(_stripe_problems(booking, balance, payments.get(booking.pk)))
                     problems += list(_transfer_problems(booking, balance, row))
+                    problems += list(_stripe_dispute_problems(payments.get(booking.pk), booking_chargebacks))
                 except stripe.StripeError as error:
                     problems.append(f"Stripe: {error.user_message or error}")
             for problem in problems:
@@ -156,3 +218,31 @@ def balance_audit() -> Iterator[tuple[int, str]]:
                 f"maintained balance in {currency} is held {have.held} / available {have.available} / "
                 f"paid out {have.paid_out}, the ledger sums to {want.held} / {want.available} / {want.paid_out}",
             )
+
+
+def audit_problems(*, check_stripe: bool = True) -> list[str]:
+    """Every discrepancy of the three audits, one line each (`manage.py audit_ledger` and the nightly task)."""
+    return [
+        *(f"booking {booking_id}: {problem}" for booking_id, problem in ledger_audit(check_stripe=check_stripe)),
+        *(f"rollup: {problem}" for problem in rollup_audit()),
+        *(f"provider {provider_id}: {problem}" for provider_id, problem in balance_audit()),
+    ]
+
+
+def audit_alert_finance(*, problems: list[str]) -> None:
+    """Email the discrepancies to Finance: FINANCE_EMAILS and every active staff member in the Finance group."""
+    recipients = finance_alert_emails()
+    if not recipients:
+        logger.error("The ledger audit found %s discrepancies and nobody in Finance to tell", len(problems))
+        return
+    shown = problems[:ALERT_MAX_LINES]
+    more = (
+        f"\n... and {len(problems) - len(shown)} more: run `manage.py audit_ledger`." if problems[len(shown) :] else ""
+    )
+    email_send(
+        message=EmailMessage(
+            subject=f"[Servizo] Ledger audit: {len(problems)} discrepancies",
+            body="The nightly ledger audit found:\n\n" + "\n".join(shown) + more,
+            to=recipients,
+        )
+    )

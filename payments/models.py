@@ -76,9 +76,12 @@ class Payment(TimeStampedModel):
 class LedgerEntry(models.Model):
     """One money movement. Append-only: rows are never updated or deleted.
 
-    Signs: CHARGE_ESCROW, REFUND, PAYOUT and REVERSAL are positive. RELEASE_* are positive
-    when escrow is released and negative when a later refund takes released money back.
-    Per booking: paid in = released (provider + commission) + refunded + still held.
+    Signs: CHARGE_ESCROW, REFUND, PAYOUT, REVERSAL and CHARGEBACK_* are positive. RELEASE_* are
+    positive when escrow is released and negative when a later refund or lost chargeback takes
+    released money back.
+    Per booking: paid in = released (provider + commission) + refunded + lost to chargebacks + still held.
+    CHARGEBACK_WITHDRAWN/REINSTATED record the platform's cash while a chargeback is open (outside that
+    identity): withdrawn - reinstated = the amount of open and lost chargebacks (payments.services.chargebacks).
     Per provider: available = released to provider - paid out; paid out = payouts - reversals.
     `category` is the booking's, copied at write time so the revenue report groups by it without a join.
     """
@@ -90,6 +93,9 @@ class LedgerEntry(models.Model):
         REFUND = "refund", "Refund to customer"
         PAYOUT = "payout", "Payout transfer"
         REVERSAL = "reversal", "Transfer reversal"
+        CHARGEBACK_WITHDRAWN = "chargeback_withdrawn", "Chargeback: funds withdrawn by the bank"
+        CHARGEBACK_REINSTATED = "chargeback_reinstated", "Chargeback won: funds reinstated"
+        CHARGEBACK_LOST = "chargeback_lost", "Chargeback lost: returned to the cardholder"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="ledger_entries")
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
@@ -208,8 +214,10 @@ class StripeEvent(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (type not handled)"
-        FAILED = "failed", "Failed (Stripe will retry)"
+        IGNORED = "ignored", "Ignored (cannot apply here)"
+        FAILED = "failed", "Failed (the worker retries it)"
+
+    HANDLED = (Status.PROCESSED, Status.IGNORED)  # final: never handled again
 
     event_id = models.CharField(max_length=64, unique=True)
     type = models.CharField(max_length=64, db_index=True)
@@ -264,6 +272,37 @@ class Settlement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} on booking {self.booking_id}"
+
+
+class Chargeback(TimeStampedModel):
+    """A Stripe dispute (chargeback) on a booking's charge, kept equal to Stripe's object by its webhooks.
+
+    The money rule is in payments.services.chargebacks.
+    """
+
+    class Outcome(models.TextChoices):
+        INQUIRY = "inquiry", "Inquiry (no funds withdrawn)"
+        OPEN = "open", "Open: funds withdrawn, waiting for the bank"
+        WON = "won", "Won: funds reinstated"
+        LOST = "lost", "Lost: returned to the cardholder"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="chargebacks")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="chargebacks")
+    stripe_dispute_id = models.CharField(max_length=64, unique=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True)
+    stripe_status = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    # The part of a lost chargeback reversed from the provider's paid-out transfer, and its Stripe id.
+    reversal_cents = models.PositiveIntegerField(default=0)
+    stripe_reversal_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Chargeback {self.stripe_dispute_id} on booking {self.booking_id} ({self.outcome})"
 
 
 class PayoutRun(models.Model):

@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
-from payments.models import LedgerEntry, Payment, ProviderBalance
-from payments.split import split_amount
+from payments.models import LedgerEntry, Payment, ProviderBalance, Settlement
+from servizo.money import split_amount
+from servizo.roles import FINANCE, staff_in_role
 
 K = LedgerEntry.Kind
 S = Booking.Status
@@ -33,6 +35,7 @@ BALANCE_KINDS = {
     "refunded": K.REFUND,
     "payouts": K.PAYOUT,
     "reversals": K.REVERSAL,
+    "charged_back": K.CHARGEBACK_LOST,
 }
 
 
@@ -49,6 +52,7 @@ class BookingBalance:
     refunded: int = 0
     payouts: int = 0
     reversals: int = 0
+    charged_back: int = 0  # lost chargebacks: returned to the cardholder by the bank
 
     @classmethod
     def of(cls, sums) -> "BookingBalance":
@@ -59,8 +63,8 @@ class BookingBalance:
 
     @property
     def held(self) -> int:
-        """Still in escrow: paid in minus everything released or refunded."""
-        return self.paid_in - self.released_provider - self.released_commission - self.refunded
+        """Still in escrow: paid in minus everything released, refunded or lost to a chargeback."""
+        return self.paid_in - self.released_provider - self.released_commission - self.refunded - self.charged_back
 
     @property
     def paid_out(self) -> int:
@@ -68,11 +72,34 @@ class BookingBalance:
 
     @property
     def refundable(self) -> int:
-        return self.paid_in - self.refunded
+        return self.paid_in - self.refunded - self.charged_back
 
 
 def booking_balance(*, booking_id: int) -> BookingBalance:
     return BookingBalance.of(LedgerEntry.objects.filter(booking_id=booking_id).aggregate(**balance_sums()))
+
+
+@dataclass(frozen=True)
+class SettlementPreview:
+    """What a staff decision refunding `refund` leaves each party, by the settlement rule."""
+
+    decision: str
+    refund: int
+    provider: int
+    commission: int
+
+    @property
+    def decision_label(self) -> str:
+        return Settlement.Decision(self.decision).label
+
+
+def settlement_preview(*, booking: Booking, balance: BookingBalance, refund_percent: int) -> SettlementPreview:
+    """Refund `refund_percent` % of what is refundable (rounded like commission) and split the rest."""
+    _, refund = split_amount(balance.refundable, refund_percent * 100)
+    provider, commission = split_amount(balance.refundable - refund, booking.commission_rate_bp)
+    D = Settlement.Decision
+    decision = D.REFUND_ALL if refund == balance.refundable else D.RELEASE_ALL if refund == 0 else D.SPLIT
+    return SettlementPreview(decision=decision, refund=refund, provider=provider, commission=commission)
 
 
 MONEY_FIELDS = ("held", "available", "paid_out")  # ProviderMoney's fields; ProviderBalance's with "_cents"
@@ -138,7 +165,7 @@ def bookings_with_money(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
 
 def _with_held(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     return bookings_with_money(queryset).annotate(
-        held_cents=F("paid_in") - F("released_provider") - F("released_commission") - F("refunded")
+        held_cents=F("paid_in") - F("released_provider") - F("released_commission") - F("refunded") - F("charged_back")
     )
 
 
@@ -199,3 +226,10 @@ def money_line(booking: Booking) -> MoneyLine:
 
 def customer_awaiting_payment(*, customer: User, limit: int = 5) -> list[Booking]:
     return list(Booking.objects.filter(customer=customer, status=S.AWAITING_PAYMENT).order_by("pay_by")[:limit])
+
+
+def finance_alert_emails() -> list[str]:
+    """Who hears about money discrepancies: FINANCE_EMAILS, then every active staff member in the Finance group."""
+    staff = staff_in_role(FINANCE).exclude(email="")
+    emails = [*settings.FINANCE_EMAILS, *staff.values_list("email", flat=True)]
+    return list(dict.fromkeys(emails))

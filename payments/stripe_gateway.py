@@ -24,7 +24,9 @@ class PaymentServiceUnavailable(DomainError):
 
 
 @lru_cache(maxsize=4)
-def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+def _client(api_key: str, api_base: str, ca_bundle: str) -> stripe.StripeClient:
+    if ca_bundle:
+        stripe.ca_bundle_path = ca_bundle  # the SDK's HTTP clients read this module global
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": api_base, "connect": api_base},
@@ -33,7 +35,7 @@ def _client(api_key: str, api_base: str) -> stripe.StripeClient:
 
 
 def stripe_client() -> stripe.StripeClient:
-    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_CA_BUNDLE)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from payments.forms import PayForm
 from payments.models import Payment, StripeEvent
 from payments.services.checkout import PaymentDeclined, card_list, card_setup_create, payment_checkout, payment_sync
 from payments.services.connect import connect_account_refresh, connect_onboarding_link
-from payments.services.webhooks import stripe_event_process
+from payments.services.webhooks import stripe_event_receive
 from payments.stripe_gateway import PaymentServiceUnavailable
 from servizo.exceptions import DomainError
 
@@ -129,7 +129,8 @@ def receipt(request, pk: int):
 @csrf_exempt
 @require_POST
 def webhook(request):
-    """Stripe → us. Signature checked (tampered or stale: 400); each event handled once by id."""
+    """Stripe → us. Signature checked (tampered or stale: 400); the event is stored and answered 200 at once,
+    and a worker handles it once by id (payments.services.webhooks)."""
     signature = request.headers.get("Stripe-Signature", "")
     try:
         body = request.body.decode()
@@ -146,10 +147,10 @@ def webhook(request):
     if not all(isinstance(value, str) and 0 < len(value) <= EVENT_FIELD_MAX for value in (event_id, event_type)):
         return HttpResponseBadRequest("Not a Stripe event")  # signed, yet no id and type we could store
     try:
-        stripe_event_process(event_id=event_id, event_type=event_type, payload=payload)
+        stripe_event_receive(event_id=event_id, event_type=event_type, payload=payload)
     except Exception:
-        logger.exception("Stripe event %s failed; Stripe will retry", event_id)
-        return HttpResponse("Handler failed", status=500)
+        logger.exception("Stripe event %s could not be stored; Stripe will retry", event_id)
+        return HttpResponse("Could not store the event", status=500)
     return HttpResponse("ok")
 
 

@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from accounts.models import ProviderProfile, User
 from bookings.models import Booking
+from disputes.selectors import booking_was_disputed
 from reviews.models import CustomerRating, ProviderReputation, Review, rounded_average
 from servizo.replica import on_replica
 
@@ -53,6 +54,13 @@ def customer_review_list(*, customer: User) -> QuerySet[Review]:
     return Review.objects.filter(customer=customer).select_related(
         "booking", "provider", "provider__reputation", "reply"
     )
+
+
+def booking_reviewable(*, booking: Booking) -> bool:
+    """Completed, or settled by staff after a dispute with a payment to the provider (`resolved`: part kept)."""
+    if booking.status == Booking.Status.COMPLETED:
+        return True
+    return booking.status == Booking.Status.RESOLVED and booking_was_disputed(booking=booking)
 
 
 def booking_review_get(*, booking: Booking) -> Review | None:

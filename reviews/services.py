@@ -40,6 +40,7 @@ from reviews.models import (
     ReviewModerationEvent,
     ReviewReply,
 )
+from reviews.selectors import booking_reviewable
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 
@@ -92,7 +93,7 @@ def review_create_check(*, booking: Booking, customer: User) -> None:
     account_standing(customer, fresh=True).require()
     if booking.customer_id != customer.pk:
         raise ReviewNotAllowed("Only the customer of this booking can review it.")
-    if booking.status != Booking.Status.COMPLETED:
+    if not booking_reviewable(booking=booking):
         raise ReviewNotAllowed("You can review this job once it is completed.")
     if Review.objects.filter(booking_id=booking.pk).exists():
         raise ReviewNotAllowed("You have already reviewed this job; you can edit your review instead.")

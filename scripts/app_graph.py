@@ -16,7 +16,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything that is a Django app or the project package; other top-level folders are tools.
-APPS = ("servizo", "accounts", "notifications", "offers", "bookings", "payments", "chat", "reviews", "console")
+APPS = (
+    "servizo",
+    "accounts",
+    "notifications",
+    "offers",
+    "bookings",
+    "disputes",
+    "payments",
+    "chat",
+    "reviews",
+    "console",
+)
 # The only files of the floor package allowed to import apps: they plug the apps into the project.
 FLOOR_WIRING = ("servizo/urls.py", "servizo/routing.py", "servizo/asgi.py", "servizo/testing/")
 

@@ -4,20 +4,26 @@
 #                                    compiler and the Python and MariaDB headers to build mysqlclient,
 #                                    curl (make run), CA certificates (HTTPS to the package index)
 #   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
+#   scripts/system-deps.sh prod    - plus MariaDB and Redis (started), nginx and openssl: what
+#                                    `make prod-local` runs (nginx is installed, not started)
 # Reuses what is already installed and running. Without root, prints the exact
 # packages to install and stops.
 set -euo pipefail
 mode=${1:-build}
 
 pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates)
-[ "$mode" = test ] && pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation)
+services=false
+case "$mode" in
+  test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation) ;;
+  prod) services=true; pkgs+=(mariadb-server mariadb-client redis-server nginx openssl) ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # A MariaDB or Redis already answering on 127.0.0.1 is used as is, installed or not.
-if [ "$mode" = test ]; then
+if $services; then
   if (echo > /dev/tcp/127.0.0.1/3306) 2>/dev/null; then
     missing=("${missing[@]/mariadb-server/}")
   fi
@@ -38,7 +44,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "$mode" = test ] || exit 0
+$services || exit 0
 
 # MariaDB on 127.0.0.1:3306
 if ! (echo > /dev/tcp/127.0.0.1/3306) 2>/dev/null; then

@@ -19,7 +19,9 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 
 from servizo.converters import MAX_ID
+from servizo.models import FailedTask
 from servizo.money import format_money
+from servizo.tasks import failed_task_retry
 
 _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
 # Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
@@ -158,3 +160,26 @@ class ServizoAdminSite(admin.AdminSite):
 
 admin_site = ServizoAdminSite(name="admin")
 admin_site.register(Group, GroupAdmin)
+
+
+@admin.register(FailedTask, site=admin_site)
+class FailedTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Background tasks that failed after every retry (servizo.tasks); staff queue them again."""
+
+    list_display = ["failed_at", "task_name", "kwargs", "status", "short_error", "retried_at"]
+    list_filter = ["status", "task_name"]
+    search_fields = ["task_name", "task_id", "error"]
+    date_hierarchy = "failed_at"
+    actions = ["retry"]
+
+    @admin.display(description="Error")
+    def short_error(self, obj: FailedTask) -> str:
+        return obj.error[:120]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("servizo.change_failedtask")
+
+    @admin.action(description="Retry: queue the task again", permissions=["retry"])
+    def retry(self, request, queryset):
+        queued = sum(failed_task_retry(failed_task_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{queued} task(s) queued again; one that fails again is listed anew.")

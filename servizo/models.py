@@ -7,3 +7,27 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class FailedTask(models.Model):
+    """A background task that kept failing after its retries (servizo.tasks): kept for staff to see and retry."""
+
+    class Status(models.TextChoices):
+        FAILED = "failed", "Failed (retry from the admin)"
+        RETRIED = "retried", "Queued again"
+
+    task_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=200, db_index=True)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    error = models.TextField()
+    traceback = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.FAILED, db_index=True)
+    failed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

@@ -1,7 +1,8 @@
 """Money is integer minor units (cents) plus an ISO currency code, everywhere.
 
 `parse_money` is the one parser of typed amounts (forms, admin, filters go through
-`servizo.forms.MoneyField`); `format_money` the one rendering.
+`servizo.forms.MoneyField`); `format_money` the one rendering; `split_amount` the one rule that splits
+a booking's money between provider and platform.
 """
 
 import re
@@ -49,3 +50,16 @@ def parse_money(text: str) -> int:
         raise ValueError(BAD_AMOUNT)
     whole = int(match["whole"].replace(",", ""))
     return whole * 100 + int((match["fraction"] or "").ljust(2, "0"))
+
+
+def split_amount(amount_cents: int, rate_bp: int) -> tuple[int, int]:
+    """Return `(provider_cents, commission_cents)` for `amount_cents` at `rate_bp` basis points.
+
+    Rounding rule (the only one in Servizo): commission = amount * rate / 10 000 rounded
+    half up to a whole cent, computed in integers as `(amount * rate_bp + 5 000) // 10 000`.
+    The provider gets the rest, so the two parts always sum to the amount exactly.
+    """
+    if amount_cents < 0 or not 0 <= rate_bp <= 10_000:
+        raise ValueError("Amount must be non-negative and the rate between 0 and 10 000 basis points.")
+    commission = (amount_cents * rate_bp + 5_000) // 10_000
+    return amount_cents - commission, commission

@@ -23,7 +23,8 @@ _down_until: WeakKeyDictionary = WeakKeyDictionary()  # layer -> monotonic time 
 
 async def _group_send(layer, groups: list[str], event: dict) -> None:
     for group in groups:
-        await asyncio.wait_for(layer.group_send(group, event), timeout=BROADCAST_TIMEOUT_SECONDS)
+        async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):  # unlike wait_for, no extra task per send
+            await layer.group_send(group, event)
 
 
 async def abroadcast(*groups: str, event: dict) -> bool:

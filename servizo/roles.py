@@ -5,8 +5,11 @@ bookings, decide cancelled/disputed bookings up to a refund (payments.services.s
 it per booking state), moderate reviews. Finance runs money: payments, refunds,
 the ledger and reports, payouts and Stripe events. Superusers do everything.
 The commission report needs `payments.view_ledgerentry`; the payouts page `payments.view_payoutrun`,
-its dry run `payments.add_payoutrun`; retrying a failed payout `payments.change_transfer`.
+its dry run `payments.add_payoutrun`; retrying a failed payout `payments.change_transfer`, a failed
+background task `servizo.change_failedtask`.
 """
+
+from django.contrib.auth import get_user_model
 
 SUPPORT = "Support"
 FINANCE = "Finance"
@@ -20,6 +23,8 @@ _READ_BOOKINGS = [
     "offers.view_offerdecline",
     "bookings.view_booking",
     "bookings.view_bookingevent",
+    "disputes.view_dispute",
+    "disputes.view_disputeevent",
     "payments.view_bookingdecision",
     "payments.view_payment",
     "payments.view_settlement",
@@ -55,8 +60,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.change_transfer",
         "payments.view_payoutrun",
         "payments.add_payoutrun",
+        "payments.view_chargeback",
+        # Background tasks that kept failing (webhook handling, emails): see and queue them again.
+        "servizo.view_failedtask",
+        "servizo.change_failedtask",
     ],
 }
+
+
+def staff_in_role(name: str):
+    """Active staff in the role's group (e.g. who Finance alerts go to)."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=name).order_by("pk")
 
 
 def staff_groups_sync(*, group_model, permission_model, apps_migrated: set[str] | None = None) -> None:

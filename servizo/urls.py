@@ -2,9 +2,11 @@ from django.urls import include, path
 
 from accounts.views import home
 from servizo.admin import admin_site
+from servizo.views import healthz
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("messages/", include("chat.urls")),
     path("reviews/", include("reviews.urls")),
+    path("disputes/", include("disputes.urls")),
 ]
 
 handler403 = "servizo.views.permission_denied"

@@ -1,5 +1,9 @@
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
+
+from servizo.health import health_problems
 
 
 def permission_denied(request, exception=None):
@@ -14,3 +18,14 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Rendered without context processors' database work: the failure may be there.
     return render(request, "500.html", status=500)
+
+
+@never_cache
+def healthz(request):
+    """For nginx or a load balancer: 200 when database, Redis and worker are fine, else 503 naming what failed."""
+    problems = health_problems()
+    failed = {name: reason for name, reason in problems.items() if reason}
+    body = {"status": "fail" if failed else "ok", "checks": {name: reason or "ok" for name, reason in problems.items()}}
+    if failed:
+        body["failed"] = sorted(failed)
+    return JsonResponse(body, status=503 if failed else 200)

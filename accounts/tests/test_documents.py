@@ -89,3 +89,26 @@ def test_missing_document_is_404(client, db):
 def test_documents_are_not_reachable_under_media_or_static(client, profile):
     assert client.get(f"/media/{profile.document.name}").status_code == 404
     assert client.get(f"/static/{profile.document.name}").status_code == 404
+
+
+def test_behind_nginx_the_view_authorizes_and_nginx_sends_the_file(client, profile, settings):
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/_private-media/"
+    client.force_login(profile.user)
+
+    response = client.get(reverse("provider_document", args=[profile.pk]))
+
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_private-media/{profile.document.name}"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="provider-{profile.pk}-document.pdf"'
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_behind_nginx_a_stranger_still_gets_404_and_no_redirect(client, profile, settings):
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/_private-media/"
+    client.force_login(CustomerFactory())
+
+    response = client.get(reverse("provider_document", args=[profile.pk]))
+
+    assert response.status_code == 404 and "X-Accel-Redirect" not in response

@@ -66,6 +66,28 @@ def test_counters_follow_sends_and_reads(conversation):
 
 
 @pytest.mark.django_db
+def test_a_recipient_without_an_inbox_row_gets_one_with_the_message_counted(conversation):
+    ChatInbox.objects.filter(user=conversation.provider).delete()  # rows from before the counters existed
+
+    MessageFactory(conversation=conversation, sender=conversation.customer)
+
+    assert ChatInbox.objects.get(user=conversation.provider).unread == 1
+    assert ConversationMember.objects.get(conversation=conversation, user=conversation.provider).unread == 1
+
+
+@pytest.mark.django_db
+def test_storing_a_message_is_a_lock_an_insert_and_one_counter_update_on_mariadb(conversation):
+    customer = conversation.customer
+    with CaptureQueriesContext(connection) as queries:
+        message_store(conversation=conversation, sender=customer, text="hi")
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    if connection.vendor == "mysql":  # plus the transaction's own autocommit/commit round trips
+        assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
+    assert_counters_match(conversation.provider)
+
+
+@pytest.mark.django_db
 def test_a_new_conversation_counts_in_both_inboxes_once(conversation):
     ConversationFactory(offer=conversation.offer, provider=conversation.provider, customer=conversation.customer)
 

@@ -2,14 +2,14 @@ import pytest
 
 from notifications.models import Notification
 from notifications.selectors import notification_unread_exists, notifications_for
-from notifications.services import notification_create, notification_mark_all_read
+from notifications.services import SUBJECT_MAX_CHARS, email_subject, notification_create, notification_mark_all_read
 
 pytestmark = pytest.mark.django_db
 
 
 def test_email_subject_is_one_line_whatever_the_text_holds(customer, django_capture_on_commit_callbacks, mailoutbox):
     # Given a notification quoting a user's multi-line booking note
-    text = "Booking #1 is now cancelled. Note: roof\nleaks\r\nagain\x0bsoon"
+    text = "Booking #1 is now\ncancelled\r\nby the\x0bcustomer. Note: roof leaks"
 
     # When it is created with an email, and the transaction commits
     with django_capture_on_commit_callbacks(execute=True):
@@ -17,8 +17,27 @@ def test_email_subject_is_one_line_whatever_the_text_holds(customer, django_capt
 
     # Then the email goes out (a header with a line break raised BadHeaderError: a 500 after commit)
     (email,) = mailoutbox
-    assert email.subject == "[Servizo] Booking #1 is now cancelled. Note: roof leaks again soon"
+    assert email.subject == "[Servizo] Booking #1 is now cancelled by the customer"
     assert email.body == text
+
+
+@pytest.mark.parametrize(
+    "text, subject",
+    [
+        (
+            "Payment of $120.00 received for “Tap”. It is held in escrow.",
+            "[Servizo] Payment of $120.00 received for “Tap”",
+        ),
+        (
+            "Decision on “Fix the kitchen lights and the garden lamps”: refund everything to the customer, $120.00",
+            "[Servizo] Decision on “Fix the kitchen lights and the garden lamps”: refund…",
+        ),
+        ("x" * 100, "[Servizo] " + "x" * 67 + "…"),
+    ],
+)
+def test_email_subjects_are_short_and_never_cut_mid_word(text, subject):
+    assert email_subject(text) == subject
+    assert len(email_subject(text)) <= SUBJECT_MAX_CHARS
 
 
 def test_other_apps_read_and_mark_notifications_of_one_kind_and_link_only(customer, provider):

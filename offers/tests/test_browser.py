@@ -146,5 +146,5 @@ def test_an_edited_offer_updates_open_feeds_and_an_accept_on_the_old_terms_shows
     detail.once("dialog", lambda dialog: dialog.accept())
     detail.locator("#accept-offer").click()
     expect(detail.get_by_text("The customer changed this offer since you opened it: now $40.00")).to_be_visible()
-    expect(detail.locator("#accept-offer")).to_have_text("Accept for $40.00")
+    expect(detail.locator("#accept-offer")).to_have_text("Accept for $40.00 · you get $32.00")
     assert not offer.bookings.exists()

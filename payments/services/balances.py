@@ -24,7 +24,13 @@ from payments.selectors import booking_balance, provider_share_held
 K = LedgerEntry.Kind
 
 # How each kind moves a booking's held escrow (paid in - released - refunded).
-HELD_SIGN = {K.CHARGE_ESCROW: 1, K.RELEASE_PROVIDER: -1, K.RELEASE_COMMISSION: -1, K.REFUND: -1}
+HELD_SIGN = {
+    K.CHARGE_ESCROW: 1,
+    K.RELEASE_PROVIDER: -1,
+    K.RELEASE_COMMISSION: -1,
+    K.REFUND: -1,
+    K.CHARGEBACK_LOST: -1,
+}
 # How each kind moves the provider's available and paid-out figures.
 AVAILABLE_SIGN = {K.RELEASE_PROVIDER: 1, K.PAYOUT: -1, K.REVERSAL: 1}
 PAID_OUT_SIGN = {K.PAYOUT: 1, K.REVERSAL: -1}

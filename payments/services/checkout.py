@@ -244,8 +244,8 @@ def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
     )
     amount = format_money(payment.amount_cents, payment.currency)
     if booking.status == Booking.Status.AWAITING_PAYMENT:
-        booking_transition(
-            booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None, note="Payment received"
+        booking_transition(  # the parties are told below, once each, with the amount
+            booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None, note="Payment received", notify=False
         )
         link = reverse("payments:history")
         notification_create(

@@ -7,7 +7,7 @@ from payments.models import LedgerEntry
 from payments.selectors import booking_balance
 from payments.services.balances import balance_apply
 from payments.services.rollup import ledger_rollup_apply
-from payments.split import split_amount
+from servizo.money import split_amount
 
 K = LedgerEntry.Kind
 

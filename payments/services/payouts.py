@@ -33,7 +33,7 @@ from accounts.policies import provider_standing_rule
 from bookings.locks import lock_bookings
 from bookings.models import Booking
 from notifications.services import notification_create
-from payments.models import LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
+from payments.models import Chargeback, LedgerEntry, Payment, PayoutRun, Settlement, Transfer, transfer_group_for
 from payments.services.balances import balance_apply
 from payments.services.rollup import ledger_rollup_apply
 from payments.services.transitions import SYSTEM, TRANSFER_MACHINE, transfer_transition
@@ -173,7 +173,7 @@ def _transfers_claim(*, candidates: list[Candidate], run: PayoutRun) -> list[tup
     """Claim a chunk of bookings for this run in one transaction: (row, resumed) for each to pay.
 
     Locks the bookings (in primary-key order, like every other writer), skips those with a
-    pending settlement or a paid transfer, inserts PENDING rows for new ones, gives FAILED rows
+    pending settlement, an open chargeback or a paid transfer, inserts PENDING rows for new ones, gives FAILED rows
     a new attempt (and key) and returns PENDING rows left by a crashed or concurrent run as resumed.
     """
     by_booking = {c.booking_id: c for c in candidates}
@@ -183,6 +183,10 @@ def _transfers_claim(*, candidates: list[Candidate], run: PayoutRun) -> list[tup
         lock_bookings(ids)
         frozen = set(
             Settlement.objects.filter(booking_id__in=ids, status=Settlement.Status.PENDING).values_list(
+                "booking_id", flat=True
+            )
+        ) | set(
+            Chargeback.objects.filter(booking_id__in=ids, outcome=Chargeback.Outcome.OPEN).values_list(
                 "booking_id", flat=True
             )
         )

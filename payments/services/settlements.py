@@ -39,10 +39,9 @@ from payments.models import LedgerEntry, Payment, Settlement, Transfer
 from payments.selectors import BookingBalance, booking_balance
 from payments.services.ledger import ledger_record
 from payments.services.transitions import settlement_transition
-from payments.split import split_amount
 from payments.stripe_gateway import PaymentServiceUnavailable, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
-from servizo.money import format_money
+from servizo.money import format_money, split_amount
 
 S = Booking.Status
 D = Settlement.Decision
@@ -325,14 +324,14 @@ def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, pr
     note = f"{summary} Reason: {settlement.reason}"
     if booking.needs_decision:
         to_status = S.REFUNDED if kept == 0 else S.RESOLVED
-        booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note)
+        booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note, notify=False)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
         booking_note_add(booking_id=booking.pk, actor=settlement.actor, note=note)
     for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
         notification_create(
             recipient=recipient,
             kind="payment",
-            text=f"Decision on “{booking.title}”: {summary}",
+            text=f"Decision on “{booking.title}”: {summary} Reason: {settlement.reason}",
             link=reverse(link),
             email=True,
         )

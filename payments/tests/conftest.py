@@ -11,6 +11,7 @@ import time
 import pytest
 import requests
 from django.conf import settings
+from django.test import TestCase
 
 from accounts.tests.factories import ProviderFactory
 from bookings.models import Booking
@@ -24,6 +25,7 @@ VISA = "4242424242424242"
 DECLINED_WHEN_CHARGED = "4000000000000341"
 DECLINED_WHEN_SAVED = "4000000000000002"
 THREE_D_SECURE = "4000002500003155"
+WEBHOOK_URL = "/payments/stripe/webhook/"
 # localstripe lists oldest first and accepts any limit: ask for everything the session made.
 LIST_ALL = 100_000
 
@@ -67,6 +69,15 @@ def sign_webhook(payload: bytes, *, secret: str | None = None, timestamp: int | 
     secret = secret or settings.STRIPE_WEBHOOK_SECRET
     signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={signature}"
+
+
+def post_webhook(client, body: bytes, **sign_kwargs):
+    """POST a signed body to the webhook as Stripe does, then run what the view queued on commit: the
+    handling task (eager in tests), which a test's own transaction would otherwise hold back."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign_webhook(body, **sign_kwargs)
+        )
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 
 from bookings.models import Booking
 from payments.models import LedgerEntry
 from payments.services.payouts import payouts_run
 from payments.services.settlements import settlement_create
+from payments.tasks import audit_ledger
 from payments.tests.conftest import walk
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +109,24 @@ def test_audit_fails_on_a_transfer_row_pending_longer_than_a_run(completed_booki
     assert f"transfer row {row.pk} is still pending" in capsys.readouterr().out
     settings.PAYOUT_PENDING_MAX_AGE += timedelta(minutes=1)
     call_command("audit_ledger")
+
+
+def test_the_nightly_audit_emails_finance_on_a_discrepancy(paid_booking, finance_user, settings, mailoutbox):
+    """Given a refund Stripe never made in the ledger, the scheduled audit mails FINANCE_EMAILS and Finance staff."""
+    settings.FINANCE_EMAILS = ["books@servizo.test"]
+    LedgerEntry.objects.create(
+        booking=paid_booking, provider=paid_booking.provider, category=paid_booking.category,
+        kind="refund", amount_cents=500, currency="usd", idempotency_key="made-up-refund",
+    )  # fmt: skip
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert audit_ledger.delay().get() >= 1
+
+    [alert] = mailoutbox
+    assert alert.to == ["books@servizo.test", finance_user.email]
+    assert "discrepancies" in alert.subject and "Stripe refunded 0, ledger 500" in alert.body
+
+
+def test_a_clean_nightly_audit_mails_nobody(paid_booking, finance_user, mailoutbox):
+    assert audit_ledger.delay().get() == 0
+    assert not mailoutbox

@@ -1,28 +1,34 @@
 """Signed webhooks that cannot apply here are stored as ignored (with the reason) and answered 200.
 
-Stripe retries any non-2xx for days; only a fault that a retry can cure (database, Stripe down)
-may answer 500. Everything else (an object Stripe or we do not know, an unhandled type, a payload
-missing its object) is permanent: record why and say 200.
+Only failing to store the event answers 500 (Stripe retries it for days). A fault in handling that a
+retry can cure (database, Stripe down) is stored FAILED and retried by the worker, then kept as a
+failed task for staff. Everything else (an object Stripe or we do not know, an unhandled type, a
+payload missing its object) is permanent: record why.
 """
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.test import TestCase
+from django.utils import timezone
 
 from bookings.tests.factories import BookingFactory
 from payments.models import StripeEvent
 from payments.services import webhooks
 from payments.stripe_gateway import stripe_client
-from payments.tests.conftest import sign_webhook
+from payments.tasks import resume_stripe_events
+from payments.tests.conftest import WEBHOOK_URL, post_webhook
+from servizo.models import FailedTask
 
 pytestmark = pytest.mark.django_db
-URL = "/payments/stripe/webhook/"
+URL = WEBHOOK_URL
 Status = StripeEvent.Status
 
 
 def post_body(client, body: bytes):
-    return client.post(URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign_webhook(body))
+    return post_webhook(client, body)
 
 
 def post_event(client, event: dict):
@@ -123,17 +129,44 @@ def test_a_signed_body_that_is_no_event_is_a_400_and_stores_nothing(client, body
     assert not StripeEvent.objects.exists()
 
 
-def test_a_database_fault_still_answers_500_so_stripe_retries(client, monkeypatch):
+def test_a_database_fault_while_storing_answers_500_so_stripe_retries(client, monkeypatch):
+    def database_down(**fields):
+        raise OperationalError("Lost connection to server during query")
+
+    monkeypatch.setattr(StripeEvent.objects, "create", database_down)
+    event = {"id": "evt_retry", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}
+
+    assert post_event(client, event).status_code == 500
+
+
+def test_a_database_fault_in_the_handler_is_stored_failed_and_kept_for_a_retry(client, monkeypatch):
     def database_down(object_id):
         raise OperationalError("Lost connection to server during query")
 
     monkeypatch.setitem(webhooks.HANDLERS, "payment_intent.succeeded", database_down)
     event = {"id": "evt_retry", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}
 
-    assert post_event(client, event).status_code == 500
+    assert post_event(client, event).status_code == 200
 
     row = stored("evt_retry")
     assert row.status == Status.FAILED and "OperationalError" in row.error
+    failed = FailedTask.objects.get(task_name="payments.tasks.handle_stripe_event")
+    assert failed.kwargs == {"event_id": "evt_retry"} and "OperationalError" in failed.error
+
+
+def test_an_event_whose_task_was_lost_is_queued_again_by_the_safety_net(monkeypatch):
+    """Broker down when the view queued the task: the event stays received, and the beat task resumes it."""
+    old = timezone.now() - webhooks.RESUME_AFTER - timedelta(seconds=1)
+    for event_id, status in [("evt_lost", Status.RECEIVED), ("evt_done", Status.PROCESSED)]:
+        StripeEvent.objects.create(event_id=event_id, type="transfer.created", payload={}, status=status)
+    StripeEvent.objects.create(event_id="evt_new", type="transfer.created", payload={})
+    StripeEvent.objects.filter(event_id__in=["evt_lost", "evt_done"]).update(received_at=old)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert resume_stripe_events.delay().get() == 1
+
+    assert stored("evt_lost").status == Status.IGNORED and stored("evt_lost").attempts == 1
+    assert stored("evt_new").status == Status.RECEIVED  # its own task may still be on the way
 
 
 def test_an_ignored_event_redelivered_is_not_handled_again(client, monkeypatch):

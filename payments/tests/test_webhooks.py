@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.test import TestCase
 from django.urls import reverse
 
 from bookings.models import Booking
@@ -12,18 +13,16 @@ from payments.models import LedgerEntry, Payment, StripeEvent
 from payments.services import checkout
 from payments.services.checkout import payment_start
 from payments.stripe_gateway import metadata_of, stripe_client
-from payments.tests.conftest import DECLINED_WHEN_CHARGED, LIST_ALL, sign_webhook
+from payments.tests.conftest import DECLINED_WHEN_CHARGED, LIST_ALL, WEBHOOK_URL, post_webhook, sign_webhook
+from servizo.models import FailedTask
 
 pytestmark = pytest.mark.django_db
 S = Booking.Status
-URL = "/payments/stripe/webhook/"
+URL = WEBHOOK_URL
 
 
 def post_event(client, event: dict, **sign_kwargs):
-    body = json.dumps(event).encode()
-    return client.post(
-        URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign_webhook(body, **sign_kwargs)
-    )
+    return post_webhook(client, json.dumps(event).encode(), **sign_kwargs)
 
 
 def events_for(intent_id: str) -> list[dict]:
@@ -163,19 +162,35 @@ def test_unknown_event_types_are_stored_and_ignored(client):
     assert StripeEvent.objects.get(event_id="evt_other").status == StripeEvent.Status.IGNORED
 
 
-def test_handler_failure_answers_500_so_stripe_retries(client, localstripe, paid_unrecorded):
+def test_a_handler_that_keeps_failing_is_listed_for_staff_who_retry_it(
+    client, localstripe, paid_unrecorded, finance_user
+):
+    """Given Stripe down while the worker handles an event, when staff retry it from the failed-task admin once
+    Stripe is back, then the booking is scheduled; Stripe itself got a 200 at once and never had to retry."""
     booking, intent = paid_unrecorded
     [event] = [e for e in events_for(intent.id) if e["type"] == "payment_intent.succeeded"]
     localstripe.stop()
 
-    assert post_event(client, event).status_code == 500
+    assert post_event(client, event).status_code == 200
+
     stored = StripeEvent.objects.get(event_id=event["id"])
     assert stored.status == StripeEvent.Status.FAILED and "Unavailable" in stored.error
+    failed = FailedTask.objects.get(task_name="payments.tasks.handle_stripe_event")
+    assert failed.kwargs == {"event_id": event["id"]} and "Unavailable" in failed.error
 
     localstripe.start()
-    assert post_event(client, event).status_code == 200
+    client.force_login(finance_user)
+    changelist = reverse("admin:servizo_failedtask_changelist")
+    assert event["id"] in client.get(changelist).content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(changelist, {"action": "retry", "_selected_action": [failed.pk]}, follow=True)
+
+    assert "1 task(s) queued again" in response.content.decode()
     booking.refresh_from_db()
     assert booking.status == S.SCHEDULED
+    assert StripeEvent.objects.get(event_id=event["id"]).status == StripeEvent.Status.PROCESSED
+    failed.refresh_from_db()
+    assert failed.status == FailedTask.Status.RETRIED and failed.retried_at is not None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,9 +20,10 @@ def customer_rating(customer):
 
 @register.simple_tag
 def booking_review_state(booking, user):
-    """What the booking panel needs: the review, and for the provider whether the customer is rated."""
+    """What the booking panel needs: whether the job can be reviewed, the review, and whether the customer is rated."""
     is_provider = user.pk == booking.provider_id
     return {
+        "reviewable": selectors.booking_reviewable(booking=booking),
         "review": selectors.booking_review_get(booking=booking),
         "customer_rated": is_provider and selectors.customer_rating_exists(booking=booking),
     }

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "offers",
     "bookings",
+    "disputes",
     "payments",
     "chat",
     "reviews",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "servizo.request_log.RequestLogMiddleware",  # outermost: its duration covers the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servizo.replica.PrimaryPinMiddleware",
@@ -152,10 +155,43 @@ else:
 # Without Redis (`make run`'s default) tasks run in the process that queues them.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
+# An eager task that fails is recorded like a worker's (servizo.tasks: FailedTask), not raised into its caller.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True  # outcomes live in our rows (outbox, StripeEvent, FailedTask): no result backend
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late: a slow task does not hold others back
+# Redis redelivers a message not acknowledged within this time; longer than any task and any retry countdown.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The schedule `celery -A servizo beat` runs. Each run expires when the next one is due, so a worker
+# that was down does not find a pile of identical runs. The commands stay for operators.
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "servizo.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 30}},
+    "send-pending-emails": {
+        "task": "notifications.tasks.send_pending_emails",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 300.0, "options": {"expires": 300}},
+    "expire-unpaid-bookings": {
+        "task": "bookings.tasks.expire_unpaid_bookings",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    "resume-stripe-events": {
+        "task": "payments.tasks.resume_stripe_events",
+        "schedule": 600.0,
+        "options": {"expires": 600},
+    },
+    "release-escrow": {"task": "payments.tasks.release_escrow", "schedule": 3600.0, "options": {"expires": 3600}},
+    "audit-ledger": {"task": "payments.tasks.audit_ledger", "schedule": crontab(hour=3, minute=15)},
+}
 # Workers write a timestamp under this cache key; /healthz reports the worker down when it is older.
 WORKER_HEARTBEAT_KEY = "servizo:worker-heartbeat"
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
+# The nightly ledger audit emails discrepancies to these addresses and to active staff in the Finance group.
+FINANCE_EMAILS = env.list("FINANCE_EMAILS", default=[])
 
 # --- Auth (django-allauth, email login) ----------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -216,6 +252,9 @@ STORAGES = {
 # Uploaded identity documents: outside static/ and never under a public URL;
 # served only through an authorizing view.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+# Behind nginx: the URL prefix of an `internal` location aliased to PRIVATE_MEDIA_ROOT (deploy/nginx).
+# The authorizing view then answers with X-Accel-Redirect and nginx sends the file; empty: Django streams it.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 PROVIDER_DOCUMENT_MAX_BYTES = env.int("PROVIDER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -230,6 +269,11 @@ CURRENCY = env("CURRENCY", default="usd")
 PLATFORM_COMMISSION_BP = env.int("PLATFORM_COMMISSION_BP", default=2000)
 BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS", default=24))
 ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", default=3))
+# Disputes: the provider's time to respond once a problem is reported, then staff's time to decide
+# (counted from the response, or from the end of the provider's time); later, the dashboard flags it.
+DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
+DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
+DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
 # A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
@@ -244,6 +288,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_servizo_
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_servizo_local")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# A CA bundle the SDK trusts instead of its own: only for a Stripe-compatible test server behind a
+# private CA (`make prod-local`); empty for real Stripe.
+STRIPE_CA_BUNDLE = env("STRIPE_CA_BUNDLE", default="")
 
 LOGGING = {
     "version": 1,

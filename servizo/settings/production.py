@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT, STATICFILES_DIRS, env
+from .base import LOGGING, STATIC_ROOT, STATICFILES_DIRS, env
 
 
 def _refuse(name: str, why: str):
@@ -106,3 +106,21 @@ X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
+# /healthz answers a load balancer probing the app port over plain HTTP, without the HTTPS redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# One JSON object per line (servizo.request_log): journald or a log shipper parses it as is.
+LOGGING["formatters"] = {"json": {"()": "servizo.request_log.JsonFormatter"}}
+LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Error reporting, only where a DSN is given (no DSN: the SDK is never initialized).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # user ids only, never emails or request bodies
+    )

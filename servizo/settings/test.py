@@ -25,7 +25,9 @@ WHITENOISE_AUTOREFRESH = True
 
 # allauth's rate limits live in the cache: a fresh prefix per run keeps one run's
 # signups and logins from counting against the next one's on the shared Redis.
-CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+# A worker started by the tests (servizo.testing.worker) is given its parent's prefix.
+CACHES["default"]["KEY_PREFIX"] = env("TEST_CACHE_KEY_PREFIX", default=f"test-{os.getpid()}")  # noqa: F405
 
 # Tasks run where they are queued; the worker tests start a real worker process on Redis instead.
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = REDIS_URL

@@ -3,6 +3,8 @@
 Refusing (`refuse = True`) answers `554` to MAIL FROM, as a mail server that rejects the sender does;
 accepting, each message is kept in `messages` as (sender, recipients, raw data). Flip `refuse` to
 watch a retry succeed.
+
+`python -m servizo.testing.smtp --port N` runs one that accepts everything (the mail server of `make prod-local`).
 """
 
 import socketserver
@@ -46,10 +48,10 @@ class _Session(socketserver.StreamRequestHandler):
 
 
 class SmtpServer:
-    def __init__(self, *, refuse: bool = False):
+    def __init__(self, *, refuse: bool = False, port: int = 0):
         self.refuse = refuse
         self.messages: list[tuple[str, list[str], str]] = []
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Session)
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _Session)
         self._server.daemon_threads = True
         self._server.smtp = self
         self.port = self._server.server_address[1]
@@ -58,3 +60,13 @@ class SmtpServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="An SMTP server on 127.0.0.1 that accepts and keeps every message.")
+    parser.add_argument("--port", type=int, required=True)
+    server = SmtpServer(port=parser.parse_args().port)
+    print(f"SMTP on 127.0.0.1:{server.port}", flush=True)
+    threading.Event().wait()  # serve until killed

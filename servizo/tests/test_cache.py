@@ -43,3 +43,9 @@ def test_redis_up_it_is_a_plain_redis_cache():
     assert cache.add("servizo-cache-test", 0) is False
     cache.delete("servizo-cache-test")
     assert cache.get("servizo-cache-test") is None
+
+
+def test_every_call_reuses_one_redis_client_per_pool():
+    client = caches["default"]._cache
+    assert client.get_client("a") is client.get_client("b")
+    assert client.get_client("a", write=True) is client.get_client("b", write=True)

@@ -1,6 +1,7 @@
 """The apps depend on each other in one direction only (README, "Layout"; scripts/app_graph.py draws it).
 
-    servizo (floor)  <  notifications  <  accounts  <  offers  <  bookings  <  payments | chat | reviews  <  console
+    servizo (floor)  <  notifications  <  accounts  <  offers  <  bookings  <  disputes
+        <  payments | chat | reviews  <  console
 
 An app may import only apps on a lower level. payments, chat and reviews are siblings on one level
 and do not import one another (none needs to today): a flow that spans two of them goes through a
@@ -26,10 +27,11 @@ LEVELS = {
     "accounts": 2,
     "offers": 3,
     "bookings": 4,
-    "payments": 5,
-    "chat": 5,
-    "reviews": 5,
-    "console": 6,
+    "disputes": 5,  # a customer's report on a booking; payments' settle page and reviews read it
+    "payments": 6,
+    "chat": 6,
+    "reviews": 6,
+    "console": 7,
 }
 
 

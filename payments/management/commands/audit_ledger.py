@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.audit import balance_audit, ledger_audit, rollup_audit
+from payments.audit import audit_problems
 
 
 class Command(BaseCommand):
@@ -16,16 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-stripe", action="store_true", help="Only check the ledger itself.")
 
     def handle(self, *args, **options):
-        problems = 0
-        for booking_id, problem in ledger_audit(check_stripe=not options["skip_stripe"]):
-            problems += 1
-            self.stdout.write(f"booking {booking_id}: {problem}")
-        for problem in rollup_audit():
-            problems += 1
-            self.stdout.write(f"rollup: {problem}")
-        for provider_id, problem in balance_audit():
-            problems += 1
-            self.stdout.write(f"provider {provider_id}: {problem}")
+        problems = audit_problems(check_stripe=not options["skip_stripe"])
+        for problem in problems:
+            self.stdout.write(problem)
         if problems:
-            raise CommandError(f"{problems} discrepancies found.")
+            raise CommandError(f"{len(problems)} discrepancies found.")
         self.stdout.write(self.style.SUCCESS("Ledger is consistent."))

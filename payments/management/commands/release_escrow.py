@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from payments.services.release import escrow_auto_release
 
@@ -12,6 +10,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        cutoff = timezone.now() - settings.ESCROW_AUTO_RELEASE_AFTER
-        released, skipped = escrow_auto_release(cutoff=cutoff)
+        released, skipped = escrow_auto_release()
         self.stdout.write(f"Released {released} booking(s); {skipped} changed meanwhile and were left alone.")

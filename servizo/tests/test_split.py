@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.split import split_amount
+from servizo.money import split_amount
 
 RATES = [0, 1, 1250, 1999, 2000, 2001, 3333, 5000, 10_000]
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class DisputesConfig(AppConfig):
+    name = "disputes"
+
+    def ready(self) -> None:
+        from bookings.models import Booking
+        from bookings.services import register_transition_hook
+        from disputes.services import dispute_booking_decided
+
+        for status in (Booking.Status.REFUNDED, Booking.Status.RESOLVED):
+            register_transition_hook(status, dispute_booking_decided)

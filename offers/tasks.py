@@ -1,0 +1,18 @@
+"""Offer work done by the worker: the live feed fan-out and the scheduled expiry."""
+
+from celery import shared_task
+
+from offers.live import offer_changed_push
+from offers.services import offers_expire_due
+from servizo.tasks import ServizoTask
+
+
+@shared_task(base=ServizoTask)
+def push_offer_changed(*, offer_id: int, groups: list[str]) -> None:
+    offer_changed_push(offer_id=offer_id, groups=groups)
+
+
+@shared_task(base=ServizoTask)
+def expire_offers() -> int:
+    """Beat: what `manage.py expire_offers` does."""
+    return offers_expire_due()

@@ -1,0 +1,35 @@
+"""Payment work done by the worker: webhook handling and the schedules (escrow release, stuck events, audit)."""
+
+from celery import shared_task
+
+from payments.audit import audit_alert_finance, audit_problems
+from payments.services.release import escrow_auto_release
+from payments.services.webhooks import stripe_event_handle, stripe_events_resume
+from servizo.tasks import ServizoTask
+
+
+@shared_task(base=ServizoTask)
+def handle_stripe_event(*, event_id: str) -> str:
+    """Handle one stored webhook event (once: a processed or ignored event is left alone); returns its status."""
+    return stripe_event_handle(event_id=event_id).status
+
+
+@shared_task(base=ServizoTask)
+def resume_stripe_events() -> int:
+    """Beat safety net: queue again the events whose handling task was never queued."""
+    return stripe_events_resume()
+
+
+@shared_task(base=ServizoTask)
+def release_escrow() -> tuple[int, int]:
+    """Beat: what `manage.py release_escrow` does."""
+    return escrow_auto_release()
+
+
+@shared_task(base=ServizoTask)
+def audit_ledger() -> int:
+    """Nightly: what `manage.py audit_ledger` checks; any discrepancy is emailed to Finance. Returns how many."""
+    problems = audit_problems()
+    if problems:
+        audit_alert_finance(problems=problems)
+    return len(problems)

@@ -1,0 +1,28 @@
+"""Finance sees background tasks that kept failing (webhook handling, emails) and queues them again."""
+
+from django.db import migrations
+
+from servizo.roles import staff_groups_migrate
+
+APPS_MIGRATED = {
+    "auth",
+    "accounts",
+    "offers",
+    "bookings",
+    "payments",
+    "notifications",
+    "reviews",
+    "chat",
+    "disputes",
+    "servizo",
+}
+
+
+def sync_groups(apps, schema_editor):
+    staff_groups_migrate(apps, schema_editor, apps_migrated=APPS_MIGRATED)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("servizo", "0005_failed_task")]
+
+    operations = [migrations.RunPython(sync_groups, migrations.RunPython.noop)]
