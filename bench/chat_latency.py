@@ -220,14 +220,14 @@ async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list
     return pairs, steady
 
 
-def cpu_seconds(process: subprocess.Popen) -> float:
-    """User + system CPU time a server process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu(servers) -> float:
-    return sum(cpu_seconds(server) for server in servers)
+    return sum(cpu_seconds(server.pid) for server in servers)
 
 
 def report(pairs, args, total_cpu: float, steady_cpu: float) -> None:

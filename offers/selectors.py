@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
 from offers.models import Offer, OfferDecline
+from servizo.replica import on_replica
 
 NOT_AVAILABLE = "This offer is no longer available."
 OUTSIDE_CATEGORIES = "This offer is outside your service categories."
@@ -108,8 +109,8 @@ def offer_feed(
     on_date: datetime.date | None = None,
     min_price_cents: int | None = None,
 ) -> QuerySet[Offer]:
-    """The provider's feed with the page's filters applied, newest first."""
-    offers = offers_matching_provider(provider=provider).select_related("category")
+    """The provider's feed with the page's filters applied, newest first (on the replica, if any)."""
+    offers = on_replica(offers_matching_provider(provider=provider).select_related("category"))
     if category_id is not None:
         offers = offers.filter(category_id=category_id)
     if on_date is not None:

@@ -27,6 +27,7 @@ from accounts.models import ProviderProfile, ServiceCategory, User
 from bookings.models import Booking
 from payments.models import LedgerDaily, LedgerEntry, ProviderLedgerMonthly
 from payments.selectors import ledger_sum
+from servizo.replica import replica_reads
 
 K = LedgerEntry.Kind
 # Grouping name -> the first day of the period a day falls in (weeks start on Monday, as TruncWeek).
@@ -214,6 +215,7 @@ def _lines(figures: dict, labels: dict, *, ordering=_largest_first) -> list[Line
     return [Line(label=labels[key], figures=total, key=key) for key, total in sorted(figures.items(), key=ordering)]
 
 
+@replica_reads()
 def revenue_report(*, start: date, end: date, grouping: str = "day", currency: str | None = None) -> Report:
     """The commission and revenue report for [start, end] (whole days).
 

@@ -7,6 +7,7 @@ from accounts.models import ProviderProfile, User
 from bookings.models import Booking
 from disputes.selectors import booking_was_disputed
 from reviews.models import CustomerRating, ProviderReputation, Review, rounded_average
+from servizo.replica import on_replica
 
 # ?sort= values on the profile page → ordering.
 REVIEW_SORTS: dict[str, tuple[str, ...]] = {
@@ -39,8 +40,10 @@ def provider_completed_jobs_count(*, provider_id: int) -> int:
 
 
 def provider_review_list(*, provider_id: int, viewer: User, sort: str = "recent") -> QuerySet[Review]:
-    """Reviews on the profile; hidden ones only for the provider themselves (shown as removed)."""
-    reviews = Review.objects.filter(provider_id=provider_id).select_related("customer", "reply")
+    """Reviews on the profile; hidden ones only for the provider themselves (shown as removed).
+
+    Read on the replica, if any."""
+    reviews = on_replica(Review.objects.filter(provider_id=provider_id).select_related("customer", "reply"))
     if viewer.pk != provider_id:
         reviews = reviews.filter(is_hidden=False)
     return reviews.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["recent"]))

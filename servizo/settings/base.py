@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "servizo.request_log.RequestLogMiddleware",  # outermost: its duration covers the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servizo.replica.PrimaryPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +116,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": str(sqlite_path.with_name(f"test_{sqlite_path.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A MariaDB replica for the listing and report reads that opt in (servizo.replica); unset, all on default.
+DATABASE_ROUTERS = ["servizo.replica.PrimaryReplicaRouter"]
+DATABASE_READ_REPLICA = None
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**DATABASES["default"], **env.db("DATABASE_REPLICA_URL")}
+    DATABASE_READ_REPLICA = "replica"
+# After a request that wrote, that browser reads the primary for this long (longer than replica lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 
 # --- Cache, channels ------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -324,5 +334,9 @@ if REDIS_URL and env.bool("CHANNEL_LAYER_PUBSUB", default=True):
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         # Pub/sub channels ignore the Redis database number: name them per database so that runs on
         # different databases of one Redis (parallel test suites) never hear each other.
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi.{urlsplit(REDIS_URL).path.strip('/') or '0'}"},
+        # CHANNEL_REDIS_HOSTS shards channels and groups across several Redis servers (scale-out).
+        "CONFIG": {
+            "hosts": env.list("CHANNEL_REDIS_HOSTS", default=[REDIS_URL]),
+            "prefix": f"asgi.{urlsplit(REDIS_URL).path.strip('/') or '0'}",
+        },
     }

@@ -59,6 +59,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # no
 _shared = " (the cache and channel layer must be shared by every process, not kept in each one's memory)"
 if urlsplit(_required("REDIS_URL", why=_shared)).scheme not in ("redis", "rediss", "unix"):
     _refuse("REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+# Sessions read from Redis by every node, written through to the database (they survive losing Redis).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Absolute links in emails, and the origin forms are posted from.
 SITE_URL = _https_url("SITE_URL", _required("SITE_URL", why=" to the site's public https:// address"))

@@ -14,6 +14,12 @@ if not REDIS_URL:  # noqa: F405 - the suite always exercises the real Redis laye
     CACHES = {"default": redis_cache(REDIS_URL)}  # noqa: F405
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 
+# A second connection to the test database under the alias "replica": it sees only committed rows, so
+# inside a test's transaction it lags behind like a replica. Reads use it only where a test sets
+# DATABASE_READ_REPLICA (servizo/tests/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}  # noqa: F405
+DATABASE_READ_REPLICA = None
+
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
