@@ -1,8 +1,10 @@
-"""Payment work done by the worker: webhook handling and the schedules (escrow release, stuck events, audit)."""
+"""Payment work done by the worker: webhook handling and the schedules (escrow release, stuck events,
+unfinished cancellation refunds, audit)."""
 
 from celery import shared_task
 
 from payments.audit import audit_alert_finance, audit_problems
+from payments.services.cancellations import settlements_resume_automatic
 from payments.services.release import escrow_auto_release
 from payments.services.webhooks import stripe_event_handle, stripe_events_resume
 from servizo.tasks import ServizoTask
@@ -24,6 +26,12 @@ def resume_stripe_events() -> int:
 def release_escrow() -> tuple[int, int]:
     """Beat: what `manage.py release_escrow` does."""
     return escrow_auto_release()
+
+
+@shared_task(base=ServizoTask)
+def resume_settlements() -> tuple[int, int]:
+    """Beat: what `manage.py resume_settlements` does (cancellation refunds Stripe did not finish)."""
+    return settlements_resume_automatic()
 
 
 @shared_task(base=ServizoTask)

@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 600},
     },
+    "resume-settlements": {
+        "task": "payments.tasks.resume_settlements",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     "release-escrow": {"task": "payments.tasks.release_escrow", "schedule": 3600.0, "options": {"expires": 3600}},
     "audit-ledger": {"task": "payments.tasks.audit_ledger", "schedule": crontab(hour=3, minute=15)},
 }

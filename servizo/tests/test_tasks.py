@@ -64,6 +64,7 @@ def test_every_scheduled_task_exists_and_the_operators_jobs_are_scheduled():
         "offers.tasks.expire_offers",
         "bookings.tasks.expire_unpaid_bookings",
         "payments.tasks.release_escrow",
+        "payments.tasks.resume_settlements",
         "notifications.tasks.send_pending_emails",
         "payments.tasks.audit_ledger",
         "servizo.tasks.heartbeat",
