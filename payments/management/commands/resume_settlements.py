@@ -6,7 +6,7 @@ from payments.services.cancellations import settlements_resume_automatic
 class Command(BaseCommand):
     help = (
         "Finish the cancellation-policy refunds Stripe did not complete (it was down or refused): same "
-        "idempotency keys, so nothing is refunded twice. The beat schedule runs it every 5 minutes (payments.tasks.resume_settlements)."
+        "idempotency keys, so nothing is refunded twice. The beat schedule also runs it every 5 minutes."
     )
 
     def handle(self, *args, **options):
