@@ -41,7 +41,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "servizo_bench_pages"
+# Override with BENCH_DB to run beside another bench (the name must match the MariaDB grant, servizo%).
+BENCH_DB = os.environ.get("BENCH_DB", "servizo_bench_pages")
 SCALES = {
     "small": {"open_offers": 5, "bookings": 20, "reviews": 3, "conversations": 4},
     "large": {"open_offers": 10_000, "bookings": 10_000, "reviews": 2_000, "conversations": 1_000},
@@ -82,7 +83,7 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
     every other completed one; a full refund when refunded). Reviews go on completed bookings,
     conversations on bookings (the provider has read all but the last message in every third).
     Maintained aggregates the apps keep on their writes are filled here too, the way their migrations
-    backfill them (reputation, chat counters, ledger rollups, provider balances).
+    backfill them (reputation, booking status counts, chat counters, ledger rollups, provider balances).
     """
     from django.db import transaction
     from django.db.models import Max
@@ -225,13 +226,15 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
 
 
 def _fill_maintained_aggregates() -> None:
-    """Chat counters, ledger rollups and provider balances from the bulk-inserted rows (their backfills)."""
+    """Booking status counts, chat counters, ledger rollups and provider balances from the bulk-inserted rows
+    (their backfills)."""
     from importlib import import_module
 
     from django.apps import apps as django_apps
 
     from payments.services.rollup import ledger_rollup_rebuild
 
+    import_module("bookings.migrations.0003_booking_status_counts").backfill(django_apps, None)
     import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
     ledger_rollup_rebuild()
     import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)
