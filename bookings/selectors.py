@@ -100,6 +100,12 @@ def _status_counts(*, user: User, side: str) -> list[tuple[str, str, int]]:
     return [(status, label, counts[status]) for status, label in S.choices if counts.get(status)]
 
 
+def party_status_count(*, user_id: int, side: str, status: str) -> int:
+    """How many bookings the user has in `status` on one side: one row read (BookingStatusCounts)."""
+    counted = BookingStatusCounts.objects.filter(user_id=user_id, side=side).values_list(status, flat=True).first()
+    return counted or 0
+
+
 def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict], tuple[str, ...]]]) -> dict:
     """Each panel's first PANEL_ROWS bookings, in one statement whatever the user's history.
 

@@ -33,5 +33,7 @@ def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
 
 
 def user_cache_drop(user_id: int, name: str) -> None:
-    """Forget the user's cached `name` once the current transaction commits (at once outside one)."""
+    """Forget the user's cached `name` now and again once the current transaction commits (a reader
+    between the two stores the old value)."""
+    cache.delete(_key(user_id, name))
     after_commit(cache.delete, _key(user_id, name))

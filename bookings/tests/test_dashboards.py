@@ -7,8 +7,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
+from servizo.testing.explain import bad_plans
 
 S = Booking.Status
 CYCLE = [S.AWAITING_PAYMENT, S.SCHEDULED, S.IN_PROGRESS, S.PROVIDER_COMPLETED, S.COMPLETED, S.CANCELLED, S.DISPUTED]
@@ -101,3 +103,31 @@ def test_nav_links_to_the_bookings_list(client, customer):
     client.force_login(customer)
 
     assert reverse("bookings:list") in client.get(reverse("dashboard")).content.decode()
+
+
+def _bulk_history(customer, provider, count: int) -> None:
+    """`count` bookings between the two across every status, and a user table of realistic size (with a
+    handful of users MariaDB joins it by a full scan into a join buffer and sorts instead of using the
+    ranges' order)."""
+    User.objects.bulk_create(User(email=f"filler{n}@example.com", full_name=f"F {n}") for n in range(2000))
+    template = BookingFactory(customer=customer, provider=provider, offer__customer=customer)
+    fields = {f.attname: getattr(template, f.attname) for f in Booking._meta.concrete_fields if not f.primary_key}
+    today = timezone.localdate()
+    Booking.objects.bulk_create(
+        Booking(**fields | {"status": S.values[n % len(S.values)], "scheduled_date": today + timedelta(days=n % 9 - 4)})
+        for n in range(count)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "mysql", reason="query plans are MariaDB's (production)")
+def test_dashboard_panels_read_only_their_rows_on_large_data(customer, provider):
+    _bulk_history(customer, provider, 5_000)
+    request = RequestFactory().get("/dashboard/")
+
+    for name, user in (("customer", customer), ("provider", provider)):
+        request.user = user
+        with bad_plans() as found:
+            html = render_to_string(f"bookings/_{name}_dashboard.html", {"user": user, "request": request})
+        assert not found, "\n".join(found)
+        assert html.count("list-group-item") >= 10
