@@ -1,16 +1,17 @@
 """The anonymous landing page, rendered once and served from the cache (Redis in production).
 
 It is the same for every visitor who is not signed in and has no flash message: its only data are the
-active categories and the commission. A category change drops it on commit (receivers connected in
-AccountsConfig.ready: the admin edits categories as plain model saves); a deploy with a new template
-shows the old page for at most CACHE_SECONDS. With Redis down every request renders it as before.
+active categories and the commission. A category change drops it, and accounts.selectors.category_map,
+on commit (receivers connected in AccountsConfig.ready: the admin edits categories as plain model
+saves); a deploy with a new template shows the old page for at most CACHE_SECONDS. With Redis down
+every request renders it as before.
 """
 
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from accounts.selectors import category_list_active
+from accounts.selectors import CATEGORY_MAP_KEY, category_list_active
 from servizo.commit import after_commit
 
 CACHE_SECONDS = 300
@@ -32,6 +33,7 @@ def anonymous_landing_html(request) -> str:
     return html
 
 
-def landing_cache_drop(**kwargs) -> None:
-    """Signal receiver (any ServiceCategory save or delete): forget the cached page once that commits."""
-    after_commit(cache.delete, _key())
+def category_caches_drop(**kwargs) -> None:
+    """Signal receiver (any ServiceCategory save or delete): forget the cached page and category map
+    once that commits."""
+    after_commit(cache.delete_many, [_key(), CATEGORY_MAP_KEY])

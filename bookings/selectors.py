@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import category_map
 from bookings.models import Booking, BookingEvent, BookingStatusCounts
 from bookings.services import REASON_REQUIRED, allowed_transitions
 
@@ -112,7 +113,8 @@ def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict],
     A panel is (ranges, order): one filter per status, each an index range read in the panel's order
     (the (side, status, order column) indexes), so the database reads at most PANEL_ROWS rows per range
     where an `IN` over several statuses would sort all of them. The ranges go in one UNION ALL (SQLite,
-    which refuses LIMIT inside one, runs them in turn) and each panel's rows are merged here.
+    which refuses LIMIT inside one, runs them in turn) and each panel's rows are merged here. Categories
+    come from `category_map`: joined, the small category table can drive the join and force a sort.
     """
     querysets = [
         bookings.filter(**where).annotate(panel_part=Value(n)).order_by(*order)[:PANEL_ROWS]
@@ -123,6 +125,9 @@ def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict],
         rows = list(querysets[0].union(*querysets[1:], all=True))
     else:
         rows = [row for queryset in querysets for row in queryset]
+    categories = category_map()
+    for row in rows:
+        row.category = categories[row.category_id]
     result = {}
     for n, name in enumerate(panels):
         panel_rows = [row for row in rows if row.panel_part == n]
@@ -135,7 +140,7 @@ def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict],
 
 def customer_dashboard(*, user: User, history_status: str = "") -> dict:
     """Two queries whatever the number of bookings: the counts row, and the three lists in one statement."""
-    mine = Booking.objects.filter(customer=user).select_related("provider", "category")
+    mine = Booking.objects.filter(customer=user).select_related("provider")
     history_status = history_status if history_status in Booking.HISTORY else ""
     history = [history_status] if history_status else Booking.in_status_order(Booking.HISTORY)
     panels = _first_rows(
@@ -161,7 +166,7 @@ def _each(statuses) -> list[dict]:
 def provider_dashboard(*, user: User) -> dict:
     """Two queries: the counts row, and jobs needing action (due or under way), upcoming and recently
     completed in one statement."""
-    mine = Booking.objects.filter(provider=user).select_related("customer", "category")
+    mine = Booking.objects.filter(provider=user).select_related("customer")
     today = timezone.localdate()
     by_date = ("scheduled_date", "id")
     panels = _first_rows(
