@@ -82,7 +82,7 @@ class Actors:
 
 
 def build(
-    *, open_offers: int, bookings: int, reviews: int, conversations: int, other_users: int, messages: int = 4
+    *, open_offers: int, bookings: int, reviews: int, conversations: int, other_users: int = 0, messages: int = 4
 ) -> Actors:
     """Bulk-insert one customer's and one provider's history; returns who to sign in as.
 
