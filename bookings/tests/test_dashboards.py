@@ -22,10 +22,12 @@ def _bookings(n: int, **kwargs) -> None:
         BookingFactory(status=CYCLE[i % len(CYCLE)], **kwargs)
 
 
-def _queries_for(client, django_assert_max_num_queries):
-    """The whole dashboard page on a warm cache (badges, categories): at most 8 queries."""
+def _queries_for(client, django_assert_max_num_queries, side: str):
+    """The whole dashboard page on a warm cache (badges, categories): at most 8 queries on MariaDB (on
+    SQLite the panel's ranges are separate queries)."""
     client.get(reverse("dashboard"))
-    with django_assert_max_num_queries(8) as captured:
+    union = connection.features.supports_slicing_ordering_in_compound
+    with django_assert_max_num_queries(8 if union else 7 + RANGES[side]) as captured:
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     return response, len(captured)
@@ -54,10 +56,10 @@ def test_customer_dashboard_groups_bookings_and_its_query_count_does_not_grow(
     client.force_login(customer)
     _bookings(10, offer__customer=customer, customer=customer, provider=provider)
     _render_panel("customer", customer, django_assert_num_queries)
-    response, with_10 = _queries_for(client, django_assert_max_num_queries)
+    response, with_10 = _queries_for(client, django_assert_max_num_queries, "customer")
     _bookings(90, offer__customer=customer, customer=customer, provider=provider)
     panel = _render_panel("customer", customer, django_assert_num_queries)
-    response, with_100 = _queries_for(client, django_assert_max_num_queries)
+    response, with_100 = _queries_for(client, django_assert_max_num_queries, "customer")
 
     assert with_10 == with_100
     assert "Needs your action" in panel and "Pay by" in panel and "Confirm completion" in panel
@@ -89,10 +91,10 @@ def test_provider_dashboard_shows_due_upcoming_and_completed_jobs_with_a_flat_qu
     later = BookingFactory(provider=provider, status=S.SCHEDULED, scheduled_date=today + timedelta(days=1))
     _bookings(8, provider=provider)
     _render_panel("provider", provider, django_assert_num_queries)
-    response, with_10 = _queries_for(client, django_assert_max_num_queries)
+    response, with_10 = _queries_for(client, django_assert_max_num_queries, "provider")
     _bookings(90, provider=provider)
     _render_panel("provider", provider, django_assert_num_queries)
-    response, with_100 = _queries_for(client, django_assert_max_num_queries)
+    response, with_100 = _queries_for(client, django_assert_max_num_queries, "provider")
 
     assert with_10 == with_100
     assert due in response.context["needs_action"]
