@@ -52,6 +52,15 @@ def _sqlite_ids_never_reused(request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached pages and badges (accounts.landing,
+    servizo.usercache) are dropped on commit, and a test's transaction never commits."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 

@@ -1,4 +1,5 @@
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
@@ -6,6 +7,20 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategor
 
 def category_list_active() -> QuerySet[ServiceCategory]:
     return ServiceCategory.objects.filter(is_active=True)
+
+
+CATEGORY_MAP_KEY = "categories:by-id"
+
+
+def category_map() -> dict[int, ServiceCategory]:
+    """Every category (inactive ones too: bookings keep theirs) by id, from the cache for five minutes;
+    accounts.landing drops it on any category change. Lists attach categories from here instead of
+    joining the small category table, which MariaDB may pick to drive a join and then sort."""
+    categories = cache.get(CATEGORY_MAP_KEY)
+    if categories is None:
+        categories = ServiceCategory.objects.in_bulk()
+        cache.set(CATEGORY_MAP_KEY, categories, 300)
+    return categories
 
 
 def provider_queue() -> QuerySet[ProviderProfile]:

@@ -12,15 +12,18 @@ from django.views.decorators.cache import never_cache
 from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
+from accounts.landing import anonymous_landing_html, landing_context
 from accounts.models import ProviderProfile
-from accounts.selectors import category_list_active, provider_status_history, user_has_verified_email
+from accounts.selectors import provider_status_history, user_has_verified_email
 from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
 
 
 def home(request):
-    """The landing page: what Servizo is and the categories one can ask for."""
-    return render(request, "home.html", {"categories": category_list_active()})
+    """The landing page: what Servizo is and the categories one can ask for (anonymous: accounts.landing)."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return render(request, "home.html", landing_context())
+    return HttpResponse(anonymous_landing_html(request))
 
 
 class RoleSignupView(SignupView):

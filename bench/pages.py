@@ -41,10 +41,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = os.environ.get("BENCH_PAGES_DB", "servizo_bench_pages")  # another name lets two runs share the server
+# Override with BENCH_DB to run beside another bench (the name must match the MariaDB grant, servizo%).
+BENCH_DB = os.environ.get("BENCH_DB", "servizo_bench_pages")
 SCALES = {
-    "small": {"open_offers": 5, "bookings": 20, "reviews": 3, "conversations": 4},
-    "large": {"open_offers": 10_000, "bookings": 10_000, "reviews": 2_000, "conversations": 1_000},
+    "small": {"open_offers": 5, "bookings": 20, "reviews": 3, "conversations": 4, "other_users": 0},
+    "large": {
+        "open_offers": 10_000,
+        "bookings": 10_000,
+        "reviews": 2_000,
+        "conversations": 1_000,
+        "other_users": 2_000,
+    },
 }
 # Page key -> (label, who is signed in, URL name, which id the URL takes).
 PAGES = {
@@ -74,15 +81,20 @@ class Actors:
     booking: object  # a paid, upcoming booking (the booking detail page)
 
 
-def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, messages: int = 4) -> Actors:
+def build(
+    *, open_offers: int, bookings: int, reviews: int, conversations: int, other_users: int = 0, messages: int = 4
+) -> Actors:
     """Bulk-insert one customer's and one provider's history; returns who to sign in as.
 
     Every booking has its own accepted offer and the ledger rows its status implies (charge into
     escrow once paid; release to provider and commission when completed or resolved, a payout for
     every other completed one; a full refund when refunded). Reviews go on completed bookings,
     conversations on bookings (the provider has read all but the last message in every third).
+    `other_users` accounts make the user table the size of a marketplace's: with three users MariaDB joins
+    the table by a full scan into a join buffer, which drops an index's order and sorts what a LIMIT
+    would have cut short (a plan a real user table never gets).
     Maintained aggregates the apps keep on their writes are filled here too, the way their migrations
-    backfill them (reputation, chat counters, ledger rollups, provider balances).
+    backfill them (reputation, booking status counts, chat counters, ledger rollups, provider balances).
     """
     from django.db import transaction
     from django.db.models import Max
@@ -113,6 +125,10 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
         payouts_enabled=True,
     )
     profile.categories.set(categories)
+    User.objects.bulk_create(
+        (User(email=f"user{n}@bench.example", full_name=f"User {n}", role="customer") for n in range(other_users)),
+        batch_size=2000,
+    )
     florence = city_key("Florence")
 
     def offer(n: int, status: str) -> Offer:
@@ -225,13 +241,15 @@ def build(*, open_offers: int, bookings: int, reviews: int, conversations: int, 
 
 
 def _fill_maintained_aggregates() -> None:
-    """Chat counters, ledger rollups, provider balances, decision queue: the bulk rows' backfills."""
+    """Booking status counts, chat counters, ledger rollups, provider balances and the decision queue from
+    the bulk-inserted rows (their backfills)."""
     from importlib import import_module
 
     from django.apps import apps as django_apps
 
     from payments.services.rollup import ledger_rollup_rebuild
 
+    import_module("bookings.migrations.0003_booking_status_counts").backfill(django_apps, None)
     import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
     ledger_rollup_rebuild()
     import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)

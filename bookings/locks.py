@@ -4,10 +4,12 @@ Lock order (every service that holds more than one of these rows takes them in t
 services never wait on each other):
 
     provider profile → offer → booking → the booking's payment / settlement / transfer / review rows
-    → the provider's reputation row
+    → the provider's reputation row → the parties' booking status counts (customer and provider
+    rows in user-id order)
 
 Several bookings (or several rows of one kind) are locked in ascending primary-key order.
-A provider suspension holds the profile, then locks each open booking's offer and booking in turn.
+A provider suspension holds the profile, then locks each open booking's offer and booking in turn,
+all of them before it moves any.
 
 All helpers use `select_for_update()` (no `of=`: MariaDB) and must run inside `transaction.atomic()`;
 on SQLite, which has no row locks, the database-wide write lock serializes the same services.

@@ -91,6 +91,11 @@ class Booking(TimeStampedModel):
             models.Index(fields=["provider", "created_at"]),
             models.Index(fields=["customer", "status", "created_at"]),
             models.Index(fields=["provider", "status", "created_at"]),
+            # The dashboard panels' per-status ranges, in their orders (bookings.selectors._first_rows).
+            models.Index(fields=["customer", "status", "pay_by"]),
+            models.Index(fields=["customer", "status", "scheduled_date"]),
+            models.Index(fields=["provider", "status", "scheduled_date"]),
+            models.Index(fields=["provider", "status", "completed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -213,3 +218,39 @@ class ProviderReliability(models.Model):
         if not self.paid_bookings:
             return None
         return (self.cancellations * 200 + self.paid_bookings) // (self.paid_bookings * 2)
+
+
+class BookingStatusCounts(models.Model):
+    """How many bookings one party has in each status: one row per user and side, a column per status.
+
+    Maintained by `bookings.services.status_counts_move` in the transaction of every booking's creation
+    and transition, so the dashboards read one row instead of grouping the user's whole history.
+    `audit_booking_counts` checks it against the bookings.
+    """
+
+    class Side(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        PROVIDER = "provider", "Provider"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    side = models.CharField(max_length=8, choices=Side.choices)
+    # One column per Booking.Status value, named like it (a test keeps the two in step).
+    awaiting_payment = models.IntegerField(default=0)
+    scheduled = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    provider_completed = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    disputed = models.IntegerField(default=0)
+    refunded = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "side"], name="one_status_count_row_per_side")]
+        verbose_name_plural = "booking status counts"
+
+    def __str__(self) -> str:
+        return f"Booking counts of user {self.user_id} as {self.side}"
+
+    def by_status(self) -> dict[str, int]:
+        return {status: getattr(self, status) for status in Booking.Status.values}

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
+from accounts.selectors import category_map
+from bookings.models import Booking, BookingEvent, BookingStatusCounts
 from bookings.services import REASON_REQUIRED, allowed_transitions, offer_reopen_refusal
 
 S = Booking.Status
@@ -99,37 +101,107 @@ def booking_offer_reopenable(*, booking: Booking, user: User) -> bool:
     return not offer_reopen_refusal(booking=booking, offer=booking.offer)
 
 
-def _status_counts(bookings: QuerySet[Booking]) -> list[tuple[str, str, int]]:
-    """(status, label, count) for every state the user has bookings in, in lifecycle order."""
-    rows = bookings.order_by().values("status").annotate(n=Count("id"))
-    counts = {row["status"]: row["n"] for row in rows}
-    return [(status, label, counts[status]) for status, label in S.choices if status in counts]
+def _status_counts(*, user: User, side: str) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every state the user has bookings in, in lifecycle order.
+
+    One row read (BookingStatusCounts, maintained on every move), whatever the user's history.
+    """
+    row = BookingStatusCounts.objects.filter(user=user, side=side).first()
+    counts = row.by_status() if row else {}
+    return [(status, label, counts[status]) for status, label in S.choices if counts.get(status)]
+
+
+def party_status_count(*, user_id: int, side: str, status: str) -> int:
+    """How many bookings the user has in `status` on one side: one row read (BookingStatusCounts)."""
+    counted = BookingStatusCounts.objects.filter(user_id=user_id, side=side).values_list(status, flat=True).first()
+    return counted or 0
+
+
+def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict], tuple[str, ...]]]) -> dict:
+    """Each panel's first PANEL_ROWS bookings, in one statement whatever the user's history.
+
+    A panel is (ranges, order): one filter per status, each an index range read in the panel's order
+    (the (side, status, order column) indexes), so the database reads at most PANEL_ROWS rows per range
+    where an `IN` over several statuses would sort all of them. The ranges go in one UNION ALL (SQLite,
+    which refuses LIMIT inside one, runs them in turn) and each panel's rows are merged here. Categories
+    come from `category_map`: joined, the small category table can drive the join and force a sort.
+    """
+    querysets = [
+        bookings.filter(**where).annotate(panel_part=Value(n)).order_by(*order)[:PANEL_ROWS]
+        for n, (ranges, order) in enumerate(panels.values())
+        for where in ranges
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(querysets[0].union(*querysets[1:], all=True))
+    else:
+        rows = [row for queryset in querysets for row in queryset]
+    categories = category_map()
+    for row in rows:
+        row.category = categories[row.category_id]
+    result = {}
+    for n, name in enumerate(panels):
+        panel_rows = [row for row in rows if row.panel_part == n]
+        for field in reversed(panels[name][1]):  # stable sorts, last key first; NULLs first as in MariaDB
+            key = field.lstrip("-")
+            panel_rows.sort(key=lambda row: (getattr(row, key) is not None, getattr(row, key)), reverse=field[0] == "-")
+        result[name] = panel_rows[:PANEL_ROWS]
+    return result
 
 
 def customer_dashboard(*, user: User, history_status: str = "") -> dict:
-    """Four queries whatever the number of bookings: counts, needing action, upcoming, history."""
-    mine = Booking.objects.filter(customer=user).select_related("provider", "category")
-    history_statuses = [history_status] if history_status in Booking.HISTORY else Booking.HISTORY
+    """Two queries whatever the number of bookings: the counts row, and the three lists in one statement."""
+    mine = Booking.objects.filter(customer=user).select_related("provider")
+    history_status = history_status if history_status in Booking.HISTORY else ""
+    history = [history_status] if history_status else Booking.in_status_order(Booking.HISTORY)
+    panels = _first_rows(
+        mine,
+        {
+            "needs_action": (_each(Booking.NEEDS_CUSTOMER_ACTION), ("pay_by", "id")),
+            "upcoming": (_each(Booking.UPCOMING), ("scheduled_date", "id")),
+            "history": (_each(history), ("-created_at", "-id")),
+        },
+    )
     return {
-        "counts": _status_counts(mine),
-        "needs_action": list(mine.filter(status__in=Booking.NEEDS_CUSTOMER_ACTION).order_by("pay_by")[:PANEL_ROWS]),
-        "upcoming": list(mine.filter(status__in=Booking.UPCOMING).order_by("scheduled_date", "id")[:PANEL_ROWS]),
-        "history": list(mine.filter(status__in=history_statuses)[:PANEL_ROWS]),
-        "history_status": history_status if history_status in Booking.HISTORY else "",
+        "counts": _status_counts(user=user, side=BookingStatusCounts.Side.CUSTOMER),
+        **panels,
+        "history_status": history_status,
         "history_choices": [(status, S(status).label) for status in Booking.in_status_order(Booking.HISTORY)],
     }
 
 
+def _each(statuses) -> list[dict]:
+    return [{"status": status} for status in sorted(statuses)]
+
+
 def provider_dashboard(*, user: User) -> dict:
-    """Four queries: counts, jobs needing action (due or under way), upcoming, recently completed."""
-    mine = Booking.objects.filter(provider=user).select_related("customer", "category")
+    """Two queries: the counts row, and jobs needing action (due or under way), upcoming and recently
+    completed in one statement."""
+    mine = Booking.objects.filter(provider=user).select_related("customer")
     today = timezone.localdate()
-    due = Q(status=S.SCHEDULED, scheduled_date__lte=today) | Q(status=S.IN_PROGRESS)
-    return {
-        "counts": _status_counts(mine),
-        "needs_action": list(mine.filter(due).order_by("scheduled_date", "id")[:PANEL_ROWS]),
-        "upcoming": list(
-            mine.filter(status=S.SCHEDULED, scheduled_date__gt=today).order_by("scheduled_date", "id")[:PANEL_ROWS]
-        ),
-        "completed": list(mine.filter(status=S.COMPLETED).order_by("-completed_at", "-id")[:PANEL_ROWS]),
-    }
+    by_date = ("scheduled_date", "id")
+    panels = _first_rows(
+        mine,
+        {
+            "needs_action": (
+                [{"status": S.SCHEDULED, "scheduled_date__lte": today}, {"status": S.IN_PROGRESS}],
+                by_date,
+            ),
+            "upcoming": ([{"status": S.SCHEDULED, "scheduled_date__gt": today}], by_date),
+            "completed": ([{"status": S.COMPLETED}], ("-completed_at", "-id")),
+        },
+    )
+    return {"counts": _status_counts(user=user, side=BookingStatusCounts.Side.PROVIDER), **panels}
+
+
+def status_counts_from_bookings(bookings: QuerySet) -> dict[tuple[int, str], dict[str, int]]:
+    """What BookingStatusCounts must hold, grouped from the bookings themselves (backfill and audit).
+
+    Keyed by (user id, side); a status with no bookings is absent. Reads the whole table: for the
+    migration and `audit_booking_counts`, never for a page.
+    """
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    Side = BookingStatusCounts.Side
+    for field, side in (("customer_id", Side.CUSTOMER), ("provider_id", Side.PROVIDER)):
+        for user_id, status, n in bookings.order_by().values_list(field, "status").annotate(n=Count("id")):
+            counts.setdefault((user_id, side.value), {})[status] = n
+    return counts

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.locks import lock_booking, lock_offer_then_booking
-from bookings.models import Booking, BookingEvent, ProviderCancellation, ProviderReliability
+from bookings.models import Booking, BookingEvent, BookingStatusCounts, ProviderCancellation, ProviderReliability
 from notifications.services import notification_create
 from offers.locks import lock_offer
 from offers.models import Offer
@@ -192,9 +192,10 @@ def booking_transition(
         _party_standing(role, actor, fresh=True).require()
         if (booking.status, to_status) in REASON_REQUIRED and not note:
             raise TransitionNotAllowed("Please give a reason.")
-        from_paid = booking.status == S.SCHEDULED
+        previous = booking.status
         event = transition(MACHINE, booking, to_status=to_status, actor=actor, role=role, note=note)
-        _reliability_count(booking, event, role=role, from_paid=from_paid)
+        status_counts_move(booking, from_status=previous, to_status=to_status)
+        _reliability_count(booking, event, role=role, from_paid=previous == S.SCHEDULED)
         if notify:
             _notify_parties(booking, event, role)
     return booking
@@ -219,6 +220,29 @@ def _reliability_add(provider_id: int, **increments: F) -> None:
     if not ProviderReliability.objects.filter(provider_id=provider_id).update(**increments):
         ProviderReliability.objects.get_or_create(provider_id=provider_id)
         ProviderReliability.objects.filter(provider_id=provider_id).update(**increments)
+
+
+def status_counts_move(booking: Booking, *, from_status: str, to_status: str) -> None:
+    """Count `booking` under `to_status` instead of `from_status` ("" for a new booking) for both parties.
+
+    Runs in the transaction of the booking's creation or move, after its row lock (bookings.locks: the
+    counts rows come last, customer and provider in user-id order). An `UPDATE ... SET n = n + 1` locks
+    the row until commit, so concurrent moves add up exactly; a party's first booking inserts the row
+    (a racing insert loses on the unique key and adds to the winner's row).
+    """
+    assert transaction.get_connection().in_atomic_block, "call in the transaction that moves the booking"
+    deltas = {to_status: 1} | ({from_status: -1} if from_status else {})
+    changes = {status: F(status) + delta for status, delta in deltas.items()}
+    Side = BookingStatusCounts.Side
+    for user_id, side in sorted([(booking.customer_id, Side.CUSTOMER), (booking.provider_id, Side.PROVIDER)]):
+        row = BookingStatusCounts.objects.filter(user_id=user_id, side=side)
+        if row.update(**changes):
+            continue
+        try:
+            with transaction.atomic():
+                BookingStatusCounts.objects.create(user_id=user_id, side=side, **deltas)
+        except IntegrityError:
+            row.update(**changes)
 
 
 def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> BookingEvent:
@@ -288,6 +312,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             booking, actor=provider, from_status="", to_status=S.AWAITING_PAYMENT, note="Offer accepted."
         )
         MACHINE.run_hooks(booking, S.AWAITING_PAYMENT, event)
+        status_counts_move(booking, from_status="", to_status=S.AWAITING_PAYMENT)
         pay_by = timezone.localtime(booking.pay_by).strftime("%d %b %Y %H:%M")
         _notify_parties(
             booking,
@@ -392,8 +417,10 @@ def bookings_cancel_for_suspension(profile: ProviderProfile, event: ProviderStat
         .order_by("offer_id", "pk")
         .values_list("pk", "offer_id")
     )
-    for booking_id, offer_id in list(rows):
-        offer, booking = lock_offer_then_booking(booking_id, offer_id=offer_id)
+    # Every offer and booking first, then the moves: the moves lock the parties' counts rows, which come
+    # after all booking rows in the lock order.
+    locked = [lock_offer_then_booking(booking_id, offer_id=offer_id) for booking_id, offer_id in list(rows)]
+    for offer, booking in locked:
         if booking.status == S.AWAITING_PAYMENT:
             _cancel_unpaid_and_reopen(
                 booking=booking,

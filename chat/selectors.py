@@ -6,9 +6,12 @@ from accounts.models import User
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
 from offers.models import Offer
 from offers.selectors import provider_offer_access
+from servizo.usercache import user_cached
 
 HISTORY_PAGE_SIZE = 30
 RESYNC_LIMIT = 200
+# The navbar's unread-messages badge in servizo.usercache (`request_unread`).
+CHAT_BADGE = "chat_unread"
 
 
 def _participant_filter(user: User) -> Q:
@@ -78,6 +81,17 @@ def inbox(*, user: User) -> ChatInbox:
 def unread_total(*, user: User) -> int:
     """Messages from others the user has not read yet, over all their conversations."""
     return inbox(user=user).unread
+
+
+def request_unread(request) -> int:
+    """The signed-in user's unread total for the navbar and the dashboard panel.
+
+    The request's inbox when the page read it already; otherwise servizo.usercache (`CHAT_BADGE`, dropped
+    by chat.services on every change of the user's inbox), so most pages read no chat row at all.
+    """
+    if hasattr(request, "_chat_inbox"):
+        return request._chat_inbox.unread
+    return user_cached(request.user.pk, CHAT_BADGE, lambda: request_inbox(request).unread)
 
 
 def request_inbox(request) -> ChatInbox:

@@ -24,13 +24,14 @@ from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_st
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, Conversation, ConversationAccess, ConversationMember, Message
 from chat.presence import is_viewing
-from chat.selectors import message_payload, provider_may_ask, unread_total
+from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
 from offers.models import Offer
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.realtime import broadcast
+from servizo.usercache import user_cache_drop
 
 NEW_MESSAGE_KIND = "chat_message"
 PROVIDER_UNAVAILABLE = "This provider cannot take part in conversations at the moment; the history stays readable."
@@ -58,6 +59,7 @@ def _push_unread_total(user_id: int) -> None:
 def _inbox_add(*, user_id: int, unread: int = 0, conversations: int = 0) -> None:
     """Add to a user's inbox counters, creating the row on first use (a racing creator is retried as an update)."""
     changes = {"unread": F("unread") + unread, "conversations": F("conversations") + conversations}
+    user_cache_drop(user_id, CHAT_BADGE)
     if ChatInbox.objects.filter(user_id=user_id).update(**changes):
         return
     try:

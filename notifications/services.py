@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.outbox import email_send
+from servizo.context_processors import NOTIFICATION_BADGE
 from servizo.realtime import broadcast
 from servizo.tasks import enqueue
+from servizo.usercache import user_cache_drop
 
 
 def user_group(user_id: int) -> str:
@@ -62,6 +64,7 @@ def email_subject(text: str) -> str:
 def notification_create(*, recipient, kind: str, text: str, link: str = "", email: bool = False) -> Notification:
     """Store a notification; on commit push it live, and with `email` queue an email (notifications.outbox)."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text, link=link)
+    user_cache_drop(recipient.pk, NOTIFICATION_BADGE)
     payload = {"kind": "notification", "id": notification.pk, "text": text, "link": link}
     from notifications.tasks import push_notification  # the tasks module imports this one
 
@@ -82,6 +85,7 @@ def notification_mark_read(*, recipient, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        user_cache_drop(recipient.pk, NOTIFICATION_BADGE)
     return notification
 
 
@@ -92,4 +96,7 @@ def notification_mark_all_read(*, recipient, kind: str | None = None, link: str 
         unread = unread.filter(kind=kind)
     if link is not None:
         unread = unread.filter(link=link)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        user_cache_drop(recipient.pk, NOTIFICATION_BADGE)
+    return marked

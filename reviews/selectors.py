@@ -4,7 +4,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, QuerySet, Sum
 
 from accounts.models import ProviderProfile, User
-from bookings.models import Booking
+from bookings.models import Booking, BookingStatusCounts
+from bookings.selectors import party_status_count
 from disputes.selectors import booking_was_disputed
 from reviews.models import CustomerRating, ProviderReputation, Review, rounded_average
 from servizo.replica import on_replica
@@ -36,7 +37,10 @@ def provider_reputation_get(*, provider: User) -> ProviderReputation | None:
 
 
 def provider_completed_jobs_count(*, provider_id: int) -> int:
-    return Booking.objects.filter(provider_id=provider_id, status=Booking.Status.COMPLETED).count()
+    """One row read (the maintained bookings.BookingStatusCounts), however many jobs."""
+    return party_status_count(
+        user_id=provider_id, side=BookingStatusCounts.Side.PROVIDER, status=Booking.Status.COMPLETED
+    )
 
 
 def provider_review_list(*, provider_id: int, viewer: User, sort: str = "recent") -> QuerySet[Review]:

@@ -1,6 +1,10 @@
 from django.conf import settings
 
+from servizo.usercache import user_cached
+
 BADGE_MAX = 99  # the navbar shows "99+" beyond this; counting further would read every unread row
+# The navbar's unread-notifications badge in servizo.usercache; notifications.services drops it on change.
+NOTIFICATION_BADGE = "unread_notifications"
 
 
 def site(request):
@@ -11,6 +15,10 @@ def site(request):
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        unread = user.notifications.filter(read_at__isnull=True)[: BADGE_MAX + 1].count()
-        context["unread_notifications"] = f"{BADGE_MAX}+" if unread > BADGE_MAX else unread
+        context["unread_notifications"] = user_cached(user.pk, NOTIFICATION_BADGE, lambda: _unread_badge(user))
     return context
+
+
+def _unread_badge(user) -> int | str:
+    unread = user.notifications.filter(read_at__isnull=True)[: BADGE_MAX + 1].count()
+    return f"{BADGE_MAX}+" if unread > BADGE_MAX else unread

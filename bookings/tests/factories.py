@@ -1,11 +1,14 @@
 from datetime import timedelta
+from importlib import import_module
 
 import factory
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.tests.factories import ProviderProfileFactory
-from bookings.models import Booking
+from bookings.models import Booking, BookingStatusCounts
+from bookings.services import status_counts_move
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
 
@@ -30,3 +33,19 @@ class BookingFactory(factory.django.DjangoModelFactory):
     scheduled_date = factory.SelfAttribute("offer.preferred_date")
     time_window = factory.SelfAttribute("offer.time_window")
     pay_by = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=24))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Counted in the parties' status counts, as booking_accept_offer and the transitions count it."""
+        with transaction.atomic():
+            booking = super()._create(model_class, *args, **kwargs)
+            status_counts_move(booking, from_status="", to_status=booking.status)
+        return booking
+
+
+def status_counts_recount() -> None:
+    """Recount every party's BookingStatusCounts from the bookings, after a test bulk-inserted some."""
+    from django.apps import apps
+
+    BookingStatusCounts.objects.all().delete()
+    import_module("bookings.migrations.0003_booking_status_counts").backfill(apps, None)

@@ -266,11 +266,13 @@ def test_the_booking_page_query_count_does_not_grow_with_the_timeline(client, dj
     url = reverse("bookings:detail", args=[booking.pk])
     booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
 
-    with django_assert_max_num_queries(12) as short:
+    client.get(url)  # each move's notification drops the cached badge: measure on a warm cache
+    with django_assert_max_num_queries(8) as short:
         client.get(url)
     booking_transition(booking_id=booking.pk, to_status=S.PROVIDER_COMPLETED, actor=booking.provider)
     booking_transition(booking_id=booking.pk, to_status=S.DISPUTED, actor=booking.customer, note="Leaks.")
-    with django_assert_max_num_queries(12) as longer:
+    client.get(url)
+    with django_assert_max_num_queries(8) as longer:
         page = client.get(url).content.decode()
 
     assert len(short) == len(longer)

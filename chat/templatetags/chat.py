@@ -1,18 +1,18 @@
 from django import template
 
-from chat.selectors import conversation_list, provider_may_ask, request_inbox, unread_total
+from chat.selectors import conversation_list, provider_may_ask, request_unread, unread_total
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def chat_unread_total(context, user) -> int:
-    """The user's unread messages; read once per request however often the page shows it."""
+    """The user's unread messages; read once per request however often the page shows it (chat.selectors)."""
     if not user.is_authenticated:
         return 0
     request = context.get("request")
     if request is not None and request.user.pk == user.pk:
-        return request_inbox(request).unread
+        return request_unread(request)
     return unread_total(user=user)
 
 

@@ -3,6 +3,8 @@
 from django import template
 
 from offers.selectors import offer_list_open_for_customer, offers_matching_provider
+from servizo.context_processors import BADGE_MAX
+from servizo.usercache import user_cached
 
 register = template.Library()
 
@@ -11,11 +13,15 @@ DASHBOARD_OFFERS = 5
 
 @register.simple_tag
 def customer_open_offers(user) -> dict:
-    """The first few open offers (soonest to expire first) and how many there are: two queries."""
+    """The first few open offers (soonest to expire first) and how many there are ("99+" past that, so
+    the count reads at most a hundred rows): two queries."""
     offers = offer_list_open_for_customer(customer=user)
-    return {"items": list(offers[:DASHBOARD_OFFERS]), "count": offers.count()}
+    count = offers.order_by()[: BADGE_MAX + 1].count()
+    return {"items": list(offers[:DASHBOARD_OFFERS]), "count": f"{BADGE_MAX}+" if count > BADGE_MAX else count}
 
 
 @register.simple_tag
 def matching_offer_count(user) -> int:
-    return offers_matching_provider(provider=user).count()
+    """How many open offers match the provider, up to a minute old (servizo.usercache; nothing drops it:
+    the feed itself is always current)."""
+    return user_cached(user.pk, "matching_offers", lambda: offers_matching_provider(provider=user).count())

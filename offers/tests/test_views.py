@@ -376,6 +376,8 @@ PAGE_MAX_QUERIES = 15
 
 
 def _count_queries(client, url, django_assert_max_num_queries) -> int:
+    """The page's queries on a warm cache (a first view fills the user's cached badges)."""
+    client.get(url)
     with django_assert_max_num_queries(PAGE_MAX_QUERIES) as captured:
         assert client.get(url).status_code == 200
     return len(captured.captured_queries)
@@ -461,24 +463,25 @@ def test_provider_dashboard_panel_counts_matching_offers(client, provider):
 
 
 @pytest.mark.parametrize(
-    ("template", "make_user", "queries"),
+    ("template", "make_user", "queries", "again"),
     [
-        ("offers/_customer_dashboard.html", CustomerFactory, 2),
+        ("offers/_customer_dashboard.html", CustomerFactory, 2, 2),
         (
             "offers/_provider_dashboard.html",
             lambda: User.objects.select_related("provider_profile").get(pk=ProviderFactory().pk),
             2,  # the provider's category ids, then the count (a category subquery made MariaDB sort the feed)
+            0,  # then the count from the cache for up to a minute
         ),
     ],
 )
-def test_dashboard_panels_query_count_does_not_grow(template, make_user, queries, django_assert_num_queries):
+def test_dashboard_panels_query_count_does_not_grow(template, make_user, queries, again, django_assert_num_queries):
     user = make_user()
     OfferFactory.create_batch(3, customer=user if user.is_customer else CustomerFactory())
     with django_assert_num_queries(queries):
         render_to_string(template, {"user": user})
 
     OfferFactory.create_batch(30, customer=user if user.is_customer else CustomerFactory())
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(again):
         render_to_string(template, {"user": user})
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_transition
-from bookings.tests.factories import BookingFactory
+from bookings.tests.factories import BookingFactory, status_counts_recount
 from reviews.models import Review
 from reviews.services import reputation_refresh
 
@@ -77,4 +77,5 @@ def reviews_bulk_create(*, count: int, provider: User | None = None, customer: U
     with transaction.atomic():
         for provider_id in sorted({b.provider_id for b in bookings}):
             reputation_refresh(provider_id=provider_id)
+    status_counts_recount()
     return reviews

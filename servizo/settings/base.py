@@ -116,6 +116,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": str(sqlite_path.with_name(f"test_{sqlite_path.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sessions read from the cache (Redis in production) and written through to the database: a signed-in
+# request reads no session row, and with Redis down (servizo.cache) every read falls back to the table.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # A MariaDB replica for the listing and report reads that opt in (servizo.replica); unset, all on default.
 DATABASE_ROUTERS = ["servizo.replica.PrimaryReplicaRouter"]

@@ -42,8 +42,8 @@ def index_problems(sql: str, params=(), *, large_tables: set[str]) -> list[str]:
 
 
 def selects_of(captured: CaptureQueriesContext) -> list[str]:
-    """The SELECT statements a CaptureQueriesContext saw."""
-    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    """The SELECT statements (UNIONs of them included) a CaptureQueriesContext saw."""
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip(" (").upper().startswith("SELECT")]
 
 
 def _number(value) -> float:
@@ -84,5 +84,6 @@ def bad_plans(*, max_rows: int = MAX_ROWS, known: str | None = None) -> Iterator
         yield problems
     for query in captured.captured_queries:
         sql = query["sql"].lstrip()
-        if sql.upper().startswith("SELECT") and not (known and sql.startswith(known)):
+        # A UNION of parenthesized SELECTs ("(SELECT ...) UNION ALL (SELECT ...)") is checked too.
+        if sql.lstrip("(").upper().startswith("SELECT") and not (known and sql.startswith(known)):
             problems.extend(plan_problems(sql, max_rows=max_rows))

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import ServiceCategory
+
 
 @pytest.mark.django_db
 def test_landing_page_lists_active_categories_and_the_split(client):
@@ -23,3 +25,27 @@ def test_unknown_page_gets_the_helpful_404(client):
 def test_static_assets_are_served_locally(client):
     response = client.get("/static/vendor/bootstrap/bootstrap.min.css")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_anonymous_landing_is_served_from_the_cache_until_a_category_changes(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first = client.get(reverse("home")).content
+    with django_assert_num_queries(0):
+        assert client.get(reverse("home")).content == first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceCategory.objects.create(name="Roof repairer", slug="roofer")
+
+    assert "Roof repairer" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_landing_shows_a_flash_message_and_is_rendered_for_signed_in_users(client, customer):
+    client.get(reverse("home"))  # cached for anonymous visitors
+    client.force_login(customer)
+
+    assert "Go to your dashboard" in client.get(reverse("home")).content.decode()
+    client.post(reverse("account_logout"))
+    assert "You have signed out." in client.get(reverse("home")).content.decode()

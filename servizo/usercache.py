@@ -1,0 +1,39 @@
+"""Small per-user values every page shows (the navbar badges), kept in the cache for a short while.
+
+`user_cached` reads the value from the cache (Redis in production) or computes and stores it; the
+services that change what it counts call `user_cache_drop`, which deletes it once their transaction
+commits. A reader racing that commit can store the old value again, so every entry also expires after
+`TIMEOUT_SECONDS`: a badge is at worst that old (the live pushes correct it sooner). With Redis down
+every read is a miss and the value is computed as before (servizo.cache).
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+from servizo.commit import after_commit
+
+TIMEOUT_SECONDS = 60
+T = TypeVar("T")
+
+
+def _key(user_id: int, name: str) -> str:
+    return f"user:{user_id}:{name}"
+
+
+def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
+    """The user's cached `name`, or `compute()` stored for next time."""
+    key = _key(user_id, name)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT_SECONDS)
+    return value
+
+
+def user_cache_drop(user_id: int, name: str) -> None:
+    """Forget the user's cached `name` now and again once the current transaction commits (a reader
+    between the two stores the old value)."""
+    cache.delete(_key(user_id, name))
+    after_commit(cache.delete, _key(user_id, name))
