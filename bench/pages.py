@@ -249,11 +249,11 @@ def _fill_maintained_aggregates() -> None:
 
     from payments.services.rollup import ledger_rollup_rebuild
 
-    import_module("bookings.migrations.0003_booking_status_counts").backfill(django_apps, None)
+    import_module("bookings.migrations.0005_booking_status_counts").backfill(django_apps, None)
     import_module("chat.migrations.0003_backfill_counters").backfill(django_apps, None)
     ledger_rollup_rebuild()
     import_module("payments.migrations.0005_provider_balance").backfill(django_apps, None)
-    import_module("payments.migrations.0007_decision_queue").backfill(django_apps, None)
+    import_module("payments.migrations.0009_decision_queue").backfill(django_apps, None)
 
 
 def main() -> None:

@@ -45,7 +45,9 @@ def booking_list(request):
 
 @login_required
 def booking_detail(request, pk: int):
-    booking = get_object_or_404(selectors.booking_visible_to(user=request.user), pk=pk)
+    # The page shows the provider's rating badge: its reputation row joined here, not read on its own.
+    visible = selectors.booking_visible_to(user=request.user).select_related("provider__reputation")
+    booking = get_object_or_404(visible, pk=pk)
     events = selectors.booking_events(booking=booking)
     context = {
         "booking": booking,

@@ -25,6 +25,8 @@ SUGGESTED_REFUND_PERCENT = {
 
 
 def dispute_for_booking(*, booking: Booking) -> Dispute | None:
+    if booking.status not in (Booking.Status.DISPUTED, Booking.Status.REFUNDED, Booking.Status.RESOLVED):
+        return None  # only a booking that was disputed has one (bookings' transition table): no query
     return Dispute.objects.filter(booking=booking).prefetch_related("photos").first()
 
 

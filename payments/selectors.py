@@ -194,7 +194,12 @@ def booking_payment_latest(*, booking: Booking) -> Payment | None:
 
 
 def booking_settlements(*, booking: Booking) -> list[Settlement]:
-    """The booking's refunds and decisions, oldest first (the booking page's payment panel)."""
+    """The booking's refunds and decisions, oldest first (the booking page's payment panel).
+
+    None before the booking stopped or finished (a staff refund of an active booking cancels it first): no query.
+    """
+    if booking.status in Booking.UNFINISHED or booking.status == S.PROVIDER_COMPLETED:
+        return []
     return list(booking.settlements.order_by("pk"))
 
 

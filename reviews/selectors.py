@@ -68,6 +68,8 @@ def booking_reviewable(*, booking: Booking) -> bool:
 
 
 def booking_review_get(*, booking: Booking) -> Review | None:
+    if booking.status not in (Booking.Status.COMPLETED, Booking.Status.RESOLVED):
+        return None  # reviewed only once completed (or resolved): no query
     return Review.objects.select_related("reply").filter(booking=booking).first()
 
 

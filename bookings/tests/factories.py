@@ -48,4 +48,4 @@ def status_counts_recount() -> None:
     from django.apps import apps
 
     BookingStatusCounts.objects.all().delete()
-    import_module("bookings.migrations.0003_booking_status_counts").backfill(apps, None)
+    import_module("bookings.migrations.0005_booking_status_counts").backfill(apps, None)

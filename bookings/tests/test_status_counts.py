@@ -61,7 +61,7 @@ def test_backfill_counts_existing_bookings_and_the_audit_reports_drift(provider)
         BookingFactory(provider=provider, status=status)
     BookingStatusCounts.objects.all().delete()
 
-    import_module("bookings.migrations.0003_booking_status_counts").backfill(apps, None)
+    import_module("bookings.migrations.0005_booking_status_counts").backfill(apps, None)
     call_command("audit_booking_counts")
     assert counts_of(provider, Side.PROVIDER) == {S.SCHEDULED: 2, S.COMPLETED: 1}
 
