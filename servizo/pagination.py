@@ -69,10 +69,11 @@ def rows_by_ids(queryset: QuerySet, start: int, stop: int) -> list:
     Given a join and `ORDER BY ... LIMIT`, MariaDB may start from the small joined table (users,
     categories) and sort every row of the large one; the id query has no join, so it walks the
     ordering index and stops at the page. Annotations and prefetches run for the page's rows only.
+    A row that left the queryset between the two reads (an offer taken meanwhile) is left out.
     """
     ids = list(queryset.values_list("pk", flat=True)[start:stop])
     by_id = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids]
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 class CappedCountPaginator(Paginator):

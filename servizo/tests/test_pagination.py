@@ -69,3 +69,26 @@ def test_capped_counts_count_each_queryset_up_to_the_cap_in_one_query(notes, dja
         counts = capped_counts({"all": notes, "one": notes.filter(text="1"), "none": notes.none()}, cap=30)
 
     assert counts == {"all": 30, "one": 1, "none": 0}
+
+
+@pytest.mark.django_db
+def test_a_row_that_leaves_the_list_between_the_two_reads_is_left_out(notes):
+    """Under load an offer is taken between the page's id read and its row read (a 500 in the load test)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    unread = notes.filter(read_at__isnull=True)
+    leaving = unread[1]
+    reads = []
+
+    def take_one_after_the_id_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        reads.append(sql)
+        if len(reads) == 1:  # the ids are read: the row leaves the list before its row is read
+            Notification.objects.filter(pk=leaving.pk).update(read_at=timezone.now())
+        return result
+
+    with connection.execute_wrapper(take_one_after_the_id_read):
+        page = page_of(unread, per_page=5, number=1)
+
+    assert [n.text for n in page] == ["0", "2", "3", "4", "5"]
