@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from offers.models import Offer, OfferDecline, OfferEvent
+from offers.models import Offer, OfferDecline, OfferEvent, Quote, QuoteEvent
 from servizo.admin import BoundedChangelistMixin, admin_site
 
 
@@ -41,6 +41,38 @@ class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     inlines = [OfferEventInline, OfferDeclineInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class QuoteEventInline(admin.TabularInline):
+    model = QuoteEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Quote, site=admin_site)
+class QuoteAdmin(BoundedChangelistMixin, admin.ModelAdmin):
+    """Read-only: quotes move only through offers.quote_services (and bookings' accept)."""
+
+    list_display = ["id", "offer", "provider", "price_cents", "preferred_date", "time_window", "status", "expires_at"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["offer", "provider"]
+    search_fields = ["offer__title", "provider__email"]
+    ordering = ["-id"]
+    inlines = [QuoteEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
