@@ -325,10 +325,16 @@ def booking_accept_quote(*, quote_id: int, customer: User, revision: int) -> Boo
     with transaction.atomic():
         offer_id = Quote.objects.values_list("offer_id", flat=True).get(pk=quote_id, offer__customer=customer)
         offer, quote = lock_offer(offer_id), lock_quote(quote_id)
-        if quote.status == Quote.Status.ACCEPTED:
-            booking = offer.bookings.filter(provider_id=quote.provider_id).exclude(status=S.CANCELLED).first()
+        if offer.status == Offer.Status.ACCEPTED:
+            booking = offer.bookings.exclude(status=S.CANCELLED).select_related("provider").first()
+            if (
+                booking is not None
+                and quote.status == Quote.Status.ACCEPTED
+                and booking.provider_id == quote.provider_id
+            ):
+                return booking  # a double click: the same booking, nothing new written
             if booking is not None:
-                return booking
+                raise DomainError(f"This offer was just booked with {booking.provider}: that came first.")
         _check_offer_acceptable(offer)
         account_standing(customer, fresh=True).require()
         quote_acceptable_check(quote=quote, offer=offer, revision=revision)
