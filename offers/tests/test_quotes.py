@@ -11,10 +11,12 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ProviderProfile
+from accounts.models import ProviderProfile, User
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer, Quote
 from offers.quote_services import (
@@ -26,9 +28,11 @@ from offers.quote_services import (
 )
 from offers.selectors import NOT_AVAILABLE, QUOTES_SHOWN
 from offers.services import TermsChanged, offer_update, offer_withdraw, offers_expire_due
+from offers.tasks import expire_quotes
 from offers.tests.factories import OfferFactory, terms_of
 from servizo.asgi import application
 from servizo.exceptions import TransitionNotAllowed
+from servizo.testing.explain import bad_plans
 
 QS = Quote.Status
 
@@ -191,7 +195,7 @@ def test_a_quote_past_its_time_reads_expired_at_once_and_the_beat_records_it(pro
     with pytest.raises(TransitionNotAllowed, match="expired"):
         quote_decline(quote_id=quote.pk, customer=offer.customer)
     assert quotes_expire_due(batch_size=1) == 1
-    assert quotes_expire_due() == 0
+    assert expire_quotes.delay().get() == 0  # the beat's task: nothing left
     quote.refresh_from_db()
     assert quote.status == QS.EXPIRED
     assert quote.events.last().actor is None
@@ -365,3 +369,61 @@ def test_a_new_quote_reaches_the_customers_open_page_live(client):
 
     assert {"kind": "quotes_changed", "offer_id": offer.pk} in messages
     assert {m["kind"] for m in messages} == {"quotes_changed", "notification"}
+
+
+def _bulk_quotes(offer, count: int, *, batch: str = "a") -> None:
+    """`count` pending quotes on `offer` from as many new providers, in a few INSERTs."""
+    prefix = f"bulk{offer.pk}{batch}-"
+    User.objects.bulk_create(
+        [User(email=f"{prefix}{n}@example.com", full_name=f"Pro {n}", role=User.Role.PROVIDER) for n in range(count)],
+        batch_size=1000,
+    )
+    expires_at = timezone.now() + timedelta(hours=12)
+    Quote.objects.bulk_create(
+        [
+            Quote(offer=offer, provider_id=pk, price_cents=5000 + n, terms_version=1, expires_at=expires_at)
+            for n, pk in enumerate(User.objects.filter(email__startswith=prefix).values_list("pk", flat=True))
+        ],
+        batch_size=1000,
+    )
+
+
+def _page_queries(client, url) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_the_offer_page_costs_the_same_at_30_and_3000_quotes(client):
+    offer = OfferFactory()
+    _bulk_quotes(offer, 30)
+    _bulk_quotes(OfferFactory(), 30)  # other offers' quotes share the table
+    client.force_login(offer.customer)
+    url = reverse("offers:detail", args=[offer.pk])
+    small = _page_queries(client, url)
+
+    _bulk_quotes(offer, 1500, batch="b")
+    _bulk_quotes(OfferFactory(), 1500)
+
+    assert _page_queries(client, url) == small <= 8
+    if connection.vendor == "mysql":  # plans are MariaDB's (production)
+        with bad_plans() as found:
+            client.get(url)
+        assert not found, found
+
+
+@pytest.mark.django_db
+def test_support_reads_quotes_in_the_admin_but_cannot_change_them(client, support_user, provider):
+    quote = send(OfferFactory(), provider, message="Can do Tuesday")
+    client.force_login(support_user)
+
+    listing = client.get(reverse("admin:offers_quote_changelist"))
+    page = client.get(reverse("admin:offers_quote_change", args=[quote.pk]))
+
+    assert listing.status_code == 200 and str(provider) in listing.content.decode()
+    assert page.status_code == 200
+    assert "Can do Tuesday" in page.content.decode() and 'name="price_cents"' not in page.content.decode()
+    assert client.post(reverse("admin:offers_quote_change", args=[quote.pk]), {"price_cents": 1}).status_code == 403
+    assert Quote.objects.get().price_cents == quote.price_cents
