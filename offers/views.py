@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
 from offers import quote_services, selectors, services
-from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteAcceptForm, QuoteDeclineForm, QuoteForm
+from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
@@ -87,7 +88,6 @@ def _quotes_context(offer: Offer) -> dict:
         "offer": offer,
         "quotes": quotes[: selectors.QUOTES_SHOWN],
         "more_quotes": len(quotes) > selectors.QUOTES_SHOWN,
-        "accept_form": QuoteAcceptForm(),
         "quote_decline_form": QuoteDeclineForm(),
     }
 
@@ -109,8 +109,17 @@ def _render_detail(request, offer: Offer, *, quote_form: QuoteForm | None = None
     return render(request, "offers/detail.html", context)
 
 
+def _prefetch_categories(user) -> None:
+    """One read of a provider's categories for the matching rule, which this page asks more than once
+    (the page itself, the chat panel): keeps the provider's page within its query budget with the quote panel."""
+    profile = getattr(user, "provider_profile", None) if user.is_provider else None
+    if profile is not None:
+        prefetch_related_objects([profile], "categories")
+
+
 @login_required
 def offer_detail(request, pk: int):
+    _prefetch_categories(request.user)
     return _render_detail(request, selectors.offer_get_for_viewer(user=request.user, offer_id=pk))
 
 
@@ -124,6 +133,7 @@ def offer_quotes(request, pk: int):
 @approved_provider_required
 @require_POST
 def quote_send(request, pk: int):
+    _prefetch_categories(request.user)
     offer = selectors.offer_get_for_viewer(user=request.user, offer_id=pk)
     form = QuoteForm(request.POST)
     if form.is_valid():
