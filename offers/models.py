@@ -107,7 +107,7 @@ class Quote(TimeStampedModel):
     """A provider's counter-offer on an open offer: their price and, optionally, another day or time window.
 
     One row per (offer, provider): sending again revises the same row in place (new terms, new expiry,
-    `revision` + 1, back to pending if it was declined, withdrawn or expired), so the customer never sees
+    `revision` + 1, back to pending whatever its status, on an open offer), so the customer never sees
     two quotes from one provider; every change is in the QuoteEvent log. `terms_version` is the offer's
     version the quote answers: once the customer changes the offer, the quote can no longer be accepted
     until the provider revises it. A pending quote past `expires_at` counts as expired everywhere (lazy

@@ -4,8 +4,8 @@ Kept apart from `offers.services` (which it builds on) so that neither module pa
 
 - A provider may quote only where the matching rule (`offers.selectors.provider_offer_access`) lets them
   take the offer, on the offer terms they saw (`terms_version`). One quote per (offer, provider):
-  sending again revises it in place (`revision` + 1, a new expiry) and reopens it if it was declined,
-  withdrawn or expired; accepted and lost quotes are final.
+  sending again revises it in place (`revision` + 1, a new expiry) and reopens it, whatever its status,
+  as long as the offer is open (accepted and lost quotes are final while the offer is booked).
 - The customer accepts a quote through `bookings.services.booking_accept_quote` (the booking is made
   by the same code as a direct accept) or declines it here, with an optional reason for the provider.
 - When the offer leaves "open" (a direct accept, an accepted quote, withdrawal, expiry) the hook
@@ -45,8 +45,10 @@ from servizo.transitions import StatusMachine, transition
 Q = Quote.Status
 CUSTOMER, PROVIDER, SYSTEM = "customer", "provider", "system"
 
-# (from, to) -> who may. pending -> pending is a revision; a provider may also send again after
-# a decline, a withdrawal or an expiry. The system closes quotes when the offer closes or time runs out.
+# (from, to) -> who may. pending -> pending is a revision; a provider may send again after a decline,
+# a withdrawal or an expiry, and after an accept or a loss once the offer is open again (its booking was
+# cancelled unpaid): `quote_send` only works on an offer the matching rule shows them, i.e. an open one.
+# The system closes quotes when the offer closes or time runs out.
 QUOTE_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Q.PENDING, Q.PENDING): frozenset({PROVIDER}),
     (Q.PENDING, Q.ACCEPTED): frozenset({CUSTOMER}),
@@ -57,6 +59,8 @@ QUOTE_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Q.DECLINED, Q.PENDING): frozenset({PROVIDER}),
     (Q.WITHDRAWN, Q.PENDING): frozenset({PROVIDER}),
     (Q.EXPIRED, Q.PENDING): frozenset({PROVIDER}),
+    (Q.ACCEPTED, Q.PENDING): frozenset({PROVIDER}),
+    (Q.LOST, Q.PENDING): frozenset({PROVIDER}),
 }
 MACHINE = StatusMachine(
     moves=QUOTE_TRANSITIONS,
@@ -135,8 +139,8 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
     """Send (or revise) this provider's quote on an open offer; the customer is notified.
 
     Raises TransitionNotAllowed (NOT_AVAILABLE, one answer for every reason) when the matching rule does
-    not let the provider take the offer, TermsChanged when the offer changed since they saw it,
-    ValidationError for bad terms, and refuses a quote that is already accepted or lost.
+    not let the provider take the offer, TermsChanged when the offer changed since they saw it, and
+    ValidationError for bad terms.
     """
     provider_standing(provider, fresh=True).require()
     with transaction.atomic():

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile
 from accounts.tests.factories import ProviderFactory
 from bookings.models import Booking, BookingStatusCounts
-from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_accept_quote
+from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_accept_quote, booking_expire_unpaid
 from offers.models import Offer, OfferEvent, Quote
 from offers.quote_services import STALE_REVISION, QuoteTerms, quote_send, quote_withdraw
 from offers.services import offer_update
@@ -134,6 +134,24 @@ def test_a_quote_that_cannot_be_taken_any_more_is_refused(provider, state):
         accept(quote)
     assert not Booking.objects.exists()
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_when_the_booking_lapses_unpaid_and_the_offer_reopens_providers_may_quote_again(provider):
+    other = ProviderFactory()
+    offer = OfferFactory()
+    rival = send(offer, other, 8000)
+    booking = accept(send(offer, provider, 9000))
+    Booking.objects.filter(pk=booking.pk).update(pay_by=timezone.now() - timedelta(seconds=1))
+
+    assert booking_expire_unpaid(booking_id=booking.pk)
+
+    assert Offer.objects.get(pk=offer.pk).status == Offer.Status.OPEN
+    again = send(offer, provider, 9500)
+    assert (again.status, again.revision) == (QS.PENDING, 2)
+    assert send(offer, other, 8500).status == QS.PENDING  # the lost quote, sent again
+    assert Quote.objects.get(pk=rival.pk).revision == 2
+    assert accept(again, revision=2).price_cents == 9500
 
 
 @pytest.mark.django_db
