@@ -47,15 +47,8 @@ class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
         return False
 
 
-class QuoteEventInline(admin.TabularInline):
+class QuoteEventInline(OfferEventInline):
     model = QuoteEvent
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Quote, site=admin_site)

@@ -16,22 +16,13 @@ from accounts.tests.factories import ProviderFactory
 from bookings.models import Booking, BookingStatusCounts
 from bookings.services import OFFER_TAKEN, booking_accept_offer, booking_accept_quote, booking_expire_unpaid
 from offers.models import Offer, OfferEvent, Quote
-from offers.quote_services import STALE_REVISION, QuoteTerms, quote_send, quote_withdraw
+from offers.quote_services import STALE_REVISION, quote_withdraw
 from offers.services import offer_update
-from offers.tests.factories import OfferFactory, terms_of
+from offers.tests.factories import OfferFactory, quote_on, terms_of
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.testing.concurrency import race
 
 QS = Quote.Status
-
-
-def send(offer, provider, price_cents=10000, **terms) -> Quote:
-    return quote_send(
-        offer_id=offer.pk,
-        provider=provider,
-        terms_version=offer.terms_version,
-        terms=QuoteTerms(price_cents=price_cents, **terms),
-    )
 
 
 def accept(quote: Quote, revision: int = 1) -> Booking:
@@ -46,8 +37,8 @@ def test_accepting_a_quote_books_its_terms_and_closes_the_others(
     other = ProviderFactory()
     offer = OfferFactory(price_cents=12000, time_window="morning")
     day = offer.preferred_date + timedelta(days=2)
-    quote = send(offer, provider, 9950, preferred_date=day, time_window="evening")
-    rival = send(offer, other, 9000)
+    quote = quote_on(offer, provider, 9950, preferred_date=day, time_window="evening")
+    rival = quote_on(offer, other, 9000)
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,7 +74,7 @@ def test_accepting_a_quote_books_its_terms_and_closes_the_others(
 def test_a_direct_accept_loses_the_other_quotes_and_withdraws_the_accepters_own(provider):
     other = ProviderFactory()
     offer = OfferFactory()
-    mine, theirs = send(offer, provider), send(offer, other)
+    mine, theirs = quote_on(offer, provider), quote_on(offer, other)
 
     booking = booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=1)
 
@@ -99,8 +90,8 @@ def test_a_direct_accept_loses_the_other_quotes_and_withdraws_the_accepters_own(
 @pytest.mark.django_db
 def test_a_revised_quote_is_not_accepted_on_the_old_revision(provider):
     offer = OfferFactory()
-    quote = send(offer, provider, 9000)
-    send(offer, provider, 11000)
+    quote = quote_on(offer, provider, 9000)
+    quote_on(offer, provider, 11000)
 
     with pytest.raises(DomainError, match=STALE_REVISION):
         accept(quote, revision=1)
@@ -110,7 +101,7 @@ def test_a_revised_quote_is_not_accepted_on_the_old_revision(provider):
 @pytest.mark.django_db
 def test_a_quote_for_terms_the_customer_changed_is_not_accepted(provider):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
     offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, title="Now three lights"))
 
     with pytest.raises(DomainError, match="Ask them to revise it"):
@@ -122,7 +113,7 @@ def test_a_quote_for_terms_the_customer_changed_is_not_accepted(provider):
 @pytest.mark.parametrize("state", ["expired", "withdrawn", "suspended"])
 def test_a_quote_that_cannot_be_taken_any_more_is_refused(provider, state):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
     if state == "expired":
         Quote.objects.filter(pk=quote.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     elif state == "withdrawn":
@@ -140,16 +131,16 @@ def test_a_quote_that_cannot_be_taken_any_more_is_refused(provider, state):
 def test_when_the_booking_lapses_unpaid_and_the_offer_reopens_providers_may_quote_again(provider):
     other = ProviderFactory()
     offer = OfferFactory()
-    rival = send(offer, other, 8000)
-    booking = accept(send(offer, provider, 9000))
+    rival = quote_on(offer, other, 8000)
+    booking = accept(quote_on(offer, provider, 9000))
     Booking.objects.filter(pk=booking.pk).update(pay_by=timezone.now() - timedelta(seconds=1))
 
     assert booking_expire_unpaid(booking_id=booking.pk)
 
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.OPEN
-    again = send(offer, provider, 9500)
+    again = quote_on(offer, provider, 9500)
     assert (again.status, again.revision) == (QS.PENDING, 2)
-    assert send(offer, other, 8500).status == QS.PENDING  # the lost quote, sent again
+    assert quote_on(offer, other, 8500).status == QS.PENDING  # the lost quote, sent again
     assert Quote.objects.get(pk=rival.pk).revision == 2
     assert accept(again, revision=2).price_cents == 9500
 
@@ -157,7 +148,7 @@ def test_when_the_booking_lapses_unpaid_and_the_offer_reopens_providers_may_quot
 @pytest.mark.django_db
 def test_customer_accepts_from_the_page_and_goes_on_to_pay(client, provider):
     offer = OfferFactory()
-    quote = send(offer, provider, 9900)
+    quote = quote_on(offer, provider, 9900)
     client.force_login(offer.customer)
     page = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     assert reverse("bookings:accept_quote", args=[quote.pk]) in page
@@ -187,7 +178,7 @@ def test_quote_accepts_and_direct_accepts_at_once_make_exactly_one_booking():
 
     for _ in range(ROUNDS):
         offer = OfferFactory()
-        quotes = [send(offer, p, 9000 + i) for i, p in enumerate(quoters)]
+        quotes = [quote_on(offer, p, 9000 + i) for i, p in enumerate(quoters)]
         calls = [partial(accept, q) for q in quotes[:2]] + [
             partial(booking_accept_offer, offer_id=offer.pk, provider=p, terms_version=1) for p in (direct, quoters[2])
         ]
@@ -221,13 +212,13 @@ def test_accepting_a_quote_racing_its_withdrawal_and_revision_has_one_outcome():
 
     for _ in range(ROUNDS):
         offer = OfferFactory()
-        quote = send(offer, provider, 9000)
+        quote = quote_on(offer, provider, 9000)
 
         results = race(
             [
                 partial(accept, quote),
                 partial(quote_withdraw, quote_id=quote.pk, provider=provider),
-                partial(send, offer, provider, 9500),
+                partial(quote_on, offer, provider, 9500),
             ]
         )
 

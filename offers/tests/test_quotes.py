@@ -29,21 +29,12 @@ from offers.quote_services import (
 from offers.selectors import NOT_AVAILABLE, QUOTES_SHOWN
 from offers.services import TermsChanged, offer_update, offer_withdraw, offers_expire_due
 from offers.tasks import expire_quotes
-from offers.tests.factories import OfferFactory, terms_of
+from offers.tests.factories import OfferFactory, quote_on, terms_of
 from servizo.asgi import application
 from servizo.exceptions import TransitionNotAllowed
 from servizo.testing.explain import bad_plans
 
 QS = Quote.Status
-
-
-def send(offer, provider, price_cents=10000, **terms) -> Quote:
-    return quote_send(
-        offer_id=offer.pk,
-        provider=provider,
-        terms_version=offer.terms_version,
-        terms=QuoteTerms(price_cents=price_cents, **terms),
-    )
 
 
 @pytest.mark.django_db
@@ -55,7 +46,7 @@ def test_a_matching_provider_quotes_and_the_customer_is_told_by_notice_and_email
     day = offer.preferred_date + timedelta(days=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        quote = send(offer, provider, 9950, preferred_date=day, time_window="evening", message="I have the parts.")
+        quote = quote_on(offer, provider, 9950, preferred_date=day, time_window="evening", message="I have the parts.")
 
     quote.refresh_from_db()
     assert (quote.status, quote.price_cents, quote.preferred_date, quote.time_window) == (
@@ -78,7 +69,7 @@ def test_a_quote_never_outlives_its_offer(provider, settings):
     settings.QUOTE_TTL = timedelta(days=30)
     offer = OfferFactory()
 
-    assert send(offer, provider).expires_at == offer.expires_at
+    assert quote_on(offer, provider).expires_at == offer.expires_at
 
 
 @pytest.mark.django_db
@@ -106,7 +97,7 @@ def test_the_offers_own_terms_are_not_a_quote(provider):
     offer = OfferFactory(price_cents=12000)
 
     with pytest.raises(ValidationError, match="accept the offer instead"):
-        send(offer, provider, 12000, preferred_date=offer.preferred_date, time_window=offer.time_window)
+        quote_on(offer, provider, 12000, preferred_date=offer.preferred_date, time_window=offer.time_window)
 
 
 @pytest.mark.django_db
@@ -116,12 +107,12 @@ def test_only_providers_the_matching_rule_allows_may_quote(provider):
     offer = OfferFactory()
 
     with pytest.raises(TransitionNotAllowed, match=NOT_AVAILABLE):
-        send(offer, elsewhere)
+        quote_on(offer, elsewhere)
     with pytest.raises(TransitionNotAllowed):
-        send(offer, suspended)
+        quote_on(offer, suspended)
     offer_withdraw(offer_id=offer.pk, customer=offer.customer)
     with pytest.raises(TransitionNotAllowed, match=NOT_AVAILABLE):
-        send(offer, provider)
+        quote_on(offer, provider)
     assert not Quote.objects.exists()
 
 
@@ -137,10 +128,10 @@ def test_a_quote_on_terms_the_customer_changed_since_is_refused(provider):
 @pytest.mark.django_db
 def test_sending_again_revises_the_one_quote_and_reopens_a_declined_one(provider):
     offer = OfferFactory()
-    first = send(offer, provider, 9000)
+    first = quote_on(offer, provider, 9000)
     quote_decline(quote_id=first.pk, customer=offer.customer, reason="Too dear")
 
-    again = send(offer, provider, 8000)
+    again = quote_on(offer, provider, 8000)
 
     assert again.pk == first.pk
     again.refresh_from_db()
@@ -155,7 +146,7 @@ def test_sending_again_revises_the_one_quote_and_reopens_a_declined_one(provider
 @pytest.mark.django_db
 def test_customer_declines_with_a_reason_the_provider_reads(provider, mailoutbox, django_capture_on_commit_callbacks):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
 
     with django_capture_on_commit_callbacks(execute=True):
         quote_decline(quote_id=quote.pk, customer=offer.customer, reason="  I found someone closer ")
@@ -171,7 +162,7 @@ def test_customer_declines_with_a_reason_the_provider_reads(provider, mailoutbox
 @pytest.mark.django_db
 def test_only_the_offers_customer_declines_and_only_its_provider_withdraws(provider):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
 
     with pytest.raises(Quote.DoesNotExist):
         quote_decline(quote_id=quote.pk, customer=CustomerFactory())
@@ -187,7 +178,7 @@ def test_only_the_offers_customer_declines_and_only_its_provider_withdraws(provi
 @pytest.mark.django_db
 def test_a_quote_past_its_time_reads_expired_at_once_and_the_beat_records_it(provider):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
     Quote.objects.filter(pk=quote.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     quote.refresh_from_db()
 
@@ -205,7 +196,7 @@ def test_a_quote_past_its_time_reads_expired_at_once_and_the_beat_records_it(pro
 def test_closing_the_offer_closes_its_pending_quotes_and_tells_the_providers_why(provider):
     other = ProviderFactory()
     offer = OfferFactory()
-    mine, theirs = send(offer, provider), send(offer, other)
+    mine, theirs = quote_on(offer, provider), quote_on(offer, other)
     quote_decline(quote_id=theirs.pk, customer=offer.customer)
 
     offer_withdraw(offer_id=offer.pk, customer=offer.customer)
@@ -221,7 +212,7 @@ def test_closing_the_offer_closes_its_pending_quotes_and_tells_the_providers_why
 def test_offer_expiry_loses_live_quotes_and_expires_stale_ones(provider):
     other = ProviderFactory()
     offer = OfferFactory()
-    live, stale = send(offer, provider), send(offer, other)
+    live, stale = quote_on(offer, provider), quote_on(offer, other)
     now = timezone.now()
     Quote.objects.filter(pk=stale.pk).update(expires_at=now - timedelta(seconds=1))
     Quote.objects.filter(pk=live.pk).update(expires_at=now + timedelta(hours=1))  # the offer's time was cut since
@@ -291,7 +282,7 @@ def test_quoting_on_changed_terms_shows_the_new_terms(client, provider):
 @pytest.mark.django_db
 def test_quote_urls_of_others_are_404s(client, provider):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
     client.force_login(CustomerFactory())
     assert client.post(reverse("offers:quote_decline", args=[quote.pk])).status_code == 404
     assert client.get(reverse("offers:quotes", args=[offer.pk])).status_code == 404
@@ -306,7 +297,7 @@ def test_quote_urls_of_others_are_404s(client, provider):
 @pytest.mark.django_db
 def test_customer_declines_from_the_page(client, provider):
     offer = OfferFactory()
-    quote = send(offer, provider)
+    quote = quote_on(offer, provider)
     client.force_login(offer.customer)
 
     response = client.post(reverse("offers:quote_decline", args=[quote.pk]), {"reason": "No thanks"})
@@ -321,7 +312,7 @@ def test_customer_page_lists_quotes_cheapest_first_with_rating_in_flat_queries(c
     offer = OfferFactory()
     providers = [ProviderFactory() for _ in range(QUOTES_SHOWN + 2)]
     for index, provider in enumerate(providers):
-        send(offer, provider, 5000 + index * 100, message=f"<b>note {index}</b>")
+        quote_on(offer, provider, 5000 + index * 100, message=f"<b>note {index}</b>")
     client.force_login(offer.customer)
     url = reverse("offers:detail", args=[offer.pk])
 
@@ -341,7 +332,7 @@ def test_customer_page_lists_quotes_cheapest_first_with_rating_in_flat_queries(c
 @pytest.mark.django_db
 def test_a_quote_for_changed_terms_has_no_accept_button(client, provider):
     offer = OfferFactory()
-    send(offer, provider)
+    quote_on(offer, provider)
     offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, price_cents=15000))
     client.force_login(offer.customer)
 
@@ -364,7 +355,7 @@ def test_a_new_quote_reaches_the_customers_open_page_live(client):
     async def scenario():
         communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
         assert (await communicator.connect())[0]
-        await database_sync_to_async(send)(offer, provider)
+        await database_sync_to_async(quote_on)(offer, provider)
         messages = [await communicator.receive_json_from(timeout=3) for _ in range(2)]
         await communicator.disconnect()
         return messages
@@ -420,7 +411,7 @@ def test_the_offer_page_costs_the_same_at_30_and_3000_quotes(client):
 
 @pytest.mark.django_db
 def test_support_reads_quotes_in_the_admin_but_cannot_change_them(client, support_user, provider):
-    quote = send(OfferFactory(), provider, message="Can do Tuesday")
+    quote = quote_on(OfferFactory(), provider, message="Can do Tuesday")
     client.force_login(support_user)
 
     listing = client.get(reverse("admin:offers_quote_changelist"))
