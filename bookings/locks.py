@@ -3,9 +3,9 @@
 Lock order (every service that holds more than one of these rows takes them in this order, so two
 services never wait on each other):
 
-    provider profile → offer → booking → the booking's payment / settlement / transfer / review rows
-    → the provider's reputation row → the parties' booking status counts (customer and provider
-    rows in user-id order)
+    provider profile → offer → the offer's quotes (primary-key order) → booking → the booking's
+    payment / settlement / transfer / review rows → the provider's reputation row → the parties'
+    booking status counts (customer and provider rows in user-id order)
 
 Several bookings (or several rows of one kind) are locked in ascending primary-key order.
 A provider suspension holds the profile, then locks each open booking's offer and booking in turn,

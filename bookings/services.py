@@ -13,6 +13,7 @@ booking's timeline only through `booking_note_add`.
 Rows are locked with `bookings.locks`, whose docstring gives the one lock order.
 """
 
+import datetime
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -27,8 +28,9 @@ from accounts.policies import GOOD, Standing, account_standing, provider_standin
 from bookings.locks import lock_booking, lock_offer_then_booking
 from bookings.models import Booking, BookingEvent, BookingStatusCounts, ProviderCancellation, ProviderReliability
 from notifications.services import notification_create
-from offers.locks import lock_offer
-from offers.models import Offer
+from offers.locks import lock_offer, lock_quote
+from offers.models import Offer, Quote
+from offers.quote_services import quote_accept, quote_acceptable_check, quote_describe
 from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
@@ -291,28 +293,15 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
         _check_offer_acceptable(offer)
         provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True).require()
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
-        offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
-        booking = Booking.objects.create(
+        booking, event = _offer_book(
             offer=offer,
-            customer_id=offer.customer_id,
             provider=provider,
-            category_id=offer.category_id,
-            title=offer.title,
-            description=offer.description,
+            actor=provider,
             price_cents=offer.price_cents,
-            currency=offer.currency,
-            commission_rate_bp=settings.PLATFORM_COMMISSION_BP,
-            address=offer.address,
-            city=offer.city,
             scheduled_date=offer.preferred_date,
             time_window=offer.time_window,
-            pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,
+            note="Offer accepted.",
         )
-        event = MACHINE.record_event(
-            booking, actor=provider, from_status="", to_status=S.AWAITING_PAYMENT, note="Offer accepted."
-        )
-        MACHINE.run_hooks(booking, S.AWAITING_PAYMENT, event)
-        status_counts_move(booking, from_status="", to_status=S.AWAITING_PAYMENT)
         pay_by = timezone.localtime(booking.pay_by).strftime("%d %b %Y %H:%M")
         _notify_parties(
             booking,
@@ -321,6 +310,94 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             text=f"{provider} accepted your offer “{offer.title}”. Pay by {pay_by} to confirm booking #{booking.pk}.",
         )
     return booking
+
+
+def booking_accept_quote(*, quote_id: int, customer: User, revision: int) -> Booking:
+    """The customer accepts a provider's quote: the booking is made at the quoted price, day and window.
+
+    Locks the offer, then the quote (bookings.locks), and re-checks both under the locks, so a direct
+    accept, another quote's acceptance, a withdrawal or the expiry that got there first wins and this
+    call is refused with why. `revision` is the quote revision the customer saw (a revised quote is
+    never accepted silently). The other pending quotes become lost in the same transaction (the
+    offer's hook, offers.quote_services). Idempotent: accepting again returns the booking.
+    Another customer's quote is Quote.DoesNotExist.
+    """
+    with transaction.atomic():
+        offer_id = Quote.objects.values_list("offer_id", flat=True).get(pk=quote_id, offer__customer=customer)
+        offer, quote = lock_offer(offer_id), lock_quote(quote_id)
+        if offer.status == Offer.Status.ACCEPTED:
+            booking = offer.bookings.exclude(status=S.CANCELLED).select_related("provider").first()
+            if (
+                booking is not None
+                and quote.status == Quote.Status.ACCEPTED
+                and booking.provider_id == quote.provider_id
+            ):
+                return booking  # a double click: the same booking, nothing new written
+            if booking is not None:
+                raise DomainError(f"This offer was just booked with {booking.provider}: that came first.")
+        _check_offer_acceptable(offer)
+        account_standing(customer, fresh=True).require()
+        quote_acceptable_check(quote=quote, offer=offer, revision=revision)
+        provider = User.objects.get(pk=quote.provider_id)
+        if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
+            raise DomainError(f"{provider} can no longer take this job.")
+        quote_accept(quote=quote, offer=offer, customer=customer)
+        booking, event = _offer_book(
+            offer=offer,
+            provider=provider,
+            actor=customer,
+            price_cents=quote.price_cents,
+            scheduled_date=quote.scheduled_date,
+            time_window=quote.scheduled_window,
+            note=f"Quote accepted: {quote_describe(quote)}.",
+        )
+        _notify_parties(
+            booking,
+            event,
+            Actor.CUSTOMER,
+            text=f"{customer} accepted your quote on “{offer.title}”: booking #{booking.pk}, {quote_describe(quote)}. "
+            "It is confirmed once they pay.",
+        )
+    return booking
+
+
+def _offer_book(
+    *,
+    offer: Offer,
+    provider: User,
+    actor: User,
+    price_cents: int,
+    scheduled_date: datetime.date,
+    time_window: str,
+    note: str,
+) -> tuple[Booking, BookingEvent]:
+    """The one way an offer becomes a booking (a direct accept, an accepted quote), on the terms given.
+
+    The caller holds the offer's lock and has checked the offer and the terms. The booking snapshots
+    the price and today's commission rate and is counted in BookingStatusCounts; the caller tells the
+    parties (from the event returned).
+    """
+    offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=actor, note="Accepted")
+    booking = Booking.objects.create(
+        offer=offer,
+        customer_id=offer.customer_id,
+        provider=provider,
+        category_id=offer.category_id,
+        title=offer.title,
+        description=offer.description,
+        price_cents=price_cents,
+        currency=offer.currency,
+        commission_rate_bp=settings.PLATFORM_COMMISSION_BP,
+        address=offer.address,
+        city=offer.city,
+        scheduled_date=scheduled_date,
+        time_window=time_window,
+        pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,
+    )
+    event = MACHINE.record_event(booking, actor=actor, from_status="", to_status=S.AWAITING_PAYMENT, note=note)
+    MACHINE.run_hooks(booking, S.AWAITING_PAYMENT, event)
+    status_counts_move(booking, from_status="", to_status=S.AWAITING_PAYMENT)
+    return booking, event
 
 
 def booking_expire_unpaid(*, booking_id: int) -> bool:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<id:pk>/transition/", views.booking_transition_view, name="transition"),
     path("<id:pk>/reopen-offer/", views.booking_offer_reopen_view, name="reopen_offer"),
     path("accept/<id:offer_pk>/", views.booking_accept_view, name="accept"),
+    path("accept-quote/<id:quote_pk>/", views.quote_accept_view, name="accept_quote"),
 ]

@@ -4,10 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import approved_provider_required
+from accounts.decorators import approved_provider_required, customer_required
 from bookings import selectors
 from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
-from bookings.services import booking_accept_offer, booking_offer_reopen, booking_transition
+from bookings.services import booking_accept_offer, booking_accept_quote, booking_offer_reopen, booking_transition
+from offers.forms import QuoteAcceptForm
+from offers.selectors import quote_offer_id
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
@@ -30,6 +32,24 @@ def booking_accept_view(request, offer_pk: int):
         messages.error(request, str(error))
         return redirect("offers:detail", pk=offer_pk)
     messages.success(request, "You accepted the offer. The customer has been asked to pay to confirm the booking.")
+    return redirect("bookings:detail", pk=booking.pk)
+
+
+@require_POST
+@customer_required
+def quote_accept_view(request, quote_pk: int):
+    """The customer accepts a quote: the booking is made at its terms, and they go on to pay."""
+    offer_id = quote_offer_id(quote_id=quote_pk, user=request.user)
+    form = QuoteAcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "We could not tell which quote you accepted. Review the quotes and accept again.")
+        return redirect("offers:detail", pk=offer_id)
+    try:
+        booking = booking_accept_quote(quote_id=quote_pk, customer=request.user, revision=form.cleaned_data["revision"])
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("offers:detail", pk=offer_id)
+    messages.success(request, "Quote accepted: pay now to confirm the booking.")
     return redirect("bookings:detail", pk=booking.pk)
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from offers.models import Offer, OfferDecline, OfferEvent
+from offers.models import Offer, OfferDecline, OfferEvent, Quote, QuoteEvent
 from servizo.admin import BoundedChangelistMixin, admin_site
 
 
@@ -41,6 +41,31 @@ class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     inlines = [OfferEventInline, OfferDeclineInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class QuoteEventInline(OfferEventInline):
+    model = QuoteEvent
+
+
+@admin.register(Quote, site=admin_site)
+class QuoteAdmin(BoundedChangelistMixin, admin.ModelAdmin):
+    """Read-only: quotes move only through offers.quote_services (and bookings' accept)."""
+
+    list_display = ["id", "offer", "provider", "price_cents", "preferred_date", "time_window", "status", "expires_at"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["offer", "provider"]
+    search_fields = ["offer__title", "provider__email"]
+    ordering = ["-id"]
+    inlines = [QuoteEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

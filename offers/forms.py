@@ -4,7 +4,8 @@ from django.db.models import prefetch_related_objects
 from django.forms.models import ModelChoiceIteratorValue
 
 from accounts.selectors import category_list_active
-from offers.models import Offer, OfferDecline
+from offers.models import Offer, OfferDecline, Quote, TimeWindow
+from offers.quote_services import QuoteTerms
 from offers.services import OfferTerms
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.money import format_money
@@ -82,6 +83,45 @@ class DeclineForm(forms.ModelForm):
         fields = ["reason"]
         labels = {"reason": "Reason (optional, only our team sees it)"}
         widgets = {"reason": forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. too far for me"})}
+
+
+class QuoteForm(forms.ModelForm):
+    """A provider's quote: their price, and another day or window only if they cannot do the offer's."""
+
+    terms_version = TermsVersionField()
+    price_cents = MoneyField(confirm=True, label="Your price", help_text="What you ask for the job, e.g. 45.50.")
+    time_window = forms.ChoiceField(
+        choices=[("", "As the customer asks"), *TimeWindow.choices], required=False, label="Time window"
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["price_cents", "preferred_date", "time_window", "message"]
+        labels = {"preferred_date": "Another day (optional)", "message": "Message to the customer"}
+        widgets = {
+            "preferred_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "message": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "e.g. I can bring the parts; two hours of work."}
+            ),
+        }
+
+    def terms(self) -> QuoteTerms:
+        return QuoteTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})
+
+
+class QuoteDeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Reason (optional, the provider sees it)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. too expensive"}),
+    )
+
+
+class QuoteAcceptForm(forms.Form):
+    """The customer's accept: the quote revision they were shown."""
+
+    revision = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
 class FeedFilterForm(forms.Form):

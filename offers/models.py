@@ -101,3 +101,91 @@ class OfferEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class Quote(TimeStampedModel):
+    """A provider's counter-offer on an open offer: their price and, optionally, another day or time window.
+
+    One row per (offer, provider): sending again revises the same row in place (new terms, new expiry,
+    `revision` + 1, back to pending whatever its status, on an open offer), so the customer never sees
+    two quotes from one provider; every change is in the QuoteEvent log. `terms_version` is the offer's
+    version the quote answers: once the customer changes the offer, the quote can no longer be accepted
+    until the provider revises it. A pending quote past `expires_at` counts as expired everywhere (lazy
+    expiry); the beat task writes the status later.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+        LOST = "lost", "Not chosen"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="quotes")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes")
+    price_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    # Empty: as the offer asks.
+    preferred_date = models.DateField(null=True, blank=True)
+    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, blank=True)
+    message = models.TextField(max_length=1000, blank=True)
+    terms_version = models.PositiveIntegerField()
+    revision = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    decline_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["price_cents", "id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "provider"], name="one_quote_per_provider")]
+        # The offer page lists an offer's pending quotes cheapest first; the beat walks pending ones by expiry.
+        indexes = [
+            models.Index(fields=["offer", "status", "price_cents"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} quoted on {self.offer}"
+
+    @property
+    def is_live(self) -> bool:
+        """Pending and not past its expiry."""
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+    @property
+    def display_status(self) -> str:
+        if self.status == self.Status.PENDING and not self.is_live:
+            return self.Status.EXPIRED.label
+        return self.get_status_display()
+
+    @property
+    def scheduled_date(self):
+        """The day the job would be done: the quote's, or the offer's."""
+        return self.preferred_date or self.offer.preferred_date
+
+    @property
+    def scheduled_window(self) -> str:
+        return self.time_window or self.offer.time_window
+
+    def get_scheduled_window_display(self) -> str:
+        return TimeWindow(self.scheduled_window).label
+
+
+class QuoteEvent(models.Model):
+    """Audit row for every quote change: sent (from ""), revised (pending → pending), and each status move."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Quote.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Quote.Status.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"

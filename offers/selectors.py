@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
-from offers.models import Offer, OfferDecline
+from offers.models import Offer, OfferDecline, Quote
 from servizo.replica import on_replica
 
 NOT_AVAILABLE = "This offer is no longer available."
@@ -153,3 +153,40 @@ def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
 def offer_get_owned(*, customer: User, offer_id: int) -> Offer:
     """The customer's own offer, or 404 (another customer's offer looks exactly like a missing one)."""
     return get_object_or_404(Offer.objects.select_related("category"), pk=offer_id, customer_id=customer.pk)
+
+
+QUOTES_SHOWN = 20  # the offer page lists at most this many pending quotes, cheapest first
+
+
+def quotes_for_customer(*, offer: Offer) -> list[Quote]:
+    """The offer's live quotes, cheapest first: at most QUOTES_SHOWN + 1 (the page says when there are more).
+
+    One query at any number of quotes (the (offer, status, price_cents) index). Each provider's rating
+    comes in the same query: `provider__reputation` is reviews' ProviderReputation, joined by name so
+    offers does not import reviews. Distance: the `places` work adds it here (hook left for the merge).
+    """
+    quotes = (
+        Quote.objects.filter(offer=offer, status=Quote.Status.PENDING, expires_at__gt=timezone.now())
+        .select_related("provider", "provider__reputation")
+        .order_by("price_cents", "id")[: QUOTES_SHOWN + 1]
+    )
+    for quote in quotes:
+        quote.offer = offer  # the quote's day and window fall back to the offer's: no query per row
+    return list(quotes)
+
+
+def quote_for_provider(*, offer: Offer, provider: User) -> Quote | None:
+    """The provider's own quote on this offer (any status), or None."""
+    quote = Quote.objects.filter(offer=offer, provider_id=provider.pk).first()
+    if quote is not None:
+        quote.offer = offer
+    return quote
+
+
+def quote_offer_id(*, quote_id: int, user: User) -> int:
+    """The offer of a quote this user is party to (its provider, or the offer's customer); else 404."""
+    mine = Q(provider_id=user.pk) | Q(offer__customer_id=user.pk)
+    offer_id = Quote.objects.filter(mine, pk=quote_id).values_list("offer_id", flat=True).first()
+    if offer_id is None:
+        raise Http404("No quote found.")
+    return offer_id

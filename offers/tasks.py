@@ -1,8 +1,9 @@
-"""Offer work done by the worker: the live feed fan-out and the scheduled expiry."""
+"""Offer work done by the worker: the live feed fan-out and the scheduled expiry of offers and quotes."""
 
 from celery import shared_task
 
 from offers.live import offer_changed_push
+from offers.quote_services import quotes_expire_due
 from offers.services import offers_expire_due
 from servizo.tasks import ServizoTask
 
@@ -16,3 +17,9 @@ def push_offer_changed(*, offer_id: int, groups: list[str]) -> None:
 def expire_offers() -> int:
     """Beat: what `manage.py expire_offers` does."""
     return offers_expire_due()
+
+
+@shared_task(base=ServizoTask)
+def expire_quotes() -> int:
+    """Beat: mark pending quotes past their expiry as expired (they already read as expired everywhere)."""
+    return quotes_expire_due()

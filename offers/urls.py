@@ -11,4 +11,8 @@ urlpatterns = [
     path("<id:pk>/edit/", views.offer_edit, name="edit"),
     path("<id:pk>/withdraw/", views.offer_withdraw, name="withdraw"),
     path("<id:pk>/decline/", views.offer_decline, name="decline"),
+    path("<id:pk>/quotes/", views.offer_quotes, name="quotes"),
+    path("<id:pk>/quote/", views.quote_send, name="quote"),
+    path("quotes/<id:pk>/withdraw/", views.quote_withdraw, name="quote_withdraw"),
+    path("quotes/<id:pk>/decline/", views.quote_decline, name="quote_decline"),
 ]

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
-from offers import selectors, services
-from offers.forms import DeclineForm, FeedFilterForm, OfferForm
+from offers import quote_services, selectors, services
+from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
@@ -80,13 +81,110 @@ def offer_withdraw(request, pk: int):
     return render(request, "offers/withdraw_confirm.html", {"offer": offer})
 
 
+def _quotes_context(offer: Offer) -> dict:
+    """The customer's quote list (offers/_quotes.html): capped, with whether more exist."""
+    quotes = selectors.quotes_for_customer(offer=offer)
+    return {
+        "offer": offer,
+        "quotes": quotes[: selectors.QUOTES_SHOWN],
+        "more_quotes": len(quotes) > selectors.QUOTES_SHOWN,
+        "quote_decline_form": QuoteDeclineForm(),
+    }
+
+
+def _render_detail(request, offer: Offer, *, quote_form: QuoteForm | None = None):
+    context = {"offer": offer, "is_owner": offer.customer_id == request.user.pk}
+    if context["is_owner"]:
+        context |= _quotes_context(offer)
+    else:
+        my_quote = selectors.quote_for_provider(offer=offer, provider=request.user)
+        initial = {"terms_version": offer.terms_version, "price_cents": offer.price_cents}
+        if my_quote is not None:
+            initial |= {field: getattr(my_quote, field) for field in QuoteForm.Meta.fields}
+        context |= {
+            "decline_form": DeclineForm(),
+            "my_quote": my_quote,
+            "quote_form": quote_form or QuoteForm(initial=initial),
+        }
+    return render(request, "offers/detail.html", context)
+
+
+def _prefetch_categories(user) -> None:
+    """One read of a provider's categories for the matching rule, which this page asks more than once
+    (the page itself, the chat panel): keeps the provider's page within its query budget with the quote panel."""
+    profile = getattr(user, "provider_profile", None) if user.is_provider else None
+    if profile is not None:
+        prefetch_related_objects([profile], "categories")
+
+
 @login_required
 def offer_detail(request, pk: int):
+    _prefetch_categories(request.user)
+    return _render_detail(request, selectors.offer_get_for_viewer(user=request.user, offer_id=pk))
+
+
+@customer_required
+def offer_quotes(request, pk: int):
+    """The owner's quote list alone: the offer page reloads it when a quote arrives or changes (live)."""
+    offer = selectors.offer_get_owned(customer=request.user, offer_id=pk)
+    return render(request, "offers/_quotes.html", _quotes_context(offer))
+
+
+@approved_provider_required
+@require_POST
+def quote_send(request, pk: int):
+    _prefetch_categories(request.user)
     offer = selectors.offer_get_for_viewer(user=request.user, offer_id=pk)
-    context = {"offer": offer, "is_owner": offer.customer_id == request.user.pk}
-    if not context["is_owner"]:
-        context["decline_form"] = DeclineForm()
-    return render(request, "offers/detail.html", context)
+    form = QuoteForm(request.POST)
+    if form.is_valid():
+        try:
+            quote_services.quote_send(
+                offer_id=pk,
+                provider=request.user,
+                terms_version=form.cleaned_data["terms_version"],
+                terms=form.terms(),
+            )
+        except services.TermsChanged as error:
+            messages.error(request, str(error))
+            return redirect("offers:detail", pk=pk)  # the page shows the new terms
+        except ValidationError as error:
+            form.add_error(None, error)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Quote sent: the customer sees it now and can accept it.")
+            return redirect("offers:detail", pk=pk)
+    return _render_detail(request, offer, quote_form=form)
+
+
+@approved_provider_required
+@require_POST
+def quote_withdraw(request, pk: int):
+    offer_id = selectors.quote_offer_id(quote_id=pk, user=request.user)
+    try:
+        quote_services.quote_withdraw(quote_id=pk, provider=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Quote withdrawn.")
+    return redirect("offers:detail", pk=offer_id)
+
+
+@customer_required
+@require_POST
+def quote_decline(request, pk: int):
+    offer_id = selectors.quote_offer_id(quote_id=pk, user=request.user)
+    form = QuoteDeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Keep the reason under 500 characters.")
+        return redirect("offers:detail", pk=offer_id)
+    try:
+        quote_services.quote_decline(quote_id=pk, customer=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Quote declined; the provider has been told.")
+    return redirect("offers:detail", pk=offer_id)
 
 
 @approved_provider_required

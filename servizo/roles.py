@@ -21,6 +21,8 @@ _READ_BOOKINGS = [
     "offers.view_offer",
     "offers.view_offerevent",
     "offers.view_offerdecline",
+    "offers.view_quote",
+    "offers.view_quoteevent",
     "bookings.view_booking",
     "bookings.view_bookingevent",
     "disputes.view_dispute",

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from accounts.models import ServiceCategory
 from accounts.tests.factories import CustomerFactory
-from offers.models import Offer
+from offers.models import Offer, Quote
+from offers.quote_services import QuoteTerms, quote_send
 from offers.services import DEAL_FIELDS, OfferTerms
 
 
@@ -29,3 +30,13 @@ def terms_of(offer: Offer, **overrides) -> OfferTerms:
     """The offer's current terms as an edit would send them, with `overrides` changed."""
     values = {name: getattr(offer, name) for name in DEAL_FIELDS}
     return OfferTerms(**{"expires_at": offer.expires_at, **values, **overrides})
+
+
+def quote_on(offer: Offer, provider, price_cents: int = 10000, **terms) -> Quote:
+    """The provider's quote on `offer` (the offer's current terms version), sent through the service."""
+    return quote_send(
+        offer_id=offer.pk,
+        provider=provider,
+        terms_version=offer.terms_version,
+        terms=QuoteTerms(price_cents=price_cents, **terms),
+    )

@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 300.0, "options": {"expires": 300}},
+    "expire-quotes": {"task": "offers.tasks.expire_quotes", "schedule": 300.0, "options": {"expires": 300}},
     "expire-unpaid-bookings": {
         "task": "bookings.tasks.expire_unpaid_bookings",
         "schedule": 300.0,
@@ -292,6 +293,8 @@ if not 0 <= CANCELLATION_LATE_FEE_BP <= 10_000:
     raise ImproperlyConfigured("CANCELLATION_LATE_FEE_BP must be between 0 and 10000 basis points.")
 REVIEW_EDIT_WINDOW = timedelta(days=env.int("REVIEW_EDIT_WINDOW_DAYS", default=7))
 OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
+# A provider's quote (counter-offer) stays open this long, and never past the offer's own expiry.
+QUOTE_TTL = timedelta(hours=env.int("QUOTE_TTL_HOURS", default=24))
 # A payouts run keeps a booking's Transfer row PENDING only from claiming it to recording Stripe's
 # answer (one chunk of at most 500 Stripe calls: seconds to minutes). `audit_ledger` reports a row
 # pending for longer than this as left by a dead run.
