@@ -176,6 +176,11 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
         return self.status == self.Status.APPROVED
 
     @property
+    def has_started(self) -> bool:
+        """Approved now or before (suspended): has jobs and earnings to look at, unlike an applicant."""
+        return self.status in (self.Status.APPROVED, self.Status.SUSPENDED)
+
+    @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 

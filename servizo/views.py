@@ -1,13 +1,19 @@
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 
+from servizo.admin import admin_site
 from servizo.health import health_problems
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    """403 page; inside the operator console it keeps the console's look (its own template)."""
+    context = {"reason": str(exception) if exception is not None else ""}
+    if request.path.startswith(reverse("admin:index")):
+        return render(request, "admin/403.html", {**admin_site.each_context(request), **context}, status=403)
+    return render(request, "403.html", context, status=403)
 
 
 def page_not_found(request, exception=None):
