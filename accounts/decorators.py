@@ -22,11 +22,8 @@ def provider_not_ready(request, *, require_approved: bool):
     """
     user = request.user
     profile = getattr(user, "provider_profile", None)
-    if require_approved:
-        allowed = bool(provider_standing(user))
-    else:
-        allowed = profile is not None and profile.has_started
-    if allowed:
+    started = profile is not None and profile.has_started
+    if bool(provider_standing(user)) if require_approved else started:
         return None
     return render(request, "accounts/provider_not_ready.html", {"profile": profile}, status=403)
 

@@ -45,7 +45,7 @@ def test_customer_pages(view):
     ("make_user", "outcome"),
     [
         (ProviderFactory, 200),
-        (lambda: ProviderFactory(status=ProviderProfile.Status.PENDING), "Available after your application is approved"),
+        (lambda: ProviderFactory(status=ProviderProfile.Status.PENDING), "Available after your application is"),
         (lambda: ProviderFactory(status=ProviderProfile.Status.REJECTED), "Correct your application"),
         (lambda: ProviderFactory(status=ProviderProfile.Status.SUSPENDED), "while your account is suspended"),
         (CustomerFactory, PermissionDenied),
