@@ -14,8 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
-from accounts.services import provider_transition
+from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.selectors import legal_page
+from accounts.services import legal_page_publish, provider_transition
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 from servizo.forms import MoneyField
@@ -74,6 +75,29 @@ class ServiceCategoryForm(forms.ModelForm):
     class Meta:
         model = ServiceCategory
         fields = ["name", "slug", "description", "icon", "suggested_price_cents", "is_active", "ordering"]
+
+
+@admin.register(LegalPage, site=admin_site)
+class LegalPageAdmin(admin.ModelAdmin):
+    """/terms/ and /privacy/: each save publishes the next version (signups record the terms version)."""
+
+    list_display = ["kind", "version", "updated_at", "updated_by"]
+    readonly_fields = ["version", "updated_at", "updated_by"]
+    fields = ["kind", "body", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "kind"] if obj else self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        # A new page starts from the text the site shows now (the default).
+        kind = request.GET.get("kind", LegalPage.Kind.TERMS)
+        if kind not in LegalPage.Kind.values:
+            kind = LegalPage.Kind.TERMS
+        return {"kind": kind, "body": legal_page(kind).body}
+
+    def save_model(self, request, obj, form, change):
+        page = legal_page_publish(kind=obj.kind, body=form.cleaned_data["body"], actor=request.user)
+        obj.pk, obj.version = page.pk, page.version
 
 
 @admin.register(ServiceCategory, site=admin_site)

@@ -13,8 +13,8 @@ from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
 from accounts.landing import anonymous_landing_html, landing_context
-from accounts.models import ProviderProfile
-from accounts.selectors import provider_status_history, user_has_verified_email
+from accounts.models import LegalPage, ProviderProfile
+from accounts.selectors import legal_page, provider_status_history, user_has_verified_email
 from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
 
@@ -116,3 +116,9 @@ def provider_document(request, pk: int):
         response = FileResponse(file, content_type=kind.content_type, as_attachment=False, filename=filename)
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+def legal_page_view(request, kind: str):
+    """/terms/ and /privacy/: the text operators publish in the admin (or the default)."""
+    page = legal_page(kind)
+    return render(request, "accounts/legal_page.html", {"page": page, "title": LegalPage.Kind(kind).label})

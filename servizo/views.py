@@ -1,5 +1,6 @@
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -35,3 +36,8 @@ def healthz(request):
     if failed:
         body["failed"] = sorted(failed)
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever a page links: the static icon."""
+    return redirect(static("favicon/favicon.ico"), permanent=True)
