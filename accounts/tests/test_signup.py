@@ -312,3 +312,39 @@ def test_terms_and_privacy_show_the_default_text_until_an_operator_publishes_the
 
     legal = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("terms")}"' in legal and f'href="{reverse("privacy")}"' in legal
+
+
+@pytest.mark.django_db
+def test_login_page_offers_forgot_password_once(client):
+    assert client.get(reverse("account_login")).content.decode().count("Forgot your password?") == 1
+
+
+@pytest.mark.django_db
+def test_logging_in_unverified_shows_check_your_inbox_with_a_rate_limited_resend(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup_customer"), customer_data())
+    assert len(mail.outbox) == 1
+    response = client.post(reverse("account_login"), {"login": "carla@example.com", "password": PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert "Check your inbox" in page and 'id="resend-confirmation"' in page
+
+    # Right after the first link allauth's rate limit holds the second one back, and the page says so
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("email_verification_resend"), follow=True)
+    assert len(mail.outbox) == 1 and b"We sent a link a few minutes ago" in response.content
+
+    cache.clear()  # three minutes later, as far as the rate limit is concerned
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("email_verification_resend"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
+    assert len(mail.outbox) == 2 and "/accounts/confirm-email/" in mail.outbox[-1].body
+
+
+@pytest.mark.django_db
+def test_resend_without_a_pending_login_asks_to_log_in(client):
+    response = client.post(reverse("email_verification_resend"))
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
