@@ -139,6 +139,7 @@ def _reason_action(name: str, *, from_status: str, to_status: str, title: str):
         )
 
     action.__name__ = name
+    action.from_status, action.button = from_status, f"{title.split()[0]}…"
     return action
 
 
@@ -166,6 +167,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     inlines = [ProviderStatusEventInline]
     actions = ["approve", "reject", "suspend", "reinstate"]
+    change_form_template = "accounts/admin/provider_change_form.html"
     fields = [
         "user",
         "status",
@@ -276,6 +278,19 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected providers", permissions=["review"])
     def approve(self, request, queryset):
         self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
+
+    approve.from_status, approve.button = Status.PENDING, "Approve"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A provider's page offers the review moves open from its status; each button posts the same
+        action the list uses (one code path: `_transition` → `accounts.services.provider_transition`)."""
+        profile = self.get_object(request, object_id)
+        buttons = []
+        if profile is not None and self.has_review_permission(request):
+            moves = (getattr(self, name) for name in self.actions)
+            buttons = [(move.__name__, move.button) for move in moves if move.from_status == profile.status]
+        extra_context = {**(extra_context or {}), "review_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     reject = _reason_action(
         "reject", from_status=Status.PENDING, to_status=Status.REJECTED, title="Reject provider applications"
