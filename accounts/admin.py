@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
@@ -151,16 +152,15 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     """
 
     list_display = [
-        "user_email",
-        "full_name",
+        "provider",
         "email_verified",
         "city",
         "category_list",
         "status",
-        "submitted_at",
+        "submitted",
         "document_link",
     ]
-    list_display_links = ["user_email"]
+    list_display_links = ["provider"]
     list_filter = ["status", "categories", "city"]
     search_fields = ["user__email", "user__full_name", "user__phone", "city"]
     list_select_related = ["user"]
@@ -213,13 +213,18 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     def has_review_permission(self, request):
         return request.user.has_perm("accounts.review_providerprofile")
 
-    @admin.display(description="Email", ordering="user__email")
-    def user_email(self, profile):
-        return profile.user.email
+    @admin.display(description="Provider", ordering="user__full_name")
+    def provider(self, profile):
+        """Name over email: one column, so the queue (and its panels' columns) fits a 1366 px screen."""
+        return format_html("{}<br><small>{}</small>", profile.user.full_name, profile.user.email)
 
-    @admin.display(description="Name", ordering="user__full_name")
-    def full_name(self, profile):
-        return profile.user.full_name
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted(self, profile):
+        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px)."""
+        if profile.submitted_at is None:
+            return "—"
+        when = timezone.localtime(profile.submitted_at)
+        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), f"{when:%d %b %Y}", f"{when:%H:%M}")
 
     @admin.display(description="Email verified", boolean=True)
     def email_verified(self, profile):
@@ -280,6 +285,11 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
 
     approve.from_status, approve.button = Status.PENDING, "Approve"
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue has a dozen columns (panels add theirs) and a filter column: without the app menu
+        # on the left they fit a 1366 px screen; the breadcrumbs still lead back.
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A provider's page offers the review moves open from its status; each button posts the same
