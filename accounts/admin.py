@@ -13,6 +13,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 
 from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
@@ -224,7 +225,8 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         if profile.submitted_at is None:
             return "—"
         when = timezone.localtime(profile.submitted_at)
-        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), f"{when:%d %b %Y}", f"{when:%H:%M}")
+        date, time = date_format(when, "j M Y"), time_format(when, "H:i")
+        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), date, time)
 
     @admin.display(description="Email verified", boolean=True)
     def email_verified(self, profile):
