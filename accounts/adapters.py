@@ -3,8 +3,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django import forms
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import LegalPage, User
+from accounts.selectors import legal_page
 from notifications.outbox import email_send
 
 
@@ -27,6 +29,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.full_name = form.cleaned_data.get("full_name", "")
         user.phone = form.cleaned_data.get("phone", "")
         user.role = getattr(form, "role", User.Role.CUSTOMER)
+        if form.cleaned_data.get("accept_terms"):
+            user.terms_version, user.terms_accepted_at = legal_page(LegalPage.Kind.TERMS).version, timezone.now()
         if commit:
             user.save()
         return user

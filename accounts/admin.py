@@ -12,10 +12,13 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
-from accounts.services import provider_transition
+from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.selectors import legal_page
+from accounts.services import legal_page_publish, provider_transition
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
 from servizo.forms import MoneyField
@@ -76,6 +79,29 @@ class ServiceCategoryForm(forms.ModelForm):
         fields = ["name", "slug", "description", "icon", "suggested_price_cents", "is_active", "ordering"]
 
 
+@admin.register(LegalPage, site=admin_site)
+class LegalPageAdmin(admin.ModelAdmin):
+    """/terms/ and /privacy/: each save publishes the next version (signups record the terms version)."""
+
+    list_display = ["kind", "version", "updated_at", "updated_by"]
+    readonly_fields = ["version", "updated_at", "updated_by"]
+    fields = ["kind", "body", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "kind"] if obj else self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        # A new page starts from the text the site shows now (the default).
+        kind = request.GET.get("kind", LegalPage.Kind.TERMS)
+        if kind not in LegalPage.Kind.values:
+            kind = LegalPage.Kind.TERMS
+        return {"kind": kind, "body": legal_page(kind).body}
+
+    def save_model(self, request, obj, form, change):
+        page = legal_page_publish(kind=obj.kind, body=form.cleaned_data["body"], actor=request.user)
+        obj.pk, obj.version = page.pk, page.version
+
+
 @admin.register(ServiceCategory, site=admin_site)
 class ServiceCategoryAdmin(admin.ModelAdmin):
     form = ServiceCategoryForm
@@ -115,6 +141,7 @@ def _reason_action(name: str, *, from_status: str, to_status: str, title: str):
         )
 
     action.__name__ = name
+    action.from_status, action.button = from_status, f"{title.split()[0]}…"
     return action
 
 
@@ -126,22 +153,22 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     """
 
     list_display = [
-        "user_email",
-        "full_name",
+        "provider",
         "email_verified",
         "city",
         "category_list",
         "status",
-        "submitted_at",
+        "submitted",
         "document_link",
     ]
-    list_display_links = ["user_email"]
+    list_display_links = ["provider"]
     list_filter = ["status", "categories", "city"]
     search_fields = ["user__email", "user__full_name", "user__phone", "city"]
     list_select_related = ["user"]
     date_hierarchy = "submitted_at"
     inlines = [ProviderStatusEventInline]
     actions = ["approve", "reject", "suspend", "reinstate"]
+    change_form_template = "accounts/admin/provider_change_form.html"
     fields = [
         "user",
         "status",
@@ -187,13 +214,19 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     def has_review_permission(self, request):
         return request.user.has_perm("accounts.review_providerprofile")
 
-    @admin.display(description="Email", ordering="user__email")
-    def user_email(self, profile):
-        return profile.user.email
+    @admin.display(description="Provider", ordering="user__full_name")
+    def provider(self, profile):
+        """Name over email: one column, so the queue (and its panels' columns) fits a 1366 px screen."""
+        return format_html("{}<br><small>{}</small>", profile.user.full_name, profile.user.email)
 
-    @admin.display(description="Name", ordering="user__full_name")
-    def full_name(self, profile):
-        return profile.user.full_name
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted(self, profile):
+        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px)."""
+        if profile.submitted_at is None:
+            return "—"
+        when = timezone.localtime(profile.submitted_at)
+        date, time = date_format(when, "j M Y"), time_format(when, "H:i")
+        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), date, time)
 
     @admin.display(description="Email verified", boolean=True)
     def email_verified(self, profile):
@@ -252,6 +285,24 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected providers", permissions=["review"])
     def approve(self, request, queryset):
         self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
+
+    approve.from_status, approve.button = Status.PENDING, "Approve"
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue has a dozen columns (panels add theirs) and a filter column: without the app menu
+        # on the left they fit a 1366 px screen; the breadcrumbs still lead back.
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A provider's page offers the review moves open from its status; each button posts the same
+        action the list uses (one code path: `_transition` → `accounts.services.provider_transition`)."""
+        profile = self.get_object(request, object_id)
+        buttons = []
+        if profile is not None and self.has_review_permission(request):
+            moves = (getattr(self, name) for name in self.actions)
+            buttons = [(move.__name__, move.button) for move in moves if move.from_status == profile.status]
+        extra_context = {**(extra_context or {}), "review_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     reject = _reason_action(
         "reject", from_status=Status.PENDING, to_status=Status.REJECTED, title="Reject provider applications"

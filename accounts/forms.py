@@ -1,6 +1,8 @@
 from allauth.account.forms import SignupForm
 from django import forms
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.documents import ACCEPT, validate_provider_document
 from accounts.models import ProviderProfile, User
@@ -9,9 +11,10 @@ from accounts.services import provider_profile_create
 
 
 class CustomerSignupForm(SignupForm):
-    """'I need a service': email, password, name and phone.
+    """'I need a service': email, password, name and phone, and consent to the terms.
 
-    `role`, `full_name` and `phone` are copied onto the user by accounts.adapters.AccountAdapter.
+    `role`, `full_name`, `phone` and the accepted terms version are put on the user by
+    accounts.adapters.AccountAdapter.
     """
 
     role = User.Role.CUSTOMER
@@ -23,10 +26,22 @@ class CustomerSignupForm(SignupForm):
         max_length=32, required=False, label="Phone (optional)", widget=forms.TextInput(attrs={"autocomplete": "tel"})
     )
 
+    accept_terms = forms.BooleanField(
+        required=True, error_messages={"required": "Please accept the terms of service to create an account."}
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The browser stops at the length the adapter's clean_email enforces.
         self.fields["email"].widget.attrs["maxlength"] = str(User._meta.get_field("email").max_length)
+        consent = self.fields.pop("accept_terms")  # always last, under the role's own fields
+        consent.label = format_html(
+            'I agree to the <a href="{}" target="_blank">terms of service</a> and have read the '
+            '<a href="{}" target="_blank">privacy notice</a>',
+            reverse("terms"),
+            reverse("privacy"),
+        )
+        self.fields["accept_terms"] = consent
 
 
 class ProviderDetailsForm(forms.Form):

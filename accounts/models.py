@@ -44,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # What the user agreed to at signup (LegalPage version of the terms); empty for accounts made before.
+    terms_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -176,6 +179,11 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
         return self.status == self.Status.APPROVED
 
     @property
+    def has_started(self) -> bool:
+        """Approved now or before (suspended): has jobs and earnings to look at, unlike an applicant."""
+        return self.status in (self.Status.APPROVED, self.Status.SUSPENDED)
+
+    @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
@@ -205,3 +213,25 @@ class ProviderStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class LegalPage(models.Model):
+    """The operator-editable text of /terms/ and /privacy/; with no row the page shows the default text.
+
+    Each save through `accounts.services.legal_page_publish` raises `version`, which signups record.
+    """
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", "Terms of service"
+        PRIVACY = "privacy", "Privacy notice"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
+    body = models.TextField(max_length=20000, help_text="Plain text: a blank line starts a new paragraph.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (version {self.version})"

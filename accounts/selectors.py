@@ -1,8 +1,9 @@
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 
 
 def category_list_active() -> QuerySet[ServiceCategory]:
@@ -41,3 +42,12 @@ def provider_status_history(*, profile_id: int) -> QuerySet[ProviderStatusEvent]
     return (
         ProviderStatusEvent.objects.filter(profile_id=profile_id).select_related("actor").order_by("-created_at", "-id")
     )
+
+
+def legal_page(kind: str) -> LegalPage:
+    """The terms or privacy text as published; until an operator writes one, the default text (version 0,
+    unsaved) from `templates/accounts/legal/<kind>.txt`."""
+    page = LegalPage.objects.filter(kind=kind).first()
+    if page is None:
+        page = LegalPage(kind=kind, body=render_to_string(f"accounts/legal/{kind}.txt"), version=0)
+    return page

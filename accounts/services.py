@@ -11,7 +11,7 @@ from functools import partial
 from django.core.files import File
 from django.db import transaction
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import user_has_verified_email
 from servizo.commit import after_commit
 from servizo.exceptions import TransitionNotAllowed
@@ -180,3 +180,14 @@ def provider_payouts_enabled_set(*, profile_id: int, enabled: bool) -> ProviderP
             profile.payouts_enabled = enabled
             profile.save(update_fields=["payouts_enabled", "updated_at"])
     return profile
+
+
+def legal_page_publish(*, kind: str, body: str, actor: User) -> LegalPage:
+    """Publish new terms or privacy text as the next version (signups from now on record it)."""
+    with transaction.atomic():
+        page = LegalPage.objects.select_for_update().filter(kind=kind).first()
+        if page is None:
+            page = LegalPage(kind=kind, version=0)
+        page.body, page.version, page.updated_by = body.strip(), page.version + 1, actor
+        page.save()
+    return page

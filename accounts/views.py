@@ -1,5 +1,7 @@
 from urllib.parse import quote
 
+from allauth.account.internal.flows.email_verification import send_verification_email_for_user
+from allauth.account.internal.stagekit import unstash_login
 from allauth.account.views import SignupView
 from django.conf import settings
 from django.contrib import messages
@@ -8,13 +10,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
 from accounts.landing import anonymous_landing_html, landing_context
-from accounts.models import ProviderProfile
-from accounts.selectors import provider_status_history, user_has_verified_email
+from accounts.models import LegalPage, ProviderProfile
+from accounts.selectors import legal_page, provider_status_history, user_has_verified_email
 from accounts.services import provider_resubmit
 from servizo.exceptions import DomainError
 
@@ -116,3 +119,25 @@ def provider_document(request, pk: int):
         response = FileResponse(file, content_type=kind.content_type, as_attachment=False, filename=filename)
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+def legal_page_view(request, kind: str):
+    """/terms/ and /privacy/: the text operators publish in the admin (or the default)."""
+    page = legal_page(kind)
+    return render(request, "accounts/legal_page.html", {"page": page, "title": LegalPage.Kind(kind).label})
+
+
+@require_POST
+def email_verification_resend(request):
+    """ "Send the link again" on the Check-your-inbox page, for the login waiting on verification in this
+    session (allauth keeps it there); allauth's `confirm_email` rate limit decides whether a mail leaves.
+
+    Uses allauth's internal flow helpers: 65.x has no public "resend to a user not logged in yet".
+    """
+    login = unstash_login(request, peek=True)
+    if login is None or login.user is None:
+        messages.info(request, "Log in again and we'll send the confirmation link.")
+        return redirect("account_login")
+    if not send_verification_email_for_user(request, login.user):  # allauth adds "sent" when it sends
+        messages.warning(request, "We sent a link a few minutes ago. Check your spam folder, or try again shortly.")
+    return redirect("account_email_verification_sent")

@@ -149,7 +149,14 @@ def _first_rows(bookings: QuerySet[Booking], panels: dict[str, tuple[list[dict],
 
 
 def customer_dashboard(*, user: User, history_status: str = "") -> dict:
-    """Two queries whatever the number of bookings: the counts row, and the three lists in one statement."""
+    """Two queries whatever the number of bookings: the counts row, and the three lists in one statement.
+
+    A customer with no booking yet (no counts) gets one query and `first_booking_pending`: the panel then
+    leads with posting an offer instead of three empty lists.
+    """
+    counts = _status_counts(user=user, side=BookingStatusCounts.Side.CUSTOMER)
+    if not counts:
+        return {"counts": counts, "first_booking_pending": True}
     mine = Booking.objects.filter(customer=user).select_related("provider")
     history_status = history_status if history_status in Booking.HISTORY else ""
     history = [history_status] if history_status else Booking.in_status_order(Booking.HISTORY)
@@ -162,7 +169,7 @@ def customer_dashboard(*, user: User, history_status: str = "") -> dict:
         },
     )
     return {
-        "counts": _status_counts(user=user, side=BookingStatusCounts.Side.CUSTOMER),
+        "counts": counts,
         **panels,
         "history_status": history_status,
         "history_choices": [(status, S(status).label) for status in Booking.in_status_order(Booking.HISTORY)],

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import approved_provider_required, customer_required
+from accounts.decorators import approved_provider_required, customer_required, started_provider_or_other
 from bookings import selectors
 from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
 from bookings.services import booking_accept_offer, booking_accept_quote, booking_offer_reopen, booking_transition
@@ -53,7 +53,7 @@ def quote_accept_view(request, quote_pk: int):
     return redirect("bookings:detail", pk=booking.pk)
 
 
-@login_required
+@started_provider_or_other
 def booking_list(request):
     form = BookingFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""

@@ -55,6 +55,9 @@ class OfferForm(forms.ModelForm):
             "preferred_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    # What "Post again" copies from a closed offer: everything but the dates, which have passed.
+    REPOST_FIELDS = ("category", "title", "description", "address", "city", "time_window", "price_cents")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_list_active()

@@ -11,6 +11,7 @@ from accounts.decorators import approved_provider_required, customer_required
 from offers import quote_services, selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
+from servizo.converters import MAX_ID
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
@@ -37,9 +38,22 @@ def _save_offer(form: OfferForm, save):
     return None
 
 
+def _repost_initial(request, source: str) -> dict:
+    """ "Post again": the form's starting values from one of the customer's closed offers (dates left
+    for the customer to choose); nothing is copied in the database until the form is submitted."""
+    if not source.isdigit() or int(source) > MAX_ID:
+        raise Http404("No offer found.")
+    offer = selectors.offer_get_owned(customer=request.user, offer_id=int(source))
+    if offer.is_open or offer.is_accepted:
+        return {}
+    return {name: getattr(offer, name) for name in OfferForm.REPOST_FIELDS}
+
+
 @customer_required
 def offer_create(request):
-    form = OfferForm(request.POST or None)
+    """A new offer; `?from=<id>` of a withdrawn or expired one prefills the form ("Post again")."""
+    source = request.GET.get("from") if request.method == "GET" else None
+    form = OfferForm(request.POST or None, initial=_repost_initial(request, source) if source else None)
     if request.method == "POST":
         offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
         if offer is not None:

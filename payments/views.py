@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import approved_provider_required, customer_required, provider_required
+from accounts.decorators import (
+    approved_provider_required,
+    customer_required,
+    provider_required,
+    started_provider_required,
+)
 from accounts.policies import provider_standing
 from bookings.models import Booking
 from payments import selectors
@@ -155,7 +160,7 @@ def webhook(request):
     return HttpResponse("ok")
 
 
-@provider_required
+@started_provider_required
 def earnings(request):
     page = page_of(
         selectors.provider_earning_lines(provider=request.user), per_page=PAGE_SIZE, number=request.GET.get("page")

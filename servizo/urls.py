@@ -2,11 +2,13 @@ from django.urls import include, path
 
 from accounts.views import home
 from servizo.admin import admin_site
-from servizo.views import healthz
+from servizo.views import favicon, healthz
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", favicon),
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

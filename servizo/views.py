@@ -1,13 +1,20 @@
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 
+from servizo.admin import admin_site
 from servizo.health import health_problems
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    """403 page; inside the operator console it keeps the console's look (its own template)."""
+    context = {"reason": str(exception) if exception is not None else ""}
+    if request.path.startswith(reverse("admin:index")):
+        return render(request, "admin/403.html", {**admin_site.each_context(request), **context}, status=403)
+    return render(request, "403.html", context, status=403)
 
 
 def page_not_found(request, exception=None):
@@ -29,3 +36,8 @@ def healthz(request):
     if failed:
         body["failed"] = sorted(failed)
     return JsonResponse(body, status=503 if failed else 200)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever a page links: the static icon."""
+    return redirect(static("favicon/favicon.ico"), permanent=True)

@@ -1,5 +1,6 @@
 """Provider verification: the service, the provider's status page and the admin queue."""
 
+import re
 import threading
 
 import pytest
@@ -398,3 +399,55 @@ def test_two_operators_deciding_at_once_produce_exactly_one_decision(staff_user)
     profile.refresh_from_db()
     assert profile.events.count() == 1
     assert profile.status == profile.events.get().to_status
+
+
+# --- from the provider's own admin page -----------------------------------------
+
+
+def _post_button(client, page: str, action: str, **extra):
+    """Post what the page's review button posts (its hidden form), as the browser would."""
+    assert f'id="review-{action}"' in page
+    pk = re.search(r'name="_selected_action" value="(\d+)"', page)[1]
+    data = {"action": action, "index": "0", "_selected_action": pk, **extra}
+    return client.post(reverse(CHANGELIST), data, follow=True)
+
+
+@pytest.mark.django_db
+def test_support_approves_from_the_providers_page_through_the_list_action(
+    client, pending, support_user, django_capture_on_commit_callbacks
+):
+    client.force_login(support_user)
+    page = client.get(reverse("admin:accounts_providerprofile_change", args=[pending.pk])).content.decode()
+    assert 'id="review-buttons"' in page and ">Approve</button>" in page and ">Reject…</button>" in page
+    assert "Suspend…" not in page  # only the moves open from "pending"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_button(client, page, "approve")
+
+    assert b"1 provider(s) now approved" in response.content
+    pending.refresh_from_db()
+    assert pending.status == Status.APPROVED
+    assert (last_event(pending).actor, last_event(pending).to_status) == (support_user, Status.APPROVED)
+    page = client.get(reverse("admin:accounts_providerprofile_change", args=[pending.pk])).content.decode()
+    assert ">Suspend…</button>" in page and "review-approve" not in page
+
+
+@pytest.mark.django_db
+def test_support_rejects_from_the_providers_page_with_a_reason(client, pending, support_user):
+    client.force_login(support_user)
+    page = client.get(reverse("admin:accounts_providerprofile_change", args=[pending.pk])).content.decode()
+
+    reason_page = _post_button(client, page, "reject")
+    assert b"reason" in reason_page.content.lower()
+    _post_button(client, page, "reject", apply="1", reason="The document is unreadable.")
+
+    pending.refresh_from_db()
+    assert (pending.status, pending.status_reason) == (Status.REJECTED, "The document is unreadable.")
+    assert last_event(pending).actor == support_user
+
+
+@pytest.mark.django_db
+def test_staff_who_may_only_read_providers_see_no_review_buttons(client, pending, finance_user):
+    client.force_login(finance_user)
+    page = client.get(reverse("admin:accounts_providerprofile_change", args=[pending.pk]))
+    assert page.status_code == 200 and b'id="review-buttons"' not in page.content

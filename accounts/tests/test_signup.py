@@ -17,6 +17,7 @@ def customer_data(**overrides):
         "password2": PASSWORD,
         "full_name": "Carla Rossi",
         "phone": "+39 055 777",
+        "accept_terms": "on",
         **overrides,
     }
 
@@ -273,3 +274,77 @@ def test_an_email_address_over_254_characters_is_refused_not_cut_short(client, u
     assert response.context["form"].errors["email"] == ["Email addresses can be at most 254 characters."]
     assert not User.objects.filter(email__startswith="a" * 64).exists()
     assert 'maxlength="254"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_signup_requires_consent_and_records_the_terms_version_it_accepted(client, staff_user):
+    from accounts.models import LegalPage
+    from accounts.services import legal_page_publish
+
+    form = client.get(reverse("signup_customer")).content.decode()
+    assert f'href="{reverse("terms")}"' in form and f'href="{reverse("privacy")}"' in form
+
+    refused = client.post(reverse("signup_customer"), customer_data(accept_terms=""))
+    assert refused.status_code == 200 and b"Please accept the terms of service" in refused.content
+    assert not User.objects.filter(email="carla@example.com").exists()
+
+    legal_page_publish(kind=LegalPage.Kind.TERMS, body="New terms.", actor=staff_user)  # version 1
+    legal_page_publish(kind=LegalPage.Kind.TERMS, body="Newer terms.", actor=staff_user)  # version 2
+    client.post(reverse("signup_customer"), customer_data())
+    user = User.objects.get(email="carla@example.com")
+    assert user.terms_version == 2 and user.terms_accepted_at is not None
+    assert CustomerFactory().terms_version is None  # accounts made before consent stay as they were
+
+
+@pytest.mark.django_db
+def test_terms_and_privacy_show_the_default_text_until_an_operator_publishes_their_own(client, staff_user):
+    for name in ("terms", "privacy"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200 and b"Version 0" in page.content
+    assert b"Operators replace this default text" in client.get(reverse("terms")).content
+
+    client.force_login(staff_user)
+    add = client.get(reverse("admin:accounts_legalpage_add") + "?kind=privacy")
+    assert b"This notice explains what Servizo stores" in add.content  # starts from the default
+    client.post(reverse("admin:accounts_legalpage_add"), {"kind": "privacy", "body": "Our own privacy notice."})
+    page = client.get(reverse("privacy"))
+    assert b"Our own privacy notice." in page.content and b"Version 1" in page.content
+
+    legal = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("terms")}"' in legal and f'href="{reverse("privacy")}"' in legal
+
+
+@pytest.mark.django_db
+def test_login_page_offers_forgot_password_once(client):
+    assert client.get(reverse("account_login")).content.decode().count("Forgot your password?") == 1
+
+
+@pytest.mark.django_db
+def test_logging_in_unverified_shows_check_your_inbox_with_a_rate_limited_resend(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup_customer"), customer_data())
+    assert len(mail.outbox) == 1
+    response = client.post(reverse("account_login"), {"login": "carla@example.com", "password": PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert "Check your inbox" in page and 'id="resend-confirmation"' in page
+
+    # Right after the first link allauth's rate limit holds the second one back, and the page says so
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("email_verification_resend"), follow=True)
+    assert len(mail.outbox) == 1 and b"We sent a link a few minutes ago" in response.content
+
+    cache.clear()  # three minutes later, as far as the rate limit is concerned
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("email_verification_resend"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
+    assert len(mail.outbox) == 2 and "/accounts/confirm-email/" in mail.outbox[-1].body
+
+
+@pytest.mark.django_db
+def test_resend_without_a_pending_login_asks_to_log_in(client):
+    response = client.post(reverse("email_verification_resend"))
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")

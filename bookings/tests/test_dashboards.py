@@ -136,3 +136,23 @@ def test_dashboard_panels_read_only_their_rows_on_large_data(customer, provider)
             html = render_to_string(f"bookings/_{name}_dashboard.html", {"user": user, "request": request})
         assert not found, "\n".join(found)
         assert html.count("list-group-item") >= 10
+
+
+@pytest.mark.django_db
+def test_a_new_customers_dashboard_leads_with_posting_an_offer_not_empty_lists(
+    client, customer, django_assert_num_queries
+):
+    request = RequestFactory().get("/dashboard/")
+    request.user = customer
+    with django_assert_num_queries(1):  # only the counts row: with no booking there is nothing to list
+        panel = render_to_string("bookings/_customer_dashboard.html", {"user": customer, "request": request})
+    assert 'id="first-offer-cta"' in panel and f'href="{reverse("offers:create")}"' in panel
+    assert "Filter history by state" not in panel and "Needs your action" not in panel
+
+    client.force_login(customer)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert page.index('id="first-offer-cta"') < page.index('id="offers-panel"')  # the next action comes first
+
+    BookingFactory(offer__customer=customer, customer=customer, status=S.COMPLETED)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'id="first-offer-cta"' not in page and "Filter history by state" in page

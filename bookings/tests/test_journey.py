@@ -36,8 +36,8 @@ def test_provider_accepts_an_offer_and_the_customer_sees_the_booking_awaiting_pa
     provider_page = _logged_in_page(browser, live_server, provider)
     provider_page.goto(f"{live_server.url}/offers/feed/")
     provider_page.locator(f'[data-offer-id="{offer.pk}"]').get_by_role("link").first.click()
-    provider_page.once("dialog", lambda dialog: dialog.accept())  # "Accept this job for $120.00?"
-    provider_page.locator("#accept-offer").click()
+    provider_page.locator("#accept-offer").click()  # the site's dialog: price, share, terms
+    provider_page.locator("#accept-dialog").get_by_role("button", name="Accept the job").click()
     provider_page.wait_for_url(re.compile(r"/bookings/\d+/$"))
     assert "You accepted the offer" in provider_page.content()
     assert provider_page.locator("#booking-status").inner_text().strip() == "Awaiting payment"

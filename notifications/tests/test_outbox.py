@@ -42,6 +42,7 @@ def test_signup_succeeds_while_the_mail_server_refuses_and_the_retry_delivers_th
     client, mail_server, django_capture_on_commit_callbacks, caplog
 ):
     data = {"email": "carla@example.com", "password1": PASSWORD, "password2": PASSWORD, "full_name": "Carla"}
+    data["accept_terms"] = "on"
 
     with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING):
         response = client.post(reverse("signup_customer"), data)

@@ -59,8 +59,8 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
 
     # And when the provider accepts it, the customer sees a booking awaiting payment
     card.get_by_role("link").first.click()
-    feed.once("dialog", lambda dialog: dialog.accept())
-    feed.locator("#accept-offer").click()
+    feed.locator("#accept-offer").click()  # the site's dialog: price, share, terms
+    feed.locator("#accept-dialog").get_by_role("button", name="Accept the job").click()
     feed.wait_for_url(re.compile(r"/bookings/\d+/$"))
     page.goto(f"{live_server.url}/dashboard/")
     needs_action = page.locator("#bookings-needs-action")
@@ -143,8 +143,8 @@ def test_an_edited_offer_updates_open_feeds_and_an_accept_on_the_old_terms_shows
     expect(filtered.locator(f'[data-offer-id="{offer.pk}"]')).to_have_count(0)
 
     # And accepting from the page opened at $60.00 books nothing and shows the $40.00 terms
-    detail.once("dialog", lambda dialog: dialog.accept())
-    detail.locator("#accept-offer").click()
+    detail.locator("#accept-offer").click()  # the site's dialog: price, share, terms
+    detail.locator("#accept-dialog").get_by_role("button", name="Accept the job").click()
     expect(detail.get_by_text("The customer changed this offer since you opened it: now $40.00")).to_be_visible()
     expect(detail.locator("#accept-offer")).to_have_text("Accept for $40.00 · you get $32.00")
     assert not offer.bookings.exists()

@@ -25,6 +25,7 @@ def test_visitor_signs_up_as_customer_verifies_email_and_reaches_the_dashboard(l
     page.get_by_label("Password", exact=False).first.fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_label("Full name").fill("Giulia Verdi")
+    page.get_by_label("I agree to the terms of service").check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 

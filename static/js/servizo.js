@@ -55,6 +55,25 @@
 
   window.Servizo = { showToast, bumpBadge, openSocket, handlers: {} };
 
+  // A submit button with data-confirm="<modal id>" asks in the site's own dialog (never the browser's
+  // confirm box); the dialog's [data-confirm-ok] button then submits the form with that button.
+  // Without JavaScript the button simply submits: its label says what it does.
+  document.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    const form = event.target;
+    if (!button || !button.dataset.confirm || form.dataset.confirmed) return;
+    const dialog = document.getElementById(button.dataset.confirm);
+    if (!dialog) return;
+    event.preventDefault();
+    const modal = bootstrap.Modal.getOrCreateInstance(dialog);
+    dialog.querySelector("[data-confirm-ok]").onclick = () => {
+      form.dataset.confirmed = "1";
+      modal.hide();
+      form.requestSubmit(button);
+    };
+    modal.show();
+  });
+
   const path = document.body.dataset.notificationsSocket;
   if (path) {
     openSocket(path, (data) => {
