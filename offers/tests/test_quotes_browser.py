@@ -45,9 +45,9 @@ def test_a_provider_quotes_the_customer_sees_it_live_and_books_it(browser, asgi_
     expect(quote).to_contain_text("I bring the <b>drill</b>.")
     expect(quote.locator(".provider-rating")).to_contain_text("No reviews yet")
 
-    # And accepting it (after the confirm dialog) books the quoted terms and leads to payment
-    page.once("dialog", lambda dialog: dialog.accept())
+    # And accepting it (after the site's dialog with the terms) books the quoted terms and leads to payment
     quote.locator(".accept-quote").click()
+    page.get_by_role("button", name="Book and pay").click()
     page.wait_for_url(re.compile(r"/bookings/\d+/$"))
     booking = Booking.objects.get()
     assert (booking.provider, booking.price_cents, booking.time_window) == (provider, 9500, "evening")
