@@ -2,7 +2,8 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.policies import provider_standing
 
 
 def category_list_active() -> QuerySet[ServiceCategory]:
@@ -41,3 +42,28 @@ def provider_status_history(*, profile_id: int) -> QuerySet[ProviderStatusEvent]
     return (
         ProviderStatusEvent.objects.filter(profile_id=profile_id).select_related("actor").order_by("-created_at", "-id")
     )
+
+
+def provider_photos_visible_to(*, viewer: User, profile: ProviderProfile) -> bool:
+    """A provider's profile photo and portfolio are public while they are approved and active; before
+    that (and while suspended) only the provider and staff who review providers see them."""
+    if viewer.is_authenticated and (
+        viewer.pk == profile.user_id or (viewer.is_staff and viewer.has_perm("accounts.view_providerprofile"))
+    ):
+        return True
+    return bool(provider_standing(profile.user))
+
+
+def provider_profile_for_photo(*, viewer: User, profile_id: int) -> ProviderProfile | None:
+    """The profile (with its user) if `viewer` may see its photos, else None."""
+    profile = ProviderProfile.objects.select_related("user").filter(pk=profile_id).first()
+    return profile if profile is not None and provider_photos_visible_to(viewer=viewer, profile=profile) else None
+
+
+def portfolio_photo_for_viewer(*, viewer: User, photo_id: int) -> PortfolioPhoto | None:
+    photo = PortfolioPhoto.objects.select_related("profile__user").filter(pk=photo_id).first()
+    return photo if photo is not None and provider_photos_visible_to(viewer=viewer, profile=photo.profile) else None
+
+
+def portfolio_list(*, profile_id: int) -> list[PortfolioPhoto]:
+    return list(PortfolioPhoto.objects.filter(profile_id=profile_id).order_by("id"))

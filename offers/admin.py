@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from offers.models import Offer, OfferDecline, OfferEvent
+from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto
 from servizo.admin import BoundedChangelistMixin, admin_site
 
 
@@ -26,6 +28,27 @@ class OfferDeclineInline(admin.TabularInline):
         return False
 
 
+class OfferPhotoInline(admin.TabularInline):
+    """The customer's photos, shown through the authorizing view (staff who may read offers)."""
+
+    model = OfferPhoto
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "preview"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Photo")
+    def preview(self, photo: OfferPhoto) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" style="max-height: 96px"></a>',
+            reverse("offers:photo", args=[photo.pk]),
+            reverse("offers:photo_thumbnail", args=[photo.pk]),
+        )
+
+
 @admin.register(Offer, site=admin_site)
 class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     """Read-mostly: status moves only through the offer services, never by editing here."""
@@ -38,7 +61,7 @@ class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     search_fields = ["title", "city", "customer__email"]
     ordering = ["-id"]
     readonly_fields = ["customer", "status", "price_cents", "currency", "created_at", "updated_at"]
-    inlines = [OfferEventInline, OfferDeclineInline]
+    inlines = [OfferEventInline, OfferDeclineInline, OfferPhotoInline]
 
     def has_add_permission(self, request):
         return False

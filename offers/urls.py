@@ -11,4 +11,6 @@ urlpatterns = [
     path("<id:pk>/edit/", views.offer_edit, name="edit"),
     path("<id:pk>/withdraw/", views.offer_withdraw, name="withdraw"),
     path("<id:pk>/decline/", views.offer_decline, name="decline"),
+    path("photos/<id:pk>/", views.offer_photo, name="photo"),
+    path("photos/<id:pk>/thumbnail/", views.offer_photo, {"thumbnail": True}, name="photo_thumbnail"),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
@@ -11,6 +12,7 @@ from offers import selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm
 from offers.models import Offer
 from servizo.exceptions import DomainError
+from servizo.files import private_file_response
 from servizo.pagination import page_of
 
 PAGE_SIZE = 20
@@ -38,9 +40,11 @@ def _save_offer(form: OfferForm, save):
 
 @customer_required
 def offer_create(request):
-    form = OfferForm(request.POST or None)
+    form = OfferForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
+        offer = _save_offer(
+            form, lambda terms: services.offer_create(customer=request.user, terms=terms, **form.photo_changes())
+        )
         if offer is not None:
             messages.success(request, "Your offer is live: matching providers can see it now.")
             return redirect("offers:detail", pk=offer.pk)
@@ -53,9 +57,14 @@ def offer_edit(request, pk: int):
     if not offer.is_open:
         messages.error(request, "Only an open offer can be edited.")
         return redirect("offers:detail", pk=offer.pk)
-    form = OfferForm(request.POST or None, instance=offer)
+    form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
     if request.method == "POST":
-        saved = _save_offer(form, lambda terms: services.offer_update(offer_id=pk, customer=request.user, terms=terms))
+        saved = _save_offer(
+            form,
+            lambda terms: services.offer_update(
+                offer_id=pk, customer=request.user, terms=terms, **form.photo_changes()
+            ),
+        )
         if saved is not None:
             messages.success(request, "Offer updated.")
             return redirect("offers:detail", pk=pk)
@@ -83,7 +92,11 @@ def offer_withdraw(request, pk: int):
 @login_required
 def offer_detail(request, pk: int):
     offer = selectors.offer_get_for_viewer(user=request.user, offer_id=pk)
-    context = {"offer": offer, "is_owner": offer.customer_id == request.user.pk}
+    context = {
+        "offer": offer,
+        "is_owner": offer.customer_id == request.user.pk,
+        "photo_ids": selectors.photo_ids(offer.photo_ids),
+    }
     if not context["is_owner"]:
         context["decline_form"] = DeclineForm()
     return render(request, "offers/detail.html", context)
@@ -123,6 +136,7 @@ def offer_feed(request):
     filters = FeedFilterForm(request.GET, provider=request.user)
     offers = selectors.offer_feed(provider=request.user, **filters.filters())
     page, query = _page(request, offers)
+    selectors.offers_with_first_photo(page.object_list)
     return render(
         request,
         "offers/feed.html",
@@ -134,3 +148,11 @@ def offer_feed(request):
 def offer_mine(request):
     page, query = _page(request, selectors.offer_list_for_customer(customer=request.user))
     return render(request, "offers/mine.html", {"page": page, "query": query})
+
+
+@never_cache
+@login_required
+def offer_photo(request, pk: int, thumbnail: bool = False):
+    """An offer photo (or its thumbnail) for whoever may see the offer; 404 to anyone else."""
+    photo = selectors.offer_photo_for_viewer(user=request.user, photo_id=pk)
+    return private_file_response(photo.thumbnail if thumbnail else photo.image, content_type=photo.content_type)

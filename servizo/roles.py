@@ -21,6 +21,7 @@ _READ_BOOKINGS = [
     "offers.view_offer",
     "offers.view_offerevent",
     "offers.view_offerdecline",
+    "offers.view_offerphoto",
     "bookings.view_booking",
     "bookings.view_bookingevent",
     "disputes.view_dispute",
@@ -37,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_BOOKINGS,
         "accounts.change_providerprofile",
         "accounts.review_providerprofile",
+        "accounts.view_portfoliophoto",
+        "accounts.delete_portfoliophoto",
         "accounts.view_servicecategory",
         "accounts.add_servicecategory",
         "accounts.change_servicecategory",
@@ -49,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Reading a conversation (for disputes) is logged by the chat admin.
         "chat.view_conversation",
         "chat.view_message",
+        "chat.view_chatphoto",
         "chat.view_conversationaccess",
     ],
     FINANCE: [
