@@ -19,7 +19,7 @@ def test_a_png_named_jpg_is_accepted_by_its_content():
 
 
 def test_a_text_file_named_jpg_is_refused():
-    with pytest.raises(ValidationError, match="“notes.jpg” is not a JPEG, PNG, WebP or HEIC photo"):
+    with pytest.raises(ValidationError, match=r"“notes\.jpg” is not a JPEG, PNG, WebP or HEIC photo"):
         image_prepare(SimpleUploadedFile("notes.jpg", b"just some text, not a photo"))
 
 
