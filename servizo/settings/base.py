@@ -289,7 +289,6 @@ ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", d
 # (counted from the response, or from the end of the provider's time); later, the dashboard flags it.
 DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
 DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
-DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 # Cancellation policy (README), snapshotted on every booking: the customer cancels a paid booking for
 # free up to this many hours before its scheduled start; later, this share of the price (basis points)
 # is kept as a late-cancellation fee, split with the booking's commission rate.
