@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
 
 from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto
-from servizo.admin import BoundedChangelistMixin, admin_site
+from servizo.admin import BoundedChangelistMixin, admin_site, photo_preview
 
 
 class OfferEventInline(admin.TabularInline):
@@ -42,11 +41,8 @@ class OfferPhotoInline(admin.TabularInline):
 
     @admin.display(description="Photo")
     def preview(self, photo: OfferPhoto) -> str:
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" style="max-height: 96px"></a>',
-            reverse("offers:photo", args=[photo.pk]),
-            reverse("offers:photo_thumbnail", args=[photo.pk]),
-        )
+        args = [photo.pk]
+        return photo_preview(reverse("offers:photo", args=args), reverse("offers:photo_thumbnail", args=args))
 
 
 @admin.register(Offer, site=admin_site)

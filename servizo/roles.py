@@ -39,7 +39,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_providerprofile",
         "accounts.review_providerprofile",
         "accounts.view_portfoliophoto",
-        "accounts.delete_portfoliophoto",
         "accounts.view_servicecategory",
         "accounts.add_servicecategory",
         "accounts.change_servicecategory",

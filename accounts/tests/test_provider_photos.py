@@ -168,3 +168,13 @@ def test_services_refuse_another_providers_profile():
     with pytest.raises(DomainError):
         portfolio_photo_add(profile_id=profile.pk, actor=other, photo=image_prepare(image_upload()))
     assert not PortfolioPhoto.objects.exists()
+
+
+def test_reviewing_staff_see_a_pending_providers_photos_in_the_admin(client, support_user):
+    profile = _with_photos(status=ProviderProfile.Status.PENDING)
+    client.force_login(support_user)
+
+    page = client.get(reverse("admin:accounts_providerprofile_change", args=[profile.pk])).content.decode()
+
+    assert reverse("provider_avatar_thumbnail", args=[profile.pk]) in page
+    assert reverse("portfolio_photo_thumbnail", args=[profile.portfolio.get().pk]) in page

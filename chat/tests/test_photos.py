@@ -165,3 +165,15 @@ def test_the_chat_rate_limit_counts_photos_as_messages(conversation, settings):
 
     with pytest.raises(RateLimited):
         message_send_photo(conversation=conversation, sender=conversation.customer, photo=image_prepare(image_upload()))
+
+
+@pytest.mark.django_db
+def test_staff_reading_a_conversation_in_the_admin_see_its_photos(client, conversation, support_user):
+    message = message_send_photo(
+        conversation=conversation, sender=conversation.customer, photo=image_prepare(image_upload())
+    )
+    client.force_login(support_user)
+
+    page = client.get(reverse("admin:chat_conversation_change", args=[conversation.pk])).content.decode()
+
+    assert reverse("chat:photo_thumbnail", args=[message.photo_id]) in page

@@ -1,4 +1,4 @@
-"""Support and Finance see offer photos; Support sees chat photos and portfolios (and removes a bad one)."""
+"""Support and Finance see offer photos; Support sees chat photos and providers' portfolios."""
 
 from django.db import migrations
 
