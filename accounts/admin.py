@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 
-from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import legal_page
 from accounts.services import legal_page_publish, provider_transition
-from servizo.admin import ReadOnlyAdminMixin, admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site, photo_preview
 from servizo.exceptions import DomainError
 from servizo.forms import MoneyField
 
@@ -145,6 +145,18 @@ def _reason_action(name: str, *, from_status: str, to_status: str, title: str):
     return action
 
 
+class PortfolioPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PortfolioPhoto
+    fields = ["created_at", "caption", "preview"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="Photo")
+    def preview(self, photo: PortfolioPhoto) -> str:
+        args = [photo.pk]
+        return photo_preview(reverse("portfolio_photo", args=args), reverse("portfolio_photo_thumbnail", args=args))
+
+
 class ProviderProfileAdmin(admin.ModelAdmin):
     """The approval queue: pending applications first, oldest submission first.
 
@@ -166,7 +178,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name", "user__phone", "city"]
     list_select_related = ["user"]
     date_hierarchy = "submitted_at"
-    inlines = [ProviderStatusEventInline]
+    inlines = [ProviderStatusEventInline, PortfolioPhotoInline]
     actions = ["approve", "reject", "suspend", "reinstate"]
     change_form_template = "accounts/admin/provider_change_form.html"
     fields = [
@@ -174,6 +186,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         "status",
         "status_reason",
         "document_link",
+        "avatar_preview",
         "city",
         "service_area",
         "categories",
@@ -190,6 +203,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         "status",
         "status_reason",
         "document_link",
+        "avatar_preview",
         "submitted_at",
         "reviewed_at",
         "stripe_account_id",
@@ -244,6 +258,13 @@ class ProviderProfileAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener">View document</a>',
             reverse("provider_document", args=[profile.pk]),
         )
+
+    @admin.display(description="Profile photo")
+    def avatar_preview(self, profile):
+        if not profile.avatar:
+            return "—"
+        args = [profile.pk]
+        return photo_preview(reverse("provider_avatar", args=args), reverse("provider_avatar_thumbnail", args=args))
 
     def _transition(self, request, queryset, *, from_status: str, to_status: str, reason: str = "") -> None:
         """Move each selected profile that is in `from_status`; tell the operator what happened to each."""

@@ -8,6 +8,7 @@ from accounts.documents import ACCEPT, validate_provider_document
 from accounts.models import ProviderProfile, User
 from accounts.selectors import category_list_active
 from accounts.services import provider_profile_create
+from servizo.images import PhotoField
 
 
 class CustomerSignupForm(SignupForm):
@@ -117,3 +118,16 @@ class ProviderResubmitForm(ProviderDetailsForm):
             self.fields["document"].help_text = "Leave empty to keep the document you sent; " + (
                 self.fields["document"].help_text
             )
+
+
+class AvatarForm(forms.Form):
+    avatar = PhotoField(
+        label="Profile photo",
+        help_text="A clear photo of you (JPEG, PNG, WebP or HEIC). Shown on your public profile once approved.",
+        prepare_options={"display_side": 800, "thumb_side": 256, "square_thumb": True},
+    )
+
+
+class PortfolioPhotoForm(forms.Form):
+    photo = PhotoField(label="Photo of your work", help_text="JPEG, PNG, WebP or HEIC; location data is removed.")
+    caption = forms.CharField(label="Caption (optional)", max_length=140, required=False)

@@ -166,6 +166,11 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
     # Stripe Connect (payments issue): the connected account and whether it can receive transfers.
     stripe_account_id = models.CharField(max_length=64, blank=True)
     payouts_enabled = models.BooleanField(default=False)
+    # Profile photo (servizo.images, square thumbnail): public with the profile once approved
+    # (accounts.views.provider_photo); `{% provider_avatar %}` shows it or the initials.
+    avatar = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True)
+    avatar_thumbnail = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True)
+    avatar_content_type = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -235,3 +240,20 @@ class LegalPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} (version {self.version})"
+
+
+class PortfolioPhoto(models.Model):
+    """A photo of the provider's past work (servizo.images), shown on their public profile once approved."""
+
+    profile = models.ForeignKey(ProviderProfile, on_delete=models.CASCADE, related_name="portfolio")
+    image = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage)
+    thumbnail = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage)
+    content_type = models.CharField(max_length=20)
+    caption = models.CharField(max_length=140, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"Portfolio photo {self.pk}"

@@ -3,7 +3,8 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
-from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.policies import provider_standing
 
 
 def category_list_active() -> QuerySet[ServiceCategory]:
@@ -51,3 +52,28 @@ def legal_page(kind: str) -> LegalPage:
     if page is None:
         page = LegalPage(kind=kind, body=render_to_string(f"accounts/legal/{kind}.txt"), version=0)
     return page
+
+
+def provider_photos_visible_to(*, viewer: User, profile: ProviderProfile) -> bool:
+    """A provider's profile photo and portfolio are public while they are approved and active; before
+    that (and while suspended) only the provider and staff who review providers see them."""
+    if viewer.is_authenticated and (
+        viewer.pk == profile.user_id or (viewer.is_staff and viewer.has_perm("accounts.view_providerprofile"))
+    ):
+        return True
+    return bool(provider_standing(profile.user))
+
+
+def provider_profile_for_photo(*, viewer: User, profile_id: int) -> ProviderProfile | None:
+    """The profile (with its user) if `viewer` may see its photos, else None."""
+    profile = ProviderProfile.objects.select_related("user").filter(pk=profile_id).first()
+    return profile if profile is not None and provider_photos_visible_to(viewer=viewer, profile=profile) else None
+
+
+def portfolio_photo_for_viewer(*, viewer: User, photo_id: int) -> PortfolioPhoto | None:
+    photo = PortfolioPhoto.objects.select_related("profile__user").filter(pk=photo_id).first()
+    return photo if photo is not None and provider_photos_visible_to(viewer=viewer, profile=photo.profile) else None
+
+
+def portfolio_list(*, profile_id: int) -> list[PortfolioPhoto]:
+    return list(PortfolioPhoto.objects.filter(profile_id=profile_id).order_by("id"))

@@ -8,13 +8,15 @@ from that app's `AppConfig.ready()`; accounts never imports them.
 from collections.abc import Callable, Iterable
 from functools import partial
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from accounts.models import LegalPage, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import user_has_verified_email
 from servizo.commit import after_commit
-from servizo.exceptions import TransitionNotAllowed
+from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.images import PreparedImage
 from servizo.transitions import ANYONE, StatusMachine, transition
 
 Status = ProviderProfile.Status
@@ -191,3 +193,53 @@ def legal_page_publish(*, kind: str, body: str, actor: User) -> LegalPage:
         page.body, page.version, page.updated_by = body.strip(), page.version + 1, actor
         page.save()
     return page
+
+
+def _files_delete(*files) -> None:
+    for stored in files:
+        if stored:
+            stored.delete(save=False)
+
+
+def provider_avatar_set(*, profile_id: int, actor: User, photo: PreparedImage | None) -> ProviderProfile:
+    """Replace (or, with None, remove) the provider's profile photo; the old files go once this commits."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if profile.user_id != actor.pk:
+            raise DomainError("This is another provider's profile.")
+        old = (profile.avatar, profile.avatar_thumbnail)
+        if photo is None:
+            profile.avatar, profile.avatar_thumbnail, profile.avatar_content_type = "", "", ""
+        else:
+            profile.avatar, profile.avatar_thumbnail = photo.image, photo.thumbnail
+            profile.avatar_content_type = photo.content_type
+        profile.save(update_fields=["avatar", "avatar_thumbnail", "avatar_content_type", "updated_at"])
+        after_commit(_files_delete, *(stored for stored in old if stored))
+    return profile
+
+
+def portfolio_photo_add(*, profile_id: int, actor: User, photo: PreparedImage, caption: str = "") -> PortfolioPhoto:
+    """Add a photo of past work; at most PORTFOLIO_PHOTOS_MAX (checked under the profile's lock)."""
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
+        if profile.user_id != actor.pk:
+            raise DomainError("This is another provider's profile.")
+        if profile.portfolio.count() >= settings.PORTFOLIO_PHOTOS_MAX:
+            raise DomainError(f"A portfolio holds at most {settings.PORTFOLIO_PHOTOS_MAX} photos; remove one first.")
+        return PortfolioPhoto.objects.create(
+            profile=profile,
+            image=photo.image,
+            thumbnail=photo.thumbnail,
+            content_type=photo.content_type,
+            caption=caption.strip()[:140],
+        )
+
+
+def portfolio_photo_remove(*, photo_id: int, actor: User) -> None:
+    """Remove one of the provider's own portfolio photos (another's, or a missing one, is a DomainError)."""
+    with transaction.atomic():
+        photo = PortfolioPhoto.objects.filter(pk=photo_id, profile__user_id=actor.pk).first()
+        if photo is None:
+            raise DomainError("This photo is not in your portfolio.")
+        photo.delete()
+        after_commit(_files_delete, photo.image, photo.thumbnail)

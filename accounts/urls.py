@@ -11,4 +11,14 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("provider/status/", views.provider_status, name="provider_status"),
     path("provider/<id:pk>/document/", views.provider_document, name="provider_document"),
+    path("provider/photos/", views.provider_photos, name="provider_photos"),
+    path("provider/<id:pk>/avatar/", views.provider_avatar, name="provider_avatar"),
+    path(
+        "provider/<id:pk>/avatar/thumbnail/",
+        views.provider_avatar,
+        {"thumbnail": True},
+        name="provider_avatar_thumbnail",
+    ),
+    path("portfolio/<id:pk>/", views.portfolio_photo, name="portfolio_photo"),
+    path("portfolio/<id:pk>/thumbnail/", views.portfolio_photo, {"thumbnail": True}, name="portfolio_photo_thumbnail"),
 ]

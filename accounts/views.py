@@ -1,25 +1,42 @@
-from urllib.parse import quote
-
 from allauth.account.internal.flows.email_verification import send_verification_email_for_user
 from allauth.account.internal.stagekit import unstash_login
 from allauth.account.views import SignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
 from accounts.documents import document_kind
-from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
+from accounts.forms import (
+    AvatarForm,
+    CustomerSignupForm,
+    PortfolioPhotoForm,
+    ProviderResubmitForm,
+    ProviderSignupForm,
+)
 from accounts.landing import anonymous_landing_html, landing_context
 from accounts.models import LegalPage, ProviderProfile
-from accounts.selectors import legal_page, provider_status_history, user_has_verified_email
-from accounts.services import provider_resubmit
+from accounts.selectors import (
+    legal_page,
+    portfolio_list,
+    portfolio_photo_for_viewer,
+    provider_profile_for_photo,
+    provider_status_history,
+    user_has_verified_email,
+)
+from accounts.services import (
+    portfolio_photo_add,
+    portfolio_photo_remove,
+    provider_avatar_set,
+    provider_resubmit,
+)
+from servizo.converters import parse_id
 from servizo.exceptions import DomainError
+from servizo.files import private_file_response
 
 
 def home(request):
@@ -100,25 +117,85 @@ def provider_document(request, pk: int):
     if not (reviewer or profile.user_id == user.pk) or not profile.document:
         raise Http404
     try:
-        file = profile.document.open("rb")
+        with profile.document.open("rb") as file:
+            kind = document_kind(file)
     except FileNotFoundError:
         raise Http404 from None
-    kind = document_kind(file)
     # The bytes were checked at upload; check again so nothing else is ever sent as a document.
     if kind is None:
-        file.close()
         raise Http404
     filename = f"provider-{profile.pk}-document.{kind.extension}"
-    if settings.PRIVATE_MEDIA_ACCEL_REDIRECT:
-        # nginx sends the bytes from its internal location; this process only authorizes.
-        file.close()
-        response = HttpResponse(content_type=kind.content_type)
-        response["X-Accel-Redirect"] = settings.PRIVATE_MEDIA_ACCEL_REDIRECT + quote(profile.document.name)
-        response["Content-Disposition"] = content_disposition_header(False, filename)
-    else:
-        response = FileResponse(file, content_type=kind.content_type, as_attachment=False, filename=filename)
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return private_file_response(profile.document, content_type=kind.content_type, filename=filename)
+
+
+# Public photos may be kept by the browser this long: a suspension hides them within minutes.
+PUBLIC_PHOTO_MAX_AGE = 300
+
+
+def _photo_action(request, profile: ProviderProfile, forms: dict) -> str | None:
+    """Run the POSTed photo action; returns a success message, or None when a form has errors to show."""
+    action = request.POST.get("action")
+    if action == "avatar":
+        form = forms["avatar_form"] = AvatarForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return None
+        provider_avatar_set(profile_id=profile.pk, actor=request.user, photo=form.cleaned_data["avatar"])
+        return "Profile photo saved."
+    if action == "avatar_remove":
+        provider_avatar_set(profile_id=profile.pk, actor=request.user, photo=None)
+        return "Profile photo removed."
+    if action == "portfolio_add":
+        form = forms["portfolio_form"] = PortfolioPhotoForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return None
+        portfolio_photo_add(profile_id=profile.pk, actor=request.user, **form.cleaned_data)
+        return "Photo added to your portfolio."
+    if action == "portfolio_remove":
+        portfolio_photo_remove(photo_id=parse_id(request.POST.get("photo")) or 0, actor=request.user)
+        return "Photo removed from your portfolio."
+    raise DomainError("Unknown request.")
+
+
+@provider_required
+def provider_photos(request):
+    """The provider's profile photo and portfolio: upload and remove (public once approved)."""
+    profile = get_object_or_404(ProviderProfile, user=request.user)
+    forms = {"avatar_form": AvatarForm(), "portfolio_form": PortfolioPhotoForm()}
+    if request.method == "POST":
+        try:
+            done = _photo_action(request, profile, forms)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect("provider_photos")
+        if done:
+            messages.success(request, done)
+            return redirect("provider_photos")
+        profile.refresh_from_db()
+    context = {
+        **forms,
+        "profile": profile,
+        "portfolio": portfolio_list(profile_id=profile.pk),
+        "portfolio_max": settings.PORTFOLIO_PHOTOS_MAX,
+    }
+    return render(request, "accounts/provider_photos.html", context)
+
+
+def provider_avatar(request, pk: int, thumbnail: bool = False):
+    """A provider's profile photo: public while they are approved; before, the provider's and staff's only."""
+    profile = provider_profile_for_photo(viewer=request.user, profile_id=pk)
+    if profile is None:
+        raise Http404
+    stored = profile.avatar_thumbnail if thumbnail else profile.avatar
+    return private_file_response(stored, content_type=profile.avatar_content_type, max_age=PUBLIC_PHOTO_MAX_AGE)
+
+
+def portfolio_photo(request, pk: int, thumbnail: bool = False):
+    """A portfolio photo, visible as the provider's profile photo is."""
+    photo = portfolio_photo_for_viewer(viewer=request.user, photo_id=pk)
+    if photo is None:
+        raise Http404
+    stored = photo.thumbnail if thumbnail else photo.image
+    return private_file_response(stored, content_type=photo.content_type, max_age=PUBLIC_PHOTO_MAX_AGE)
 
 
 def legal_page_view(request, kind: str):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +10,7 @@ from bookings import selectors
 from bookings.forms import AcceptOfferForm, BookingFilterForm, BookingTransitionForm
 from bookings.services import booking_accept_offer, booking_accept_quote, booking_offer_reopen, booking_transition
 from offers.forms import QuoteAcceptForm
-from offers.selectors import quote_offer_id
+from offers.selectors import offer_photo_ids_expression, photo_ids, quote_offer_id
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
@@ -66,7 +67,12 @@ def booking_list(request):
 @login_required
 def booking_detail(request, pk: int):
     # The page shows the provider's rating badge: its reputation row joined here, not read on its own.
-    visible = selectors.booking_visible_to(user=request.user).select_related("provider__reputation")
+    # The offer's photo ids come with the booking (offers.selectors.offer_photo_ids_expression).
+    visible = (
+        selectors.booking_visible_to(user=request.user)
+        .select_related("provider__reputation")
+        .annotate(offer_photo_ids=offer_photo_ids_expression(OuterRef("offer_id")))
+    )
     booking = get_object_or_404(visible, pk=pk)
     events = selectors.booking_events(booking=booking)
     context = {
@@ -76,6 +82,7 @@ def booking_detail(request, pk: int):
         "show_contact": selectors.booking_was_paid(events=events),
         "actions": selectors.booking_actions_for(booking=booking, user=request.user),
         "offer_reopenable": selectors.booking_offer_reopenable(booking=booking, user=request.user),
+        "photo_ids": photo_ids(booking.offer_photo_ids),
     }
     return render(request, "bookings/booking_detail.html", context)
 

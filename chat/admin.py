@@ -5,14 +5,21 @@ from django.utils.html import format_html
 from bookings.models import Booking
 from chat.models import Conversation, ConversationAccess, Message
 from chat.services import conversation_access_log
-from servizo.admin import ReadOnlyAdminMixin, admin_site
+from servizo.admin import ReadOnlyAdminMixin, admin_site, photo_preview
 
 
 class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Message
-    fields = ["created_at", "sender", "text"]
+    fields = ["created_at", "sender", "text", "photo_link"]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description="Photo")
+    def photo_link(self, message: Message) -> str:
+        if not message.photo_id:
+            return ""
+        args = [message.photo_id]
+        return photo_preview(reverse("chat:photo", args=args), reverse("chat:photo_thumbnail", args=args))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("sender")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from accounts.models import PrivateMediaStorage
 from bookings.models import Booking
 from offers.models import Offer
 
@@ -67,10 +68,35 @@ class Conversation(models.Model):
         return "customer_read_up_to" if user.pk == self.customer_id else "provider_read_up_to"
 
 
+def _private_storage() -> PrivateMediaStorage:
+    return PrivateMediaStorage()
+
+
+class ChatPhoto(models.Model):
+    """A photo sent in a conversation (servizo.images: re-encoded, no metadata); its message points to it.
+
+    Served by chat.views.chat_photo to the conversation's two parties and staff who may read conversations.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="photos")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    image = models.FileField(upload_to="chat-photos/%Y/%m/", storage=_private_storage)
+    thumbnail = models.FileField(upload_to="chat-photos/%Y/%m/", storage=_private_storage)
+    content_type = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["uploader", "created_at"])]  # the per-user hourly photo cap
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} in #{self.conversation_id}"
+
+
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = models.TextField(blank=True)  # empty only for a photo sent without a caption
+    photo = models.OneToOneField(ChatPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="message")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,7 +104,7 @@ class Message(models.Model):
         indexes = [models.Index(fields=["sender", "created_at"])]  # the per-user rate limit
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return self.text[:60] or f"Photo {self.photo_id}"
 
 
 class ConversationMember(models.Model):

@@ -1,9 +1,11 @@
 """Reads for chat. Every conversation read for a user goes through a participant filter."""
 
 from django.db.models import F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from accounts.models import User
-from chat.models import ChatInbox, Conversation, ConversationMember, Message
+from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationMember, Message
 from offers.models import Offer
 from offers.selectors import provider_offer_access
 from servizo.usercache import user_cached
@@ -133,4 +135,20 @@ def message_payload(message: Message) -> dict:
         "sender_name": message.sender.get_short_name(),
         "text": message.text,
         "created_at": message.created_at.isoformat(),
+        "photo": _photo_urls(message.photo_id) if message.photo_id else None,
     }
+
+
+def _photo_urls(photo_id: int) -> dict:
+    return {
+        "url": reverse("chat:photo", args=[photo_id]),
+        "thumbnail": reverse("chat:photo_thumbnail", args=[photo_id]),
+    }
+
+
+def chat_photo_for_viewer(*, user: User, photo_id: int) -> ChatPhoto:
+    """A chat photo for the conversation's two parties and staff who may read conversations; else 404."""
+    photos = ChatPhoto.objects.filter(pk=photo_id)
+    if not (user.is_staff and user.has_perm("chat.view_conversation")):
+        photos = photos.filter(Q(conversation__customer=user) | Q(conversation__provider=user))
+    return get_object_or_404(photos)

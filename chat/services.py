@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
-from chat.models import ChatInbox, Conversation, ConversationAccess, ConversationMember, Message
+from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
 from chat.presence import is_viewing
 from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
@@ -30,6 +30,7 @@ from notifications.services import notification_create, notification_mark_all_re
 from offers.models import Offer
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
+from servizo.images import PreparedImage
 from servizo.realtime import broadcast
 from servizo.usercache import user_cache_drop
 
@@ -165,6 +166,15 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     text = text.strip()
     if not text:
         raise DomainError("Type a message first.")
+    _check_sender(conversation, sender, text=text)
+    message = message_store(conversation=conversation, sender=sender, text=text)
+    # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
+    after_commit(_deliver_message, message, conversation, broadcast=broadcast)
+    return message
+
+
+def _check_sender(conversation: Conversation, sender: User, *, text: str) -> None:
+    """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
         raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
     if not conversation.is_participant(sender):
@@ -174,13 +184,29 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError("This conversation is closed; its history stays readable.")
-    message = message_store(conversation=conversation, sender=sender, text=text)
 
-    def deliver() -> None:
-        _deliver_message(message, conversation, broadcast=broadcast)
 
-    # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
-    after_commit(deliver)
+def message_send_photo(*, conversation: Conversation, sender: User, photo: PreparedImage, text: str = "") -> Message:
+    """A photo (checked and re-encoded by servizo.images) with an optional caption, as a message.
+
+    The checks of `message_send`, plus at most CHAT_PHOTOS_PER_HOUR photos per sender; the photo and its
+    message are stored in one transaction and broadcast on commit like any message.
+    """
+    text = text.strip()
+    _check_sender(conversation, sender, text=text)
+    since = timezone.now() - timedelta(hours=1)
+    if ChatPhoto.objects.filter(uploader=sender, created_at__gte=since).count() >= settings.CHAT_PHOTOS_PER_HOUR:
+        raise RateLimited(f"You can send at most {settings.CHAT_PHOTOS_PER_HOUR} photos an hour. Try again later.")
+    with transaction.atomic():
+        stored = ChatPhoto.objects.create(
+            conversation=conversation,
+            uploader=sender,
+            image=photo.image,
+            thumbnail=photo.thumbnail,
+            content_type=photo.content_type,
+        )
+        message = message_store(conversation=conversation, sender=sender, text=text, photo_id=stored.pk)
+    after_commit(_deliver_message, message, conversation, broadcast=True)
     return message
 
 
@@ -211,11 +237,13 @@ def _store_sql() -> tuple[str | None, str, list[str]]:
     lock = f"SELECT id FROM {conversation} WHERE id = %s FOR UPDATE"
     if not connection.features.has_select_for_update:
         lock = None
-    insert = f"INSERT INTO {message} (conversation_id, sender_id, text, created_at) VALUES (%s, %s, %s, %s)"
+    insert = (
+        f"INSERT INTO {message} (conversation_id, sender_id, text, created_at, photo_id) VALUES (%s, %s, %s, %s, %s)"
+    )
     return lock, insert, counters
 
 
-def message_store(*, conversation: Conversation, sender: User, text: str) -> Message:
+def message_store(*, conversation: Conversation, sender: User, text: str, photo_id: int | None = None) -> Message:
     """Insert a message and move the counters with it, in one transaction (no checks: `message_send` does them).
 
     The conversation row is locked first, so within a conversation messages commit in id order and a
@@ -224,14 +252,14 @@ def message_store(*, conversation: Conversation, sender: User, text: str) -> Mes
     (bench/chat_latency.py).
     """
     recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
-    message = Message(conversation=conversation, sender=sender, text=text, created_at=timezone.now())
+    message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     lock, insert, counters = _store_sql()
     params = {"conversation": conversation.pk, "recipient": recipient_id}
     with transaction.atomic(), connection.cursor() as cursor:
         if lock:
             cursor.execute(lock, [conversation.pk])
         created_at = connection.ops.adapt_datetimefield_value(message.created_at)
-        cursor.execute(insert, [conversation.pk, sender.pk, text, created_at])
+        cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
         message.pk = params["message"] = cursor.lastrowid
         for sql in counters:
             cursor.execute(sql, params)

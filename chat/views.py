@@ -4,19 +4,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import approved_provider_required
 from bookings.models import Booking
+from chat.forms import PhotoMessageForm
 from chat.selectors import (
     ConversationPages,
+    chat_photo_for_viewer,
     conversation_for_participant,
     message_payload,
     messages_before,
 )
-from chat.services import conversation_for_booking, conversation_start_for_offer
+from chat.services import RateLimited, conversation_for_booking, conversation_start_for_offer, message_send_photo
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
+from servizo.files import private_file_response
 from servizo.pagination import page_of
 
 CONVERSATIONS_PER_PAGE = 20
@@ -53,6 +57,7 @@ def conversation_detail(request, pk: int):
             "more": more,
             "other_read_up_to": other_read_up_to,
             "max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
+            "photo_form": PhotoMessageForm(),
         },
     )
 
@@ -96,3 +101,35 @@ def conversation_for_booking_view(request, booking_pk: int):
     if request.user.pk not in (booking.customer_id, booking.provider_id):
         raise Http404("No such booking.")
     return redirect(conversation_for_booking(booking=booking))
+
+
+@require_POST
+@login_required
+def conversation_photo_send(request, pk: int):
+    """Send a photo (optional caption) from the conversation page: JSON {message} (201) or {error} (400/429).
+
+    The message reaches both sides' sockets like a typed one (chat.services.message_send_photo).
+    """
+    conversation = _participant_conversation_or_404(request, pk)
+    form = PhotoMessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+        return JsonResponse({"error": errors}, status=400)
+    try:
+        message = message_send_photo(
+            conversation=conversation,
+            sender=request.user,
+            photo=form.cleaned_data["photo"],
+            text=form.cleaned_data["text"],
+        )
+    except DomainError as error:
+        return JsonResponse({"error": str(error)}, status=429 if isinstance(error, RateLimited) else 400)
+    return JsonResponse({"message": message_payload(message)}, status=201)
+
+
+@never_cache
+@login_required
+def chat_photo(request, pk: int, thumbnail: bool = False):
+    """A photo sent in a conversation, for its two parties and staff who may read conversations; else 404."""
+    photo = chat_photo_for_viewer(user=request.user, photo_id=pk)
+    return private_file_response(photo.thumbnail if thumbnail else photo.image, content_type=photo.content_type)

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -10,6 +10,7 @@ from disputes.forms import DisputeOpenForm, DisputeRespondForm
 from disputes.selectors import dispute_for_booking, dispute_photo_visible_to
 from disputes.services import dispute_may_open, dispute_open, dispute_respond
 from servizo.exceptions import DomainError
+from servizo.files import private_file_response
 
 
 def _party_booking(request, booking_pk: int, *, side: str):
@@ -72,12 +73,4 @@ def dispute_respond_view(request, booking_pk: int):
 def dispute_photo(request, pk: int, thumbnail: bool = False):
     """A photo (or its thumbnail) for the booking's parties and staff who may read bookings; 404 to anyone else."""
     photo = get_object_or_404(dispute_photo_visible_to(user=request.user), pk=pk)
-    stored = photo.thumbnail if thumbnail else photo.image
-    try:
-        file = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(file, content_type=photo.content_type)
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(photo.thumbnail if thumbnail else photo.image, content_type=photo.content_type)

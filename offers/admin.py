@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
 
-from offers.models import Offer, OfferDecline, OfferEvent, Quote, QuoteEvent
-from servizo.admin import BoundedChangelistMixin, admin_site
+from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto, Quote, QuoteEvent
+from servizo.admin import BoundedChangelistMixin, admin_site, photo_preview
 
 
 class OfferEventInline(admin.TabularInline):
@@ -26,6 +27,24 @@ class OfferDeclineInline(admin.TabularInline):
         return False
 
 
+class OfferPhotoInline(admin.TabularInline):
+    """The customer's photos, shown through the authorizing view (staff who may read offers)."""
+
+    model = OfferPhoto
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "preview"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Photo")
+    def preview(self, photo: OfferPhoto) -> str:
+        args = [photo.pk]
+        return photo_preview(reverse("offers:photo", args=args), reverse("offers:photo_thumbnail", args=args))
+
+
 @admin.register(Offer, site=admin_site)
 class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     """Read-mostly: status moves only through the offer services, never by editing here."""
@@ -38,7 +57,7 @@ class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     search_fields = ["title", "city", "customer__email"]
     ordering = ["-id"]
     readonly_fields = ["customer", "status", "price_cents", "currency", "created_at", "updated_at"]
-    inlines = [OfferEventInline, OfferDeclineInline]
+    inlines = [OfferEventInline, OfferDeclineInline, OfferPhotoInline]
 
     def has_add_permission(self, request):
         return False

@@ -4,10 +4,11 @@ from django.db.models import prefetch_related_objects
 from django.forms.models import ModelChoiceIteratorValue
 
 from accounts.selectors import category_list_active
-from offers.models import Offer, OfferDecline, Quote, TimeWindow
+from offers.models import Offer, OfferDecline, OfferPhoto, Quote, TimeWindow
 from offers.quote_services import QuoteTerms
 from offers.services import OfferTerms
 from servizo.forms import BoundedDateField, MoneyField
+from servizo.images import PhotosField
 from servizo.money import format_money
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -23,6 +24,15 @@ class CategorySelect(forms.Select):
                 value.instance.suggested_price_cents, settings.CURRENCY
             )
         return option
+
+
+class OfferPhotoChoices(forms.ModelMultipleChoiceField):
+    """The offer's photos as checkboxes (the template shows each thumbnail as its label)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: OfferPhoto) -> str:
+        return f"Photo {obj.pk}"
 
 
 class OfferForm(forms.ModelForm):
@@ -58,9 +68,41 @@ class OfferForm(forms.ModelForm):
     # What "Post again" copies from a closed offer: everything but the dates, which have passed.
     REPOST_FIELDS = ("category", "title", "description", "address", "city", "time_window", "price_cents")
 
+    photos = PhotosField(
+        max_count=settings.OFFER_PHOTOS_MAX,
+        label="Photos",
+        help_text=f"Up to {settings.OFFER_PHOTOS_MAX} photos of the job, shown to matching providers: "
+        "JPEG, PNG, WebP or HEIC. Location data and other metadata are removed.",
+    )
+    remove_photos = OfferPhotoChoices(queryset=OfferPhoto.objects.none(), required=False, label="Remove photos")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_list_active()
+        if self.instance.pk:
+            self.fields["remove_photos"].queryset = self.instance.photos.all()
+        else:
+            del self.fields["remove_photos"]
+
+    def clean(self):
+        cleaned = super().clean()
+        added = cleaned.get("photos") or []
+        if added and self.instance.pk:
+            kept = self.instance.photos.count() - len(cleaned.get("remove_photos") or [])
+            if kept + len(added) > settings.OFFER_PHOTOS_MAX:
+                self.add_error(
+                    "photos",
+                    f"An offer can have at most {settings.OFFER_PHOTOS_MAX} photos; it has {kept}. "
+                    "Remove some to add others.",
+                )
+        return cleaned
+
+    def photo_changes(self) -> dict:
+        """Keyword arguments for the offer services: the photos to add (and, on edit, the ids to remove)."""
+        changes = {"photos": self.cleaned_data["photos"]}
+        if "remove_photos" in self.fields:
+            changes["remove_photo_ids"] = [photo.pk for photo in self.cleaned_data["remove_photos"]]
+        return changes
 
     def clean_city(self) -> str:
         return " ".join(self.cleaned_data["city"].split())

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from accounts.models import User, city_key
 from offers.models import Offer
-from offers.selectors import approved_profile
+from offers.selectors import approved_profile, offers_with_first_photo
 from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
@@ -65,7 +65,7 @@ def offer_changed_push(*, offer_id: int, groups: list[str]) -> None:
     Best effort (servizo.realtime): the offer is saved, and feeds catch up on reload.
     """
     fresh = Offer.objects.select_related("category").get(pk=offer_id)
-    html = render_feed_card(fresh) if fresh.is_open else ""
+    html = render_feed_card(offers_with_first_photo([fresh])[0]) if fresh.is_open else ""
     broadcast(*groups, event={"type": "offer.changed", "offer_id": offer_id, "html": html})
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import CityKeyed, ServiceCategory
+from accounts.models import CityKeyed, PrivateMediaStorage, ServiceCategory
 from servizo.models import TimeStampedModel
 
 
@@ -189,3 +189,26 @@ class QuoteEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+def _private_storage() -> PrivateMediaStorage:
+    return PrivateMediaStorage()
+
+
+class OfferPhoto(models.Model):
+    """A photo the customer attached to an offer (servizo.images: re-encoded, no metadata), with its thumbnail.
+
+    Served by offers.views.offer_photo to whoever may see the offer (offers.selectors.offer_photo_for_viewer).
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage)
+    thumbnail = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage)
+    content_type = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of offer {self.offer_id}"

@@ -11,7 +11,7 @@ publish; a test checks the two directions agree). Cities compare by `city_key` i
 
 import datetime
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Func, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
-from offers.models import Offer, OfferDecline, Quote
+from offers.models import Offer, OfferDecline, OfferPhoto, Quote
 from servizo.replica import on_replica
 
 NOT_AVAILABLE = "This offer is no longer available."
@@ -142,8 +142,11 @@ def offer_list_open_for_customer(*, customer: User) -> QuerySet[Offer]:
 
 
 def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
-    """The offer if this user may see it (its customer, or a provider whose feed shows it); else 404."""
-    offers = Offer.objects.select_related("category", "customer").annotate(decline_count=_decline_count())
+    """The offer, with its `photo_ids`, if this user may see it (its customer, or a provider whose feed
+    shows it); else 404."""
+    offers = Offer.objects.select_related("category", "customer").annotate(
+        decline_count=_decline_count(), photo_ids=offer_photo_ids_expression(OuterRef("pk"))
+    )
     offer = get_object_or_404(offers, pk=offer_id)
     if offer.customer_id == user.pk or provider_offer_access(provider=user, offer_id=offer.pk):
         return offer
@@ -190,3 +193,54 @@ def quote_offer_id(*, quote_id: int, user: User) -> int:
     if offer_id is None:
         raise Http404("No quote found.")
     return offer_id
+
+
+def offer_viewable_by(*, user: User, offer: Offer) -> bool:
+    """Who may see an offer and its photos: its customer, a provider whose feed shows it, the provider of a
+    booking made from it, and staff who may read offers."""
+    if not user.is_authenticated:
+        return False
+    if offer.customer_id == user.pk or (user.is_staff and user.has_perm("offers.view_offer")):
+        return True
+    return offer.bookings.filter(provider_id=user.pk).exists() or bool(
+        provider_offer_access(provider=user, offer_id=offer.pk)
+    )
+
+
+def offer_photo_for_viewer(*, user: User, photo_id: int) -> OfferPhoto:
+    """The photo if `user` may see its offer (`offer_viewable_by`); else 404, as for a missing photo."""
+    photo = get_object_or_404(OfferPhoto.objects.select_related("offer"), pk=photo_id)
+    if not offer_viewable_by(user=user, offer=photo.offer):
+        raise Http404("No photo found.")
+    return photo
+
+
+class _GroupConcat(Func):
+    function = "GROUP_CONCAT"  # MariaDB and SQLite alike
+    output_field = CharField()
+
+
+def offer_photo_ids_expression(offer_id: OuterRef) -> Subquery:
+    """The offer's photo ids ("3,5,9", or None) inside the page's own query, so showing them costs no query;
+    read them with `photo_ids`. `offer_id` points at the offer from the outer row (`OuterRef("offer_id")`)."""
+    ids = OfferPhoto.objects.filter(offer_id=offer_id).order_by().values("offer_id").annotate(ids=_GroupConcat("id"))
+    return Subquery(ids.values("ids"))
+
+
+def photo_ids(value: str | None) -> list[int]:
+    """The ids `offer_photo_ids_expression` read, in upload order."""
+    return sorted(int(part) for part in value.split(",")) if value else []
+
+
+def offers_with_first_photo(offers) -> list[Offer]:
+    """The offers, each with `first_photo_id` (None without photos): one query for a whole page."""
+    offers = list(offers)
+    first = dict(
+        OfferPhoto.objects.filter(offer_id__in=[offer.pk for offer in offers])
+        .values("offer_id")
+        .annotate(first=Min("id"))
+        .values_list("offer_id", "first")
+    )
+    for offer in offers:
+        offer.first_photo_id = first.get(offer.pk)
+    return offers

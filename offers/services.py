@@ -11,6 +11,7 @@ under the row lock, and accept/decline pass the version they were shown to
 """
 
 import datetime
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 
 from django.conf import settings
@@ -25,9 +26,11 @@ from accounts.policies import account_standing, provider_standing
 from notifications.services import notification_create
 from offers import live
 from offers.locks import lock_offer
-from offers.models import Offer, OfferDecline, OfferEvent
+from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto
 from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
+from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.images import PreparedImage
 from servizo.money import format_money
 from servizo.transitions import ANYONE, StatusMachine, transition
 
@@ -149,8 +152,41 @@ def _notify_matching_providers(offer: Offer) -> None:
         notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
 
 
-def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
-    """Publish an offer: it goes live in matching providers' feeds and they are notified."""
+def _photos_delete_files(photos: list[OfferPhoto]) -> None:
+    for photo in photos:
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+
+
+def offer_photos_change(
+    *, offer: Offer, add: Sequence[PreparedImage] = (), remove_ids: Collection[int] = ()
+) -> list[OfferPhoto]:
+    """Remove then add photos on a locked offer (the caller holds its lock); returns the photos added.
+
+    Raises ValidationError on `photos` when the offer would have more than OFFER_PHOTOS_MAX. Removed
+    photos' files are deleted once the transaction commits.
+    """
+    removed = list(offer.photos.filter(pk__in=remove_ids)) if remove_ids else []
+    kept = offer.photos.count() - len(removed)
+    limit = settings.OFFER_PHOTOS_MAX
+    if kept + len(add) > limit:
+        raise ValidationError(
+            {"photos": f"An offer can have at most {limit} photos; it has {kept}. Remove some to add others."}
+        )
+    if removed:
+        OfferPhoto.objects.filter(pk__in=[photo.pk for photo in removed]).delete()
+        after_commit(_photos_delete_files, removed)
+    return [
+        OfferPhoto.objects.create(
+            offer=offer, image=photo.image, thumbnail=photo.thumbnail, content_type=photo.content_type
+        )
+        for photo in add
+    ]
+
+
+def offer_create(*, customer: User, terms: OfferTerms, photos: Sequence[PreparedImage] = ()) -> Offer:
+    """Publish an offer (with up to OFFER_PHOTOS_MAX photos): it goes live in matching providers' feeds
+    and they are notified."""
     if not customer.is_customer:
         raise DomainError("Only customers can post offers.")
     account_standing(customer, fresh=True).require()
@@ -159,6 +195,7 @@ def offer_create(*, customer: User, terms: OfferTerms) -> Offer:
         offer = Offer.objects.create(
             customer=customer, currency=settings.CURRENCY, **terms.model_fields(expires_at=expires_at)
         )
+        offer_photos_change(offer=offer, add=photos)
         _notify_matching_providers(offer)
         live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
     return offer
@@ -179,8 +216,16 @@ def _require_open(offer: Offer) -> None:
         raise TransitionNotAllowed(f"This offer is {offer.get_status_display().lower()} and can no longer change.")
 
 
-def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
-    """Edit an open offer (frozen once accepted, withdrawn or expired); feeds show the new version."""
+def offer_update(
+    *,
+    offer_id: int,
+    customer: User,
+    terms: OfferTerms,
+    photos: Sequence[PreparedImage] = (),
+    remove_photo_ids: Collection[int] = (),
+) -> Offer:
+    """Edit an open offer and its photos (frozen once accepted, withdrawn or expired); feeds show the new
+    version. Photos are illustration, not terms: changing them leaves `terms_version` alone."""
     expires_at = offer_terms_check(terms=terms)
     with transaction.atomic():
         offer = _lock_own_offer(offer_id=offer_id, customer=customer)
@@ -192,6 +237,7 @@ def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
         for field, value in values.items():
             setattr(offer, field, value)
         offer.save()
+        offer_photos_change(offer=offer, add=photos, remove_ids=remove_photo_ids)
         live.broadcast_offer_changed(offer=offer, groups={old_group, live.offer_feed_group(offer)})
     return offer
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<id:pk>/quote/", views.quote_send, name="quote"),
     path("quotes/<id:pk>/withdraw/", views.quote_withdraw, name="quote_withdraw"),
     path("quotes/<id:pk>/decline/", views.quote_decline, name="quote_decline"),
+    path("photos/<id:pk>/", views.offer_photo, name="photo"),
+    path("photos/<id:pk>/thumbnail/", views.offer_photo, {"thumbnail": True}, name="photo_thumbnail"),
 ]

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
@@ -13,6 +14,7 @@ from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineFor
 from offers.models import Offer
 from servizo.converters import MAX_ID
 from servizo.exceptions import DomainError
+from servizo.files import private_file_response
 from servizo.pagination import page_of
 
 PAGE_SIZE = 20
@@ -53,9 +55,13 @@ def _repost_initial(request, source: str) -> dict:
 def offer_create(request):
     """A new offer; `?from=<id>` of a withdrawn or expired one prefills the form ("Post again")."""
     source = request.GET.get("from") if request.method == "GET" else None
-    form = OfferForm(request.POST or None, initial=_repost_initial(request, source) if source else None)
+    form = OfferForm(
+        request.POST or None, request.FILES or None, initial=_repost_initial(request, source) if source else None
+    )
     if request.method == "POST":
-        offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
+        offer = _save_offer(
+            form, lambda terms: services.offer_create(customer=request.user, terms=terms, **form.photo_changes())
+        )
         if offer is not None:
             messages.success(request, "Your offer is live: matching providers can see it now.")
             return redirect("offers:detail", pk=offer.pk)
@@ -68,9 +74,14 @@ def offer_edit(request, pk: int):
     if not offer.is_open:
         messages.error(request, "Only an open offer can be edited.")
         return redirect("offers:detail", pk=offer.pk)
-    form = OfferForm(request.POST or None, instance=offer)
+    form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
     if request.method == "POST":
-        saved = _save_offer(form, lambda terms: services.offer_update(offer_id=pk, customer=request.user, terms=terms))
+        saved = _save_offer(
+            form,
+            lambda terms: services.offer_update(
+                offer_id=pk, customer=request.user, terms=terms, **form.photo_changes()
+            ),
+        )
         if saved is not None:
             messages.success(request, "Offer updated.")
             return redirect("offers:detail", pk=pk)
@@ -107,7 +118,11 @@ def _quotes_context(offer: Offer) -> dict:
 
 
 def _render_detail(request, offer: Offer, *, quote_form: QuoteForm | None = None):
-    context = {"offer": offer, "is_owner": offer.customer_id == request.user.pk}
+    context = {
+        "offer": offer,
+        "is_owner": offer.customer_id == request.user.pk,
+        "photo_ids": selectors.photo_ids(offer.photo_ids),
+    }
     if context["is_owner"]:
         context |= _quotes_context(offer)
     else:
@@ -235,6 +250,7 @@ def offer_feed(request):
     filters = FeedFilterForm(request.GET, provider=request.user)
     offers = selectors.offer_feed(provider=request.user, **filters.filters())
     page, query = _page(request, offers)
+    selectors.offers_with_first_photo(page.object_list)
     return render(
         request,
         "offers/feed.html",
@@ -246,3 +262,11 @@ def offer_feed(request):
 def offer_mine(request):
     page, query = _page(request, selectors.offer_list_for_customer(customer=request.user))
     return render(request, "offers/mine.html", {"page": page, "query": query})
+
+
+@never_cache
+@login_required
+def offer_photo(request, pk: int, thumbnail: bool = False):
+    """An offer photo (or its thumbnail) for whoever may see the offer; 404 to anyone else."""
+    photo = selectors.offer_photo_for_viewer(user=request.user, photo_id=pk)
+    return private_file_response(photo.thumbnail if thumbnail else photo.image, content_type=photo.content_type)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile
+from accounts.selectors import portfolio_list
 from bookings.models import Booking
 from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
@@ -134,6 +135,7 @@ def provider_profile(request, pk: int) -> HttpResponse:
             "provider": profile.user,
             "reputation": selectors.provider_reputation_get(provider=profile.user),
             "completed_jobs": selectors.provider_completed_jobs_count(provider_id=pk),
+            "portfolio": portfolio_list(profile_id=profile.pk),
             "page": page,
             "sort": sort,
             "sorts": SORT_LABELS,

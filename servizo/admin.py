@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from servizo.converters import MAX_ID
 from servizo.models import FailedTask
@@ -29,6 +30,15 @@ _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
 # Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
 SEARCH_MAX_CHARS = 200
 SEARCH_MAX_WORDS = 10
+
+
+def photo_preview(url: str, thumbnail_url: str) -> str:
+    """A thumbnail linking to the larger photo, both through their authorizing views (staff pages)."""
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" style="max-height: 96px"></a>',
+        url,
+        thumbnail_url,
+    )
 
 
 def _out_of_range(value: str) -> bool:

@@ -23,6 +23,7 @@ _READ_BOOKINGS = [
     "offers.view_offerdecline",
     "offers.view_quote",
     "offers.view_quoteevent",
+    "offers.view_offerphoto",
     "bookings.view_booking",
     "bookings.view_bookingevent",
     "disputes.view_dispute",
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_BOOKINGS,
         "accounts.change_providerprofile",
         "accounts.review_providerprofile",
+        "accounts.view_portfoliophoto",
         "accounts.view_servicecategory",
         "accounts.add_servicecategory",
         "accounts.change_servicecategory",
@@ -51,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Reading a conversation (for disputes) is logged by the chat admin.
         "chat.view_conversation",
         "chat.view_message",
+        "chat.view_chatphoto",
         "chat.view_conversationaccess",
     ],
     FINANCE: [

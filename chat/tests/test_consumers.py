@@ -87,6 +87,7 @@ def test_participants_chat_live_and_each_message_is_persisted_before_it_is_broad
                 "sender_name": conversation.customer.get_short_name(),
                 "text": "Is 9am fine?",
                 "created_at": message.created_at.isoformat(),
+                "photo": None,
             },
         }
     )

@@ -16,8 +16,8 @@ def _open(content_file) -> Image.Image:
     return Image.open(io.BytesIO(content_file.read()))
 
 
-@pytest.mark.parametrize(("fmt", "name", "stored"), [("JPEG", "a.jpg", "JPEG"), ("PNG", "a.png", "PNG")])
-def test_jpeg_and_png_are_kept_in_their_format_with_a_small_thumbnail(fmt, name, stored):
+@pytest.mark.parametrize(("fmt", "name", "stored"), [("JPEG", "a.jpg", "JPEG"), ("PNG", "a.png", "JPEG")])
+def test_jpeg_and_png_are_stored_as_jpeg_with_a_small_thumbnail(fmt, name, stored):
     prepared = photo_prepare(image_upload(name, fmt, size=(1600, 1200)))
 
     assert _open(prepared.image).format == stored
@@ -52,17 +52,17 @@ def test_gps_and_other_exif_is_not_kept():
     ],
 )
 def test_files_that_are_not_photos_are_refused_whatever_their_name(content):
-    with pytest.raises(ValidationError, match="not a JPEG, PNG or HEIC photo"):
+    with pytest.raises(ValidationError, match="not a JPEG, PNG, WebP or HEIC photo"):
         photo_prepare(SimpleUploadedFile("photo.jpg", content))
 
 
 def test_a_gif_is_refused_though_pillow_reads_it():
-    with pytest.raises(ValidationError, match="not a JPEG, PNG or HEIC"):
+    with pytest.raises(ValidationError, match="not a JPEG, PNG, WebP or HEIC"):
         photo_prepare(image_upload("anim.gif", "GIF"))
 
 
 def test_size_cap(settings):
-    settings.DISPUTE_PHOTO_MAX_BYTES = 100
+    settings.IMAGE_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="the limit is 100"):
         photo_prepare(image_upload())
 

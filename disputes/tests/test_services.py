@@ -45,7 +45,7 @@ def test_customer_opens_a_dispute_with_a_photo_and_the_provider_is_told_once(don
     assert dispute.booking_status_at_open == S.PROVIDER_COMPLETED
     assert dispute.respond_by - dispute.created_at == pytest.approx(settings.DISPUTE_RESPONSE_WINDOW, abs=timedelta(1))
     photo = dispute.photos.get()
-    assert photo.party == DisputePhoto.Party.CUSTOMER and photo.content_type == "image/png"
+    assert photo.party == DisputePhoto.Party.CUSTOMER and photo.content_type == "image/jpeg"
     assert photo.image.name.startswith("dispute-photos/") and photo.thumbnail.size < photo.image.size
     assert list(dispute.events.values_list("to_status", flat=True)) == [DS.AWAITING_RESPONSE]
     # One notification and one email to the provider, none to the customer who opened it.

@@ -57,7 +57,7 @@ def test_a_file_that_is_not_a_photo_is_refused_with_a_clear_message(client, done
     )
 
     assert response.status_code == 200
-    assert "is not a JPEG, PNG or HEIC photo" in response.content.decode()
+    assert "is not a JPEG, PNG, WebP or HEIC photo" in response.content.decode()
     assert not Dispute.objects.exists()
 
 

@@ -252,13 +252,14 @@ def test_profile_page_query_count_does_not_grow_with_reviews(client, django_asse
         ReviewReply.objects.create(review=review, provider=provider, text="Thanks")
     url = reverse("reviews:provider_profile", args=[provider.pk])
 
-    # profile+user+reputation, categories, completed jobs, page count, page of reviews+customers+replies
-    with django_assert_num_queries(5):
+    # profile+user+reputation, categories, completed jobs, portfolio photos, page count,
+    # page of reviews+customers+replies
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     client.force_login(provider)
     # + user, provider profile (role-aware navbar), and on this first view the cached badges: unread
     # notifications, unread messages (the session comes from the cache)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(url, {"sort": "lowest", "page": 2}).status_code == 200
 
 

@@ -267,6 +267,13 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "priv
 PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 PROVIDER_DOCUMENT_MAX_BYTES = env.int("PROVIDER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Photos (servizo.images): the largest upload accepted and the most pixels decoded (bombs are refused).
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+OFFER_PHOTOS_MAX = 5
+PORTFOLIO_PHOTOS_MAX = 12
+# Chat photos per sender per hour (on top of the chat's message rate limit).
+CHAT_PHOTOS_PER_HOUR = env.int("CHAT_PHOTOS_PER_HOUR", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -283,7 +290,6 @@ ESCROW_AUTO_RELEASE_AFTER = timedelta(days=env.int("ESCROW_AUTO_RELEASE_DAYS", d
 # (counted from the response, or from the end of the provider's time); later, the dashboard flags it.
 DISPUTE_RESPONSE_WINDOW = timedelta(hours=env.int("DISPUTE_RESPONSE_HOURS", default=48))
 DISPUTE_DECISION_WINDOW = timedelta(hours=env.int("DISPUTE_DECISION_HOURS", default=48))
-DISPUTE_PHOTO_MAX_BYTES = env.int("DISPUTE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 # Cancellation policy (README), snapshotted on every booking: the customer cancels a paid booking for
 # free up to this many hours before its scheduled start; later, this share of the price (basis points)
 # is kept as a late-cancellation fee, split with the booking's commission rate.

@@ -70,9 +70,23 @@
     li.dataset.id = String(message.id);
     const bubble = document.createElement("div");
     bubble.className = "chat-bubble";
+    if (message.photo) {
+      const link = document.createElement("a");
+      link.href = message.photo.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.title = "Open the larger photo";
+      const img = document.createElement("img");
+      img.src = message.photo.thumbnail;
+      img.alt = "Photo from " + message.sender_name;
+      img.className = "chat-photo";
+      link.append(img);
+      bubble.append(link);
+    }
     const text = document.createElement("p");
     text.className = "chat-text";
     linkify(text, message.text);
+    if (!message.text) text.classList.add("d-none");
     const meta = document.createElement("div");
     meta.className = "chat-meta";
     const time = document.createElement("time");
@@ -217,6 +231,37 @@
       if (Date.now() - lastTyping > 2500) {
         lastTyping = Date.now();
         send({ type: "typing" });
+      }
+    });
+  }
+
+  // A photo goes over HTTP (the socket carries text); its message comes back on the socket like any other.
+  const photoInput = document.getElementById("chat-photo");
+  if (photoInput) {
+    photoInput.addEventListener("change", async () => {
+      const file = photoInput.files[0];
+      if (!file) return;
+      const data = new FormData();
+      data.append("photo", file);
+      data.append("text", input.value.trim());
+      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      sendButton.disabled = true;
+      errorBox.textContent = "Sending the photo…";
+      try {
+        const response = await fetch(root.dataset.photoUrl, { method: "POST", body: data, credentials: "same-origin" });
+        const body = await response.json().catch(() => ({ error: "The photo could not be sent. Try again." }));
+        if (response.ok) {
+          input.value = "";
+          errorBox.textContent = "";
+          addMessages([body.message]);
+        } else {
+          errorBox.textContent = body.error || "The photo could not be sent. Try again.";
+        }
+      } catch (error) {
+        errorBox.textContent = "Not connected right now. Try again in a moment.";
+      } finally {
+        sendButton.disabled = false;
+        photoInput.value = "";
       }
     });
   }
