@@ -297,6 +297,11 @@ OFFER_MAX_PRICE_CENTS = env.int("OFFER_MAX_PRICE_CENTS", default=5_000_000)
 # pending for longer than this as left by a dead run.
 PAYOUT_PENDING_MAX_AGE = timedelta(minutes=env.int("PAYOUT_PENDING_MAX_AGE_MINUTES", default=60))
 
+# Who issues receipts (payments: receipt page and PDF). Production must set the real ones.
+PLATFORM_LEGAL_NAME = env("PLATFORM_LEGAL_NAME", default="Servizo Marketplace Ltd (development)")
+PLATFORM_ADDRESS = env("PLATFORM_ADDRESS", default="1 Example Street, Springfield 00000")
+PLATFORM_TAX_ID = env("PLATFORM_TAX_ID", default="DEV-000000")
+
 # --- Stripe ---------------------------------------------------------------
 # With STRIPE_API_BASE set, the SDK talks to that server (localstripe locally).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_servizo_local")
@@ -313,7 +318,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint (receipt PDFs) logs every layout step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # allauth's EmailAddress has conditional unique constraints MariaDB cannot
