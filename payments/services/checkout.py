@@ -13,6 +13,7 @@ time, so a booking is never charged twice.
 from dataclasses import dataclass
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -128,6 +129,8 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str, sa
         booking = lock_booking(booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             raise DomainError("This booking is not waiting for payment.")
+        if booking.currency != settings.CURRENCY:
+            raise DomainError(f"This booking is priced in {booking.currency.upper()}; it cannot be paid here.")
         account_standing(customer, fresh=True).require()
         if not provider_standing(booking.provider, fresh=True):
             raise DomainError("This provider cannot take bookings at the moment, so the booking cannot be paid.")

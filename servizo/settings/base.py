@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from servizo.money import PLATFORM_CURRENCIES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -273,7 +275,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}  # Bootstrap's name for messages.ERROR
 
 # --- Marketplace rules ----------------------------------------------------
-CURRENCY = env("CURRENCY", default="usd")
+# The deployment's one currency (ISO 4217 code, lower case): usd, pkr or eur. Amounts are integers in
+# its minor unit (servizo.money); an amount in another currency is refused.
+CURRENCY = env("PLATFORM_CURRENCY", default="usd").lower()
+if CURRENCY not in PLATFORM_CURRENCIES:
+    raise ImproperlyConfigured(f"PLATFORM_CURRENCY must be one of {', '.join(PLATFORM_CURRENCIES)}.")
 # Platform commission in basis points (2000 = 20 %), snapshotted on every booking.
 PLATFORM_COMMISSION_BP = env.int("PLATFORM_COMMISSION_BP", default=2000)
 BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS", default=24))
