@@ -32,6 +32,7 @@ from offers.models import Offer
 from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.money import require_platform_currency
 from servizo.transitions import StatusMachine, transition
 
 S = Booking.Status
@@ -268,6 +269,7 @@ def _check_offer_acceptable(offer: Offer) -> None:
         raise DomainError("The customer withdrew this offer.")
     if not offer.is_open:
         raise DomainError("This offer has expired.")
+    require_platform_currency(offer.currency, settings.CURRENCY)  # posted before the site changed currency
 
 
 def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -> Booking:

@@ -32,7 +32,7 @@ from payments.services.receipts import receipt_number_allocate
 from payments.services.transitions import payment_transition
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
-from servizo.money import format_money
+from servizo.money import format_money, require_platform_currency
 from servizo.tasks import enqueue
 
 P = Payment.Status
@@ -129,8 +129,7 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str, sa
         booking = lock_booking(booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             raise DomainError("This booking is not waiting for payment.")
-        if booking.currency != settings.CURRENCY:
-            raise DomainError(f"This booking is priced in {booking.currency.upper()}; it cannot be paid here.")
+        require_platform_currency(booking.currency, settings.CURRENCY)
         account_standing(customer, fresh=True).require()
         if not provider_standing(booking.provider, fresh=True):
             raise DomainError("This provider cannot take bookings at the moment, so the booking cannot be paid.")

@@ -8,14 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
+from bookings.services import booking_accept_offer
 from bookings.tests.factories import BookingFactory
+from offers.tests.factories import OfferFactory
 from payments.models import LedgerEntry
 from payments.reports import revenue_report
 from payments.services.checkout import payment_start
 from payments.services.ledger import ledger_record
 from payments.stripe_gateway import stripe_client
 from payments.tests.conftest import walk
-from servizo.exceptions import DomainError
 from servizo.money import CurrencyMismatch
 
 pytestmark = pytest.mark.django_db
@@ -64,15 +65,20 @@ def test_a_booking_is_charged_recorded_and_reported_in_the_platforms_currency(
     assert shown in client.get(reverse("payments:receipt", args=[booking.pk])).content.decode()
 
 
-def test_mixing_currencies_is_refused_for_payments_and_ledger_writes(settings, save_card, customer):
-    """A booking left in USD after the deployment moved to PKR is neither charged nor written to the ledger."""
+def test_mixing_currencies_is_refused_for_offers_payments_and_ledger_writes(settings, save_card, customer, provider):
+    """An offer and a booking left in USD after the deployment moved to PKR: not accepted, charged nor recorded."""
     booking = BookingFactory(offer__customer=customer)  # usd
+    offer = OfferFactory()  # usd, open
     method = save_card(customer)
     settings.CURRENCY = "pkr"
 
-    with pytest.raises(DomainError, match="priced in USD"):
+    with pytest.raises(CurrencyMismatch, match="in USD, but this site works in PKR only"):
+        booking_accept_offer(offer_id=offer.pk, provider=provider, terms_version=offer.terms_version)
+    with pytest.raises(CurrencyMismatch, match="in USD, but this site works in PKR only"):
         payment_start(booking_id=booking.pk, customer=customer, payment_method_id=method)
     with pytest.raises(CurrencyMismatch, match="in USD, but this site works in PKR only"):
         ledger_record(booking=booking, kind=K.CHARGE_ESCROW, amount_cents=100, idempotency_key="mixed-currency")
 
     assert not booking.payments.exists() and not LedgerEntry.objects.exists()
+    offer.refresh_from_db()
+    assert offer.is_open
