@@ -7,7 +7,9 @@ SetupIntent (`card_setup_create`) and saves the card with `confirmCardSetup`; th
 and an idempotency key from our ids. `requires_action` means the page runs 3-D Secure
 (`confirmCardPayment`); the outcome is then read back from Stripe (`payment_sync`, or the
 webhook) — the browser's word is never trusted. At most one attempt per booking is open at a
-time, so a booking is never charged twice.
+time, so a booking is never charged twice. When an attempt ends, its card is kept (the customer
+asked and it was paid) or forgotten (payments.services.cards), and a paid one gets its receipt
+number (payments.services.receipts), all in the transaction that records the outcome.
 """
 
 from dataclasses import dataclass
