@@ -48,13 +48,18 @@ class SavedCard(models.Model):
 
 
 class ReceiptSequence(models.Model):
-    """The gap-free counter of receipt numbers, one row per year, locked by the transaction that uses it."""
+    """A gap-free counter of document numbers (receipts, credit notes), one row per series and year,
+    locked by the transaction that takes a number (payments.services.receipts)."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
+    series = models.CharField(max_length=3)
+    year = models.PositiveSmallIntegerField()
     last_number = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_sequence_per_series_year")]
+
     def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
+        return f"{self.series}-{self.year}: {self.last_number}"
 
 
 class Payment(TimeStampedModel):
@@ -145,6 +150,8 @@ class LedgerEntry(models.Model):
     stripe_object_id = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     note = models.CharField(max_length=255, blank=True)
+    # REFUND rows only: the credit note's number, taken with the row (payments.services.receipts).
+    credit_note_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

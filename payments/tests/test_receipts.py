@@ -6,20 +6,21 @@ import threading
 import zlib
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
-from payments.models import Payment, ReceiptSequence, Settlement
+from payments.models import LedgerEntry, Payment, ReceiptSequence, Settlement
 from payments.services.checkout import PaymentDeclined, payment_record_intent
 from payments.stripe_gateway import stripe_client
 from payments.tests.conftest import DECLINED_WHEN_CHARGED, walk
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year
+K = LedgerEntry.Kind
 
 
 def number(n: int) -> str:
@@ -34,7 +35,21 @@ def test_each_paid_attempt_gets_the_next_number_and_a_decline_takes_none(pay):
 
     assert (first.receipt_number, second.receipt_number) == (number(1), number(2))
     assert Payment.objects.get(status=Payment.Status.FAILED).receipt_number is None
-    assert ReceiptSequence.objects.get(year=YEAR).last_number == 2
+    assert ReceiptSequence.objects.get(series="SRV", year=YEAR).last_number == 2
+
+
+def test_each_refund_row_gets_the_next_credit_note_number_and_other_rows_none(paid_booking):
+    from payments.services.ledger import ledger_record
+
+    with transaction.atomic():
+        first = ledger_record(booking=paid_booking, kind=K.REFUND, amount_cents=500, idempotency_key="refund-a")
+        again = ledger_record(booking=paid_booking, kind=K.REFUND, amount_cents=500, idempotency_key="refund-a")
+        second = ledger_record(booking=paid_booking, kind=K.REFUND, amount_cents=700, idempotency_key="refund-b")
+
+    assert (first.credit_note_number, again.credit_note_number) == (f"CN-{YEAR}-000001",) * 2
+    assert second.credit_note_number == f"CN-{YEAR}-000002"
+    assert paid_booking.ledger_entries.get(kind=K.CHARGE_ESCROW).credit_note_number is None
+    assert ReceiptSequence.objects.get(series="SRV").last_number == 1  # receipts count apart
 
 
 def test_recording_the_success_again_keeps_the_number(pay):
@@ -100,6 +115,7 @@ def test_the_receipt_shows_the_business_the_number_and_the_lines(client, paid_bo
     assert "Servizo Test S.r.l." in body and "Via Roma 1<br>50100 Firenze" in body and "IT01234567890" in body
     assert f'id="receipt-number">{number(1)}<' in body
     assert "$120.00" in body and "−$20.00" in body and 'id="receipt-total">$100.00<' in body
+    assert f"(credit note CN-{YEAR}-000001)" in body  # the refund's own number, from its own series
     assert "$24.00" not in body  # the commission is not the customer's business
     # The Stripe id appears once, as the small payment reference.
     assert body.count(payment.payment_intent_id) == 1 and "Payment reference" in body
