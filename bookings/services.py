@@ -34,6 +34,7 @@ from offers.quote_services import quote_accept, quote_acceptable_check, quote_de
 from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.money import require_platform_currency
 from servizo.transitions import StatusMachine, transition
 
 S = Booking.Status
@@ -270,6 +271,7 @@ def _check_offer_acceptable(offer: Offer) -> None:
         raise DomainError("The customer withdrew this offer.")
     if not offer.is_open:
         raise DomainError("This offer has expired.")
+    require_platform_currency(offer.currency, settings.CURRENCY)  # posted before the site changed currency
 
 
 def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -> Booking:

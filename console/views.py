@@ -8,6 +8,7 @@ payments.reports / payments.services, render inside the admin layout
 """
 
 import csv
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -32,7 +33,7 @@ from payments.reports import (
 from payments.services.payouts import payouts_run
 from servizo.admin import admin_site
 from servizo.forms import BoundedDateField
-from servizo.money import format_money
+from servizo.money import format_money, major_units
 
 LEDGER_PERMISSION = "payments.view_ledgerentry"
 COLUMNS = ["Bookings paid", "Gross", "Refunds", "Net", "Commission", "Provider earnings"]
@@ -43,20 +44,13 @@ def _admin_context(request, title: str) -> dict:
     return {**admin_site.each_context(request), "title": title}
 
 
-def _cents(amount: int) -> str:
-    """Cents as a plain decimal for spreadsheets: -1234 -> '-12.34'."""
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(amount), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
-def _chart(labels: list[str], gross: list[int], commission: list[int]) -> dict:
-    """Chart.js data (units of currency; display only — the page's figures stay in cents)."""
+def _chart(labels: list[str], gross: list[int], commission: list[int], currency: str) -> dict:
+    """Chart.js data (units of currency; display only — the page's figures stay in minor units)."""
     return {
         "labels": labels,
         "datasets": [
-            {"label": "Gross", "data": [amount / 100 for amount in gross]},
-            {"label": "Commission", "data": [amount / 100 for amount in commission]},
+            {"label": "Gross", "data": [float(major_units(amount, currency)) for amount in gross]},
+            {"label": "Commission", "data": [float(major_units(amount, currency)) for amount in commission]},
         ],
     }
 
@@ -115,6 +109,7 @@ def dashboard_context(request) -> dict:
             [day.strftime("%d %b") for day, _, _ in money.series],
             [gross for _, gross, _ in money.series],
             [commission for _, _, commission in money.series],
+            settings.CURRENCY,
         )
     return {"dashboard_cards": cards, "dashboard_chart": chart}
 
@@ -177,12 +172,13 @@ def _report_csv(report: Report) -> HttpResponse:
     name = f"servizo-revenue-{report.start:%Y%m%d}-{report.end:%Y%m%d}-{report.grouping}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
+    plain = partial(major_units, currency=report.currency)  # "-12.34"; "1200" for a zero-decimal currency
     writer.writerow(["Section", "Row", *COLUMNS, "Currency"])
     for section, lines in report_sections(report):
         for label, figures in lines:
             count, *amounts = figure_cells(figures)
-            writer.writerow([section, label, count, *map(_cents, amounts), report.currency.upper()])
-    writer.writerow(["Escrow held at end of range", f"{report.end:%Y-%m-%d}", "", _cents(report.escrow_held_at_end)])
+            writer.writerow([section, label, count, *map(plain, amounts), report.currency.upper()])
+    writer.writerow(["Escrow held at end of range", f"{report.end:%Y-%m-%d}", "", plain(report.escrow_held_at_end)])
     return response
 
 
@@ -205,6 +201,7 @@ def revenue_report_view(request):
             [line.label for line in report.periods],
             [line.figures.gross for line in report.periods],
             [line.figures.commission for line in report.periods],
+            report.currency,
         )
         context["csv_query"] = request.GET.copy()
         context["csv_query"]["format"] = "csv"

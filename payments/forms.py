@@ -10,6 +10,7 @@ class PayForm(forms.Form):
 
     setup_intent = forms.CharField(required=False, max_length=100)
     payment_method = forms.CharField(required=False, max_length=100)
+    save_card = forms.BooleanField(required=False, label="Save this card for next time")
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,44 @@ class StripeCustomer(models.Model):
         return self.customer_id
 
 
+class SavedCard(models.Model):
+    """A card the customer chose to keep for one-click payments; our table decides what is offered.
+
+    A row is written only when a payment with "save this card" succeeds, and deleted when the customer
+    removes the card (after Stripe detached it) or when a charge on it is declined.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cards")
+    payment_method_id = models.CharField(max_length=64, unique=True)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class ReceiptSequence(models.Model):
+    """A gap-free counter of document numbers (receipts, credit notes), one row per series and year,
+    locked by the transaction that takes a number (payments.services.receipts)."""
+
+    series = models.CharField(max_length=3)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_sequence_per_series_year")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_number}"
+
+
 class Payment(TimeStampedModel):
     """One attempt to charge a booking: one PaymentIntent, created with `idempotency_key`.
 
@@ -49,11 +87,17 @@ class Payment(TimeStampedModel):
     payment_method_id = models.CharField(max_length=64)
     card_brand = models.CharField(max_length=20, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     payment_intent_id = models.CharField(max_length=64, blank=True, db_index=True)
     charge_id = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     failure_message = models.CharField(max_length=500, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The customer asked to keep this card for next time (or paid with a card they had kept).
+    save_card = models.BooleanField(default=False)
+    # Allocated once, in the transaction that records the success (services.receipts); never reused.
+    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -106,6 +150,8 @@ class LedgerEntry(models.Model):
     stripe_object_id = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     note = models.CharField(max_length=255, blank=True)
+    # REFUND rows only: the credit note's number, taken with the row (payments.services.receipts).
+    credit_note_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Booking
+from bookings.selectors import booking_visible_to
 from payments.models import DecisionQueueEntry, LedgerEntry, Payment, ProviderBalance, Settlement
 from servizo.money import split_amount
 from servizo.roles import FINANCE, staff_in_role
@@ -191,6 +192,37 @@ def customer_payment_lines(*, customer: User) -> QuerySet[Booking]:
 
 def booking_payment_latest(*, booking: Booking) -> Payment | None:
     return booking.payments.order_by("-attempt").first()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt shows (page and PDF alike): who issued it, the paid attempt, refunds, the net."""
+
+    booking: Booking
+    payment: Payment
+    refunds: list[LedgerEntry]
+    net_paid: int
+    issuer_name: str
+    issuer_address: str
+    issuer_tax_id: str
+
+
+def receipt_for(*, user: User, booking_id: int) -> Receipt | None:
+    """The receipt of a paid booking the user may read (its parties, staff who read bookings); else None."""
+    booking = booking_visible_to(user=user).filter(pk=booking_id).first()
+    payment = booking and booking.payments.filter(status=Payment.Status.SUCCEEDED).first()
+    if not payment:
+        return None
+    refunds = list(booking.ledger_entries.filter(kind=K.REFUND).order_by("created_at", "id"))
+    return Receipt(
+        booking=booking,
+        payment=payment,
+        refunds=refunds,
+        net_paid=payment.amount_cents - sum(refund.amount_cents for refund in refunds),
+        issuer_name=settings.PLATFORM_LEGAL_NAME,
+        issuer_address=settings.PLATFORM_ADDRESS,
+        issuer_tax_id=settings.PLATFORM_TAX_ID,
+    )
 
 
 def booking_settlements(*, booking: Booking) -> list[Settlement]:

@@ -1,10 +1,11 @@
-"""Payment work done by the worker: webhook handling and the schedules (escrow release, stuck events,
-unfinished cancellation refunds, audit)."""
+"""Payment work done by the worker: webhook handling, detaching cards nobody kept, and the schedules
+(escrow release, stuck events, unfinished cancellation refunds, audit)."""
 
 from celery import shared_task
 
 from payments.audit import audit_alert_finance, audit_problems
 from payments.services.cancellations import settlements_resume_automatic
+from payments.services.cards import card_detach
 from payments.services.release import escrow_auto_release
 from payments.services.webhooks import stripe_event_handle, stripe_events_resume
 from servizo.tasks import ServizoTask
@@ -14,6 +15,12 @@ from servizo.tasks import ServizoTask
 def handle_stripe_event(*, event_id: str) -> str:
     """Handle one stored webhook event (once: a processed or ignored event is left alone); returns its status."""
     return stripe_event_handle(event_id=event_id).status
+
+
+@shared_task(base=ServizoTask)
+def detach_card(*, payment_method_id: str) -> None:
+    """Detach a card its owner did not keep from their Stripe customer (retried while Stripe is down)."""
+    card_detach(payment_method_id=payment_method_id)
 
 
 @shared_task(base=ServizoTask)

@@ -4,8 +4,10 @@ import logging
 import stripe
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,8 +23,10 @@ from bookings.models import Booking
 from payments import selectors
 from payments.cancellation import cancellation_policy_example
 from payments.forms import PayForm
-from payments.models import Payment, StripeEvent
-from payments.services.checkout import PaymentDeclined, card_list, card_setup_create, payment_checkout, payment_sync
+from payments.models import Payment, SavedCard, StripeEvent
+from payments.receipts import render_pdf
+from payments.services.cards import card_list, card_remove
+from payments.services.checkout import PaymentDeclined, card_setup_create, payment_checkout, payment_sync
 from payments.services.connect import connect_account_refresh, connect_onboarding_link
 from payments.services.webhooks import stripe_event_receive
 from payments.stripe_gateway import PaymentServiceUnavailable
@@ -43,7 +47,8 @@ def _customer_booking(request, pk: int) -> Booking:
 def pay(request, pk: int):
     """The pay page: booking summary, saved cards, a new-card form; 3-D Secure when Stripe asks.
 
-    GET only reads (our rows, and the saved cards from Stripe); POST charges through one service.
+    GET only reads our rows (the booking, the last attempt, the cards the customer kept); POST charges
+    through one service.
     """
     booking = _customer_booking(request, pk)
     context = {
@@ -62,6 +67,7 @@ def pay(request, pk: int):
                 customer=request.user,
                 payment_method_id=form.cleaned_data["payment_method"],
                 setup_intent_id=form.cleaned_data["setup_intent"],
+                save_card=form.cleaned_data["save_card"],
             )
         except (PaymentDeclined, PaymentServiceUnavailable, DomainError) as error:
             messages.error(request, str(error))
@@ -71,11 +77,8 @@ def pay(request, pk: int):
         _tell_outcome(request, result.payment)
         return redirect("payments:pay", pk=pk)
     if booking.status == Booking.Status.AWAITING_PAYMENT:
-        try:
-            context["cards"] = card_list(user=request.user)
-            context["card_form"] = True
-        except PaymentServiceUnavailable as error:
-            context["unavailable"] = str(error)
+        context["cards"] = card_list(user=request.user)
+        context["card_form"] = True
     context["payment"] = selectors.booking_payment_latest(booking=booking)
     return render(request, "payments/pay.html", context)
 
@@ -120,16 +123,50 @@ def _tell_outcome(request, payment: Payment | None) -> None:
 
 
 @customer_required
+@require_GET
+def cards(request):
+    """The customer's saved cards, each with a Remove button."""
+    return render(request, "payments/cards.html", {"cards": card_list(user=request.user)})
+
+
+@customer_required
+@require_POST
+def card_delete(request, pk: int):
+    """Remove a saved card (detached at Stripe first: if Stripe fails, the card stays listed)."""
+    try:
+        card = card_remove(user=request.user, card_id=pk)
+    except SavedCard.DoesNotExist as error:
+        raise Http404 from error
+    except DomainError as error:  # PaymentServiceUnavailable included
+        messages.error(request, f"The card was not removed: {error}")
+    else:
+        messages.success(request, f"{card.brand.title()} •••• {card.last4} was removed.")
+    return redirect("payments:cards")
+
+
+def _receipt_context(request, pk: int) -> dict:
+    receipt = selectors.receipt_for(user=request.user, booking_id=pk)
+    if receipt is None:
+        raise Http404("No receipt")
+    return {"receipt": receipt, "booking": receipt.booking, "payment": receipt.payment}
+
+
+@login_required
+@require_GET
 def receipt(request, pk: int):
-    booking = _customer_booking(request, pk)
-    payment = get_object_or_404(Payment, booking=booking, status=Payment.Status.SUCCEEDED)
-    context = {
-        "booking": booking,
-        "payment": payment,
-        "balance": selectors.booking_balance(booking_id=booking.pk),
-        "refunds": booking.ledger_entries.filter(kind="refund"),
-    }
-    return render(request, "payments/receipt.html", context)
+    """A paid booking's receipt, for its customer, its provider and staff who may read bookings (else 404)."""
+    return render(request, "payments/receipt.html", _receipt_context(request, pk))
+
+
+@login_required
+@require_GET
+def receipt_pdf(request, pk: int):
+    """The same receipt as a PDF download (WeasyPrint)."""
+    context = _receipt_context(request, pk)
+    html = render_to_string("payments/receipt_pdf.html", context, request=request)
+    response = HttpResponse(render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{context["payment"].receipt_number}.pdf"'
+    return response
 
 
 @csrf_exempt

@@ -2,7 +2,8 @@
 # Make sure the Debian packages and local services Servizo needs are here.
 #   scripts/system-deps.sh build   - what `make venv` and `make run` need on a bare Debian 12: a C
 #                                    compiler and the Python and MariaDB headers to build mysqlclient,
-#                                    curl (make run), CA certificates (HTTPS to the package index)
+#                                    curl (make run), CA certificates (HTTPS to the package index),
+#                                    Pango, HarfBuzz and DejaVu fonts (WeasyPrint's receipt PDFs)
 #   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
 #   scripts/system-deps.sh prod    - plus MariaDB and Redis (started), nginx and openssl: what
 #                                    `make prod-local` runs (nginx is installed, not started)
@@ -11,7 +12,8 @@
 set -euo pipefail
 mode=${1:-build}
 
-pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates)
+pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 services=false
 case "$mode" in
   test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation) ;;

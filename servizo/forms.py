@@ -12,7 +12,7 @@ MONEY_MAX_CENTS = 2_147_483_647
 
 
 class MoneyField(forms.CharField):
-    """Typed as money ("1,234.50"), cleaned to integer cents (123450) by `parse_money`, within bounds.
+    """Typed as money ("1,234.50"), cleaned to integer minor units (123450) by `parse_money`, within bounds.
 
     A bound form shows the amount as it was read ("1234.5" comes back as "1,234.50"). With
     `confirm=True` (amounts that are charged or refunded), input that does not already read that
@@ -31,8 +31,17 @@ class MoneyField(forms.CharField):
         **kwargs,
     ):
         self.min_cents, self.max_cents, self.confirm = min_cents, max_cents, confirm
-        self.currency = currency or settings.CURRENCY
+        self._currency = currency
         super().__init__(**kwargs)
+
+    @property
+    def currency(self) -> str:
+        """The field's currency; by default the deployment's, read when used (not at import)."""
+        return self._currency or settings.CURRENCY
+
+    @currency.setter
+    def currency(self, value: str) -> None:
+        self._currency = value
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "maxlength": str(MONEY_MAX_CHARS)}
@@ -42,7 +51,7 @@ class MoneyField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            cents = parse_money(value)
+            cents = parse_money(value, self.currency)
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from error
         if cents < self.min_cents:
@@ -58,21 +67,20 @@ class MoneyField(forms.CharField):
     def money(self, cents: int) -> str:
         return format_money(cents, self.currency)
 
-    @staticmethod
-    def readings(cents: int) -> set[str]:
+    def readings(self, cents: int) -> set[str]:
         """The ways of typing `cents` that need no read-back: "1,234.50", "1234.50" (and "1,234", "1234")."""
-        grouped = format_amount(cents)
+        grouped = format_amount(cents, self.currency)
         typed = {grouped, grouped.replace(",", "")}
         return typed | {text.removesuffix(".00") for text in typed}
 
     def bound_data(self, data, initial):
         try:
-            return format_amount(parse_money(data)) if isinstance(data, str) else data
+            return format_amount(parse_money(data, self.currency), self.currency) if isinstance(data, str) else data
         except ValueError:
             return data
 
     def prepare_value(self, value):
-        return format_amount(value) if isinstance(value, int) else value
+        return format_amount(value, self.currency) if isinstance(value, int) else value
 
 
 class BoundedDateField(forms.DateField):

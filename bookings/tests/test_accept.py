@@ -20,6 +20,7 @@ def test_accepting_snapshots_the_terms_and_tells_the_customer(
     provider, settings, django_capture_on_commit_callbacks, mailoutbox
 ):
     settings.PLATFORM_COMMISSION_BP = 1500
+    settings.CURRENCY = "eur"  # a euro deployment
     offer = OfferFactory(city="florence", price_cents=9950, currency="eur")
     before = timezone.now()
 

@@ -7,12 +7,15 @@ SetupIntent (`card_setup_create`) and saves the card with `confirmCardSetup`; th
 and an idempotency key from our ids. `requires_action` means the page runs 3-D Secure
 (`confirmCardPayment`); the outcome is then read back from Stripe (`payment_sync`, or the
 webhook) — the browser's word is never trusted. At most one attempt per booking is open at a
-time, so a booking is never charged twice.
+time, so a booking is never charged twice. When an attempt ends, its card is kept (the customer
+asked and it was paid) or forgotten (payments.services.cards), and a paid one gets its receipt
+number (payments.services.receipts), all in the transaction that records the outcome.
 """
 
 from dataclasses import dataclass
 
 import stripe
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -23,12 +26,16 @@ from bookings.locks import lock_booking, lock_booking_then
 from bookings.models import Booking
 from bookings.services import booking_transition
 from notifications.services import notification_create
+from notifications.tasks import push_notification
 from payments.models import LedgerEntry, Payment, StripeCustomer, transfer_group_for
+from payments.services.cards import card_attempt_settled, card_is_saved
 from payments.services.ledger import ledger_record
+from payments.services.receipts import receipt_number_allocate
 from payments.services.transitions import payment_transition
 from payments.stripe_gateway import object_id, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
-from servizo.money import format_money
+from servizo.money import format_money, require_platform_currency
+from servizo.tasks import enqueue
 
 P = Payment.Status
 INTENT_STATUS = {
@@ -49,15 +56,6 @@ class PaymentDeclined(DomainError):
 class CheckoutResult:
     payment: Payment
     action_secret: str = ""  # set when the bank asks for 3-D Secure: the page runs confirmCardPayment
-
-
-@dataclass(frozen=True)
-class SavedCard:
-    id: str
-    brand: str
-    last4: str
-    exp_month: int
-    exp_year: int
 
 
 def stripe_customer_ensure(*, user: User) -> str:
@@ -82,15 +80,6 @@ def card_setup_create(*, user: User) -> str:
             {"customer": customer_id, "usage": "on_session", "metadata": {"user_id": str(user.pk)}}
         )
     return intent.client_secret
-
-
-def card_list(*, user: User) -> list[SavedCard]:
-    customer_id = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
-    if not customer_id:
-        return []
-    with stripe_errors():
-        methods = stripe_client().v1.payment_methods.list({"customer": customer_id, "type": "card", "limit": 10})
-    return [SavedCard(pm.id, pm.card.brand, pm.card.last4, pm.card.exp_month, pm.card.exp_year) for pm in methods.data]
 
 
 def card_from_setup(*, user: User, setup_intent_id: str) -> str:
@@ -127,8 +116,10 @@ def _owned_card(*, user: User, payment_method_id: str):
     return customer_id, method
 
 
-def payment_start(*, booking_id: int, customer: User, payment_method_id: str) -> Payment:
-    """Charge a booking awaiting payment with one of the customer's saved cards.
+def payment_start(*, booking_id: int, customer: User, payment_method_id: str, save_card: bool = False) -> Payment:
+    """Charge a booking awaiting payment with a card of the customer's Stripe customer.
+
+    `save_card`: keep the card for next time if the payment succeeds (payments.services.cards).
 
     Returns the attempt: SUCCEEDED (booking now scheduled), REQUIRES_ACTION (run 3-D Secure
     with `client_secret_for`), or raises PaymentDeclined / PaymentServiceUnavailable / DomainError.
@@ -140,6 +131,7 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str) ->
         booking = lock_booking(booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
             raise DomainError("This booking is not waiting for payment.")
+        require_platform_currency(booking.currency, settings.CURRENCY)
         account_standing(customer, fresh=True).require()
         if not provider_standing(booking.provider, fresh=True):
             raise DomainError("This provider cannot take bookings at the moment, so the booking cannot be paid.")
@@ -154,21 +146,35 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str) ->
             payment_method_id=method.id,
             card_brand=method.card.brand,
             card_last4=method.card.last4,
+            card_exp_month=method.card.exp_month,
+            card_exp_year=method.card.exp_year,
+            save_card=save_card,
             idempotency_key=f"servizo-booking-{booking.pk}-payment-{attempt}",
         )
     return _payment_send(payment=payment, customer_id=customer_id)
 
 
 def payment_checkout(
-    *, booking_id: int, customer: User, payment_method_id: str = "", setup_intent_id: str = ""
+    *,
+    booking_id: int,
+    customer: User,
+    payment_method_id: str = "",
+    setup_intent_id: str = "",
+    save_card: bool = False,
 ) -> CheckoutResult:
     """The pay page's one write: charge a saved card, or the card a SetupIntent just saved.
 
-    Give exactly one of `payment_method_id` (a saved card) and `setup_intent_id` (the card form).
+    Give exactly one of `payment_method_id` (a card the customer kept) and `setup_intent_id` (the card
+    form; `save_card` keeps that card if the payment succeeds).
     Raises PaymentDeclined / PaymentServiceUnavailable / DomainError like `payment_start`.
     """
-    method_id = payment_method_id or card_from_setup(user=customer, setup_intent_id=setup_intent_id)
-    payment = payment_start(booking_id=booking_id, customer=customer, payment_method_id=method_id)
+    if payment_method_id:
+        if not card_is_saved(user=customer, payment_method_id=payment_method_id):
+            raise DomainError("That card is not saved on your account; please enter it again.")
+        method_id, save_card = payment_method_id, True
+    else:
+        method_id = card_from_setup(user=customer, setup_intent_id=setup_intent_id)
+    payment = payment_start(booking_id=booking_id, customer=customer, payment_method_id=method_id, save_card=save_card)
     if payment.status == P.REQUIRES_ACTION:
         return CheckoutResult(payment, action_secret=client_secret_for(payment=payment))
     return CheckoutResult(payment)
@@ -201,10 +207,11 @@ def _payment_send(*, payment: Payment, customer_id: str) -> Payment:
 
 def _payment_mark(*, payment_id: int, status: str, failure_message: str = "") -> None:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        booking, payment = lock_booking_then(Payment, payment_id)
         if payment.status in FINAL:
             return
         payment_transition(payment=payment, to_status=status, fields={"failure_message": failure_message[:500]})
+        card_attempt_settled(payment=payment, customer_id=booking.customer_id)
 
 
 def payment_record_intent(*, payment_id: int, intent) -> Payment:
@@ -228,7 +235,10 @@ def payment_record_intent(*, payment_id: int, intent) -> Payment:
             payment.save(update_fields=[*fields, "updated_at"])
         else:
             payment_transition(payment=payment, to_status=status, fields=fields)
+            if status in FINAL:
+                card_attempt_settled(payment=payment, customer_id=booking.customer_id)
         if status == P.SUCCEEDED:
+            receipt_number_allocate(payment=payment)
             _escrow_hold(booking=booking, payment=payment)
     return payment
 
@@ -262,6 +272,8 @@ def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
             link=reverse("payments:earnings"),
             email=True,
         )
+        for party_id in (booking.provider_id, booking.customer_id):  # open booking pages reload (booking_live.js)
+            enqueue(push_notification, user_id=party_id, payload={"kind": "booking_paid", "booking_id": booking.pk})
     # Otherwise the booking was cancelled while the customer paid: the money stays held and the
     # booking appears in the staff queue of decisions (selectors.needs_decision_bookings).
 

@@ -1,13 +1,15 @@
 """Writing the append-only ledger, and releasing escrow when a booking completes."""
 
+from django.conf import settings
 from django.db import transaction
 
 from bookings.models import Booking, BookingEvent
 from payments.models import LedgerEntry
 from payments.selectors import booking_balance
 from payments.services.balances import balance_apply
+from payments.services.receipts import CREDIT_NOTE_SERIES, document_number_take
 from payments.services.rollup import ledger_rollup_apply
-from servizo.money import split_amount
+from servizo.money import require_platform_currency, split_amount
 
 K = LedgerEntry.Kind
 
@@ -20,8 +22,11 @@ def ledger_record(
     The booking's category is copied onto the row (the revenue report groups by it without a join),
     read from the database rather than the caller's instance, since ledger rows are never corrected.
     A new row is added to the rollups and the provider's maintained balance in the same transaction
-    (atomic here if the caller has none).
+    (atomic here if the caller has none); a refund row takes its credit-note number there too. A
+    booking in another currency than the deployment's is refused (CurrencyMismatch): one ledger, one
+    currency.
     """
+    require_platform_currency(booking.currency, settings.CURRENCY)
     with transaction.atomic():
         entry, created = LedgerEntry.objects.get_or_create(
             idempotency_key=idempotency_key,
@@ -34,6 +39,10 @@ def ledger_record(
                 "currency": booking.currency,
                 "stripe_object_id": stripe_object_id,
                 "note": note[:255],
+                # Taken only if the row is created (in its savepoint: a lost race gives the number back).
+                "credit_note_number": (lambda: document_number_take(series=CREDIT_NOTE_SERIES))
+                if kind == K.REFUND
+                else None,
             },
         )
         if created:

@@ -17,9 +17,10 @@ from accounts.tests.factories import ProviderFactory, StaffFactory
 from bookings.models import Booking
 from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
-from payments.models import Payment
+from payments.models import Payment, SavedCard
 from payments.services.checkout import card_from_setup, card_setup_create, payment_start
 from payments.services.connect import connect_account_refresh, connect_onboarding_link
+from payments.stripe_gateway import stripe_client
 
 VISA = "4242424242424242"
 DECLINED_WHEN_CHARGED = "4000000000000341"
@@ -82,6 +83,8 @@ def post_webhook(client, body: bytes, **sign_kwargs):
 
 @pytest.fixture
 def save_card(localstripe):
+    """Set a card up with Stripe the way the card form does; returns its PaymentMethod id (not kept by us)."""
+
     def save(user, number: str = VISA) -> str:
         secret = card_setup_create(user=user)
         response = browser_confirm_setup(localstripe.base_url, secret, number)
@@ -89,6 +92,24 @@ def save_card(localstripe):
         return card_from_setup(user=user, setup_intent_id=secret.split("_secret_")[0])
 
     return save
+
+
+@pytest.fixture
+def kept_card(save_card):
+    """A card the customer kept for next time (as after a paid booking with "Save this card")."""
+
+    def keep(user, number: str = VISA) -> SavedCard:
+        method = stripe_client().v1.payment_methods.retrieve(save_card(user, number))
+        return SavedCard.objects.create(
+            user=user,
+            payment_method_id=method.id,
+            brand=method.card.brand,
+            last4=method.card.last4,
+            exp_month=method.card.exp_month,
+            exp_year=method.card.exp_year,
+        )
+
+    return keep
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
-from servizo.testing.browser import log_in, screenshot_widths
+from servizo.testing.browser import log_in, logged_in_page, screenshot_widths
 
 from .conftest import THREE_D_SECURE, VISA, walk
 
@@ -105,3 +105,33 @@ def test_declined_card_shows_the_message_and_the_booking_stays_payable(live_serv
     type_card(page, VISA)
     page.get_by_role("button", name="Pay $120.00").click()
     expect(page.get_by_text("Payment received")).to_be_visible(timeout=15_000)
+
+
+def test_paying_updates_the_providers_open_booking_page_and_links_onwards(
+    localstripe, asgi_live_server, browser, artifacts_dir
+):
+    """Over daphne (WebSocket): the provider's booking page reloads itself when the customer pays."""
+    booking = BookingFactory()
+    provider_page = logged_in_page(browser, asgi_live_server.url, booking.provider)
+    with provider_page.expect_websocket():
+        provider_page.goto(f"{asgi_live_server.url}/bookings/{booking.pk}/")
+    expect(provider_page.locator("#pay-by")).to_contain_text("Waiting for the customer to pay")
+
+    page = logged_in_page(browser, asgi_live_server.url, booking.customer)
+    page.goto(f"{asgi_live_server.url}/payments/booking/{booking.pk}/pay/")
+    expect(page.get_by_label("Save this card for next time")).not_to_be_checked()
+    type_card(page, VISA)
+    page.get_by_role("button", name="Pay $120.00").click()
+
+    expect(page.locator("#payment-next")).to_be_visible(timeout=15_000)
+    screenshot_widths(page, "pay-done-links", artifacts_dir)
+    expect(page.get_by_role("link", name="Go to the booking")).to_have_attribute("href", f"/bookings/{booking.pk}/")
+    expect(page.locator("#payment-next").get_by_role("link", name=re.compile("Message"))).to_have_attribute(
+        "href", f"/messages/booking/{booking.pk}/"
+    )
+    expect(provider_page.locator("#booking-payment-panel")).to_contain_text("Held in escrow: $120.00", timeout=10_000)
+    expect(provider_page.locator("#pay-by")).to_have_count(0)
+
+    page.get_by_role("link", name=re.compile("View receipt")).click()
+    expect(page.locator("#receipt-number")).to_have_text(re.compile(r"SRV-\d{4}-000001"))
+    screenshot_widths(page, "receipt", artifacts_dir)

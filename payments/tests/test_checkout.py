@@ -6,12 +6,13 @@ from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from payments.models import LedgerEntry, Payment
 from payments.selectors import booking_balance
+from payments.services.cards import card_list
 from payments.services.checkout import (
     PaymentDeclined,
     card_from_setup,
-    card_list,
     card_setup_create,
     client_secret_for,
+    payment_checkout,
     payment_start,
     payment_sync,
 )
@@ -127,17 +128,17 @@ def test_new_attempt_cancels_an_abandoned_three_d_secure_one(pay):
     assert statuses == ["canceled", "succeeded"]
 
 
-def test_saved_card_pays_a_second_booking_in_one_click(save_card, customer):
+def test_a_card_kept_on_the_first_booking_pays_the_second_in_one_click(save_card, customer):
     first = BookingFactory(offer__customer=customer)
     method = save_card(customer)
-    payment_start(booking_id=first.pk, customer=customer, payment_method_id=method)
+    payment_start(booking_id=first.pk, customer=customer, payment_method_id=method, save_card=True)
     second = BookingFactory(offer__customer=customer)
 
     [card] = card_list(user=customer)
-    payment = payment_start(booking_id=second.pk, customer=customer, payment_method_id=card.id)
+    result = payment_checkout(booking_id=second.pk, customer=customer, payment_method_id=card.payment_method_id)
 
-    assert card.last4 == "4242"
-    assert payment.status == Payment.Status.SUCCEEDED
+    assert (card.brand, card.last4, card.exp_month, card.exp_year) == ("visa", "4242", 12, 2030)
+    assert result.payment.status == Payment.Status.SUCCEEDED and result.payment.save_card
 
 
 def test_someone_elses_card_is_refused(save_card, customer):

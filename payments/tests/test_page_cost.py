@@ -53,3 +53,24 @@ def test_earnings_and_dashboard_queries_are_the_same_at_3_and_60_bookings(
             assert client.get(url).status_code == 200
     assert {url: page_queries(client, url) for url in pages} == small
     assert client.get(pages[0]).context["balance"] == provider_balance(provider=provider)
+
+
+def test_pay_cards_and_receipt_pages_stay_within_8_queries(client, pay, kept_card, customer):
+    """Pages of this change: the pay page (no Stripe call: kept cards come from our table), the saved
+    cards and the receipt, with 3 kept cards and a receipt with a refund line."""
+    paid = BookingFactory(offer__customer=customer)
+    pay(paid)
+    with transaction.atomic():
+        ledger_record(booking=paid, kind=K.REFUND, amount_cents=100, idempotency_key=f"refund-{paid.pk}")
+    for _ in range(3):
+        kept_card(customer)
+    client.force_login(customer)
+    unpaid = BookingFactory(offer__customer=customer)
+    pages = (
+        reverse("payments:pay", args=[unpaid.pk]),
+        reverse("payments:cards"),
+        reverse("payments:receipt", args=[paid.pk]),
+    )
+
+    counts = {url: page_queries(client, url) for url in pages}
+    assert max(counts.values()) <= 8, counts

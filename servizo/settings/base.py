@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from servizo.money import PLATFORM_CURRENCIES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -281,7 +283,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}  # Bootstrap's name for messages.ERROR
 
 # --- Marketplace rules ----------------------------------------------------
-CURRENCY = env("CURRENCY", default="usd")
+# The deployment's one currency (ISO 4217 code, lower case): usd, pkr or eur. Amounts are integers in
+# its minor unit (servizo.money); an amount in another currency is refused.
+CURRENCY = env("PLATFORM_CURRENCY", default="usd").lower()
+if CURRENCY not in PLATFORM_CURRENCIES:
+    raise ImproperlyConfigured(f"PLATFORM_CURRENCY must be one of {', '.join(PLATFORM_CURRENCIES)}.")
 # Platform commission in basis points (2000 = 20 %), snapshotted on every booking.
 PLATFORM_COMMISSION_BP = env.int("PLATFORM_COMMISSION_BP", default=2000)
 BOOKING_PAYMENT_WINDOW = timedelta(hours=env.int("BOOKING_PAYMENT_WINDOW_HOURS", default=24))
@@ -306,6 +312,11 @@ QUOTE_TTL = timedelta(hours=env.int("QUOTE_TTL_HOURS", default=24))
 # pending for longer than this as left by a dead run.
 PAYOUT_PENDING_MAX_AGE = timedelta(minutes=env.int("PAYOUT_PENDING_MAX_AGE_MINUTES", default=60))
 
+# Who issues receipts (payments: receipt page and PDF). Production must set the real ones.
+PLATFORM_LEGAL_NAME = env("PLATFORM_LEGAL_NAME", default="Servizo Marketplace Ltd (development)")
+PLATFORM_ADDRESS = env("PLATFORM_ADDRESS", default="1 Example Street, Springfield 00000")
+PLATFORM_TAX_ID = env("PLATFORM_TAX_ID", default="DEV-000000")
+
 # --- Stripe ---------------------------------------------------------------
 # With STRIPE_API_BASE set, the SDK talks to that server (localstripe locally).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_servizo_local")
@@ -322,7 +333,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint (receipt PDFs) logs every layout step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # allauth's EmailAddress has conditional unique constraints MariaDB cannot

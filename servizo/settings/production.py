@@ -80,6 +80,11 @@ if DEFAULT_FROM_EMAIL.rstrip(">").lower().endswith(".local"):
     _refuse("DEFAULT_FROM_EMAIL", "must be an address at a real domain, not .local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Receipts name the business that issues them (payments): never the development placeholders.
+PLATFORM_LEGAL_NAME = _required("PLATFORM_LEGAL_NAME", why=" to the legal name printed on receipts")
+PLATFORM_ADDRESS = _required("PLATFORM_ADDRESS", why=" to the business address printed on receipts")
+PLATFORM_TAX_ID = _required("PLATFORM_TAX_ID", why=" to the tax id printed on receipts")
+
 # Identity documents: a path chosen for the deployment (backed up, on a volume), never a served one.
 PRIVATE_MEDIA_ROOT = Path(_required("PRIVATE_MEDIA_ROOT", why=" to a persistent directory outside static files"))
 if not PRIVATE_MEDIA_ROOT.is_absolute():

@@ -7,11 +7,12 @@ register = template.Library()
 
 
 @register.filter
-def money(amount_cents: int | None, currency: str = "usd") -> str:
-    """Format integer cents: {{ booking.price_cents|money:booking.currency }} -> "$1,234.50"."""
+def money(amount_cents: int | None, currency: str | None = None) -> str:
+    """Format integer minor units: {{ booking.price_cents|money:booking.currency }} -> "$1,234.50" (default
+    currency: the deployment's)."""
     if amount_cents is None:
         return ""
-    return format_money(amount_cents, currency)
+    return format_money(amount_cents, currency or settings.CURRENCY)
 
 
 @register.filter

@@ -4,7 +4,14 @@ import pytest
 from django import forms
 
 from servizo.forms import MoneyField
-from servizo.money import format_money, parse_money
+from servizo.money import (
+    CurrencyMismatch,
+    format_amount,
+    format_money,
+    major_units,
+    parse_money,
+    require_platform_currency,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +28,7 @@ from servizo.money import format_money, parse_money
     ],
 )
 def test_well_formed_amounts_parse_exactly(text, cents):
-    assert parse_money(text) == cents
+    assert parse_money(text, "usd") == cents
 
 
 @pytest.mark.parametrize(
@@ -51,7 +58,7 @@ def test_well_formed_amounts_parse_exactly(text, cents):
 )
 def test_malformed_amounts_are_refused_with_our_own_message(text, message):
     with pytest.raises(ValueError) as error:
-        parse_money(text)
+        parse_money(text, "usd")
     assert str(error.value) == message
 
 
@@ -97,3 +104,44 @@ def test_the_form_shows_the_amount_back_as_it_was_read_and_the_shown_text_confir
 
 def test_money_field_caps_the_typed_length_in_the_browser_too():
     assert 'maxlength="20"' in str(_AmountForm()["amount"])
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "typed", "shown"),
+    [
+        (123450, "usd", "1,234.50", "$1,234.50"),
+        (123450, "pkr", "1,234.50", "1,234.50 PKR"),  # ISO 4217: PKR has two decimals (paisa)
+        (123450, "eur", "1,234.50", "€1,234.50"),
+        (1234, "jpy", "1,234", "¥1,234"),  # zero decimals: the minor unit is the yen
+        (-5, "jpy", "-5", "-¥5"),
+    ],
+)
+def test_amounts_follow_the_currencys_minor_unit(amount, currency, typed, shown):
+    assert format_amount(amount, currency) == typed
+    assert format_money(amount, currency) == shown
+    assert parse_money(typed.lstrip("-"), currency) == abs(amount)
+
+
+def test_a_zero_decimal_currency_takes_whole_amounts_only():
+    assert parse_money("12,000", "jpy") == 12000
+    assert major_units(12000, "jpy") == 12000 and str(major_units(-1234, "usd")) == "-12.34"
+    for text in ("12.5", "12.", "12,34"):
+        with pytest.raises(ValueError, match="Enter a whole amount like 4500"):
+            parse_money(text, "jpy")
+
+
+def test_an_unknown_currency_and_a_mixed_one_are_refused():
+    with pytest.raises(ValueError, match="Unknown currency 'xyz'"):
+        format_money(100, "xyz")
+    with pytest.raises(CurrencyMismatch, match="in USD, but this site works in PKR only"):
+        require_platform_currency("usd", "pkr")
+    require_platform_currency("PKR", "pkr")
+
+
+def test_the_money_field_uses_the_deployments_currency_when_it_is_used(settings):
+    field = MoneyField()  # made before the setting changes, as form classes are at import
+    settings.CURRENCY = "jpy"
+
+    assert field.clean("12,000") == 12000
+    with pytest.raises(forms.ValidationError, match="whole amount"):
+        field.clean("120.50")

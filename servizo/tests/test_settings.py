@@ -20,6 +20,9 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_abc",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+    "PLATFORM_LEGAL_NAME": "Servizo Marketplace Ltd",
+    "PLATFORM_ADDRESS": "1 Example Street, Springfield",
+    "PLATFORM_TAX_ID": "GB123456789",
 }
 
 
@@ -63,6 +66,8 @@ def test_production_settings_pass_check_deploy_without_warnings():
         "SITE_URL",
         "DEFAULT_FROM_EMAIL",
         "PRIVATE_MEDIA_ROOT",
+        "PLATFORM_LEGAL_NAME",
+        "PLATFORM_TAX_ID",
     ],
 )
 def test_production_refuses_to_start_without_secrets(missing):
