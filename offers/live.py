@@ -12,7 +12,9 @@ import hashlib
 from collections.abc import Callable
 from functools import partial
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from accounts.models import User, city_key
@@ -22,6 +24,9 @@ from servizo.commit import after_commit
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
+# A card is the same for every provider; the feed page reuses it for this long (its "posted ... ago" and
+# its category's name are at most this old; any save of the offer makes a new key).
+FEED_CARD_CACHE_SECONDS = 60
 
 
 def city_slug(city: str) -> str:
@@ -50,6 +55,21 @@ def provider_feed_groups(*, provider: User) -> list[str]:
 def render_feed_card(offer: Offer) -> str:
     """The card HTML the feed page shows; autoescaped, so customer text cannot inject markup."""
     return render_to_string(FEED_CARD_TEMPLATE, {"offer": offer})
+
+
+def feed_cards_html(offers: list[Offer]) -> SafeString:
+    """The cards of a feed page, from the cache where rendered in the last FEED_CARD_CACHE_SECONDS.
+
+    Keyed by the offer's id and last save (`updated_at`), so an edit or a status change shows at once; one
+    cache round trip for the page, and a card is rendered once a minute instead of once per provider
+    per view (rendering was most of the page's cost per row). With Redis down every card is rendered.
+    """
+    keys = {f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}": offer for offer in offers}
+    cards = cache.get_many(list(keys))
+    rendered = {key: render_feed_card(offer) for key, offer in keys.items() if key not in cards}
+    if rendered:
+        cache.set_many(rendered, FEED_CARD_CACHE_SECONDS)
+    return mark_safe("".join(cards.get(key) or rendered[key] for key in keys))  # each card is autoescaped
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:

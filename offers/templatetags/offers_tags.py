@@ -2,6 +2,7 @@
 
 from django import template
 
+from offers.live import feed_cards_html
 from offers.selectors import offer_list_open_for_customer, offers_matching_provider
 from servizo.context_processors import BADGE_MAX
 from servizo.usercache import user_cached
@@ -20,6 +21,12 @@ def customer_open_offers(user) -> dict:
     the count reads at most a hundred rows): two queries."""
     offers = offer_list_open_for_customer(customer=user)
     return {"items": list(offers[:DASHBOARD_OFFERS]), "count": _capped_count(offers)}
+
+
+@register.simple_tag
+def feed_cards(offers):
+    """The feed page's cards (offers.live.feed_cards_html: cached per offer for a minute)."""
+    return feed_cards_html(list(offers))
 
 
 @register.simple_tag
