@@ -12,15 +12,15 @@ import hashlib
 from collections.abc import Callable
 from functools import partial
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from accounts.models import User, city_key
 from offers.models import Offer
 from offers.selectors import approved_profile
 from servizo.commit import after_commit
+from servizo.fragments import cached_fragments
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
@@ -64,12 +64,12 @@ def feed_cards_html(offers: list[Offer]) -> SafeString:
     cache round trip for the page, and a card is rendered once a minute instead of once per provider
     per view (rendering was most of the page's cost per row). With Redis down every card is rendered.
     """
-    keys = {f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}": offer for offer in offers}
-    cards = cache.get_many(list(keys))
-    rendered = {key: render_feed_card(offer) for key, offer in keys.items() if key not in cards}
-    if rendered:
-        cache.set_many(rendered, FEED_CARD_CACHE_SECONDS)
-    return mark_safe("".join(cards.get(key) or rendered[key] for key in keys))  # each card is autoescaped
+    return cached_fragments(
+        offers,
+        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}",
+        render=render_feed_card,
+        timeout=FEED_CARD_CACHE_SECONDS,
+    )
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:
