@@ -89,8 +89,10 @@ def bookings_to_review(*, customer: User, limit: int = DASHBOARD_LIMIT) -> list[
 
 
 def reviews_awaiting_reply(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Review]:
+    """The latest visible reviews without the provider's reply. Newest first by `created_at` alone: the index
+    (provider, is_hidden, -created_at) keeps ties in ascending id, so adding `-id` made MariaDB sort them all."""
     reviews = Review.objects.filter(provider=provider, is_hidden=False).select_related("customer", "booking")
-    return _recent_without(reviews, "reply", limit)
+    return _recent_without(reviews.order_by("-created_at"), "reply", limit)
 
 
 def bookings_to_rate_customer(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Booking]:
