@@ -4,12 +4,14 @@ import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import category_map
 from bookings.models import Booking
+from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
 from servizo.testing.explain import bad_plans
 
@@ -136,3 +138,22 @@ def test_dashboard_panels_read_only_their_rows_on_large_data(customer, provider)
             html = render_to_string(f"bookings/_{name}_dashboard.html", {"user": user, "request": request})
         assert not found, "\n".join(found)
         assert html.count("list-group-item") >= 10
+
+
+@pytest.mark.django_db
+def test_dashboard_panel_is_kept_per_user_until_one_of_their_bookings_moves(client, customer, provider):
+    booking = BookingFactory(offer__customer=customer, customer=customer, provider=provider, status=S.SCHEDULED)
+    client.force_login(customer)
+    client.get(reverse("dashboard"))
+    Booking.objects.filter(pk=booking.pk).update(title="Renamed behind the cache")
+
+    with CaptureQueriesContext(connection) as cached_queries:
+        cached = client.get(reverse("dashboard")).content.decode()
+    booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=provider)
+    moved = client.get(reverse("dashboard")).content.decode()
+    filtered = client.get(reverse("dashboard"), {"booking_state": S.COMPLETED}).content.decode()
+
+    assert not [q for q in cached_queries.captured_queries if "bookings_booking" in q["sql"]]
+    assert "Renamed behind the cache" not in cached
+    assert "Renamed behind the cache" in moved and "In progress" in moved
+    assert "Renamed behind the cache" in filtered  # a filtered history is read afresh
