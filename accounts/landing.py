@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from accounts.selectors import CATEGORY_MAP_KEY, category_list_active
+from accounts.selectors import CATEGORY_MAP_KEY, category_list_active_cached
 from servizo.commit import after_commit
 
 CACHE_SECONDS = 300
@@ -22,7 +22,7 @@ def _key() -> str:
 
 
 def landing_context() -> dict:
-    return {"categories": category_list_active()}
+    return {"categories": category_list_active_cached()}
 
 
 def anonymous_landing_html(request) -> str:

@@ -25,6 +25,12 @@ def category_map() -> dict[int, ServiceCategory]:
     return categories
 
 
+def category_list_active_cached() -> list[ServiceCategory]:
+    """The active categories in their display order, from `category_map` (no query on a warm cache)."""
+    active = [category for category in category_map().values() if category.is_active]
+    return sorted(active, key=lambda category: (category.ordering, category.name))
+
+
 def provider_queue() -> QuerySet[ProviderProfile]:
     """Profiles awaiting a staff decision (verified email only), oldest submission first."""
     return (

@@ -73,7 +73,7 @@ class Booking(TimeStampedModel):
     city = models.CharField(max_length=100)
     scheduled_date = models.DateField()
     time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT)
     # The cancellation policy in force when the booking was made (README "Cancellation policy"),
     # snapshotted like the commission rate so that a later change of the settings never rewrites it.
     free_cancellation_hours = models.PositiveIntegerField(default=_free_cancellation_hours)
@@ -96,6 +96,11 @@ class Booking(TimeStampedModel):
             models.Index(fields=["customer", "status", "scheduled_date"]),
             models.Index(fields=["provider", "status", "scheduled_date"]),
             models.Index(fields=["provider", "status", "completed_at"]),
+            models.Index(fields=["customer", "status", "completed_at"]),  # "rate your last jobs"
+            # Status alone (the expiry and escrow-release sweeps, the staff queues and filters). Not a
+            # single-column index: MariaDB intersected that with the party's index (index_merge) and
+            # sorted the whole intersection instead of reading the (party, status, ...) range in order.
+            models.Index(fields=["status", "created_at"]),
         ]
 
     def __str__(self) -> str:

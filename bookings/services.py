@@ -36,6 +36,7 @@ from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import require_platform_currency
 from servizo.transitions import StatusMachine, transition
+from servizo.usercache import user_cache_drop
 
 S = Booking.Status
 
@@ -225,6 +226,11 @@ def _reliability_add(provider_id: int, **increments: F) -> None:
         ProviderReliability.objects.filter(provider_id=provider_id).update(**increments)
 
 
+def dashboard_panel_cache_name(side: str) -> str:
+    """The servizo.usercache entry of a party's dashboard bookings panel (bookings.templatetags.bookings_tags)."""
+    return f"bookings_panel:{BookingStatusCounts.Side(side).value}"
+
+
 def status_counts_move(booking: Booking, *, from_status: str, to_status: str) -> None:
     """Count `booking` under `to_status` instead of `from_status` ("" for a new booking) for both parties.
 
@@ -238,6 +244,7 @@ def status_counts_move(booking: Booking, *, from_status: str, to_status: str) ->
     changes = {status: F(status) + delta for status, delta in deltas.items()}
     Side = BookingStatusCounts.Side
     for user_id, side in sorted([(booking.customer_id, Side.CUSTOMER), (booking.provider_id, Side.PROVIDER)]):
+        user_cache_drop(user_id, dashboard_panel_cache_name(side))
         row = BookingStatusCounts.objects.filter(user_id=user_id, side=side)
         if row.update(**changes):
             continue

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.models import User
-from console.dashboard import COUNT_CAP, dashboard_figures
+from console.dashboard import COUNT_CAP, dashboard_figures_cached
 from payments.models import PayoutRun
 from payments.reports import (
     GROUPINGS,
@@ -87,7 +87,7 @@ def dashboard_context(request) -> dict:
         ("payouts-failed", "Payouts failed", "payments.view_transfer", transfers + "?status__exact=failed"),
     ]
     queues = [queue for queue in queues if user.has_perm(queue[2])]
-    figures = dashboard_figures(counts={key for key, *_ in queues}, money=user.has_perm(LEDGER_PERMISSION))
+    figures = dashboard_figures_cached(counts={key for key, *_ in queues}, money=user.has_perm(LEDGER_PERMISSION))
     cards = [(key, label, _count(figures.counts[key]), url) for key, label, _, url in queues]
     chart = None
     if figures.money:

@@ -13,15 +13,20 @@ from collections.abc import Callable
 from functools import partial
 
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from accounts.models import User, city_key
 from offers.models import Offer
 from offers.selectors import approved_profile, offers_with_first_photo
 from servizo.commit import after_commit
+from servizo.fragments import cached_fragments
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
+# A card is the same for every provider; the feed page reuses it for this long (its "posted ... ago" and
+# its category's name are at most this old; any save of the offer makes a new key).
+FEED_CARD_CACHE_SECONDS = 60
 
 
 def city_slug(city: str) -> str:
@@ -50,6 +55,21 @@ def provider_feed_groups(*, provider: User) -> list[str]:
 def render_feed_card(offer: Offer) -> str:
     """The card HTML the feed page shows; autoescaped, so customer text cannot inject markup."""
     return render_to_string(FEED_CARD_TEMPLATE, {"offer": offer})
+
+
+def feed_cards_html(offers: list[Offer]) -> SafeString:
+    """The cards of a feed page, from the cache where rendered in the last FEED_CARD_CACHE_SECONDS.
+
+    Keyed by the offer's id and last save (`updated_at`), so an edit or a status change shows at once; one
+    cache round trip for the page, and a card is rendered once a minute instead of once per provider
+    per view (rendering was most of the page's cost per row). With Redis down every card is rendered.
+    """
+    return cached_fragments(
+        offers,
+        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}",
+        render=render_feed_card,
+        timeout=FEED_CARD_CACHE_SECONDS,
+    )
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:

@@ -45,10 +45,11 @@ class Offer(CityKeyed, TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         # The feed walks (open, the provider's city) newest first and stops at the page's last row; the
-        # customer's list walks their offers newest first.
+        # customer's list walks their offers newest first, their dashboard panel their open offers by expiry.
         indexes = [
             models.Index(fields=["status", "city_key", "created_at"]),
             models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["customer", "status", "expires_at"]),
         ]
 
     def __str__(self) -> str:

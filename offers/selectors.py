@@ -138,7 +138,8 @@ def offer_list_for_customer(*, customer: User) -> QuerySet[Offer]:
 
 
 def offer_list_open_for_customer(*, customer: User) -> QuerySet[Offer]:
-    return offer_list_open().filter(customer=customer).select_related("category").order_by("expires_at")
+    """The customer's open offers, soonest to expire first (index (customer, status, expires_at))."""
+    return offer_list_open().filter(customer=customer).order_by("expires_at")
 
 
 def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:

@@ -1,7 +1,7 @@
 """Reads for reviews and reputation; each is one query (or a fixed few), whatever the row count."""
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 from accounts.models import ProviderProfile, User
 from bookings.models import Booking, BookingStatusCounts
@@ -17,6 +17,9 @@ REVIEW_SORTS: dict[str, tuple[str, ...]] = {
     "lowest": ("rating", "-created_at", "-id"),
 }
 DASHBOARD_LIMIT = 5
+# The dashboards' review prompts ("rate your last jobs", "reviews awaiting your reply") look among this
+# many of the latest completed bookings or reviews.
+RECENT_JOBS = 20
 
 
 def provider_profile_get(*, provider_id: int) -> ProviderProfile:
@@ -79,27 +82,34 @@ def customer_rating_exists(*, booking: Booking) -> bool:
 
 def bookings_to_review(*, customer: User, limit: int = DASHBOARD_LIMIT) -> list[Booking]:
     """The customer's latest completed bookings still without a review ("rate your last jobs")."""
-    return list(
-        Booking.objects.filter(customer=customer, status=Booking.Status.COMPLETED, review__isnull=True)
-        .select_related("provider", "provider__reputation")
-        .order_by("-completed_at", "-id")[:limit]
+    completed = Booking.objects.filter(customer=customer, status=Booking.Status.COMPLETED)
+    return _recent_without(
+        completed.select_related("provider", "provider__reputation").order_by("-completed_at", "-id"), "review", limit
     )
 
 
 def reviews_awaiting_reply(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Review]:
-    return list(
-        Review.objects.filter(provider=provider, is_hidden=False, reply__isnull=True).select_related(
-            "customer", "booking"
-        )[:limit]
-    )
+    """The latest visible reviews without the provider's reply. Newest first by `created_at` alone: the index
+    (provider, is_hidden, -created_at) keeps ties in ascending id, so adding `-id` made MariaDB sort them all."""
+    reviews = Review.objects.filter(provider=provider, is_hidden=False).select_related("customer", "booking")
+    return _recent_without(reviews.order_by("-created_at"), "reply", limit)
 
 
 def bookings_to_rate_customer(*, provider: User, limit: int = DASHBOARD_LIMIT) -> list[Booking]:
-    return list(
-        Booking.objects.filter(provider=provider, status=Booking.Status.COMPLETED, customer_rating__isnull=True)
-        .select_related("customer")
-        .order_by("-completed_at", "-id")[:limit]
+    completed = Booking.objects.filter(provider=provider, status=Booking.Status.COMPLETED)
+    return _recent_without(
+        completed.select_related("customer").order_by("-completed_at", "-id"), "customer_rating", limit
     )
+
+
+def _recent_without(rows: QuerySet, missing: str, limit: int) -> list:
+    """The first `limit` of the RECENT_JOBS first `rows` that have no `missing` (a reverse one-to-one).
+
+    One index range of at most RECENT_JOBS rows: filtering on the missing row in SQL walked the whole
+    history of a user who reviews (or replies to) everything before finding none.
+    """
+    recent = rows.annotate(missing_pk=F(f"{missing}__id"))[:RECENT_JOBS]
+    return [row for row in recent if row.missing_pk is None][:limit]
 
 
 def customer_rating_summary(*, customer_id: int) -> dict:

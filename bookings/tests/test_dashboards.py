@@ -4,12 +4,14 @@ import pytest
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import category_map
 from bookings.models import Booking
+from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
 from servizo.testing.explain import bad_plans
 
@@ -156,3 +158,21 @@ def test_a_new_customers_dashboard_leads_with_posting_an_offer_not_empty_lists(
     BookingFactory(offer__customer=customer, customer=customer, status=S.COMPLETED)
     page = client.get(reverse("dashboard")).content.decode()
     assert 'id="first-offer-cta"' not in page and "Filter history by state" in page
+
+
+def test_dashboard_panel_is_kept_per_user_until_one_of_their_bookings_moves(client, customer, provider):
+    booking = BookingFactory(offer__customer=customer, customer=customer, provider=provider, status=S.SCHEDULED)
+    client.force_login(customer)
+    client.get(reverse("dashboard"))
+    Booking.objects.filter(pk=booking.pk).update(title="Renamed behind the cache")
+
+    with CaptureQueriesContext(connection) as cached_queries:
+        cached = client.get(reverse("dashboard")).content.decode()
+    booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=provider)
+    moved = client.get(reverse("dashboard")).content.decode()
+    filtered = client.get(reverse("dashboard"), {"booking_state": S.COMPLETED}).content.decode()
+
+    assert not [q for q in cached_queries.captured_queries if "bookings_booking" in q["sql"]]
+    assert "Renamed behind the cache" not in cached
+    assert "Renamed behind the cache" in moved and "In progress" in moved
+    assert "Renamed behind the cache" in filtered  # a filtered history is read afresh

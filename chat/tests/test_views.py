@@ -6,7 +6,8 @@ from django.urls import reverse
 from accounts.models import ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.tests.factories import BookingFactory
-from chat.models import Conversation, ConversationAccess
+from chat.models import Conversation, ConversationAccess, Message
+from chat.services import conversation_mark_read, message_send
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.tests.factories import OfferFactory
 
@@ -33,6 +34,27 @@ def test_messages_list_shows_last_message_and_unread_with_a_query_count_independ
     assert "Hello &lt;b&gt;2&lt;/b&gt;" in html and "<b>2</b>" not in html
     assert html.count('aria-label="unread"') == 3
     assert 'id="chat-unread-badge" aria-label="unread messages">3<' in html
+
+
+def test_messages_list_reuses_rows_until_a_message_or_a_read_changes_them(client, conversation):
+    customer, provider = conversation.customer, conversation.provider
+    message_send(conversation=conversation, sender=customer, text="Can you come on Monday?", broadcast=False)
+    client.force_login(provider)
+    client.get(reverse("chat:list"))
+    Message.objects.filter(conversation=conversation).update(text="Changed behind the cache")
+
+    reused = client.get(reverse("chat:list")).content.decode()
+    message_send(conversation=conversation, sender=provider, text="Monday at 9 works", broadcast=False)
+    replied = client.get(reverse("chat:list")).content.decode()
+    great = message_send(conversation=conversation, sender=customer, text="Great", broadcast=False)
+    unread = client.get(reverse("chat:list")).content.decode()
+    conversation_mark_read(conversation=conversation, user=provider, up_to_id=great.pk)
+    read = client.get(reverse("chat:list")).content.decode()
+
+    assert "Can you come on Monday?" in reused and 'aria-label="unread">1<' in reused
+    assert "You: Monday at 9 works" in replied
+    assert "Great" in unread and 'aria-label="unread">2<' in unread
+    assert "Great" in read and 'aria-label="unread">' not in read
 
 
 def test_messages_list_paginates(client, provider):

@@ -3,6 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ProviderProfile
@@ -47,3 +51,23 @@ def test_escrow_held_and_the_series_come_from_the_rollup_and_agree_with_the_ledg
     assert money.escrow_held == escrow_held(currency=paid_booking.currency) == 12000
     assert money.series[-1] == (timezone.localdate(), 12000, 0) and len(money.series) == 30
     assert money.gross_this_month == 12000
+
+
+def test_admin_index_reuses_its_figures_for_a_few_seconds(client, staff_user, seeded_categories):
+    """The capped counts run once per FIGURES_CACHE_SECONDS for operators with the same permissions."""
+    OfferFactory()
+    client.force_login(staff_user)
+    client.get(reverse("admin:index"))
+    OfferFactory()
+
+    with CaptureQueriesContext(connection) as again:
+        cached = client.get(reverse("admin:index"))
+    cache.clear()  # what FIGURES_CACHE_SECONDS later looks like
+    fresh = client.get(reverse("admin:index"))
+
+    assert not [q for q in again.captured_queries if "COUNT(*)" in q["sql"]]
+    assert _card(cached, "offers-open") == "1" and _card(fresh, "offers-open") == "2"
+
+
+def _card(response, key: str) -> str:
+    return next(str(value) for card_key, _, value, _ in response.context["dashboard_cards"] if card_key == key)

@@ -326,6 +326,21 @@ def test_feed_lists_matching_offers_newest_first_with_escaped_text(client, provi
     assert 'data-socket="/ws/offers/feed/"' in body
 
 
+def test_feed_cards_are_reused_from_the_cache_until_the_offer_is_saved(client, provider):
+    offer = OfferFactory(title="Fix the tap", description="Kitchen tap drips.")
+    client.force_login(provider)
+    assert "Kitchen tap drips." in client.get(reverse("offers:feed")).content.decode()
+
+    Offer.objects.filter(pk=offer.pk).update(description="Changed without a save")  # the cached card stays
+    reused = client.get(reverse("offers:feed")).content.decode()
+    offer.refresh_from_db()
+    offer_update(offer_id=offer.pk, customer=offer.customer, terms=terms_of(offer, title="Fix two taps"))
+    edited = client.get(reverse("offers:feed")).content.decode()
+
+    assert "Kitchen tap drips." in reused and "Changed without a save" not in reused
+    assert "Fix two taps" in edited and "Changed without a save" in edited and "Fix the tap<" not in edited
+
+
 def test_feed_filters_by_category_date_and_minimum_price(client, provider):
     plumber = ServiceCategory.objects.get(slug="plumber")
     day = timezone.localdate() + datetime.timedelta(days=2)

@@ -49,3 +49,22 @@ def test_the_landing_shows_a_flash_message_and_is_rendered_for_signed_in_users(c
     assert "Go to your dashboard" in client.get(reverse("home")).content.decode()
     client.post(reverse("account_logout"))
     assert "You have signed out." in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_signed_in_landing_reads_only_the_user_and_lists_categories_in_order(
+    client, customer, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    client.force_login(customer)
+    client.get(reverse("home"))  # fills the badges and the category map
+    with django_assert_num_queries(1):  # the signed-in user; categories from accounts.selectors.category_map
+        body = client.get(reverse("home")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # a category change drops the cached map
+        plumber = ServiceCategory.objects.get(slug="plumber")
+        plumber.is_active = False
+        plumber.save()
+        ServiceCategory.objects.create(name="Aardvark catcher", slug="aardvark", ordering=0)
+
+    after = client.get(reverse("home")).content.decode()
+    assert ">Plumber<" in body and ">Plumber<" not in after
+    assert 0 < after.index(">Aardvark catcher<") < after.index(">Electrician<")  # (ordering, name)
