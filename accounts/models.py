@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -122,6 +123,7 @@ def city_key(city: str) -> str:
 
 
 CITY_KEY_LENGTH = 255  # case folding can lengthen a city ("ß" -> "ss")
+HOURLY_RATE_MIN_CENTS, HOURLY_RATE_MAX_CENTS = 100, 100_000
 
 
 class CityKeyed(models.Model):
@@ -155,6 +157,13 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
     categories = models.ManyToManyField(ServiceCategory, related_name="providers")
     years_experience = models.PositiveSmallIntegerField(default=0)
     bio = models.TextField(max_length=1000, blank=True)
+    # Optional, shown on the public profile; the directory files it under a price level (directory.models).
+    hourly_rate_cents = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(HOURLY_RATE_MIN_CENTS), MaxValueValidator(HOURLY_RATE_MAX_CENTS)],
+        help_text="Your typical hourly rate (optional).",
+    )
     document = models.FileField(upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     status_reason = models.TextField(blank=True)

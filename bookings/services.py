@@ -26,6 +26,7 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.locks import lock_booking, lock_offer_then_booking
 from bookings.models import Booking, BookingEvent, BookingStatusCounts, ProviderCancellation, ProviderReliability
+from directory.services import listing_jobs_done_add, response_record
 from notifications.services import notification_create
 from offers.locks import lock_offer
 from offers.models import Offer
@@ -228,7 +229,8 @@ def status_counts_move(booking: Booking, *, from_status: str, to_status: str) ->
     Runs in the transaction of the booking's creation or move, after its row lock (bookings.locks: the
     counts rows come last, customer and provider in user-id order). An `UPDATE ... SET n = n + 1` locks
     the row until commit, so concurrent moves add up exactly; a party's first booking inserts the row
-    (a racing insert loses on the unique key and adds to the winner's row).
+    (a racing insert loses on the unique key and adds to the winner's row). A completion also adds to
+    the provider's jobs done in the directory.
     """
     assert transaction.get_connection().in_atomic_block, "call in the transaction that moves the booking"
     deltas = {to_status: 1} | ({from_status: -1} if from_status else {})
@@ -243,6 +245,8 @@ def status_counts_move(booking: Booking, *, from_status: str, to_status: str) ->
                 BookingStatusCounts.objects.create(user_id=user_id, side=side, **deltas)
         except IntegrityError:
             row.update(**changes)
+    if to_status == S.COMPLETED:  # terminal: a completed job stays counted
+        listing_jobs_done_add(provider_id=booking.provider_id)
 
 
 def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> BookingEvent:
@@ -292,6 +296,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
         provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True).require()
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
         offer_transition(offer=offer, to_status=Offer.Status.ACCEPTED, actor=provider, note="Accepted")
+        response_record(provider_id=provider.pk, since=offer.reached_at(provider.pk))
         booking = Booking.objects.create(
             offer=offer,
             customer_id=offer.customer_id,

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.db.models import prefetch_related_objects
@@ -5,11 +7,13 @@ from django.forms.models import ModelChoiceIteratorValue
 
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline
-from offers.services import OfferTerms
+from offers.services import OfferTerms, ProviderRequest
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.money import format_money
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+WINDOW, ONLY = "window", "only"
+WINDOW_HOURS = (2, 6, 12, 24, 48)
 
 
 class CategorySelect(forms.Select):
@@ -57,6 +61,34 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_list_active()
+
+    def limit_to_provider(self, provider) -> None:
+        """A request to one provider: only their trades, their city filled in, and the window to choose."""
+        profile, name = provider.provider_profile, provider.get_short_name()
+        trades = [category.pk for category in profile.categories.all()]
+        self.fields["category"].queryset = category_list_active().filter(pk__in=trades)
+        self.fields["city"].initial = profile.city
+        self.fields["request_mode"] = forms.ChoiceField(
+            label="Who sees this offer",
+            widget=forms.RadioSelect,
+            initial=WINDOW,
+            choices=[
+                (WINDOW, f"{provider} first, then every matching provider if {name} has not taken it"),
+                (ONLY, f"Only {provider}: nobody else sees it (it expires untaken if they do not accept)"),
+            ],
+        )
+        self.fields["window_hours"] = forms.TypedChoiceField(
+            label=f"How long {name} has it alone",
+            coerce=int,
+            initial=12,
+            choices=[(hours, f"{hours} hours") for hours in WINDOW_HOURS],
+            help_text="Ignored for “only”. If they decline, everyone else sees it at once.",
+        )
+
+    def provider_request(self, provider) -> ProviderRequest:
+        only = self.cleaned_data["request_mode"] == ONLY
+        window = None if only else datetime.timedelta(hours=self.cleaned_data["window_hours"])
+        return ProviderRequest(provider=provider, window=window)
 
     def clean_city(self) -> str:
         return " ".join(self.cleaned_data["city"].split())

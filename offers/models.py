@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -41,6 +43,15 @@ class Offer(CityKeyed, TimeStampedModel):
     # Bumped by every edit that changes the deal (see `offers.services.DEAL_FIELDS`); accept and
     # decline carry the version the provider saw and are refused when it is no longer current.
     terms_version = models.PositiveIntegerField(default=1)
+    # "Request this provider" (README, "Provider directory"): the offer goes to this provider alone until
+    # `exclusive_until`, then to everyone matching; with no `exclusive_until`, to them alone for its life.
+    requested_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="requested_offers"
+    )
+    exclusive_until = models.DateTimeField(null=True, blank=True)
+    # When every matching provider was told of it: at publish, or after a requested provider's window
+    # (offers.services.offers_announce_due); None until then, and for ever for "only this provider".
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,6 +60,8 @@ class Offer(CityKeyed, TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "city_key", "created_at"]),
             models.Index(fields=["customer", "created_at"]),
+            # The announcement job: open offers whose requested provider's window is over and not yet announced.
+            models.Index(fields=["status", "announced_at", "exclusive_until"]),
         ]
 
     def __str__(self) -> str:
@@ -58,6 +71,20 @@ class Offer(CityKeyed, TimeStampedModel):
     def is_open(self) -> bool:
         """Open and not past its expiry (expiry is applied lazily)."""
         return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
+    @property
+    def is_exclusive(self) -> bool:
+        """Only the requested provider may see and take it now."""
+        return self.requested_provider_id is not None and (
+            self.exclusive_until is None or self.exclusive_until > timezone.now()
+        )
+
+    def reached_at(self, provider_id: int) -> datetime.datetime:
+        """When this offer reached the provider: its publication, or for others the end of the requested
+        provider's window (the start of the directory's response time)."""
+        if self.requested_provider_id in (None, provider_id) or self.exclusive_until is None:
+            return self.created_at
+        return max(self.created_at, self.exclusive_until)
 
     @property
     def is_accepted(self) -> bool:

@@ -7,6 +7,8 @@ provider take this offer now, and if not, why" from the same conditions. The fee
 feed consumer, the offer page, chat's "may ask about an offer", accept (bookings) and decline all ask
 these; `providers_matching_offer` is the same rule read from the offer's side (for notifying on
 publish; a test checks the two directions agree). Cities compare by `city_key` in the database.
+An offer a customer sent to one provider from the directory (`Offer.requested_provider`) matches
+only that provider while `Offer.is_exclusive`, then everyone the rule matches.
 """
 
 import datetime
@@ -26,6 +28,7 @@ NOT_AVAILABLE = "This offer is no longer available."
 OUTSIDE_CATEGORIES = "This offer is outside your service categories."
 OUTSIDE_CITY = "This offer is outside your city."
 DECLINED = "You declined this offer."
+REQUESTED_OTHER = "The customer asked another provider first; this offer is not open to you."
 
 
 def _open_q() -> Q:
@@ -54,6 +57,13 @@ def _matching_conditions(profile: ProviderProfile) -> list[tuple[Q, str]]:
         (Q(category__in=[category.pk for category in profile.categories.all()]), OUTSIDE_CATEGORIES),
         (Q(city_key=profile.city_key), OUTSIDE_CITY),
         (~Q(declines__provider_id=profile.user_id), DECLINED),
+        # A requested provider's window (README, "Provider directory"): the others wait until it ends.
+        (
+            Q(requested_provider__isnull=True)
+            | Q(requested_provider_id=profile.user_id)
+            | Q(exclusive_until__lte=timezone.now()),
+            REQUESTED_OTHER,
+        ),
     ]
 
 
@@ -91,15 +101,14 @@ def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
     """Approved providers whose feed shows this offer (the rule above, read from the offer's side)."""
     if not offer.is_open:
         return User.objects.none()
-    return (
-        User.objects.filter(
-            providers_in_good_standing(),
-            provider_profile__categories=offer.category_id,
-            provider_profile__city_key=offer.city_key,
-        )
-        .exclude(declined_offers__offer=offer)
-        .distinct()
+    providers = User.objects.filter(
+        providers_in_good_standing(),
+        provider_profile__categories=offer.category_id,
+        provider_profile__city_key=offer.city_key,
     )
+    if offer.is_exclusive:
+        providers = providers.filter(pk=offer.requested_provider_id)
+    return providers.exclude(declined_offers__offer=offer).distinct()
 
 
 def offer_feed(
@@ -153,3 +162,12 @@ def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
 def offer_get_owned(*, customer: User, offer_id: int) -> Offer:
     """The customer's own offer, or 404 (another customer's offer looks exactly like a missing one)."""
     return get_object_or_404(Offer.objects.select_related("category"), pk=offer_id, customer_id=customer.pk)
+
+
+def requestable_provider_get(*, provider_id: object) -> User:
+    """A provider a customer may send an offer to directly (approved, in good standing), or 404."""
+    providers = User.objects.filter(providers_in_good_standing()).select_related("provider_profile")
+    try:
+        return providers.prefetch_related("provider_profile__categories").get(pk=int(provider_id))
+    except (TypeError, ValueError, User.DoesNotExist):
+        raise Http404("No provider to request here.") from None

@@ -1,9 +1,9 @@
-"""Offer work done by the worker: the live feed fan-out and the scheduled expiry."""
+"""Offer work done by the worker: the live feed fan-out, the scheduled expiry and announcements."""
 
 from celery import shared_task
 
 from offers.live import offer_changed_push
-from offers.services import offers_expire_due
+from offers.services import offers_announce_due, offers_expire_due
 from servizo.tasks import ServizoTask
 
 
@@ -16,3 +16,9 @@ def push_offer_changed(*, offer_id: int, groups: list[str]) -> None:
 def expire_offers() -> int:
     """Beat: what `manage.py expire_offers` does."""
     return offers_expire_due()
+
+
+@shared_task(base=ServizoTask)
+def announce_requested_offers() -> int:
+    """Beat: tell everyone matching about offers whose requested provider's window ended."""
+    return offers_announce_due()

@@ -38,13 +38,27 @@ def _save_offer(form: OfferForm, save):
 
 @customer_required
 def offer_create(request):
+    """A new offer; `?provider=<id>` (the profile's "Request this provider") sends it to that provider first."""
     form = OfferForm(request.POST or None)
+    provider = None
+    if "provider" in request.GET:
+        provider = selectors.requestable_provider_get(provider_id=request.GET["provider"])
+        form.limit_to_provider(provider)
     if request.method == "POST":
-        offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
+
+        def save(terms):
+            ask = form.provider_request(provider) if provider else None
+            return services.offer_create(customer=request.user, terms=terms, request=ask)
+
+        offer = _save_offer(form, save)
         if offer is not None:
-            messages.success(request, "Your offer is live: matching providers can see it now.")
+            if provider is None:
+                messages.success(request, "Your offer is live: matching providers can see it now.")
+            else:
+                messages.success(request, f"Your offer is sent to {provider}; we let you know when they answer.")
             return redirect("offers:detail", pk=offer.pk)
-    return render(request, "offers/form.html", {"form": form, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS})
+    context = {"form": form, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS, "requested": provider}
+    return render(request, "offers/form.html", context)
 
 
 @customer_required

@@ -11,6 +11,8 @@ from django.urls import reverse
 from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile
 from bookings.models import Booking
+from directory.models import price_level
+from directory.selectors import provider_response_minutes
 from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
@@ -134,6 +136,8 @@ def provider_profile(request, pk: int) -> HttpResponse:
             "provider": profile.user,
             "reputation": selectors.provider_reputation_get(provider=profile.user),
             "completed_jobs": selectors.provider_completed_jobs_count(provider_id=pk),
+            "response_minutes": provider_response_minutes(provider=profile.user),
+            "price_level": price_level(profile.hourly_rate_cents),
             "page": page,
             "sort": sort,
             "sorts": SORT_LABELS,

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = (
     "servizo",
     "accounts",
+    "directory",
     "notifications",
     "offers",
     "bookings",

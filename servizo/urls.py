@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("providers/", include("directory.urls")),
     path("offers/", include("offers.urls")),
     path("bookings/", include("bookings.urls")),
     path("payments/", include("payments.urls")),

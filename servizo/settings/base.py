@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "servizo",
     "accounts",
     "notifications",
+    "directory",
     "offers",
     "bookings",
     "disputes",
@@ -178,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 300.0, "options": {"expires": 300}},
+    "announce-requested-offers": {
+        "task": "offers.tasks.announce_requested_offers",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "expire-unpaid-bookings": {
         "task": "bookings.tasks.expire_unpaid_bookings",
         "schedule": 300.0,

@@ -1,6 +1,6 @@
 """The apps depend on each other in one direction only (README, "Layout"; scripts/app_graph.py draws it).
 
-    servizo (floor)  <  notifications  <  accounts  <  offers  <  bookings  <  disputes
+    servizo (floor)  <  notifications  <  accounts  <  directory  <  offers  <  bookings  <  disputes
         <  payments | chat | reviews  <  console
 
 An app may import only apps on a lower level. payments, chat and reviews are siblings on one level
@@ -25,6 +25,7 @@ LEVELS = {
     "servizo": 0,
     "notifications": 1,
     "accounts": 2,
+    "directory": 2.5,  # the public provider directory: its rows are written by offers, bookings and reviews
     "offers": 3,
     "bookings": 4,
     "disputes": 5,  # a customer's report on a booking; payments' settle page and reviews read it
