@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("offers/", include("offers.urls")),
+    path("places/", include("places.urls")),
     path("bookings/", include("bookings.urls")),
     path("payments/", include("payments.urls")),
     path("messages/", include("chat.urls")),

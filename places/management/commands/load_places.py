@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from places.loader import load_places, select_cities
+
+
+class Command(BaseCommand):
+    help = "Load cities (>= 15,000 inhabitants) from the packaged GeoNames dataset into places; idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--country", action="append", default=[], help="Only this country (ISO code); repeatable.")
+        parser.add_argument("--min-population", type=int, default=0)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when places are already loaded.")
+
+    def handle(self, *args, country, min_population, if_empty, **options):
+        from places.models import Place
+
+        if if_empty and Place.objects.exists():
+            self.stdout.write("Places already loaded.")
+            return
+        count = load_places(select_cities(countries=country, min_population=min_population))
+        self.stdout.write(self.style.SUCCESS(f"Loaded {count} places."))
