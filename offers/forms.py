@@ -6,6 +6,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline
 from offers.services import OfferTerms
+from places.forms import PlaceField
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.money import format_money
 
@@ -25,6 +26,7 @@ class CategorySelect(forms.Select):
 
 
 class OfferForm(forms.ModelForm):
+    place = PlaceField(label="City")
     price_cents = MoneyField(confirm=True, label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
     expires_at = forms.DateTimeField(
         label="Open until",
@@ -40,14 +42,15 @@ class OfferForm(forms.ModelForm):
             "category",
             "title",
             "description",
+            "place",
             "address",
-            "city",
             "preferred_date",
             "time_window",
             "price_cents",
             "expires_at",
         ]
-        labels = {"title": "Short title", "description": "What needs doing", "city": "City or area"}
+        labels = {"title": "Short title", "description": "What needs doing", "address": "Street address"}
+        help_texts = {"address": "Only the provider who takes the job sees it."}
         widgets = {
             "category": CategorySelect,
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -57,9 +60,6 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_list_active()
-
-    def clean_city(self) -> str:
-        return " ".join(self.cleaned_data["city"].split())
 
     def terms(self) -> OfferTerms:
         return OfferTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})

@@ -2,14 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
+from accounts.models import ServiceCategory
 from offers import selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm
 from offers.models import Offer
+from places.models import Place
 from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
@@ -38,13 +40,37 @@ def _save_offer(form: OfferForm, save):
 
 @customer_required
 def offer_create(request):
+    """Publish an offer. When no provider would see it, the form comes back with a warning first and
+    publishes only when the customer confirms ("publish anyway")."""
     form = OfferForm(request.POST or None)
-    if request.method == "POST":
-        offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
-        if offer is not None:
-            messages.success(request, "Your offer is live: matching providers can see it now.")
-            return redirect("offers:detail", pk=offer.pk)
-    return render(request, "offers/form.html", {"form": form, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS})
+    reach = None
+    if request.method == "POST" and form.is_valid():
+        reach = selectors.offer_reach(category=form.cleaned_data["category"], place=form.cleaned_data["place"])
+        if reach.count or request.POST.get("publish_anyway"):
+            offer = _save_offer(form, lambda terms: services.offer_create(customer=request.user, terms=terms))
+            if offer is not None:
+                messages.success(request, f"Your offer is live. {reach.message}")
+                return redirect("offers:detail", pk=offer.pk)
+    context = {"form": form, "reach": reach, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS}
+    return render(request, "offers/form.html", context)
+
+
+@customer_required
+def offer_reach(request):
+    """The form's live "N providers serve this place" (`?category=<id>&place=<id>`)."""
+    category = ServiceCategory.objects.filter(pk=_int(request.GET.get("category")), is_active=True).first()
+    place = Place.objects.filter(pk=_int(request.GET.get("place"))).first()
+    if category is None or place is None:
+        return JsonResponse({"error": "Choose a category and a city."}, status=400)
+    reach = selectors.offer_reach(category=category, place=place)
+    return JsonResponse({"count": reach.count, "message": reach.message})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @customer_required

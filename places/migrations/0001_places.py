@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200)),
                 ('ascii_name', models.CharField(max_length=200)),
                 ('country_code', models.CharField(max_length=2)),
-                ('admin_region', models.CharField(blank=True, help_text='State or region, where the dataset names it.', max_length=100)),
+                ('admin_region', models.CharField(blank=True, help_text='State or region, if known.', max_length=100)),
                 ('latitude', models.FloatField()),
                 ('longitude', models.FloatField()),
                 ('time_zone', models.CharField(max_length=40)),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from places.loader import load_places, select_cities
+from places.models import Place
 
 
 class Command(BaseCommand):
@@ -9,13 +10,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--country", action="append", default=[], help="Only this country (ISO code); repeatable.")
         parser.add_argument("--min-population", type=int, default=0)
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when places are already loaded.")
+        parser.add_argument(
+            "--if-needed", action="store_true", help="Do nothing when as many places are loaded as would be."
+        )
 
-    def handle(self, *args, country, min_population, if_empty, **options):
-        from places.models import Place
-
-        if if_empty and Place.objects.exists():
+    def handle(self, *args, country, min_population, if_needed, **options):
+        cities = list(select_cities(countries=country, min_population=min_population))
+        if if_needed and Place.objects.count() >= len(cities):
             self.stdout.write("Places already loaded.")
             return
-        count = load_places(select_cities(countries=country, min_population=min_population))
+        count = load_places(cities)
         self.stdout.write(self.style.SUCCESS(f"Loaded {count} places."))
