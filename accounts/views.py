@@ -11,11 +11,11 @@ from django.views.decorators.cache import never_cache
 
 from accounts.decorators import provider_required
 from accounts.documents import document_kind
-from accounts.forms import CustomerSignupForm, ProviderResubmitForm, ProviderSignupForm
+from accounts.forms import CustomerSignupForm, ProviderAreaForm, ProviderResubmitForm, ProviderSignupForm
 from accounts.landing import anonymous_landing_html, landing_context
 from accounts.models import ProviderProfile
 from accounts.selectors import provider_status_history, user_has_verified_email
-from accounts.services import provider_resubmit
+from accounts.services import provider_resubmit, provider_service_area_set
 from servizo.exceptions import DomainError
 
 
@@ -85,6 +85,23 @@ def provider_status(request):
         "events": provider_status_history(profile_id=profile.pk),
     }
     return render(request, "accounts/provider_status.html", context)
+
+
+@provider_required
+def provider_area(request):
+    """The provider's base place and service radius: which offers they see."""
+    profile = get_object_or_404(ProviderProfile.objects.select_related("base_place"), user=request.user)
+    initial = {"base_place": profile.base_place, "service_radius_km": profile.service_radius_km}
+    form = ProviderAreaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider_service_area_set(profile_id=profile.pk, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your service area is saved.")
+            return redirect("dashboard")
+    return render(request, "accounts/provider_area.html", {"form": form, "profile": profile})
 
 
 @never_cache

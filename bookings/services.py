@@ -308,7 +308,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             currency=offer.currency,
             commission_rate_bp=settings.PLATFORM_COMMISSION_BP,
             address=offer.address,
-            city=offer.city,
+            city=offer.place_label,
             scheduled_date=offer.preferred_date,
             time_window=offer.time_window,
             pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,

@@ -7,6 +7,7 @@ from accounts.models import HOURLY_RATE_MAX_CENTS, HOURLY_RATE_MIN_CENTS, Provid
 from accounts.selectors import category_map
 from directory.models import PRICE_BANDS, PriceLevel
 from directory.selectors import SORT_LABELS
+from places.forms import PlaceField
 from servizo.forms import MoneyField
 from servizo.money import format_money
 
@@ -29,6 +30,7 @@ def price_band_label(level: int) -> str:
 
 class DirectoryFilterForm(forms.Form):
     trade = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Trade")
+    place = PlaceField(required=False, label="Where")
     min_rating = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, choices=MIN_RATINGS, label="Rating"
     )
@@ -52,6 +54,7 @@ class DirectoryFilterForm(forms.Form):
         data = self.cleaned_data
         return {
             "trade": data.get("trade"),
+            "place": data.get("place"),
             "min_rating_x100": data.get("min_rating"),
             "price_level": data.get("price"),
             "sort": data.get("sort") or "rating",

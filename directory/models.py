@@ -4,7 +4,8 @@ Every number the directory filters or sorts on (rating, jobs done, price level) 
 `DirectoryListing`, written in the same transaction as the event that changes it (directory.services
 names the callers), so each search is a walk of one index on one table that stops at the page:
 no join, no COUNT, no sort of the matches. A provider has one row per trade they offer and one with
-`trade=ANY_TRADE` for searches over every trade.
+`trade=ANY_TRADE` for searches over every trade. A search by place (providers whose service radius
+reaches it) reads the bounding box of the largest radius on `dir_place` and sorts only those rows.
 """
 
 from django.conf import settings
@@ -47,6 +48,10 @@ class DirectoryListing(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     jobs_done = models.PositiveIntegerField(default=0)
     price_level = models.PositiveSmallIntegerField(choices=PriceLevel.choices, default=PriceLevel.NOT_STATED)
+    # The provider's base place and service radius (None: no base place yet, so no place search finds them).
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    radius_km = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "trade"], name="one_listing_per_provider_trade")]
@@ -63,6 +68,9 @@ class DirectoryListing(models.Model):
             models.Index(
                 fields=["listed", "trade", "price_level", "jobs_done", "rating_x100", "provider"], name="dir_price_jobs"
             ),
+            # A place search: the box's latitude range, longitude checked in the index; the box's rows are
+            # then sorted (their number follows the density around the place, not the table).
+            models.Index(fields=["listed", "trade", "latitude", "longitude"], name="dir_place"),
         ]
 
     def __str__(self) -> str:

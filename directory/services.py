@@ -5,6 +5,7 @@ Who calls what, always inside the caller's transaction (so a row never disagrees
   provider under each of their trades, any other status unlists them (rows and counters are kept).
 - `listing_rating_set`: reviews.services.reputation_refresh, with the recomputed reputation.
 - `listing_jobs_done_add`: bookings.services.status_counts_move, when a booking becomes completed.
+- `listing_area_set`: accounts' service-area hook (registered in apps.py): base place and radius.
 - `provider_hourly_rate_set`: the provider's rate form.
 - `response_record`: bookings' accept and offers' decline (the response-time aggregate).
 """
@@ -41,14 +42,25 @@ def listings_sync(profile: ProviderProfile, event=None) -> None:
     rows.exclude(trade__in=trades).delete()
     current = {row.trade: row for row in rows}
     numbers = {name: getattr(next(iter(current.values()), None), name, 0) for name in NUMBERS}
-    level = price_level(profile.hourly_rate_cents)
+    own = {"price_level": price_level(profile.hourly_rate_cents), **_area(profile)}
     DirectoryListing.objects.bulk_create(
         [
-            DirectoryListing(provider_id=profile.user_id, trade=trade, price_level=level, **numbers)
+            DirectoryListing(provider_id=profile.user_id, trade=trade, **own, **numbers)
             for trade in sorted(trades - current.keys())
         ]
     )
-    rows.update(listed=True, price_level=level)
+    rows.update(listed=True, **own)
+
+
+def _area(profile: ProviderProfile) -> dict:
+    place = profile.base_place
+    where = (place.latitude, place.longitude) if place else (None, None)
+    return {"latitude": where[0], "longitude": where[1], "radius_km": profile.service_radius_km}
+
+
+def listing_area_set(profile: ProviderProfile) -> None:
+    """Hook (accounts' service-area change, in its transaction): the rows follow the base place and radius."""
+    _rows(profile.user_id).update(**_area(profile))
 
 
 def _average_x100(rating_sum: int, rating_count: int) -> int:

@@ -8,6 +8,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline
 from offers.services import OfferTerms, ProviderRequest
+from places.forms import PlaceField
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.money import format_money
 
@@ -29,6 +30,7 @@ class CategorySelect(forms.Select):
 
 
 class OfferForm(forms.ModelForm):
+    place = PlaceField(label="City")
     price_cents = MoneyField(confirm=True, label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
     expires_at = forms.DateTimeField(
         label="Open until",
@@ -44,14 +46,15 @@ class OfferForm(forms.ModelForm):
             "category",
             "title",
             "description",
+            "place",
             "address",
-            "city",
             "preferred_date",
             "time_window",
             "price_cents",
             "expires_at",
         ]
-        labels = {"title": "Short title", "description": "What needs doing", "city": "City or area"}
+        labels = {"title": "Short title", "description": "What needs doing", "address": "Street address"}
+        help_texts = {"address": "Only the provider who takes the job sees it."}
         widgets = {
             "category": CategorySelect,
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -67,7 +70,7 @@ class OfferForm(forms.ModelForm):
         profile, name = provider.provider_profile, provider.get_short_name()
         trades = [category.pk for category in profile.categories.all()]
         self.fields["category"].queryset = category_list_active().filter(pk__in=trades)
-        self.fields["city"].initial = profile.city
+        self.fields["place"].initial = profile.base_place
         self.fields["request_mode"] = forms.ChoiceField(
             label="Who sees this offer",
             widget=forms.RadioSelect,
@@ -89,9 +92,6 @@ class OfferForm(forms.ModelForm):
         only = self.cleaned_data["request_mode"] == ONLY
         window = None if only else datetime.timedelta(hours=self.cleaned_data["window_hours"])
         return ProviderRequest(provider=provider, window=window)
-
-    def clean_city(self) -> str:
-        return " ".join(self.cleaned_data["city"].split())
 
     def terms(self) -> OfferTerms:
         return OfferTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})

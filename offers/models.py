@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import CityKeyed, ServiceCategory
+from accounts.models import ServiceCategory
+from places.models import Place
 from servizo.models import TimeStampedModel
 
 
@@ -15,7 +16,7 @@ class TimeWindow(models.TextChoices):
     FLEXIBLE = "flexible", "Any time"
 
 
-class Offer(CityKeyed, TimeStampedModel):
+class Offer(TimeStampedModel):
     """A customer's broadcast: a job, a place, a date and the price they are willing to pay."""
 
     class Status(models.TextChoices):
@@ -28,16 +29,19 @@ class Offer(CityKeyed, TimeStampedModel):
     category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="offers")
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=4000)
-    address = models.CharField(max_length=255)
-    city = models.CharField(max_length=100, db_index=True)
+    address = models.CharField(max_length=255)  # shown to the provider once booked
+    # Where the job is; providers whose radius reaches it see the offer. Empty only for offers from before
+    # places whose free-text city `match_places` could not place: they match nobody.
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, related_name="+")
+    legacy_city = models.CharField(max_length=100, blank=True, help_text="The free-text city typed before places.")
     preferred_date = models.DateField()
     time_window = models.CharField(max_length=16, choices=TimeWindow.choices, default=TimeWindow.FLEXIBLE)
     price_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, default="usd")
     expires_at = models.DateTimeField(db_index=True)
-    # No single-column index on status or created_at: MariaDB picked them (an index-merge with city_key
-    # and a filesort, or a walk of every offer by date) over the feed's index below, reading every open
-    # offer per page. The composite's prefix serves status filters; the admin orders by id.
+    # No single-column index on status or created_at: MariaDB picked them (an index-merge and a filesort,
+    # or a walk of every offer by date) over the feed's index below, reading every open offer per page.
+    # The admin orders by id.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every edit that changes the deal (see `offers.services.DEAL_FIELDS`); accept and
@@ -55,10 +59,10 @@ class Offer(CityKeyed, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # The feed walks (open, the provider's city) newest first and stops at the page's last row; the
-        # customer's list walks their offers newest first.
+        # The feed finds the places in the provider's box (places.geo), then each place's open offers in
+        # their trades; the customer's list walks their offers newest first.
         indexes = [
-            models.Index(fields=["status", "city_key", "created_at"]),
+            models.Index(fields=["place", "status", "category", "expires_at"]),
             models.Index(fields=["customer", "created_at"]),
             # The announcement job: open offers whose requested provider's window is over and not yet announced.
             models.Index(fields=["status", "announced_at", "exclusive_until"]),
@@ -66,6 +70,11 @@ class Offer(CityKeyed, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def place_label(self) -> str:
+        """Where, as people read it ("Florence, IT"); the old free text while the offer has no place."""
+        return self.place.label if self.place_id else self.legacy_city
 
     @property
     def is_open(self) -> bool:

@@ -31,6 +31,7 @@ from offers import live
 from offers.locks import lock_offer
 from offers.models import Offer, OfferDecline, OfferEvent
 from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
+from places.models import Place
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import format_money
 from servizo.transitions import ANYONE, StatusMachine, transition
@@ -57,7 +58,7 @@ MAX_DAYS_AHEAD = 365
 
 # The offer fields a booking copies: changing any of them changes the deal and bumps
 # `terms_version`. "Open until" is left out: it says how long the offer is available, not what it is.
-DEAL_FIELDS = ("category", "title", "description", "address", "city", "preferred_date", "time_window", "price_cents")
+DEAL_FIELDS = ("category", "title", "description", "address", "place", "preferred_date", "time_window", "price_cents")
 
 
 class TermsChanged(DomainError):
@@ -68,7 +69,7 @@ class TermsChanged(DomainError):
         when = f"{date_format(offer.preferred_date, 'D j M Y')}, {offer.get_time_window_display()}"
         super().__init__(
             f"The customer changed this offer since you opened it: now "
-            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.city}. "
+            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.place_label}. "
             f"Review the new terms and {action} again."
         )
 
@@ -88,7 +89,7 @@ def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: 
     Records an OfferEvent; raises TransitionNotAllowed for a move not in OFFER_TRANSITIONS.
     On commit, open feeds drop the offer (or show it again when it reopens).
     """
-    feeds = live.offer_changed_sender(offer=offer, groups={live.offer_feed_group(offer)})
+    feeds = live.offer_changed_sender(offer=offer, groups=live.offer_feed_groups(offer))
     transition(MACHINE, offer, to_status=to_status, actor=actor, note=note, on_commit=[feeds])
     return offer
 
@@ -101,7 +102,7 @@ class OfferTerms:
     title: str
     description: str
     address: str
-    city: str
+    place: Place
     preferred_date: datetime.date
     time_window: str
     price_cents: int
@@ -148,13 +149,13 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
 def _notify_matching_providers(offer: Offer, *, skip_requested: bool = False) -> None:
     """Notify the providers the matching rule gives this offer now (only the requested one, in its window)."""
     price = format_money(offer.price_cents, offer.currency)
-    text = f"New offer in {offer.category.name}, {offer.city}: “{offer.title}” for {price}."
+    text = f"New offer in {offer.category.name}, {offer.place_label}: “{offer.title}” for {price}."
     link = reverse("offers:detail", args=[offer.pk])
     for provider in providers_matching_offer(offer=offer):
         if provider.pk != offer.requested_provider_id:
             notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
         elif not skip_requested:
-            requested = f"{offer.customer} asked you for “{offer.title}” ({offer.city}, {price})."
+            requested = f"{offer.customer} asked you for “{offer.title}” ({offer.place_label}, {price})."
             notification_create(recipient=provider, kind="offer_requested", text=requested[:500], link=link)
 
 
@@ -171,7 +172,7 @@ class ProviderRequest:
         return min(now + self.window, expires_at)
 
 
-NOT_FOR_REQUESTED = "{provider} does not take jobs in this trade and city; choose one of theirs or post to everyone."
+NOT_FOR_REQUESTED = "{provider} does not take jobs in this trade and place; choose one of theirs or post to everyone."
 
 
 def offer_create(*, customer: User, terms: OfferTerms, request: ProviderRequest | None = None) -> Offer:
@@ -197,7 +198,7 @@ def offer_create(*, customer: User, terms: OfferTerms, request: ProviderRequest 
         if request is not None and not provider_offer_access(provider=request.provider, offer_id=offer.pk, fresh=True):
             raise ValidationError(NOT_FOR_REQUESTED.format(provider=request.provider))
         _notify_matching_providers(offer)
-        live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+        live.broadcast_offer_changed(offer=offer, groups=live.offer_feed_groups(offer))
     return offer
 
 
@@ -206,7 +207,7 @@ def _announce(offer: Offer) -> None:
     offer.announced_at = timezone.now()
     offer.save(update_fields=["announced_at", "updated_at"])
     _notify_matching_providers(offer, skip_requested=True)
-    live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+    live.broadcast_offer_changed(offer=offer, groups=live.offer_feed_groups(offer))
 
 
 def offers_announce_due(*, batch_size: int = 100) -> int:
@@ -253,14 +254,14 @@ def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
     with transaction.atomic():
         offer = _lock_own_offer(offer_id=offer_id, customer=customer)
         _require_open(offer)
-        old_group = live.offer_feed_group(offer)
+        old_groups = live.offer_feed_groups(offer)
         values = terms.model_fields(expires_at=expires_at)
         if any(getattr(offer, name) != values[name] for name in DEAL_FIELDS):
             offer.terms_version += 1
         for field, value in values.items():
             setattr(offer, field, value)
         offer.save()
-        live.broadcast_offer_changed(offer=offer, groups={old_group, live.offer_feed_group(offer)})
+        live.broadcast_offer_changed(offer=offer, groups=old_groups | live.offer_feed_groups(offer))
     return offer
 
 

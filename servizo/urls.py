@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("providers/", include("directory.urls")),
     path("offers/", include("offers.urls")),
+    path("places/", include("places.urls")),
     path("bookings/", include("bookings.urls")),
     path("payments/", include("payments.urls")),
     path("messages/", include("chat.urls")),

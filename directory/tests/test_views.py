@@ -10,7 +10,8 @@ from accounts.models import ProviderProfile, ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from directory.models import DirectoryListing
 from directory.services import listing_rating_set, response_record
-from directory.tests.factories import listed_provider, listings_bulk_create
+from directory.tests.factories import listed_provider, listings_bulk_create, places_grid_create
+from places.tests.factories import florence, milan, place_near
 from servizo.testing.explain import bad_plans
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,11 @@ def names(response) -> list[str]:
 @pytest.fixture
 def trades():
     return {c.slug: c for c in ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "painter"])}
+
+
+@pytest.fixture
+def grid():
+    return places_grid_create(400)
 
 
 @pytest.fixture
@@ -73,8 +79,8 @@ def test_filters_and_sorts(client, three, trades, query, expected):
     assert names(response) == expected
 
 
-def test_pages_follow_the_order_without_a_count(client, trades):
-    listings_bulk_create(count=45, trades=[c.pk for c in trades.values()])
+def test_pages_follow_the_order_without_a_count(client, trades, grid):
+    listings_bulk_create(count=45, trades=[c.pk for c in trades.values()], places=grid)
 
     first, third = client.get(URL), client.get(URL + "?page=3")
 
@@ -90,9 +96,12 @@ def _queries(client, url) -> int:
     return len(captured)
 
 
-def _urls(trades) -> list[str]:
+def _urls(trades, place) -> list[str]:
     electrician = trades["electrician"].pk
     return [
+        f"{URL}?place={place.pk}",
+        f"{URL}?trade={electrician}&place={place.pk}&sort=distance",
+        f"{URL}?trade={electrician}&place={place.pk}&min_rating=400&price=2",
         URL,
         f"{URL}?sort=jobs",
         f"{URL}?trade={electrician}",
@@ -109,23 +118,25 @@ def test_the_same_queries_at_60_and_3000_providers(client, trades, who):
     if who == "customer":
         client.force_login(CustomerFactory())
     ids = [c.pk for c in trades.values()]
-    listings_bulk_create(count=60, trades=ids, tag="small")  # every URL below has rows at this size
-    small = [_queries(client, url) for url in _urls(trades)]
+    place = florence()
+    listings_bulk_create(count=60, trades=ids, places=[place], tag="small")  # every URL below has rows
+    small = [_queries(client, url) for url in _urls(trades, place)]
 
-    listings_bulk_create(count=3000, trades=ids, tag="large")
+    listings_bulk_create(count=3000, trades=ids, places=[place, *places_grid_create(400)], tag="large")
 
-    assert [_queries(client, url) for url in _urls(trades)] == small
+    assert [_queries(client, url) for url in _urls(trades, place)] == small
     assert max(small) <= MAX_QUERIES, small
 
 
 @pytest.mark.skipif(connection.vendor != "mysql", reason="query plans are MariaDB's (production)")
 def test_every_filter_and_sort_reads_only_its_page(client, trades):
-    listings_bulk_create(count=5000, trades=[c.pk for c in trades.values()])
+    grid = places_grid_create(1000)  # 5 providers a place: a 100 km box holds a few dozen
+    listings_bulk_create(count=5000, trades=[c.pk for c in trades.values()], places=grid)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE TABLE directory_directorylisting")
 
     found = {}
-    for url in _urls(trades):
+    for url in _urls(trades, grid[500]):
         with bad_plans() as problems:
             client.get(url)
         found[url] = problems
@@ -174,3 +185,24 @@ def test_landing_category_cards_lead_into_the_directory(client, trades):
     page = client.get(reverse("home")).content.decode()
 
     assert f'href="{URL}?trade={trades["electrician"].pk}"' in page
+
+
+def test_a_place_search_finds_providers_whose_radius_reaches_it_nearest_first(client, trades):
+    base = florence()
+    near = listed_provider(user__full_name="Near", base_place=base, service_radius_km=10)
+    far = listed_provider(
+        user__full_name="Far", base_place=place_near(base, km_north=40, geoname_id=1), service_radius_km=50
+    )
+    listed_provider(
+        user__full_name="Short", base_place=place_near(base, km_north=30, geoname_id=2), service_radius_km=20
+    )
+    listed_provider(user__full_name="Milan", base_place=milan(), service_radius_km=100)
+    listing_rating_set(provider_id=far.pk, rating_sum=5, rating_count=1)
+
+    by_rating = client.get(f"{URL}?place={base.pk}")
+    by_distance = client.get(f"{URL}?place={base.pk}&sort=distance")
+
+    assert names(by_rating) == ["Far", "Near"]
+    assert names(by_distance) == ["Near", "Far"]
+    assert "40 km away" in by_distance.content.decode()
+    assert near.pk != far.pk

@@ -22,6 +22,7 @@ from offers.selectors import (
     providers_matching_offer,
 )
 from offers.services import ProviderRequest, offer_create, offer_decline, offers_announce_due
+from places.tests.factories import milan
 from servizo.exceptions import DomainError
 from servizo.testing.concurrency import race
 
@@ -159,7 +160,7 @@ def test_the_requested_provider_must_work_in_the_trade_and_city(customer, make_t
     with pytest.raises(ValidationError, match="does not take jobs"):
         offer_create(customer=customer, terms=make_terms(category=painter), request=only)
     with pytest.raises(ValidationError):
-        offer_create(customer=customer, terms=make_terms(city="Milan"), request=only)
+        offer_create(customer=customer, terms=make_terms(place=milan()), request=only)
     assert not Offer.objects.exists()
 
 

@@ -19,6 +19,7 @@ from offers.services import (
     offers_expire_due,
 )
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import milan
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Offer.Status
@@ -47,8 +48,8 @@ def test_create_stores_cents_and_defaults_open_until_to_the_end_of_the_preferred
 
 
 def test_create_notifies_each_matching_approved_provider_only(customer, make_terms):
-    matching = ProviderFactory(city="florence")  # city matches case-insensitively
-    ProviderFactory(city="Milan")
+    matching = ProviderFactory()  # city matches case-insensitively
+    ProviderFactory(base_place=milan())
     ProviderFactory(status="pending")
     ProviderFactory(categories=[CategoryFactory()])
 
@@ -292,7 +293,7 @@ def test_declining_twice_changes_nothing(provider):
 @pytest.mark.parametrize(
     "make_offer",
     [
-        lambda: OfferFactory(city="Milan"),
+        lambda: OfferFactory(place=milan()),
         lambda: OfferFactory(status=S.WITHDRAWN),
         lambda: OfferFactory(expires_at=timezone.now() - datetime.timedelta(minutes=1)),
     ],
@@ -361,7 +362,7 @@ def test_end_of_day_is_midnight_after_the_date_in_the_site_time_zone(settings):
 def test_a_provider_declines_an_offer_in_their_city_however_it_is_typed_and_nothing_else():
     # Given a provider in "FORLÌ" and offers in "Forlì" and in Florence
     provider = ProviderFactory(city="FORLÌ")
-    here, elsewhere = OfferFactory(city="  forlì "), OfferFactory(city="Florence")
+    here, elsewhere = OfferFactory(city="  forlì "), OfferFactory()
 
     # Then the one in their city is declined; the other is refused without saying why
     offer_decline(offer_id=here.pk, provider=provider, terms_version=1)

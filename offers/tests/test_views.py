@@ -11,6 +11,7 @@ from bookings.tests.factories import BookingFactory
 from offers.models import Offer, OfferDecline
 from offers.services import offer_update
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import milan
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +196,7 @@ def test_accept_button_posts_to_bookings_accept(client, provider):
 @pytest.mark.parametrize(
     "make_viewer",
     [
-        lambda: ProviderFactory(city="Milan"),
+        lambda: ProviderFactory(base_place=milan()),
         lambda: ProviderFactory(status="pending"),
         lambda: ProviderFactory(categories=[]),
     ],
@@ -314,7 +315,7 @@ def test_feed_is_for_approved_providers_only(client, customer):
 def test_feed_lists_matching_offers_newest_first_with_escaped_text(client, provider):
     older = OfferFactory(title="Older job")
     newer = OfferFactory(title="<script>alert(1)</script>")
-    OfferFactory(city="Milan", title="Elsewhere")
+    OfferFactory(place=milan(), title="Elsewhere")
     client.force_login(provider)
 
     response = client.get(reverse("offers:feed"))
@@ -453,7 +454,7 @@ def test_customer_dashboard_panel_lists_open_offers_soonest_expiry_first(client,
 
 def test_provider_dashboard_panel_counts_matching_offers(client, provider):
     OfferFactory.create_batch(2)
-    OfferFactory(city="Milan")
+    OfferFactory(place=milan())
     client.force_login(provider)
 
     body = client.get(reverse("dashboard")).content.decode()

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "servizo",
+    "places",
     "accounts",
     "notifications",
     "directory",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_city_key'),
+        ('accounts', '0005_provider_base_place'),
     ]
 
     operations = [

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_providerprofile_hourly_rate_cents'),
-        ('offers', '0005_feed_index_only'),
+        ('accounts', '0006_providerprofile_hourly_rate_cents'),
+        ('offers', '0006_offer_place'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
