@@ -16,6 +16,7 @@ def directory_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     page = page_of(selectors.directory_search(**filters.filters()), per_page=PAGE_SIZE, number=request.GET.get("page"))
+    selectors.listings_trades_attach(page)
     return render(request, "directory/list.html", {"filters": filters, "page": page, "query": query.urlencode()})
 
 
