@@ -152,7 +152,7 @@ def test_a_decline_by_the_requested_provider_opens_it_to_everyone_at_once(custom
     assert ProviderResponseTime.objects.get(provider=requested).responses == 1
 
 
-def test_the_requested_provider_must_work_in_the_trade_and_city(customer, make_terms, requested):
+def test_the_requested_provider_must_serve_the_trade_and_place(customer, make_terms, requested):
     painter = ServiceCategory.objects.get(slug="painter")
 
     only = ProviderRequest(provider=requested, window=None)
@@ -206,7 +206,7 @@ def test_posting_from_the_form_sends_it_to_that_provider(client, customer, reque
         "title": "Fix a socket",
         "description": "Dead socket in the hall.",
         "address": "Via Roma 1",
-        "city": "Florence",
+        "place": requested.provider_profile.base_place_id,
         "preferred_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
         "time_window": "morning",
         "price_cents": "45.00",
@@ -219,6 +219,8 @@ def test_posting_from_the_form_sends_it_to_that_provider(client, customer, reque
     offer = Offer.objects.get()
     assert response.status_code == 302
     assert (offer.requested_provider, offer.exclusive_until) == (requested, None)
+    page = client.get(response["Location"]).content.decode()
+    assert "Ada Volta" in page and "only" in page
 
 
 @pytest.mark.parametrize("who", ["pending", "customer", "missing", "junk"])
