@@ -72,6 +72,9 @@ def listings_trades_attach(listings: Sequence[DirectoryListing]) -> None:
 
 
 def provider_response_minutes(*, provider: User) -> int | None:
-    """The provider's average response time in minutes (one row), None before their first response."""
-    row = ProviderResponseTime.objects.filter(provider_id=provider.pk).first()
-    return row.average_minutes if row else None
+    """The provider's average response time in minutes, None before their first response (one row;
+    none when the caller used select_related("…response_time"))."""
+    try:
+        return provider.response_time.average_minutes
+    except ProviderResponseTime.DoesNotExist:
+        return None
