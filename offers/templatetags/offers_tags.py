@@ -21,7 +21,14 @@ def customer_open_offers(user) -> dict:
 
 
 @register.simple_tag
-def matching_offer_count(user) -> int:
-    """How many open offers match the provider, up to a minute old (servizo.usercache; nothing drops it:
-    the feed itself is always current)."""
-    return user_cached(user.pk, "matching_offers", lambda: offers_matching_provider(provider=user).count())
+def matching_offers(user) -> dict:
+    """How many open offers match the provider and where they work ("25 km of Florence, IT"), up to a
+    minute old (servizo.usercache; nothing drops it: the feed itself is always current)."""
+
+    def read() -> dict:
+        profile = user.provider_profile
+        base = profile.base_place
+        area = f"{profile.service_radius_km} km of {base.label}" if base else ""
+        return {"count": offers_matching_provider(provider=user).count(), "area": area}
+
+    return user_cached(user.pk, "matching_offers", read)

@@ -18,8 +18,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, ServiceCategory, User
 from accounts.services import provider_profile_create, provider_transition
 from offers.services import OfferTerms, offer_create
-from places.loader import load_places, select_cities
-from places.models import Place
+from places.loader import FLORENCE, place_by_geoname_id
 from servizo.roles import FINANCE, SUPPORT
 
 PASSWORD = "servizo-demo"
@@ -33,7 +32,7 @@ DEMO_USERS = [
     ("provider@servizo.local", "Paolo Provider", User.Role.PROVIDER, False, None, APPROVED),
     ("pending@servizo.local", "Pia Pending", User.Role.PROVIDER, False, None, PENDING),
 ]
-DEMO_PLACES = [3176959, 3169921]  # GeoNames ids: Florence (the provider's base, 30 km), Prato (16 km away)
+DEMO_PLACES = [FLORENCE, 3169921]  # GeoNames ids: Florence (the provider's base, 30 km), Prato (16 km away)
 DEMO_OFFERS = [
     # category slug, title, description, days ahead, price in cents
     ("electrician", "Kitchen lights flicker", "Two ceiling lights flicker and one socket is dead.", 3, 9500),
@@ -47,9 +46,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         # The demo's places, from the packaged dataset (`make run` loads every place first).
-        if Place.objects.filter(geoname_id__in=DEMO_PLACES).count() < len(DEMO_PLACES):
-            load_places(select_cities(geoname_ids=DEMO_PLACES))
-        places = [Place.objects.get(geoname_id=geoname_id) for geoname_id in DEMO_PLACES]
+        places = [place_by_geoname_id(geoname_id) for geoname_id in DEMO_PLACES]
         users = {row[0]: self._user(*row) for row in DEMO_USERS}
         admin = users["admin@servizo.local"]
         for email, *_, provider_status in DEMO_USERS:
@@ -98,7 +95,7 @@ class Command(BaseCommand):
             return
         profile = provider_profile_create(
             user=user,
-            base_place=Place.objects.get(geoname_id=DEMO_PLACES[0]),
+            base_place=place_by_geoname_id(DEMO_PLACES[0]),
             service_radius_km=30,
             service_area="Florence and nearby towns",
             categories=ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "handyman"]),
