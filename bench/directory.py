@@ -7,16 +7,22 @@ bulk-inserts 10 providers and counts each search's queries, then grows to --prov
 a radius of 5-100 km, varied ratings, jobs and rates) and, for --searches random searches (a trade or
 all, one of the cities or none, a sort, sometimes a minimum rating or a price level):
 
-- counts the page's queries again (they must equal the small run's, search by search);
 - times the directory's database work (the selector's id query, the page's rows and its trades:
   exactly what the page runs) and the whole page through Django's test Client, and prints p50/p95
-  with the process CPU time next to the wall time, and the load average: the machine may be shared.
+  with the process CPU time next to the wall time, and the load average: the machine may be shared;
+- runs MariaDB's ANALYZE FORMAT=JSON on each search's id query (the one that searches) and prints
+  p50/p95 of the rows it read and of the server's own time for it: rows read do not depend on load.
+
+Query counts are compared on fixed searches that have results at both sizes (the 10 providers all
+work from the most populous city; the others spread over every city), each with a warm cache: they
+must be equal, search by search.
 
     DATABASE_URL=mysql://servizo:servizo@127.0.0.1:3306/servizo REDIS_URL=redis://127.0.0.1:6379/4 \\
         .venv/bin/python bench/directory.py [--providers 100000] [--places 5000] [--searches 400]
 """
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -87,6 +93,26 @@ def _selector_kwargs(search: dict, places_by_id: dict) -> dict:
     }
 
 
+def _analyze(sql: str) -> tuple[float, float]:
+    """Rows the statement read (every table step: loops x rows) and MariaDB's own time for it, in ms."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE FORMAT=JSON {sql}")
+        plan = json.loads(cursor.fetchone()[0])
+
+    def steps(node):
+        if isinstance(node, dict):
+            if "r_rows" in node and "table_name" in node:
+                yield node
+            for value in node.values():
+                yield from steps(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from steps(value)
+
+    rows = sum((step.get("r_loops") or 1) * (step.get("r_rows") or 0) for step in steps(plan))
+    return rows, float(plan["query_block"].get("r_total_time_ms", 0.0))
+
+
 def run(args) -> None:
     from django.test import Client
     from django.urls import reverse
@@ -108,13 +134,24 @@ def run(args) -> None:
     client, url = Client(), reverse("directory:list")
 
     def page_queries(search: dict) -> int:
+        client.get(f"{url}?{_query_string(search)}")  # warm the category map
         with CaptureQueriesContext(connection) as captured:
             assert client.get(f"{url}?{_query_string(search)}").status_code == 200
         return len(captured)
 
-    listings_bulk_create(count=10, trades=trades, places=places, tag="small")
-    client.get(url)  # warm the category map
-    small = [page_queries(search) for search in searches]
+    home = places[0]  # the most populous city
+    listings_bulk_create(count=10, trades=trades, places=[home], tag="small")
+    own = DirectoryListing.objects.exclude(trade=0).values_list("trade", flat=True)[0]
+    fixed = [
+        {"sort": "rating"},
+        {"sort": "jobs"},
+        {"trade": own, "sort": "rating"},
+        {"place": home.pk, "sort": "rating"},
+        {"place": home.pk, "sort": "distance"},
+        {"trade": own, "place": home.pk, "sort": "distance"},
+        {"trade": own, "place": home.pk, "sort": "jobs"},
+    ]
+    small = [page_queries(search) for search in fixed]
 
     began = time.perf_counter()
     listings_bulk_create(count=args.providers - 10, trades=trades, places=places, tag="large", seed=2)
@@ -124,22 +161,23 @@ def run(args) -> None:
     rows = DirectoryListing.objects.count()
     print(f"providers: {args.providers:,}, places: {len(places):,}, directory rows: {rows:,}, trades: {len(trades)}")
 
-    large = [page_queries(search) for search in searches]
-    changed = [(s, a, b) for s, a, b in zip(searches, small, large, strict=True) if a != b]
-    print(
-        f"queries per page at 10 providers: min {min(small)}, max {max(small)}; at {args.providers:,}: "
-        f"min {min(large)}, max {max(large)}; searches whose count changed: {len(changed)}"
-    )
-    for search, a, b in changed[:5]:
-        print(f"  {_query_string(search)}: {a} -> {b}")
+    large = [page_queries(search) for search in fixed]
+    print(f"queries per page, fixed searches, at 10 providers: {small}; at {args.providers:,}: {large}")
+    everywhere = [page_queries(search) for search in searches]
+    print(f"queries per page, the {len(searches)} random searches at {args.providers:,}: max {max(everywhere)}")
 
-    db_wall, db_cpu, page_wall, page_cpu = [], [], [], []
+    db_wall, db_cpu, page_wall, page_cpu, read, server_ms = [], [], [], [], [], []
     for search in searches:
         wall, cpu = time.perf_counter(), time.process_time()
-        page = page_of(directory_search(**_selector_kwargs(search, places_by_id)), per_page=20, number=search["page"])
-        listings_trades_attach(page)
+        with CaptureQueriesContext(connection) as captured:
+            rows = directory_search(**_selector_kwargs(search, places_by_id))
+            page = page_of(rows, per_page=20, number=search["page"])
+            listings_trades_attach(page)
         db_wall.append(time.perf_counter() - wall)
         db_cpu.append(time.process_time() - cpu)
+        rows_read, milliseconds = _analyze(captured.captured_queries[0]["sql"])
+        read.append(rows_read)
+        server_ms.append(milliseconds / 1000)
         wall, cpu = time.perf_counter(), time.process_time()
         client.get(f"{url}?{_query_string(search)}")
         page_wall.append(time.perf_counter() - wall)
@@ -154,6 +192,9 @@ def run(args) -> None:
     print(f"  search, this process CPU    {ms(db_cpu, 50):>6}  {ms(db_cpu, 95):>6}")
     print(f"  whole page wall             {ms(page_wall, 50):>6}  {ms(page_wall, 95):>6}")
     print(f"  whole page, process CPU     {ms(page_cpu, 50):>6}  {ms(page_cpu, 95):>6}")
+    print(f"  id query, MariaDB's time    {ms(server_ms, 50):>6}  {ms(server_ms, 95):>6}")
+    rows_q = statistics.quantiles(read, n=100)
+    print(f"  id query, rows read         {rows_q[49]:>6.0f}  {rows_q[94]:>6.0f}  (max {max(read):.0f})")
     slowest = sorted(zip(db_wall, searches, strict=True), key=lambda pair: -pair[0])[:3]
     for seconds, search in slowest:
         print(f"  slowest search {seconds * 1000:.1f} ms: ?{_query_string(search)}")
