@@ -175,6 +175,14 @@ class ProviderRequest:
 NOT_FOR_REQUESTED = "{provider} does not take jobs in this trade and place; choose one of theirs or post to everyone."
 
 
+def _require_requested_provider_matches(offer: Offer) -> None:
+    """Raise ValidationError (the caller's transaction rolls back) unless the rule gives the saved offer
+    to its requested provider: the customer cannot send a provider a job outside their trades or area."""
+    provider = offer.requested_provider
+    if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
+        raise ValidationError(NOT_FOR_REQUESTED.format(provider=provider))
+
+
 def offer_create(*, customer: User, terms: OfferTerms, request: ProviderRequest | None = None) -> Offer:
     """Publish an offer: it goes live in matching providers' feeds and they are notified.
 
@@ -195,8 +203,8 @@ def offer_create(*, customer: User, terms: OfferTerms, request: ProviderRequest 
             offer.requested_provider = request.provider
             offer.exclusive_until = request.exclusive_until(now=now, expires_at=expires_at)
         offer.save()
-        if request is not None and not provider_offer_access(provider=request.provider, offer_id=offer.pk, fresh=True):
-            raise ValidationError(NOT_FOR_REQUESTED.format(provider=request.provider))
+        if request is not None:
+            _require_requested_provider_matches(offer)
         _notify_matching_providers(offer)
         live.broadcast_offer_changed(offer=offer, groups=live.offer_feed_groups(offer))
     return offer
@@ -261,6 +269,8 @@ def offer_update(*, offer_id: int, customer: User, terms: OfferTerms) -> Offer:
         for field, value in values.items():
             setattr(offer, field, value)
         offer.save()
+        if offer.is_exclusive:
+            _require_requested_provider_matches(offer)
         live.broadcast_offer_changed(offer=offer, groups=old_groups | live.offer_feed_groups(offer))
     return offer
 

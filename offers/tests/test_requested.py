@@ -21,7 +21,7 @@ from offers.selectors import (
     provider_offer_access,
     providers_matching_offer,
 )
-from offers.services import ProviderRequest, offer_create, offer_decline, offers_announce_due
+from offers.services import ProviderRequest, offer_create, offer_decline, offer_update, offers_announce_due
 from places.tests.factories import milan
 from servizo.exceptions import DomainError
 from servizo.testing.concurrency import race
@@ -162,6 +162,16 @@ def test_the_requested_provider_must_serve_the_trade_and_place(customer, make_te
     with pytest.raises(ValidationError):
         offer_create(customer=customer, terms=make_terms(place=milan()), request=only)
     assert not Offer.objects.exists()
+
+
+def test_an_edit_cannot_move_an_exclusive_offer_out_of_the_requested_providers_reach(customer, make_terms, requested):
+    offer = _post(customer, make_terms, requested)
+
+    with pytest.raises(ValidationError, match="does not take jobs"):
+        offer_update(offer_id=offer.pk, customer=customer, terms=make_terms(place=milan()))
+
+    offer.refresh_from_db()
+    assert offer.place.name == "Florence"
 
 
 def test_a_plain_offer_is_announced_at_publish(customer, make_terms, other):
