@@ -133,10 +133,12 @@ def run(args) -> None:
     searches = _searches(args.searches, trades, places)
     client, url = Client(), reverse("directory:list")
 
-    def page_queries(search: dict) -> int:
+    def page_queries(search: dict, *, show: bool = False) -> int:
         client.get(f"{url}?{_query_string(search)}")  # warm the category map
         with CaptureQueriesContext(connection) as captured:
             assert client.get(f"{url}?{_query_string(search)}").status_code == 200
+        for query in captured.captured_queries if show else []:
+            print(f"    {query['sql'][:110]}")
         return len(captured)
 
     home = places[0]  # the most populous city
@@ -163,6 +165,10 @@ def run(args) -> None:
 
     large = [page_queries(search) for search in fixed]
     print(f"queries per page, fixed searches, at 10 providers: {small}; at {args.providers:,}: {large}")
+    for search, before, after in zip(fixed, small, large, strict=True):
+        if before != after:  # seen only with Redis slow under load: the category map refilled; show the queries
+            print(f"  ?{_query_string(search)}: {before} -> {after}; again:")
+            page_queries(search, show=True)
     everywhere = [page_queries(search) for search in searches]
     print(f"queries per page, the {len(searches)} random searches at {args.providers:,}: max {max(everywhere)}")
 
