@@ -20,6 +20,7 @@ APPS = (
     "servizo",
     "accounts",
     "notifications",
+    "places",
     "offers",
     "bookings",
     "disputes",
