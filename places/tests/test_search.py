@@ -63,3 +63,14 @@ def test_loading_again_changes_nothing(florences):
     assert florences["IT"].names.count() == names
     florences["IT"].refresh_from_db()
     assert (florences["IT"].time_zone, florences["IT"].country_code) == ("Europe/Rome", "IT")
+
+
+def test_the_place_field_takes_a_typed_label_without_javascript(florences):
+    from places.forms import PlaceField
+
+    field = PlaceField()
+    alabama = next(place for place in florences["US"] if place.admin_region == "Alabama")
+
+    assert field.clean(("", "Florence, Alabama, US")) == alabama
+    assert field.clean(("", "firenze")) == florences["IT"]
+    assert field.clean((str(alabama.pk), "anything")) == alabama  # the typeahead's choice wins
