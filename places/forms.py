@@ -59,7 +59,9 @@ class PlaceField(forms.Field):
                 pass  # fall back to the text
         if not text.strip():
             return None
-        candidates = place_search(query=text)
+        # A whole label ("Florence, Alabama, US", typed or left after the chosen id was cleared) is
+        # searched by its name and must then equal a candidate's label.
+        candidates = place_search(query=text) or place_search(query=text.split(",")[0])
         exact = [place for place in candidates if name_key(text) in (name_key(place.name), name_key(place.label))]
         if len(exact) == 1:
             return exact[0]

@@ -21,6 +21,7 @@ APPS = (
     "accounts",
     "directory",
     "notifications",
+    "places",
     "offers",
     "bookings",
     "disputes",

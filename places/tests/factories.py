@@ -6,7 +6,7 @@ from places.names import name_key
 # Real coordinates (GeoNames), so distances in tests read like the map.
 FLORENCE = {"geoname_id": 3176959, "name": "Florence", "latitude": 43.77925, "longitude": 11.24626}
 PRATO = {"geoname_id": 3169921, "name": "Prato", "latitude": 43.8805, "longitude": 11.09699}  # 16.4 km
-ROME = {"geoname_id": 3169070, "name": "Rome", "latitude": 41.89193, "longitude": 12.51133}  # 233 km
+ROME = {"geoname_id": 3169070, "name": "Rome", "latitude": 41.89193, "longitude": 12.51133}  # 234 km
 
 
 class PlaceFactory(factory.django.DjangoModelFactory):
@@ -47,7 +47,7 @@ def place_near(origin: Place, *, km_north: float, geoname_id: int, name: str = "
     )
 
 
-MILAN = {"geoname_id": 3173435, "name": "Milan", "latitude": 45.46427, "longitude": 9.18951}  # 249 km
+MILAN = {"geoname_id": 3173435, "name": "Milan", "latitude": 45.46427, "longitude": 9.18951}  # 248 km
 
 
 def florence() -> Place:
