@@ -70,6 +70,7 @@ def test_anyone_can_browse_listed_providers_best_rated_first(client, three):
         ("?price=3&trade={electrician}", ["Cid"]),
         ("?price=2&sort=jobs", ["Ann"]),
         ("?trade=junk&min_rating=7&price=x&sort=nope&page=zz", ["Ann", "Bob", "Cid"]),  # bad input: ignored
+        ("?place=999999&place_text=Atlantis", ["Ann", "Bob", "Cid"]),  # an unknown city: a field error, ignored
     ],
 )
 def test_filters_and_sorts(client, three, trades, query, expected):
