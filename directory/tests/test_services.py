@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import ProviderProfile, ServiceCategory
-from accounts.services import provider_transition
+from accounts.services import provider_service_area_set, provider_transition
 from accounts.tests.factories import ProviderProfileFactory, StaffFactory
 from bookings.tests.factories import BookingFactory
 from directory.models import ANY_TRADE, DirectoryListing, PriceLevel, price_level
 from directory.services import listing_rating_set, provider_hourly_rate_set, response_record
 from directory.tests.factories import listed_provider
+from places.tests.factories import rome
 from reviews.services import review_create
 from reviews.tests.factories import complete_booking
 
@@ -125,3 +126,17 @@ def test_response_times_average_and_cap(provider):
     stats = provider.response_time
     assert (stats.responses, stats.total_minutes) == (3, 10 + 3 * 24 * 60)
     assert stats.average_minutes == round((10 + 3 * 24 * 60) / 3)
+
+
+def test_a_new_service_area_moves_every_row_of_the_provider():
+    provider = listed_provider(service_radius_km=10)
+    rome_place = rome()
+
+    provider_service_area_set(
+        profile_id=provider.provider_profile.pk, actor=provider, base_place=rome_place, service_radius_km=40
+    )
+
+    rows = DirectoryListing.objects.filter(provider=provider)
+    assert {(row.latitude, row.longitude, row.radius_km) for row in rows} == {
+        (rome_place.latitude, rome_place.longitude, 40)
+    }
