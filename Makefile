@@ -32,6 +32,7 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_places --if-needed
 	$(PY) manage.py seed_demo
 	@echo "Starting localstripe on 127.0.0.1:$(STRIPE_PORT) and the site on http://127.0.0.1:$(PORT)"
 	@$(PY) -m devtools.localstripe_server --port $(STRIPE_PORT) & ls_pid=$$!; \

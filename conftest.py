@@ -141,3 +141,17 @@ def plain_staff(db):
     from accounts.tests.factories import UserFactory
 
     return UserFactory(is_staff=True, full_name="Plain staff")
+
+
+@pytest.fixture
+def florences(db) -> dict:
+    """The real Florences from the packaged dataset, with all their names: {"IT": Florence IT, "US": [...]}."""
+    from places.loader import load_places, select_cities
+    from places.models import Place
+
+    load_places(city for city in select_cities(countries=["IT", "US"]) if city["name"] == "Florence")
+    florences = list(Place.objects.filter(name="Florence"))
+    return {
+        "IT": next(place for place in florences if place.country_code == "IT"),
+        "US": [place for place in florences if place.country_code == "US"],
+    }

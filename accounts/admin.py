@@ -167,16 +167,17 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     list_display = [
         "provider",
         "email_verified",
-        "city",
+        "base_place",
         "category_list",
         "status",
         "submitted",
         "document_link",
     ]
     list_display_links = ["provider"]
-    list_filter = ["status", "categories", "city"]
-    search_fields = ["user__email", "user__full_name", "user__phone", "city"]
-    list_select_related = ["user"]
+    list_filter = ["status", "categories"]
+    search_fields = ["user__email", "user__full_name", "user__phone", "base_place__name", "legacy_city"]
+    list_select_related = ["user", "base_place"]
+    raw_id_fields = ["base_place"]
     date_hierarchy = "submitted_at"
     inlines = [ProviderStatusEventInline, PortfolioPhotoInline]
     actions = ["approve", "reject", "suspend", "reinstate"]
@@ -187,7 +188,9 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         "status_reason",
         "document_link",
         "avatar_preview",
-        "city",
+        "base_place",
+        "service_radius_km",
+        "legacy_city",
         "service_area",
         "categories",
         "years_experience",

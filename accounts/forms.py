@@ -5,9 +5,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.documents import ACCEPT, validate_provider_document
-from accounts.models import ProviderProfile, User
+from accounts.models import (
+    SERVICE_RADIUS_KM_DEFAULT,
+    SERVICE_RADIUS_KM_MAX,
+    SERVICE_RADIUS_KM_MIN,
+    ProviderProfile,
+    User,
+)
 from accounts.selectors import category_list_active
 from accounts.services import provider_profile_create
+from places.forms import PlaceField
 from servizo.images import PhotoField
 
 
@@ -54,7 +61,14 @@ class ProviderDetailsForm(forms.Form):
         help_text="Customers and our review team call you on this number.",
         widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
-    city = forms.CharField(max_length=100)
+    base_place = PlaceField(label="City you work from")
+    service_radius_km = forms.IntegerField(
+        min_value=SERVICE_RADIUS_KM_MIN,
+        max_value=SERVICE_RADIUS_KM_MAX,
+        initial=SERVICE_RADIUS_KM_DEFAULT,
+        label="How far you travel (km)",
+        help_text=f"You see jobs this far from your city ({SERVICE_RADIUS_KM_MIN}–{SERVICE_RADIUS_KM_MAX} km).",
+    )
     service_area = forms.CharField(
         max_length=200, required=False, help_text="Neighbourhoods or nearby towns you cover, e.g. “Florence and Prato”."
     )
@@ -81,7 +95,7 @@ class ProviderDetailsForm(forms.Form):
 
     def cleaned_details(self) -> dict:
         """The profile fields as keyword arguments for the provider services (no new document: None)."""
-        fields = ("city", "service_area", "categories", "years_experience", "bio")
+        fields = ("base_place", "service_radius_km", "service_area", "categories", "years_experience", "bio")
         return {**{name: self.cleaned_data[name] for name in fields}, "document": self.cleaned_data["document"] or None}
 
 
@@ -106,7 +120,8 @@ class ProviderResubmitForm(ProviderDetailsForm):
     def __init__(self, *args, profile: ProviderProfile, **kwargs):
         initial = {
             "phone": profile.user.phone,
-            "city": profile.city,
+            "base_place": profile.base_place_id,
+            "service_radius_km": profile.service_radius_km,
             "service_area": profile.service_area,
             "categories": list(profile.categories.all()),
             "years_experience": profile.years_experience,
@@ -131,3 +146,10 @@ class AvatarForm(forms.Form):
 class PortfolioPhotoForm(forms.Form):
     photo = PhotoField(label="Photo of your work", help_text="JPEG, PNG, WebP or HEIC; location data is removed.")
     caption = forms.CharField(label="Caption (optional)", max_length=140, required=False)
+
+
+class ProviderAreaForm(forms.Form):
+    """Where an approved provider works from and how far they travel (the two fields of the application)."""
+
+    base_place = ProviderDetailsForm.base_fields["base_place"]
+    service_radius_km = ProviderDetailsForm.base_fields["service_radius_km"]

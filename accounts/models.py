@@ -3,9 +3,11 @@ import os
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from places.models import Place
 from servizo.models import TimeStampedModel
 
 
@@ -115,35 +117,13 @@ def _private_storage() -> FileSystemStorage:
     return PrivateMediaStorage()
 
 
-def city_key(city: str) -> str:
-    """How cities are compared: whitespace collapsed and Unicode case folded ("  FORLÌ " -> "forlì").
-
-    Stored beside the city (`CityKeyed.city_key`) so matching is an exact comparison in the database,
-    the same on MariaDB and SQLite (whose `iexact` folds ASCII letters only).
-    """
-    return " ".join(city.split()).casefold()[:CITY_KEY_LENGTH]
+SERVICE_RADIUS_KM_MIN = 1
+SERVICE_RADIUS_KM_MAX = 100  # the offers-side matching prefilters by a box this size (offers.selectors)
+SERVICE_RADIUS_KM_DEFAULT = 25
+HOURLY_RATE_MIN_CENTS, HOURLY_RATE_MAX_CENTS = 100, 100_000
 
 
-CITY_KEY_LENGTH = 255  # case folding can lengthen a city ("ß" -> "ss")
-
-
-class CityKeyed(models.Model):
-    """A model with a `city` whose comparison key (`city_key`) is kept in step on every save."""
-
-    city_key = models.CharField(max_length=CITY_KEY_LENGTH, db_index=True, editable=False, default="")
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        self.city_key = city_key(self.city)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "city" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "city_key"}
-        super().save(*args, **kwargs)
-
-
-class ProviderProfile(CityKeyed, TimeStampedModel):
+class ProviderProfile(TimeStampedModel):
     """What a provider told us at signup, and where the verification stands."""
 
     class Status(models.TextChoices):
@@ -153,11 +133,27 @@ class ProviderProfile(CityKeyed, TimeStampedModel):
         SUSPENDED = "suspended", "Suspended"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_profile")
-    city = models.CharField(max_length=100, db_index=True)
+    # Where the provider works from and how far they travel: offers within the radius match (offers.selectors).
+    # Empty only for profiles whose free-text city `match_places` could not place: they see no offers
+    # until they pick one.
+    base_place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    service_radius_km = models.PositiveSmallIntegerField(
+        "service radius (km)",
+        default=SERVICE_RADIUS_KM_DEFAULT,
+        validators=[MinValueValidator(SERVICE_RADIUS_KM_MIN), MaxValueValidator(SERVICE_RADIUS_KM_MAX)],
+    )
+    legacy_city = models.CharField(max_length=100, blank=True, help_text="The free-text city typed before places.")
     service_area = models.CharField(max_length=200, blank=True)
     categories = models.ManyToManyField(ServiceCategory, related_name="providers")
     years_experience = models.PositiveSmallIntegerField(default=0)
     bio = models.TextField(max_length=1000, blank=True)
+    # Optional, shown on the public profile; the directory files it under a price level (directory.models).
+    hourly_rate_cents = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(HOURLY_RATE_MIN_CENTS), MaxValueValidator(HOURLY_RATE_MAX_CENTS)],
+        help_text="Your typical hourly rate (optional).",
+    )
     document = models.FileField(upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     status_reason = models.TextField(blank=True)

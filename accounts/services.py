@@ -12,8 +12,18 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
+from accounts.models import (
+    SERVICE_RADIUS_KM_MAX,
+    SERVICE_RADIUS_KM_MIN,
+    LegalPage,
+    PortfolioPhoto,
+    ProviderProfile,
+    ProviderStatusEvent,
+    ServiceCategory,
+    User,
+)
 from accounts.selectors import user_has_verified_email
+from places.models import Place
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
@@ -104,7 +114,8 @@ def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: st
 def provider_profile_create(
     *,
     user: User,
-    city: str,
+    base_place: Place,
+    service_radius_km: int,
     service_area: str,
     categories: Iterable[ServiceCategory],
     years_experience: int,
@@ -115,7 +126,8 @@ def provider_profile_create(
     with transaction.atomic():
         profile = ProviderProfile.objects.create(
             user=user,
-            city=city,
+            base_place=base_place,
+            service_radius_km=service_radius_km,
             service_area=service_area,
             years_experience=years_experience,
             bio=bio,
@@ -132,7 +144,8 @@ def provider_resubmit(
     profile_id: int,
     actor: User,
     phone: str,
-    city: str,
+    base_place: Place,
+    service_radius_km: int,
     service_area: str,
     categories: Iterable[ServiceCategory],
     years_experience: int,
@@ -148,7 +161,8 @@ def provider_resubmit(
         profile = ProviderProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
         if profile.status != Status.REJECTED:
             raise TransitionNotAllowed("Only a rejected application can be corrected and resubmitted.")
-        profile.city, profile.service_area = city, service_area
+        profile.base_place, profile.service_radius_km = base_place, service_radius_km
+        profile.service_area = service_area
         profile.years_experience, profile.bio = years_experience, bio
         old_name = profile.document.name
         if document is not None:
@@ -243,3 +257,28 @@ def portfolio_photo_remove(*, photo_id: int, actor: User) -> None:
             raise DomainError("This photo is not in your portfolio.")
         photo.delete()
         after_commit(_files_delete, photo.image, photo.thumbnail)
+
+
+ProviderAreaHook = Callable[[ProviderProfile], None]
+_AREA_HOOKS: list[ProviderAreaHook] = []
+
+
+def register_provider_area_hook(hook: ProviderAreaHook) -> None:
+    """Run `hook(profile)` inside the transaction whenever a provider's base place or radius changes
+    (the directory copies them onto its rows)."""
+    _AREA_HOOKS.append(hook)
+
+
+def provider_service_area_set(
+    *, profile_id: int, actor: User, base_place: Place, service_radius_km: int
+) -> ProviderProfile:
+    """The provider moves their base place or changes how far they travel; their feed follows at once."""
+    if not SERVICE_RADIUS_KM_MIN <= service_radius_km <= SERVICE_RADIUS_KM_MAX:
+        raise DomainError(f"Choose a radius from {SERVICE_RADIUS_KM_MIN} to {SERVICE_RADIUS_KM_MAX} km.")
+    with transaction.atomic():
+        profile = ProviderProfile.objects.select_for_update().get(pk=profile_id, user_id=actor.pk)
+        profile.base_place, profile.service_radius_km = base_place, service_radius_km
+        profile.save(update_fields=["base_place", "service_radius_km", "updated_at"])
+        for hook in _AREA_HOOKS:
+            hook(profile)
+    return profile

@@ -10,6 +10,7 @@ urlpatterns = [
     path("verify-email/resend/", views.email_verification_resend, name="email_verification_resend"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("provider/status/", views.provider_status, name="provider_status"),
+    path("provider/area/", views.provider_area, name="provider_area"),
     path("provider/<id:pk>/document/", views.provider_document, name="provider_document"),
     path("provider/photos/", views.provider_photos, name="provider_photos"),
     path("provider/<id:pk>/avatar/", views.provider_avatar, name="provider_avatar"),

@@ -15,6 +15,7 @@ from accounts.forms import (
     AvatarForm,
     CustomerSignupForm,
     PortfolioPhotoForm,
+    ProviderAreaForm,
     ProviderResubmitForm,
     ProviderSignupForm,
 )
@@ -33,6 +34,7 @@ from accounts.services import (
     portfolio_photo_remove,
     provider_avatar_set,
     provider_resubmit,
+    provider_service_area_set,
 )
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
@@ -105,6 +107,23 @@ def provider_status(request):
         "events": provider_status_history(profile_id=profile.pk),
     }
     return render(request, "accounts/provider_status.html", context)
+
+
+@provider_required
+def provider_area(request):
+    """The provider's base place and service radius: which offers they see."""
+    profile = get_object_or_404(ProviderProfile.objects.select_related("base_place"), user=request.user)
+    initial = {"base_place": profile.base_place, "service_radius_km": profile.service_radius_km}
+    form = ProviderAreaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider_service_area_set(profile_id=profile.pk, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your service area is saved.")
+            return redirect("dashboard")
+    return render(request, "accounts/provider_area.html", {"form": form, "profile": profile})
 
 
 @never_cache

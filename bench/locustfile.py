@@ -95,7 +95,8 @@ class Customer(Person):
             "title": "Leaking tap in the bathroom",
             "description": "The cold tap drips all night.",
             "address": "Via Roma 1",
-            "city": "Florence",
+            "place_text": "Firenze",  # as typed without the typeahead: one place has that name
+            "publish_anyway": "1",
             "preferred_date": day,
             "time_window": "flexible",
             "price_cents": "90.00",

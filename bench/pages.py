@@ -100,11 +100,12 @@ def build(
     from django.db.models import Max
     from django.utils import timezone
 
-    from accounts.models import ProviderProfile, ServiceCategory, User, city_key
+    from accounts.models import ProviderProfile, ServiceCategory, User
     from bookings.models import Booking
     from chat.models import Conversation, Message
     from offers.models import Offer
     from payments.models import LedgerEntry
+    from places.loader import FLORENCE, place_by_geoname_id
     from reviews.models import Review
     from reviews.services import reputation_refresh
 
@@ -115,9 +116,10 @@ def build(
     customer = User.objects.create_user(email="customer@bench.example", full_name="Bench Customer", role="customer")
     provider = User.objects.create_user(email="provider@bench.example", full_name="Bench Provider", role="provider")
     staff = User.objects.create_superuser(email="staff@bench.example", full_name="Bench Staff", password=None)
+    florence = place_by_geoname_id(FLORENCE)
     profile = ProviderProfile.objects.create(
         user=provider,
-        city="Florence",
+        base_place=florence,
         service_area="Florence",
         status=ProviderProfile.Status.APPROVED,
         reviewed_at=now,
@@ -129,7 +131,6 @@ def build(
         (User(email=f"user{n}@bench.example", full_name=f"User {n}", role="customer") for n in range(other_users)),
         batch_size=2000,
     )
-    florence = city_key("Florence")
 
     def offer(n: int, status: str) -> Offer:
         return Offer(
@@ -138,8 +139,7 @@ def build(
             title=f"Job {n}",
             description="Fix the tap in the kitchen.",
             address="Via Roma 1",
-            city="Florence",
-            city_key=florence,
+            place=florence,
             preferred_date=(now + timedelta(days=3 + n % 30)).date(),
             price_cents=5_000 + (n * 37) % 20_000,
             expires_at=now + timedelta(days=30),
@@ -164,7 +164,7 @@ def build(
                 currency=o.currency,
                 commission_rate_bp=2000,
                 address=o.address,
-                city=o.city,
+                city=florence.label,
                 scheduled_date=o.preferred_date,
                 time_window=o.time_window,
                 status=cycle[n % len(cycle)],

@@ -99,16 +99,18 @@ def seed(n: int) -> None:
     from payments.models import LedgerEntry, Payment
     from payments.services.connect import connect_account_refresh, connect_onboarding_link
     from payments.stripe_gateway import object_id, stripe_client
+    from places.loader import FLORENCE, place_by_geoname_id
     from servizo.money import split_amount
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     category = ServiceCategory.objects.create(name="Bench", slug="bench")
+    florence = place_by_geoname_id(FLORENCE)
     customer = User.objects.create_user("bench-customer@example.com", full_name="Bench Customer", role="customer")
     providers = []
     for i in range(PROVIDERS):
         user = User.objects.create_user(f"bench-provider-{i}@example.com", full_name=f"Provider {i}", role="provider")
-        ProviderProfile.objects.create(user=user, city="Florence", status=ProviderProfile.Status.APPROVED)
+        ProviderProfile.objects.create(user=user, base_place=florence, status=ProviderProfile.Status.APPROVED)
         url = connect_onboarding_link(provider=user, refresh_url="http://b/r", return_url="http://b/ok")
         requests.post(url, allow_redirects=False, timeout=5)
         user.provider_profile.refresh_from_db()
@@ -125,7 +127,7 @@ def seed(n: int) -> None:
     now = timezone.now()
     offer = Offer.objects.create(
         customer=customer, category=category, title="Bench job", description="Bench", address="Via Roma 1",
-        city="Florence", preferred_date=now.date(), price_cents=12_000, currency="usd",
+        place=florence, preferred_date=now.date(), price_cents=12_000, currency="usd",
         expires_at=now + timedelta(days=1), status=Offer.Status.ACCEPTED,
     )  # fmt: skip
     provider_share, commission = split_amount(12_000, 2000)

@@ -27,6 +27,7 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
 from bookings.locks import lock_booking, lock_offer_then_booking
 from bookings.models import Booking, BookingEvent, BookingStatusCounts, ProviderCancellation, ProviderReliability
+from directory.services import listing_jobs_done_add, response_record
 from notifications.services import notification_create
 from offers.locks import lock_offer, lock_quote
 from offers.models import Offer, Quote
@@ -237,7 +238,8 @@ def status_counts_move(booking: Booking, *, from_status: str, to_status: str) ->
     Runs in the transaction of the booking's creation or move, after its row lock (bookings.locks: the
     counts rows come last, customer and provider in user-id order). An `UPDATE ... SET n = n + 1` locks
     the row until commit, so concurrent moves add up exactly; a party's first booking inserts the row
-    (a racing insert loses on the unique key and adds to the winner's row).
+    (a racing insert loses on the unique key and adds to the winner's row). A completion also adds to
+    the provider's jobs done in the directory.
     """
     assert transaction.get_connection().in_atomic_block, "call in the transaction that moves the booking"
     deltas = {to_status: 1} | ({from_status: -1} if from_status else {})
@@ -253,6 +255,8 @@ def status_counts_move(booking: Booking, *, from_status: str, to_status: str) ->
                 BookingStatusCounts.objects.create(user_id=user_id, side=side, **deltas)
         except IntegrityError:
             row.update(**changes)
+    if to_status == S.COMPLETED:  # terminal: a completed job stays counted
+        listing_jobs_done_add(provider_id=booking.provider_id)
 
 
 def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> BookingEvent:
@@ -302,6 +306,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
         _check_offer_acceptable(offer)
         provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True).require()
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="accept")
+        response_record(provider_id=provider.pk, since=offer.reached_at(provider.pk))
         booking, event = _offer_book(
             offer=offer,
             provider=provider,
@@ -398,7 +403,7 @@ def _offer_book(
         currency=offer.currency,
         commission_rate_bp=settings.PLATFORM_COMMISSION_BP,
         address=offer.address,
-        city=offer.city,
+        city=offer.place_label,
         scheduled_date=scheduled_date,
         time_window=time_window,
         pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,

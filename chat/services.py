@@ -104,7 +104,7 @@ def booking_attach_conversation(booking: Booking, event: BookingEvent) -> None:
 
 
 def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversation:
-    """An approved provider's question thread on an open offer that matches their trades and city (idempotent)."""
+    """An approved provider's question thread on an open offer that matches their trades and area (idempotent)."""
     offer = Offer.objects.filter(pk=offer_id).first()
     if offer is None or not offer.is_open:
         raise DomainError("This offer is no longer open for questions.")
@@ -112,7 +112,7 @@ def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversati
     if existing is not None:
         return existing
     if not provider_may_ask(offer=offer, provider=provider):
-        raise DomainError("Only approved providers working in this trade and city can ask about this offer.")
+        raise DomainError("Only approved providers working in this trade and area can ask about this offer.")
     conversation, _ = conversation_get_or_create(
         offer_id=offer.pk, provider_id=provider.pk, customer_id=offer.customer_id
     )

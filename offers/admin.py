@@ -49,12 +49,13 @@ class OfferPhotoInline(admin.TabularInline):
 class OfferAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     """Read-mostly: status moves only through the offer services, never by editing here."""
 
-    list_display = ["title", "customer", "category", "city", "preferred_date", "price_cents", "status", "expires_at"]
+    list_display = ["title", "customer", "category", "place", "preferred_date", "price_cents", "status", "expires_at"]
     # As the bookings list: filters that list their choices without reading the table (no city filter or
     # date hierarchy); newest first by primary key, which needs no index of its own.
     list_filter = ["status", "category", "preferred_date", "created_at"]
-    list_select_related = ["customer", "category"]
-    search_fields = ["title", "city", "customer__email"]
+    list_select_related = ["customer", "category", "place"]
+    search_fields = ["title", "legacy_city", "customer__email"]
+    raw_id_fields = ["place"]
     ordering = ["-id"]
     readonly_fields = ["customer", "status", "price_cents", "currency", "created_at", "updated_at"]
     inlines = [OfferEventInline, OfferDeclineInline, OfferPhotoInline]

@@ -1,8 +1,8 @@
 """The live offer feed socket (`/ws/offers/feed/`): approved providers only, server-to-client only.
 
-The socket joins one group per category of the provider in their city (`offers.live`). For every
-`offer.changed` event it asks the matching rule (`provider_offer_access`) afresh, so a provider
-who declined the offer, left the category or was suspended since connecting gets no card.
+The socket joins one group per category of the provider and map cell their radius touches
+(`offers.live`). For every `offer.changed` event it asks the matching rule (`provider_offer_access`)
+afresh, so a provider who declined the offer, left the category or was suspended since connecting gets no card.
 """
 
 from channels.db import database_sync_to_async
@@ -19,13 +19,13 @@ CLOSE_FORBIDDEN = 4403
 def _groups_for(user) -> list[str]:
     if not user.is_authenticated:
         return []
-    provider = User.objects.select_related("provider_profile").get(pk=user.pk)
+    provider = User.objects.select_related("provider_profile__base_place").get(pk=user.pk)
     return provider_feed_groups(provider=provider)
 
 
 @database_sync_to_async
 def _still_matches(user_id: int, offer_id: int) -> bool:
-    provider = User.objects.select_related("provider_profile").get(pk=user_id)
+    provider = User.objects.select_related("provider_profile__base_place").get(pk=user_id)
     return provider_offer_access(provider=provider, offer_id=offer_id).allowed
 
 

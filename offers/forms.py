@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.db.models import prefetch_related_objects
@@ -6,12 +8,15 @@ from django.forms.models import ModelChoiceIteratorValue
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline, OfferPhoto, Quote, TimeWindow
 from offers.quote_services import QuoteTerms
-from offers.services import OfferTerms
+from offers.services import OfferTerms, ProviderRequest
+from places.forms import PlaceField
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.images import PhotosField
 from servizo.money import format_money
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+WINDOW, ONLY = "window", "only"
+WINDOW_HOURS = (2, 6, 12, 24, 48)
 
 
 class CategorySelect(forms.Select):
@@ -36,6 +41,7 @@ class OfferPhotoChoices(forms.ModelMultipleChoiceField):
 
 
 class OfferForm(forms.ModelForm):
+    place = PlaceField(label="City")
     price_cents = MoneyField(confirm=True, label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
     expires_at = forms.DateTimeField(
         label="Open until",
@@ -51,14 +57,15 @@ class OfferForm(forms.ModelForm):
             "category",
             "title",
             "description",
+            "place",
             "address",
-            "city",
             "preferred_date",
             "time_window",
             "price_cents",
             "expires_at",
         ]
-        labels = {"title": "Short title", "description": "What needs doing", "city": "City or area"}
+        labels = {"title": "Short title", "description": "What needs doing", "address": "Street address"}
+        help_texts = {"address": "Only the provider who takes the job sees it."}
         widgets = {
             "category": CategorySelect,
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -66,7 +73,7 @@ class OfferForm(forms.ModelForm):
         }
 
     # What "Post again" copies from a closed offer: everything but the dates, which have passed.
-    REPOST_FIELDS = ("category", "title", "description", "address", "city", "time_window", "price_cents")
+    REPOST_FIELDS = ("category", "title", "description", "address", "place", "time_window", "price_cents")
 
     photos = PhotosField(
         max_count=settings.OFFER_PHOTOS_MAX,
@@ -104,8 +111,33 @@ class OfferForm(forms.ModelForm):
             changes["remove_photo_ids"] = [photo.pk for photo in self.cleaned_data["remove_photos"]]
         return changes
 
-    def clean_city(self) -> str:
-        return " ".join(self.cleaned_data["city"].split())
+    def limit_to_provider(self, provider) -> None:
+        """A request to one provider: only their trades, their city filled in, and the window to choose."""
+        profile, name = provider.provider_profile, provider.get_short_name()
+        trades = [category.pk for category in profile.categories.all()]
+        self.fields["category"].queryset = category_list_active().filter(pk__in=trades)
+        self.fields["place"].initial = profile.base_place
+        self.fields["request_mode"] = forms.ChoiceField(
+            label="Who sees this offer",
+            widget=forms.RadioSelect,
+            initial=WINDOW,
+            choices=[
+                (WINDOW, f"{provider} first, then every matching provider if {name} has not taken it"),
+                (ONLY, f"Only {provider}: nobody else sees it (it expires untaken if they do not accept)"),
+            ],
+        )
+        self.fields["window_hours"] = forms.TypedChoiceField(
+            label=f"How long {name} has it alone",
+            coerce=int,
+            initial=12,
+            choices=[(hours, f"{hours} hours") for hours in WINDOW_HOURS],
+            help_text="Ignored for “only”. If they decline, everyone else sees it at once.",
+        )
+
+    def provider_request(self, provider) -> ProviderRequest:
+        only = self.cleaned_data["request_mode"] == ONLY
+        window = None if only else datetime.timedelta(hours=self.cleaned_data["window_hours"])
+        return ProviderRequest(provider=provider, window=window)
 
     def terms(self) -> OfferTerms:
         return OfferTerms(**{name: self.cleaned_data[name] for name in self.Meta.fields})

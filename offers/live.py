@@ -1,24 +1,24 @@
-"""The live offer feed: channel-layer groups per category and city, and the broadcast on commit.
+"""The live offer feed: channel-layer groups per category and map cell, and the broadcast on commit.
 
-A provider's feed socket joins `offers.<category_id>.<city-slug>` for each of their categories.
-Every change to an offer that can add it to or remove it from a feed (publish, edit, any status
-change) sends one `offer.changed` event to the offer's group(s) from the worker (offers.tasks),
-queued after the transaction commits; the consumer asks `offers.selectors.provider_offer_access`
-whether to show or drop the card, so the matching rule stays in one place and a group broader than
-the rule (two cities with one slug) is harmless.
+Groups are `offers.<category_id>.<lat>.<lng>`, one per 1-degree cell of the map (`places.geo.cell_of`).
+An offer is sent to its place's cell; a provider's feed socket joins, for each of their categories,
+every cell their service radius' box touches (a 100 km radius touches a few). Every change to an offer
+that can add it to or remove it from a feed (publish, edit, any status change) sends one
+`offer.changed` event to the offer's group(s) from the worker (offers.tasks), queued after the
+transaction commits; the consumer asks `offers.selectors.provider_offer_access` whether to show or
+drop the card, so the matching rule stays in one place and a group broader than the rule is harmless.
 """
 
-import hashlib
 from collections.abc import Callable
 from functools import partial
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from django.utils.text import slugify
 
-from accounts.models import User, city_key
+from accounts.models import User
 from offers.models import Offer
 from offers.selectors import approved_profile, offers_with_first_photo
+from places import geo
 from servizo.commit import after_commit
 from servizo.fragments import cached_fragments
 from servizo.realtime import broadcast
@@ -29,27 +29,29 @@ FEED_CARD_TEMPLATE = "offers/_feed_card.html"
 FEED_CARD_CACHE_SECONDS = 60
 
 
-def city_slug(city: str) -> str:
-    """ASCII group-safe key for a city, made from its `city_key` so cities the matching rule treats as
-    one share a group; cities with no Latin letters fall back to a short hash."""
-    key = city_key(city)
-    return slugify(key)[:60] or hashlib.sha1(key.encode()).hexdigest()[:16]
+def feed_group(*, category_id: int, cell: tuple[int, int]) -> str:
+    return f"offers.{category_id}.{cell[0]}.{cell[1]}"
 
 
-def feed_group(*, category_id: int, city: str) -> str:
-    return f"offers.{category_id}.{city_slug(city)}"
-
-
-def offer_feed_group(offer: Offer) -> str:
-    return feed_group(category_id=offer.category_id, city=offer.city)
+def offer_feed_groups(offer: Offer) -> set[str]:
+    """The group an offer's changes go to (none for an offer without a place: it matches nobody)."""
+    if offer.place is None:
+        return set()
+    return {feed_group(category_id=offer.category_id, cell=geo.cell_of(offer.place.latitude, offer.place.longitude))}
 
 
 def provider_feed_groups(*, provider: User) -> list[str]:
     """The groups an approved provider's feed socket listens on (empty for anybody else)."""
     profile = approved_profile(provider)
-    if profile is None:
+    if profile is None or profile.base_place is None:
         return []
-    return [feed_group(category_id=pk, city=profile.city) for pk in profile.categories.values_list("pk", flat=True)]
+    base = profile.base_place
+    cells = geo.cells_covering(latitude=base.latitude, longitude=base.longitude, radius_km=profile.service_radius_km)
+    return [
+        feed_group(category_id=pk, cell=cell)
+        for pk in profile.categories.values_list("pk", flat=True)
+        for cell in cells
+    ]
 
 
 def render_feed_card(offer: Offer) -> str:

@@ -6,26 +6,41 @@ provider's feed (every condition as one query) and `provider_offer_access` answe
 provider take this offer now, and if not, why" from the same conditions. The feed page, the live
 feed consumer, the offer page, chat's "may ask about an offer", accept (bookings) and decline all ask
 these; `providers_matching_offer` is the same rule read from the offer's side (for notifying on
-publish; a test checks the two directions agree). Cities compare by `city_key` in the database.
+publish; a test checks the two directions agree).
+
+Where: an offer matches when its place lies within the provider's service radius of their base place,
+computed in SQL (`places.geo`: a bounding box on the places' indexed latitude/longitude, then the
+great-circle distance; the boundary is in). From the offer's side each provider has their own radius,
+so the box is the largest radius any provider may choose (`SERVICE_RADIUS_KM_MAX`) and the distance is
+compared with each provider's own.
+
+An offer a customer sent to one provider from the directory (`Offer.requested_provider`) matches
+only that provider while `Offer.is_exclusive`, then everyone the rule matches.
 """
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Func, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, Func, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from accounts.models import ProviderProfile, User
+from accounts.models import SERVICE_RADIUS_KM_MAX, ProviderProfile, ServiceCategory, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
 from offers.models import Offer, OfferDecline, OfferPhoto, Quote
+from places import geo
+from places.models import Place
 from servizo.replica import on_replica
 
 NOT_AVAILABLE = "This offer is no longer available."
 OUTSIDE_CATEGORIES = "This offer is outside your service categories."
-OUTSIDE_CITY = "This offer is outside your city."
+OUTSIDE_AREA = "This offer is outside your service area."
+NO_BASE_PLACE = "Choose the city you work from to see offers near you."
 DECLINED = "You declined this offer."
+REQUESTED_OTHER = "The customer asked another provider first; this offer is not open to you."
 
 
 def _open_q() -> Q:
@@ -52,13 +67,35 @@ def _matching_conditions(profile: ProviderProfile) -> list[tuple[Q, str]]:
         # The ids as constants: with a subquery MariaDB starts from categories and sorts the whole feed.
         # (`.all()` reads the categories the feed's filter form prefetched.)
         (Q(category__in=[category.pk for category in profile.categories.all()]), OUTSIDE_CATEGORIES),
-        (Q(city_key=profile.city_key), OUTSIDE_CITY),
+        _within_reach(profile),
         (~Q(declines__provider_id=profile.user_id), DECLINED),
+        # A requested provider's window (README, "Provider directory"): the others wait until it ends.
+        (
+            Q(requested_provider__isnull=True)
+            | Q(requested_provider_id=profile.user_id)
+            | Q(exclusive_until__lte=timezone.now()),
+            REQUESTED_OTHER,
+        ),
     ]
 
 
+def _within_reach(profile: ProviderProfile) -> tuple[Q, str]:
+    """Offers whose place is within the provider's radius of their base place (nothing without one)."""
+    base = profile.base_place
+    if base is None:
+        return Q(pk__in=[]), NO_BASE_PLACE
+    where = geo.within_q("place", latitude=base.latitude, longitude=base.longitude, radius_km=profile.service_radius_km)
+    return where, OUTSIDE_AREA
+
+
+def offer_distance_km(profile: ProviderProfile):
+    """The distance from the provider's base place to the offer's place, for annotating their feed."""
+    base = profile.base_place
+    return geo.distance_km("place", latitude=base.latitude, longitude=base.longitude)
+
+
 def offers_matching_provider(*, provider: User) -> QuerySet[Offer]:
-    """Open offers in the provider's categories and city, minus those they declined.
+    """Open offers in the provider's categories and service area, minus those they declined.
 
     Empty for anybody who is not an approved provider in good standing.
     """
@@ -89,16 +126,58 @@ def provider_offer_access(*, provider: User, offer_id: int, fresh: bool = False)
 
 def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
     """Approved providers whose feed shows this offer (the rule above, read from the offer's side)."""
-    if not offer.is_open:
+    if not offer.is_open or offer.place is None:
         return User.objects.none()
-    return (
+    providers = User.objects.filter(
+        providers_in_good_standing(),
+        providers_reaching(offer.place, path="provider_profile"),
+        provider_profile__categories=offer.category_id,
+    )
+    if offer.is_exclusive:
+        providers = providers.filter(pk=offer.requested_provider_id)
+    return providers.exclude(declined_offers__offer=offer).distinct()
+
+
+def providers_reaching(place, *, path: str = "") -> Q:
+    """Provider profiles (at `path` from the queried model) whose radius reaches `place`."""
+    prefix = f"{path}__" if path else ""
+    return geo.within_q(
+        f"{prefix}base_place",
+        latitude=place.latitude,
+        longitude=place.longitude,
+        radius_km=F(f"{prefix}service_radius_km"),
+        box_km=SERVICE_RADIUS_KM_MAX,
+    )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How many providers would see an offer in this trade at this place, said for the customer."""
+
+    count: int
+    message: str
+
+
+def offer_reach(*, category: ServiceCategory, place: Place) -> Reach:
+    """Before publishing: "N providers in this trade serve this place"; at 0, what to change."""
+    count = (
         User.objects.filter(
             providers_in_good_standing(),
-            provider_profile__categories=offer.category_id,
-            provider_profile__city_key=offer.city_key,
+            providers_reaching(place, path="provider_profile"),
+            provider_profile__categories=category.pk,
         )
-        .exclude(declined_offers__offer=offer)
         .distinct()
+        .count()
+    )
+    trade = category.name.lower()
+    if count:
+        return Reach(
+            count, f"{count} provider{pluralize(count)} in {trade} serve{'s' if count == 1 else ''} {place.label}."
+        )
+    return Reach(
+        0,
+        f"No provider in {trade} serves {place.label} yet, so nobody would see this offer. "
+        "Try the nearest larger city or another trade; you can also publish anyway and wait.",
     )
 
 
@@ -109,15 +188,23 @@ def offer_feed(
     on_date: datetime.date | None = None,
     min_price_cents: int | None = None,
 ) -> QuerySet[Offer]:
-    """The provider's feed with the page's filters applied, newest first (on the replica, if any)."""
-    offers = on_replica(offers_matching_provider(provider=provider).select_related("category"))
+    """The provider's feed with the page's filters applied, nearest first, then newest (on the replica, if any).
+
+    Each offer carries `distance_km`. The sort is over the offers in the provider's box only (its size is
+    bounded by the radius, not by the table), and the page reads one page of it.
+    """
+    profile = approved_profile(provider)
+    if profile is None or profile.base_place is None:
+        return Offer.objects.none()
+    offers = offers_matching_provider(provider=provider).select_related("category", "place")
+    offers = on_replica(offers.annotate(distance_km=offer_distance_km(profile)))
     if category_id is not None:
         offers = offers.filter(category_id=category_id)
     if on_date is not None:
         offers = offers.filter(preferred_date=on_date)
     if min_price_cents is not None:
         offers = offers.filter(price_cents__gte=min_price_cents)
-    return offers.order_by("-created_at", "-id")
+    return offers.order_by("distance_km", "-created_at", "-id")
 
 
 def _decline_count() -> Coalesce:
@@ -130,7 +217,7 @@ def offer_list_for_customer(*, customer: User) -> QuerySet[Offer]:
     """The customer's offers with their decline counts and bookings (latest first), newest first."""
     return (
         Offer.objects.filter(customer=customer)
-        .select_related("category")
+        .select_related("category", "place")
         .annotate(decline_count=_decline_count())
         .prefetch_related("bookings")
         .order_by("-created_at", "-id")
@@ -145,7 +232,7 @@ def offer_list_open_for_customer(*, customer: User) -> QuerySet[Offer]:
 def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
     """The offer, with its `photo_ids`, if this user may see it (its customer, or a provider whose feed
     shows it); else 404."""
-    offers = Offer.objects.select_related("category", "customer").annotate(
+    offers = Offer.objects.select_related("category", "customer", "place").annotate(
         decline_count=_decline_count(), photo_ids=offer_photo_ids_expression(OuterRef("pk"))
     )
     offer = get_object_or_404(offers, pk=offer_id)
@@ -156,7 +243,7 @@ def offer_get_for_viewer(*, user: User, offer_id: int) -> Offer:
 
 def offer_get_owned(*, customer: User, offer_id: int) -> Offer:
     """The customer's own offer, or 404 (another customer's offer looks exactly like a missing one)."""
-    return get_object_or_404(Offer.objects.select_related("category"), pk=offer_id, customer_id=customer.pk)
+    return get_object_or_404(Offer.objects.select_related("category", "place"), pk=offer_id, customer_id=customer.pk)
 
 
 QUOTES_SHOWN = 20  # the offer page lists at most this many pending quotes, cheapest first
@@ -245,3 +332,12 @@ def offers_with_first_photo(offers) -> list[Offer]:
     for offer in offers:
         offer.first_photo_id = first.get(offer.pk)
     return offers
+
+
+def requestable_provider_get(*, provider_id: object) -> User:
+    """A provider a customer may send an offer to directly (approved, in good standing), or 404."""
+    providers = User.objects.filter(providers_in_good_standing()).select_related("provider_profile__base_place")
+    try:
+        return providers.prefetch_related("provider_profile__categories").get(pk=int(provider_id))
+    except (TypeError, ValueError, User.DoesNotExist):
+        raise Http404("No provider to request here.") from None

@@ -8,6 +8,9 @@ notifications go out on commit (see `offers.live`).
 Providers act on the terms they saw: an edit that changes the deal bumps `Offer.terms_version`
 under the row lock, and accept/decline pass the version they were shown to
 `offer_terms_version_check`, which refuses a stale one (`TermsChanged`) under the same lock.
+
+An offer sent to one provider from the directory (`ProviderRequest`) is announced to the others when
+that provider's window ends (`offers_announce_due`, on the beat) or at once when they decline it.
 """
 
 import datetime
@@ -23,11 +26,13 @@ from django.utils.formats import date_format
 
 from accounts.models import ServiceCategory, User
 from accounts.policies import account_standing, provider_standing
+from directory.services import response_record
 from notifications.services import notification_create
 from offers import live
 from offers.locks import lock_offer
 from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto
 from offers.selectors import NOT_AVAILABLE, provider_offer_access, providers_matching_offer
+from places.models import Place
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
@@ -56,7 +61,7 @@ MAX_DAYS_AHEAD = 365
 
 # The offer fields a booking copies: changing any of them changes the deal and bumps
 # `terms_version`. "Open until" is left out: it says how long the offer is available, not what it is.
-DEAL_FIELDS = ("category", "title", "description", "address", "city", "preferred_date", "time_window", "price_cents")
+DEAL_FIELDS = ("category", "title", "description", "address", "place", "preferred_date", "time_window", "price_cents")
 
 
 class TermsChanged(DomainError):
@@ -67,7 +72,7 @@ class TermsChanged(DomainError):
         when = f"{date_format(offer.preferred_date, 'D j M Y')}, {offer.get_time_window_display()}"
         super().__init__(
             f"The customer changed this offer since you opened it: now "
-            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.city}. "
+            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.place_label}. "
             f"Review the new terms and {action} again."
         )
 
@@ -87,7 +92,7 @@ def offer_transition(*, offer: Offer, to_status: str, actor: User | None, note: 
     Records an OfferEvent; raises TransitionNotAllowed for a move not in OFFER_TRANSITIONS.
     On commit, open feeds drop the offer (or show it again when it reopens).
     """
-    feeds = live.offer_changed_sender(offer=offer, groups={live.offer_feed_group(offer)})
+    feeds = live.offer_changed_sender(offer=offer, groups=live.offer_feed_groups(offer))
     transition(MACHINE, offer, to_status=to_status, actor=actor, note=note, on_commit=[feeds])
     return offer
 
@@ -100,7 +105,7 @@ class OfferTerms:
     title: str
     description: str
     address: str
-    city: str
+    place: Place
     preferred_date: datetime.date
     time_window: str
     price_cents: int
@@ -144,12 +149,17 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
     return expires_at
 
 
-def _notify_matching_providers(offer: Offer) -> None:
+def _notify_matching_providers(offer: Offer, *, skip_requested: bool = False) -> None:
+    """Notify the providers the matching rule gives this offer now (only the requested one, in its window)."""
     price = format_money(offer.price_cents, offer.currency)
-    text = f"New offer in {offer.category.name}, {offer.city}: “{offer.title}” for {price}."
+    text = f"New offer in {offer.category.name}, {offer.place_label}: “{offer.title}” for {price}."
     link = reverse("offers:detail", args=[offer.pk])
     for provider in providers_matching_offer(offer=offer):
-        notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
+        if provider.pk != offer.requested_provider_id:
+            notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
+        elif not skip_requested:
+            requested = f"{offer.customer} asked you for “{offer.title}” ({offer.place_label}, {price})."
+            notification_create(recipient=provider, kind="offer_requested", text=requested[:500], link=link)
 
 
 def _photos_delete_files(photos: list[OfferPhoto]) -> None:
@@ -184,21 +194,94 @@ def offer_photos_change(
     ]
 
 
-def offer_create(*, customer: User, terms: OfferTerms, photos: Sequence[PreparedImage] = ()) -> Offer:
+@dataclass(frozen=True, kw_only=True)
+class ProviderRequest:
+    """A customer's "Request this provider": `window` None means this provider only, for the offer's life."""
+
+    provider: User
+    window: datetime.timedelta | None
+
+    def exclusive_until(self, *, now: datetime.datetime, expires_at: datetime.datetime) -> datetime.datetime | None:
+        if self.window is None:
+            return None
+        return min(now + self.window, expires_at)
+
+
+NOT_FOR_REQUESTED = "{provider} does not take jobs in this trade and place; choose one of theirs or post to everyone."
+
+
+def _require_requested_provider_matches(offer: Offer) -> None:
+    """Raise ValidationError (the caller's transaction rolls back) unless the rule gives the saved offer
+    to its requested provider: the customer cannot send a provider a job outside their trades or area."""
+    provider = offer.requested_provider
+    if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
+        raise ValidationError(NOT_FOR_REQUESTED.format(provider=provider))
+
+
+def offer_create(
+    *,
+    customer: User,
+    terms: OfferTerms,
+    photos: Sequence[PreparedImage] = (),
+    request: ProviderRequest | None = None,
+) -> Offer:
     """Publish an offer (with up to OFFER_PHOTOS_MAX photos): it goes live in matching providers' feeds
-    and they are notified."""
+    and they are notified.
+
+    With a `request`, it goes to that provider alone (notified at once) until the window ends; then
+    `offers_announce_due` tells everyone else matching. The requested provider must match the offer
+    under the one rule (offers.selectors), checked on the new row: a ValidationError otherwise.
+    """
     if not customer.is_customer:
         raise DomainError("Only customers can post offers.")
     account_standing(customer, fresh=True).require()
     expires_at = offer_terms_check(terms=terms)
+    now = timezone.now()
     with transaction.atomic():
-        offer = Offer.objects.create(
-            customer=customer, currency=settings.CURRENCY, **terms.model_fields(expires_at=expires_at)
-        )
+        offer = Offer(customer=customer, currency=settings.CURRENCY, **terms.model_fields(expires_at=expires_at))
+        if request is None:
+            offer.announced_at = now
+        else:
+            offer.requested_provider = request.provider
+            offer.exclusive_until = request.exclusive_until(now=now, expires_at=expires_at)
+        offer.save()
+        if request is not None:
+            _require_requested_provider_matches(offer)
         offer_photos_change(offer=offer, add=photos)
         _notify_matching_providers(offer)
-        live.broadcast_offer_changed(offer=offer, groups={live.offer_feed_group(offer)})
+        live.broadcast_offer_changed(offer=offer, groups=live.offer_feed_groups(offer))
     return offer
+
+
+def _announce(offer: Offer) -> None:
+    """Open a locked offer whose requested provider's window is over to everyone matching, once."""
+    offer.announced_at = timezone.now()
+    offer.save(update_fields=["announced_at", "updated_at"])
+    _notify_matching_providers(offer, skip_requested=True)
+    live.broadcast_offer_changed(offer=offer, groups=live.offer_feed_groups(offer))
+
+
+def offers_announce_due(*, batch_size: int = 100) -> int:
+    """Announce open offers whose requested provider's window has ended (beat, every minute); returns how many.
+
+    Each batch locks its offers, so an accept racing the switch-over either wins first (the offer is no
+    longer open and is skipped) or waits and then finds the offer open to everyone. Matching never waits
+    for this job: the window is compared with the clock in the rule itself; this only sends the news.
+    """
+    announced = 0
+    while True:
+        with transaction.atomic():
+            now = timezone.now()
+            due = list(
+                Offer.objects.select_for_update()
+                .filter(status=S.OPEN, announced_at__isnull=True, exclusive_until__lte=now, expires_at__gt=now)
+                .order_by("pk")[:batch_size]
+            )
+            for offer in due:
+                _announce(offer)
+        announced += len(due)
+        if len(due) < batch_size:
+            return announced
 
 
 def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
@@ -230,7 +313,7 @@ def offer_update(
     with transaction.atomic():
         offer = _lock_own_offer(offer_id=offer_id, customer=customer)
         _require_open(offer)
-        old_group = live.offer_feed_group(offer)
+        old_groups = live.offer_feed_groups(offer)
         values = terms.model_fields(expires_at=expires_at)
         if any(getattr(offer, name) != values[name] for name in DEAL_FIELDS):
             offer.terms_version += 1
@@ -238,7 +321,9 @@ def offer_update(
             setattr(offer, field, value)
         offer.save()
         offer_photos_change(offer=offer, add=photos, remove_ids=remove_photo_ids)
-        live.broadcast_offer_changed(offer=offer, groups={old_group, live.offer_feed_group(offer)})
+        if offer.is_exclusive:
+            _require_requested_provider_matches(offer)
+        live.broadcast_offer_changed(offer=offer, groups=old_groups | live.offer_feed_groups(offer))
     return offer
 
 
@@ -269,6 +354,11 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
             raise TransitionNotAllowed(NOT_AVAILABLE)
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="decline")
         decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
+        response_record(provider_id=provider.pk, since=offer.reached_at(provider.pk))
+        if offer.requested_provider_id == provider.pk and offer.is_exclusive and offer.exclusive_until is not None:
+            offer.exclusive_until = timezone.now()  # the requested provider said no: everyone else now
+            offer.save(update_fields=["exclusive_until", "updated_at"])
+            _announce(offer)
         count = offer.declines.count()
         noun = "provider has" if count == 1 else "providers have"
         notification_create(

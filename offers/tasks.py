@@ -1,10 +1,11 @@
-"""Offer work done by the worker: the live feed fan-out and the scheduled expiry of offers and quotes."""
+"""Offer work done by the worker: the live feed fan-out, the scheduled expiry of offers and quotes,
+and announcements."""
 
 from celery import shared_task
 
 from offers.live import offer_changed_push
 from offers.quote_services import quotes_expire_due
-from offers.services import offers_expire_due
+from offers.services import offers_announce_due, offers_expire_due
 from servizo.tasks import ServizoTask
 
 
@@ -23,3 +24,8 @@ def expire_offers() -> int:
 def expire_quotes() -> int:
     """Beat: mark pending quotes past their expiry as expired (they already read as expired everywhere)."""
     return quotes_expire_due()
+
+
+def announce_requested_offers() -> int:
+    """Beat: tell everyone matching about offers whose requested provider's window ended."""
+    return offers_announce_due()

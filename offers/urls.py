@@ -6,6 +6,7 @@ app_name = "offers"
 urlpatterns = [
     path("", views.offer_mine, name="mine"),
     path("new/", views.offer_create, name="create"),
+    path("reach/", views.offer_reach, name="reach"),
     path("feed/", views.offer_feed, name="feed"),
     path("<id:pk>/", views.offer_detail, name="detail"),
     path("<id:pk>/edit/", views.offer_edit, name="edit"),

@@ -3,15 +3,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
+from accounts.models import ServiceCategory
 from offers import quote_services, selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
+from places.models import Place
 from servizo.converters import MAX_ID
 from servizo.exceptions import DomainError
 from servizo.files import private_file_response
@@ -53,19 +55,54 @@ def _repost_initial(request, source: str) -> dict:
 
 @customer_required
 def offer_create(request):
-    """A new offer; `?from=<id>` of a withdrawn or expired one prefills the form ("Post again")."""
+    """Publish an offer. When no provider would see it, the form comes back with a warning first and
+    publishes only when the customer confirms ("publish anyway"). `?provider=<id>` (the profile's
+    "Request this provider") sends it to that provider first; the rule then checks they serve it.
+    `?from=<id>` of a withdrawn or expired offer prefills the form ("Post again")."""
     source = request.GET.get("from") if request.method == "GET" else None
-    form = OfferForm(
-        request.POST or None, request.FILES or None, initial=_repost_initial(request, source) if source else None
-    )
-    if request.method == "POST":
-        offer = _save_offer(
-            form, lambda terms: services.offer_create(customer=request.user, terms=terms, **form.photo_changes())
-        )
-        if offer is not None:
-            messages.success(request, "Your offer is live: matching providers can see it now.")
-            return redirect("offers:detail", pk=offer.pk)
-    return render(request, "offers/form.html", {"form": form, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS})
+    initial = _repost_initial(request, source) if source else None
+    form = OfferForm(request.POST or None, request.FILES or None, initial=initial)
+    provider = None
+    if "provider" in request.GET:
+        provider = selectors.requestable_provider_get(provider_id=request.GET["provider"])
+        form.limit_to_provider(provider)
+    reach = None
+    if request.method == "POST" and form.is_valid():
+        reach = selectors.offer_reach(category=form.cleaned_data["category"], place=form.cleaned_data["place"])
+        if provider or reach.count or request.POST.get("publish_anyway"):
+            ask = form.provider_request(provider) if provider else None
+            offer = _save_offer(
+                form,
+                lambda terms: services.offer_create(
+                    customer=request.user, terms=terms, request=ask, **form.photo_changes()
+                ),
+            )
+            if offer is not None:
+                if provider is None:
+                    messages.success(request, f"Your offer is live. {reach.message}")
+                else:
+                    messages.success(request, f"Your offer is sent to {provider}; we let you know when they answer.")
+                return redirect("offers:detail", pk=offer.pk)
+    context = {"form": form, "reach": reach, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS, "requested": provider}
+    return render(request, "offers/form.html", context)
+
+
+@customer_required
+def offer_reach(request):
+    """The form's live "N providers serve this place" (`?category=<id>&place=<id>`)."""
+    category = ServiceCategory.objects.filter(pk=_int(request.GET.get("category")), is_active=True).first()
+    place = Place.objects.filter(pk=_int(request.GET.get("place"))).first()
+    if category is None or place is None:
+        return JsonResponse({"error": "Choose a category and a city."}, status=400)
+    reach = selectors.offer_reach(category=category, place=place)
+    return JsonResponse({"count": reach.count, "message": reach.message})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @customer_required

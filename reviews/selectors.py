@@ -23,9 +23,12 @@ RECENT_JOBS = 20
 
 
 def provider_profile_get(*, provider_id: int) -> ProviderProfile:
-    """An approved provider's profile with user and reputation (1 query; categories prefetched: +1)."""
+    """An approved provider's profile with user, reputation, reliability and response time (1 query;
+    categories prefetched: +1)."""
     return (
-        ProviderProfile.objects.select_related("user", "user__reputation", "user__reliability")
+        ProviderProfile.objects.select_related(
+            "user", "user__reputation", "user__reliability", "user__response_time", "base_place"
+        )
         .prefetch_related("categories")
         .get(user_id=provider_id, status=ProviderProfile.Status.APPROVED)
     )

@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
+from directory.services import listing_rating_set
 from notifications.services import notification_create
 from reviews.models import (
     COMMENT_MAX_LENGTH,
@@ -70,7 +71,8 @@ def reputation_refresh(*, provider_id: int) -> ProviderReputation:
     """Lock the provider's reputation row and recompute it from the visible reviews.
 
     Must run inside the transaction that changed the reviews (asserted by
-    `select_for_update`, which refuses to run in autocommit mode).
+    `select_for_update`, which refuses to run in autocommit mode). The directory's copy of the
+    rating is written here too.
     """
     ProviderReputation.objects.get_or_create(provider_id=provider_id)
     reputation = ProviderReputation.objects.select_for_update().get(provider_id=provider_id)
@@ -82,6 +84,7 @@ def reputation_refresh(*, provider_id: int) -> ProviderReputation:
     for field, value in totals.items():
         setattr(reputation, field, value)
     reputation.save()
+    listing_rating_set(provider_id=provider_id, rating_sum=reputation.rating_sum, rating_count=reputation.rating_count)
     return reputation
 
 

@@ -12,6 +12,8 @@ from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile
 from accounts.selectors import portfolio_list
 from bookings.models import Booking
+from directory.models import price_level
+from directory.selectors import provider_response_minutes
 from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
@@ -136,6 +138,8 @@ def provider_profile(request, pk: int) -> HttpResponse:
             "reputation": selectors.provider_reputation_get(provider=profile.user),
             "completed_jobs": selectors.provider_completed_jobs_count(provider_id=pk),
             "portfolio": portfolio_list(profile_id=profile.pk),
+            "response_minutes": provider_response_minutes(provider=profile.user),
+            "price_level": price_level(profile.hourly_rate_cents),
             "page": page,
             "sort": sort,
             "sorts": SORT_LABELS,

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = (
     "servizo",
     "accounts",
+    "directory",
     "notifications",
+    "places",
     "offers",
     "bookings",
     "disputes",

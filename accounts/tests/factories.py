@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import ProviderProfile, ServiceCategory, User
+from places.tests.factories import PlaceFactory
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -45,7 +46,8 @@ class ProviderProfileFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, role=User.Role.PROVIDER)
-    city = "Florence"
+    base_place = factory.SubFactory(PlaceFactory)
+    service_radius_km = 25
     service_area = "Florence"
     years_experience = 5
     bio = "Reliable and tidy."
@@ -61,5 +63,5 @@ class ProviderProfileFactory(factory.django.DjangoModelFactory):
 
 
 def ProviderFactory(**kwargs) -> User:
-    """An approved provider user; pass profile fields (status=..., city=...) as keywords."""
+    """An approved provider user; pass profile fields (status=..., base_place=...) as keywords."""
     return ProviderProfileFactory(**kwargs).user

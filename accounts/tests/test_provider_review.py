@@ -13,6 +13,7 @@ from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.services import provider_resubmit, provider_transition
 from accounts.tests.conftest import PNG_BYTES, pdf_upload
 from accounts.tests.factories import ProviderProfileFactory, UserFactory
+from places.tests.factories import milan, prato
 from servizo.exceptions import TransitionNotAllowed
 
 Status = ProviderProfile.Status
@@ -95,7 +96,7 @@ def test_rejected_provider_sees_the_reason_and_a_prefilled_form(client, rejected
 
     body = response.content.decode()
     assert "Document is blurry" in body and "Resubmit for review" in body
-    assert 'value="Florence"' in body and 'enctype="multipart/form-data"' in body
+    assert 'value="Florence, IT"' in body and 'enctype="multipart/form-data"' in body
 
 
 @pytest.mark.django_db
@@ -106,7 +107,8 @@ def test_rejected_provider_corrects_and_resubmits_with_a_new_document(
     client.force_login(rejected.user)
     data = {
         "phone": "+39 333 1",
-        "city": "Prato",
+        "base_place": prato().pk,
+        "service_radius_km": "30",
         "service_area": "Prato",
         "categories": list(rejected.categories.values_list("pk", flat=True)),
         "years_experience": "6",
@@ -119,7 +121,8 @@ def test_rejected_provider_corrects_and_resubmits_with_a_new_document(
 
     assert response["Location"] == reverse("provider_status")
     rejected.refresh_from_db()
-    assert (rejected.status, rejected.city, rejected.user.phone) == (Status.PENDING, "Prato", "+39 333 1")
+    assert (rejected.status, rejected.base_place.name, rejected.user.phone) == (Status.PENDING, "Prato", "+39 333 1")
+    assert rejected.service_radius_km == 30
     assert rejected.document.name.endswith(".png") and not old_file.exists()
     event = last_event(rejected)
     assert (event.actor, event.from_status, event.to_status) == (rejected.user, Status.REJECTED, Status.PENDING)
@@ -132,7 +135,8 @@ def test_resubmission_may_keep_the_document(client, rejected):
     client.force_login(rejected.user)
     data = {
         "phone": "+39 333 1",
-        "city": "Florence",
+        "base_place_text": "Florence",  # typed, without the typeahead: the one Florence is taken
+        "service_radius_km": "25",
         "categories": list(rejected.categories.values_list("pk", flat=True)),
         "years_experience": "6",
     }
@@ -148,10 +152,12 @@ def test_resubmission_may_keep_the_document(client, rejected):
 def test_resubmission_with_errors_changes_nothing(client, rejected):
     client.force_login(rejected.user)
 
-    response = client.post(reverse("provider_status"), {"city": "", "categories": [], "years_experience": "x"})
+    response = client.post(
+        reverse("provider_status"), {"base_place_text": "", "categories": [], "years_experience": "x"}
+    )
 
     assert response.status_code == 200
-    assert {"city", "categories", "years_experience", "phone"} <= set(response.context["form"].errors)
+    assert {"base_place", "categories", "years_experience", "phone"} <= set(response.context["form"].errors)
     rejected.refresh_from_db()
     assert rejected.status == Status.REJECTED
 
@@ -162,11 +168,11 @@ def test_only_a_rejected_provider_gets_the_form(client, status):
     profile = ProviderProfileFactory(status=status, status_reason="Complaints under review")
     client.force_login(profile.user)
 
-    response = client.post(reverse("provider_status"), {"city": "Elsewhere"})
+    response = client.post(reverse("provider_status"), {"base_place_text": "Elsewhere"})
 
     assert response.status_code == 200 and response.context["form"] is None
     profile.refresh_from_db()
-    assert profile.city == "Florence" and profile.status == status
+    assert profile.base_place.name == "Florence" and profile.status == status
 
 
 @pytest.mark.django_db
@@ -183,7 +189,7 @@ def test_status_page_warns_about_an_unconfirmed_email(client):
 @pytest.mark.django_db
 def test_queue_lists_pending_first_with_categories_and_document_link(client, staff_user, django_assert_max_num_queries):
     approved = [ProviderProfileFactory(document=pdf_upload()) for _ in range(3)]
-    pending = ProviderProfileFactory(status=Status.PENDING, city="Siena", document=pdf_upload())
+    pending = ProviderProfileFactory(status=Status.PENDING, base_place=prato(), document=pdf_upload())
     client.force_login(staff_user)
 
     with django_assert_max_num_queries(12):
@@ -192,7 +198,7 @@ def test_queue_lists_pending_first_with_categories_and_document_link(client, sta
     rows = list(response.context["cl"].result_list)
     assert rows[0] == pending and set(rows[1:]) == set(approved)
     body = response.content.decode()
-    assert "Electrician, Plumber" in body and "Siena" in body
+    assert "Electrician, Plumber" in body and "Prato, IT" in body
     assert reverse("provider_document", args=[pending.pk]) in body
 
 
@@ -359,7 +365,8 @@ def test_resubmit_service_refuses_anything_but_a_rejected_application(status):
             profile_id=profile.pk,
             actor=profile.user,
             phone="+1",
-            city="Elsewhere",
+            base_place=milan(),
+            service_radius_km=10,
             service_area="",
             categories=[],
             years_experience=1,
@@ -367,7 +374,7 @@ def test_resubmit_service_refuses_anything_but_a_rejected_application(status):
         )
 
     profile.refresh_from_db()
-    assert (profile.status, profile.city, profile.categories.count()) == (status, "Florence", 2)
+    assert (profile.status, profile.base_place.name, profile.categories.count()) == (status, "Florence", 2)
     assert not profile.events.exists()
 
 

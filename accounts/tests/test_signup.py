@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.models import ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.tests.conftest import PNG_BYTES, link_in_last_mail, pdf_upload
 from accounts.tests.factories import CustomerFactory
+from places.tests.factories import PlaceFactory
 
 PASSWORD = "Tidy-plumbing-2026"
 
@@ -24,9 +25,11 @@ def customer_data(**overrides):
 
 def provider_data(**overrides):
     categories = ServiceCategory.objects.filter(slug__in=["electrician", "plumber"])
+    PlaceFactory(names=["Firenze"])
     return {
         **customer_data(email="paolo@example.com", full_name="Paolo Bianchi"),
-        "city": "Florence",
+        "base_place_text": "Firenze",  # typed without the typeahead: the Italian name finds Florence
+        "service_radius_km": "20",
         "service_area": "Florence and Prato",
         "categories": [c.pk for c in categories],
         "years_experience": "12",
@@ -107,7 +110,8 @@ def test_provider_signup_creates_a_pending_application_with_a_private_document(
     assert user.role == User.Role.PROVIDER and user.phone == "+39 055 777"
     profile = user.provider_profile
     assert profile.status == ProviderProfile.Status.PENDING
-    assert (profile.city, profile.service_area, profile.years_experience) == ("Florence", "Florence and Prato", 12)
+    assert (profile.base_place.label, profile.service_radius_km) == ("Florence, IT", 20)
+    assert (profile.service_area, profile.years_experience) == ("Florence and Prato", 12)
     assert sorted(profile.categories.values_list("slug", flat=True)) == ["electrician", "plumber"]
     stored = settings.PRIVATE_MEDIA_ROOT / profile.document.name
     assert stored.read_bytes().startswith(b"%PDF-")

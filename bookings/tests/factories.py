@@ -29,7 +29,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     currency = factory.SelfAttribute("offer.currency")
     commission_rate_bp = factory.LazyFunction(lambda: settings.PLATFORM_COMMISSION_BP)
     address = factory.SelfAttribute("offer.address")
-    city = factory.SelfAttribute("offer.city")
+    city = factory.SelfAttribute("offer.place_label")
     scheduled_date = factory.SelfAttribute("offer.preferred_date")
     time_window = factory.SelfAttribute("offer.time_window")
     pay_by = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=24))

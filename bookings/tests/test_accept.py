@@ -12,6 +12,7 @@ from offers.models import Offer, OfferDecline
 from offers.selectors import offers_matching_provider
 from offers.services import TermsChanged, offer_update
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import florence, milan, prato
 from servizo.exceptions import DomainError
 
 
@@ -21,7 +22,7 @@ def test_accepting_snapshots_the_terms_and_tells_the_customer(
 ):
     settings.PLATFORM_COMMISSION_BP = 1500
     settings.CURRENCY = "eur"  # a euro deployment
-    offer = OfferFactory(city="florence", price_cents=9950, currency="eur")
+    offer = OfferFactory(price_cents=9950, currency="eur")
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -41,7 +42,7 @@ def test_accepting_snapshots_the_terms_and_tells_the_customer(
         offer.title,
         offer.description,
         offer.address,
-        offer.city,
+        "Florence, IT",
     )
     assert (booking.scheduled_date, booking.time_window) == (offer.preferred_date, offer.time_window)
     assert (
@@ -75,12 +76,12 @@ def test_awaiting_payment_hooks_run_with_the_creation_event(provider, monkeypatc
         ({"status": Offer.Status.WITHDRAWN}, "withdrew"),
         ({"status": Offer.Status.EXPIRED}, "expired"),
         ({"expires_at": timezone.now() - timedelta(minutes=1)}, "expired"),
-        ({"city": "Milan"}, "outside your city"),
+        ({"place": lambda: milan()}, "outside your service area"),
     ],
     ids=["taken", "withdrawn", "expired", "past-expiry-still-open", "other-city"],
 )
 def test_an_offer_that_cannot_be_taken_is_refused_and_left_alone(provider, offer_kwargs, message):
-    offer = OfferFactory(**offer_kwargs)
+    offer = OfferFactory(**{name: value() if callable(value) else value for name, value in offer_kwargs.items()})
     status = offer.status
 
     with pytest.raises(DomainError, match=message):
@@ -138,7 +139,7 @@ def test_accepting_terms_that_changed_since_the_provider_saw_them_is_refused_and
     assert str(excinfo.value) == (
         "The customer changed this offer since you opened it: "
         f"now ${offer.price_cents / 100:.2f} on {offer.preferred_date:%a} {offer.preferred_date.day} "
-        f"{offer.preferred_date:%b %Y}, {offer.get_time_window_display()}, in Florence. "
+        f"{offer.preferred_date:%b %Y}, {offer.get_time_window_display()}, in Florence, IT. "
         "Review the new terms and accept again."
     )
     assert excinfo.value.offer.terms_version == 2
@@ -184,9 +185,13 @@ class _RolledBack(Exception):
 
 @pytest.mark.django_db
 def test_a_provider_may_accept_exactly_the_offers_in_their_feed():
-    # Given providers and offers in one city typed with different case (non-ASCII too), spacing and accents
-    providers = [ProviderFactory(city=city) for city in ("Forlì", "FORLÌ", "Forli", "Florence")]
-    offers = [OfferFactory(city=city) for city in ("  forlì ", "Forlì", "Forli", "FLORENCE", "Milan")]
+    # Given providers with different radii in Florence and Prato (16.4 km apart), and offers around them
+    places = {"Florence": florence(), "Prato": prato(), "Milan": milan()}
+    providers = [
+        ProviderFactory(base_place=places[name], service_radius_km=radius)
+        for name, radius in [("Florence", 10), ("Florence", 20), ("Prato", 10)]
+    ]
+    offers = [OfferFactory(place=place) for place in places.values()]
 
     # Then each provider can accept an offer exactly when their feed shows it (on this database's comparison)
     outcomes = {}
@@ -201,8 +206,9 @@ def test_a_provider_may_accept_exactly_the_offers_in_their_feed():
                 accepted = True
             except DomainError:
                 accepted = False
-            assert accepted == (offer.pk in feed), (provider.provider_profile.city, offer.city)
-            outcomes[provider.provider_profile.city, offer.city] = accepted
-    # and one city is one city, whatever its case and spacing
-    assert outcomes["FORLÌ", "  forlì "] and outcomes["Forlì", "Forlì"] and outcomes["Florence", "FLORENCE"]
-    assert not outcomes["Florence", "Milan"]
+            profile = provider.provider_profile
+            assert accepted == (offer.pk in feed), (profile.base_place.name, offer.place.name)
+            outcomes[profile.base_place.name, profile.service_radius_km, offer.place.name] = accepted
+    # and the distance decides
+    assert outcomes["Florence", 10, "Florence"] and outcomes["Florence", 20, "Prato"]
+    assert not outcomes["Florence", 10, "Prato"] and not outcomes["Prato", 10, "Milan"]

@@ -24,6 +24,7 @@ from chat.tests.factories import ConversationFactory, MessageFactory
 from notifications.services import notification_create
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
+from places.tests.factories import prato
 from servizo.exceptions import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def offer():
-    return OfferFactory(category=ServiceCategory.objects.get(slug="electrician"), city="Florence")
+    return OfferFactory(category=ServiceCategory.objects.get(slug="electrician"))
 
 
 def test_matching_approved_provider_can_open_one_question_thread_per_offer(offer, provider):
@@ -46,10 +47,10 @@ def test_matching_approved_provider_can_open_one_question_thread_per_offer(offer
     "profile",
     [
         {"status": ProviderProfile.Status.PENDING},
-        {"city": "Milan"},
+        {"base_place__geoname_id": 9_100_001, "base_place__latitude": 44.5},  # 80 km north of Florence
         {"categories": []},
     ],
-    ids=["not approved", "other city", "other trade"],
+    ids=["not approved", "out of reach", "other trade"],
 )
 def test_provider_who_does_not_match_cannot_ask(offer, profile):
     provider = ProviderFactory(**profile)
@@ -288,9 +289,9 @@ def test_only_staff_allowed_to_read_conversations_get_a_read_logged():
 
 
 @pytest.mark.django_db
-def test_a_provider_asks_about_an_offer_in_their_city_however_it_is_typed():
-    provider = ProviderFactory(city="FORLÌ")
-    offer = OfferFactory(city="  forlì ")
+def test_a_provider_asks_about_an_offer_within_their_radius():
+    provider = ProviderFactory(service_radius_km=20)
+    offer = OfferFactory(place=prato())  # 16.4 km from Florence
 
     conversation = conversation_start_for_offer(offer_id=offer.pk, provider=provider)
 

@@ -23,7 +23,7 @@ def _suspend(user) -> None:
 
 
 def _question_thread(provider) -> Conversation:
-    offer = OfferFactory(category=ServiceCategory.objects.get(slug="electrician"), city="Florence")
+    offer = OfferFactory(category=ServiceCategory.objects.get(slug="electrician"))
     return conversation_start_for_offer(offer_id=offer.pk, provider=provider)
 
 
@@ -62,7 +62,7 @@ def test_deactivated_sender_cannot_send():
 
 @pytest.mark.django_db
 def test_suspended_provider_cannot_open_a_question_thread(provider):
-    offer = OfferFactory(category=ServiceCategory.objects.get(slug="electrician"), city="Florence")
+    offer = OfferFactory(category=ServiceCategory.objects.get(slug="electrician"))
     _suspend(provider)
     client = Client()
     client.force_login(provider)

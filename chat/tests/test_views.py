@@ -10,6 +10,7 @@ from chat.models import Conversation, ConversationAccess, Message
 from chat.services import conversation_mark_read, message_send
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.tests.factories import OfferFactory
+from places.tests.factories import milan
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +144,7 @@ def test_customer_cannot_use_the_ask_button(client, customer):
 
 
 def test_refused_question_explains_why_and_goes_back(client, provider):
-    offer = OfferFactory(city="Palermo")
+    offer = OfferFactory(place=milan())
     client.force_login(provider)
 
     response = client.post(reverse("chat:ask", args=[offer.pk]), {"next": "/offers/feed/"}, follow=False)
@@ -198,7 +199,9 @@ def test_offer_panel_lists_each_providers_thread_for_the_customer_and_offers_ask
     assert "Is there parking?" in customer_html
     assert "chat/ask" not in other_provider_html and first.get_absolute_url() not in other_provider_html
     assert reverse("chat:ask", args=[offer.pk]) in ask_html
-    elsewhere = render_to_string("chat/_offer_panel.html", {"offer": offer, "user": ProviderFactory(city="Milan")})
+    elsewhere = render_to_string(
+        "chat/_offer_panel.html", {"offer": offer, "user": ProviderFactory(base_place=milan())}
+    )
     assert reverse("chat:ask", args=[offer.pk]) not in elsewhere
 
 

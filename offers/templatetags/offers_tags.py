@@ -30,12 +30,17 @@ def feed_cards(offers):
 
 
 @register.simple_tag
-def matching_offer_count(user) -> int | str:
-    """How many open offers match the provider ("20+" past MATCHING_MAX), up to a minute old
-    (servizo.usercache; nothing drops it: the feed itself is always current)."""
-    return user_cached(
-        user.pk, "matching_offers", lambda: _capped_count(offers_matching_provider(provider=user), MATCHING_MAX)
-    )
+def matching_offers(user) -> dict:
+    """How many open offers match the provider ("20+" past MATCHING_MAX) and where they work ("25 km of
+    Florence, IT"), up to a minute old (servizo.usercache; nothing drops it: the feed is always current)."""
+
+    def read() -> dict:
+        profile = user.provider_profile
+        base = profile.base_place
+        area = f"{profile.service_radius_km} km of {base.label}" if base else ""
+        return {"count": _capped_count(offers_matching_provider(provider=user), MATCHING_MAX), "area": area}
+
+    return user_cached(user.pk, "matching_offers", read)
 
 
 def _capped_count(offers, cap: int = BADGE_MAX) -> int | str:

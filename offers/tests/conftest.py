@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import ServiceCategory
 from offers.services import OfferTerms
+from places.tests.factories import PlaceFactory
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def make_terms(electrician):
             "title": "Replace a light switch",
             "description": "The hall switch sparks when pressed.",
             "address": "Via Roma 1",
-            "city": "Florence",
+            "place": PlaceFactory(),
             "preferred_date": timezone.localdate() + datetime.timedelta(days=3),
             "time_window": "morning",
             "price_cents": 4550,

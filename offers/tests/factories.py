@@ -8,6 +8,7 @@ from accounts.tests.factories import CustomerFactory
 from offers.models import Offer, Quote
 from offers.quote_services import QuoteTerms, quote_send
 from offers.services import DEAL_FIELDS, OfferTerms
+from places.tests.factories import PlaceFactory
 
 
 class OfferFactory(factory.django.DjangoModelFactory):
@@ -19,7 +20,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Fix the kitchen lights #{n}")
     description = "Two ceiling lights flicker; one socket is dead."
     address = "Via Roma 1"
-    city = "Florence"
+    place = factory.SubFactory(PlaceFactory)
     preferred_date = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=3)).date())
     price_cents = 12000
     currency = "usd"

@@ -21,20 +21,25 @@ pytestmark = [
 ]
 
 
-def _fill_offer_form(page, *, title: str, description: str, city: str, day: datetime.date, price: str) -> None:
-    """Fill the rest of the offer form (category already chosen) and publish it."""
+def _fill_offer_form(
+    page, *, title: str, description: str, city: str, day: datetime.date, price: str, pick: str = "Florence, IT"
+) -> None:
+    """Fill the rest of the offer form (category already chosen), typing `city` and picking `pick`, and publish."""
     page.fill("input[name=title]", title)
     page.fill("textarea[name=description]", description)
     page.fill("input[name=address]", "Via Roma 1")
-    page.fill("input[name=city]", city)
+    page.locator("input[name=place_text]").press_sequentially(city)
+    page.locator("[data-place-results] button", has_text=pick).first.click()
+    expect(page.locator("input[name=place_text]")).to_have_value(pick)
+    expect(page.locator("#place-reach")).to_contain_text("serve")
     page.fill("input[name=preferred_date]", day.isoformat())
     page.fill("input[name=price_cents]", price)
     page.get_by_role("button", name="Publish offer").click()
     page.get_by_text("Your offer is live").wait_for()
 
 
-def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_payment(browser, live_server):
-    customer, provider = CustomerFactory(), ProviderFactory()
+def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_payment(browser, live_server, florences):
+    customer, provider = CustomerFactory(), ProviderFactory(base_place=florences["IT"])
     day = timezone.localdate() + datetime.timedelta(days=4)
 
     # Given the customer on the offer form, the category's suggested price shows as a hint
@@ -43,10 +48,11 @@ def test_customer_posts_an_offer_a_provider_accepts_it_and_the_booking_awaits_pa
     page.select_option("select[name=category]", label="Plumber")
     assert page.locator("#price-hint").text_content() == "Typical price for this category: $75.00"
 
-    # When they publish the offer
+    # When they type "Firenze", pick Florence, Italy (not one of the US Florences) and publish the offer
     _fill_offer_form(
-        page, title="Leaking kitchen tap", description="Drips all night.", city="Florence", day=day, price="70.50"
+        page, title="Leaking kitchen tap", description="Drips all night.", city="Firenze", day=day, price="70.50"
     )
+    page.get_by_text("1 provider in plumber serves Florence, IT.").wait_for()
 
     # Then they land on its page, and a matching provider sees it in the feed
     offer = Offer.objects.get()

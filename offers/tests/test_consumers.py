@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from notifications.models import Notification
-from offers.live import city_slug
+from offers.live import offer_feed_groups, provider_feed_groups
 from offers.models import Offer, OfferDecline
 from offers.services import offer_create, offer_transition, offer_update, offer_withdraw, offers_expire_due
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import milan, prato
 from servizo.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_categories")]
@@ -45,8 +46,8 @@ def _set_status(offer_id: int, to_status: str) -> None:
 
 def test_published_offer_reaches_matching_feeds_only_escaped(client_factory, make_terms):
     customer = CustomerFactory()
-    matching = _logged_in(client_factory, ProviderFactory(city="FLORENCE"))
-    elsewhere = _logged_in(client_factory, ProviderFactory(city="Milan"))
+    matching = _logged_in(client_factory, ProviderFactory())
+    elsewhere = _logged_in(client_factory, ProviderFactory(base_place=milan()))
     terms = make_terms(title="<img src=x onerror=alert(1)>")
 
     async def scenario():
@@ -121,12 +122,12 @@ def test_reopened_offer_returns_except_to_providers_who_declined_it(client_facto
 
 def test_moving_an_offer_to_another_city_moves_it_between_feeds(client_factory, make_terms):
     offer = OfferFactory()
-    florence = _logged_in(client_factory, ProviderFactory())
-    milan = _logged_in(client_factory, ProviderFactory(city="Milan"))
-    terms = make_terms(city="Milan", title=offer.title)
+    in_florence = _logged_in(client_factory, ProviderFactory())
+    in_milan = _logged_in(client_factory, ProviderFactory(base_place=milan()))
+    terms = make_terms(place=milan(), title=offer.title)
 
     async def scenario():
-        old, new = _feed_socket(florence), _feed_socket(milan)
+        old, new = _feed_socket(in_florence), _feed_socket(in_milan)
         assert (await old.connect())[0] and (await new.connect())[0]
         await database_sync_to_async(offer_update)(offer_id=offer.pk, customer=offer.customer, terms=terms)
         frames = await old.receive_json_from(timeout=WAIT), await new.receive_json_from(timeout=WAIT)
@@ -192,14 +193,12 @@ def test_anonymous_and_cross_origin_sockets_are_refused(client_factory):
     assert cross_origin is False
 
 
-@pytest.mark.parametrize(
-    "spellings",
-    [
-        ("Forlì", "FORLÌ", "  forlì "),
-        ("Straße", "STRASSE", "strasse"),
-        ("Москва", "  МОСКВА", "москва"),
-        ("San  Marino", "san marino"),
-    ],
-)
-def test_cities_the_matching_rule_treats_as_one_share_a_feed_group(spellings):
-    assert len({city_slug(city) for city in spellings}) == 1
+def test_a_providers_feed_groups_cover_every_offer_their_radius_reaches():
+    # Given a provider in Florence with a 25 km radius
+    profile = ProviderFactory().provider_profile
+    groups = set(provider_feed_groups(provider=profile.user))
+    # Then offers in Prato (16 km) reach their socket, offers in Milan do not
+    assert offer_feed_groups(OfferFactory(place=prato())) <= groups
+    assert not offer_feed_groups(OfferFactory(place=milan())) & groups
+    # and an offer with no place (a free-text city no place matched) goes nowhere
+    assert offer_feed_groups(OfferFactory(place=None, legacy_city="Atlantis")) == set()

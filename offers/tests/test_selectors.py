@@ -9,25 +9,28 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer, OfferDecline
 from offers.selectors import (
     DECLINED,
+    NO_BASE_PLACE,
     NOT_AVAILABLE,
+    OUTSIDE_AREA,
     OUTSIDE_CATEGORIES,
-    OUTSIDE_CITY,
+    offer_feed,
     offers_matching_provider,
     provider_offer_access,
     providers_matching_offer,
 )
 from offers.tests.factories import OfferFactory
+from places.tests.factories import florence, milan, place_near, prato
 
 pytestmark = pytest.mark.django_db
 
 
-def test_feed_rule_category_city_status_expiry_and_declines(provider):
+def test_feed_rule_category_place_status_expiry_and_declines(provider):
     # Given offers that differ from a matching one in exactly one respect
     plumber = ServiceCategory.objects.get(slug="plumber")
     painter = ServiceCategory.objects.get(slug="painter")
-    matching = [OfferFactory(), OfferFactory(category=plumber), OfferFactory(city="FLORENCE")]
+    matching = [OfferFactory(), OfferFactory(category=plumber), OfferFactory()]
     OfferFactory(category=painter)
-    OfferFactory(city="Milan")
+    OfferFactory(place=milan())
     OfferFactory(status=Offer.Status.ACCEPTED)
     OfferFactory(status=Offer.Status.WITHDRAWN)
     OfferFactory(expires_at=timezone.now() - datetime.timedelta(seconds=1))  # expired lazily
@@ -56,14 +59,14 @@ def test_both_directions_of_the_rule_agree():
     painter = ServiceCategory.objects.get(slug="painter")
     providers = [
         ProviderFactory(),
-        ProviderFactory(city="milan"),
+        ProviderFactory(base_place=milan()),
         ProviderFactory(categories=[painter]),
         ProviderFactory(status="pending"),
     ]
     offers = [
         OfferFactory(),
-        OfferFactory(city="Milan"),
-        OfferFactory(category=painter, city="FLORENCE"),
+        OfferFactory(place=milan()),
+        OfferFactory(category=painter),
         OfferFactory(status=Offer.Status.WITHDRAWN),
         OfferFactory(expires_at=timezone.now() - datetime.timedelta(seconds=1)),
     ]
@@ -76,41 +79,73 @@ def test_both_directions_of_the_rule_agree():
     assert by_provider == {(providers[1].pk, offers[1].pk), (providers[2].pk, offers[2].pk)}
 
 
-# One city typed several ways: the matching rule compares `city_key` (spaces collapsed, Unicode case folded).
-CITY_SPELLINGS = ["Forlì", "FORLÌ", "  forlì ", "Forlì"]
-OTHER_CITIES = ["Forli", "Florence", "San  Marino", "san marino"]
+def _boundary_offers(origin, radius_km: int) -> dict[str, Offer]:
+    """Offers due north of `origin`: just inside, just outside the radius, and far away."""
+    return {
+        "inside": OfferFactory(place=place_near(origin, km_north=radius_km - 0.01, geoname_id=9_000_001)),
+        "outside": OfferFactory(place=place_near(origin, km_north=radius_km + 0.01, geoname_id=9_000_002)),
+        "far": OfferFactory(place=milan()),
+    }
 
 
-def test_a_city_matches_whatever_its_case_and_spacing_even_outside_ascii():
-    # Given providers and offers in one city spelled with different case (non-ASCII too) and spacing
-    providers = [ProviderFactory(city=city) for city in CITY_SPELLINGS]
-    offers = [OfferFactory(city=city) for city in CITY_SPELLINGS]
+@pytest.mark.parametrize("radius_km", [1, 10, 100])
+def test_distance_matching_at_the_radius_boundary(radius_km):
+    # Given a provider based in Florence with this radius, and offers 10 m inside and 10 m outside it
+    provider = ProviderFactory(service_radius_km=radius_km)
+    offers = _boundary_offers(provider.provider_profile.base_place, radius_km)
 
-    # Then every provider sees every offer, may take each one, and is found from each offer's side
-    for provider in providers:
-        assert set(offers_matching_provider(provider=provider)) == set(offers)
-        assert all(provider_offer_access(provider=provider, offer_id=offer.pk) for offer in offers)
-    for offer in offers:
-        assert set(providers_matching_offer(offer=offer)) == set(providers)
+    # Then the feed, "may take it" and the offer's side all draw the line in the same place
+    assert set(offers_matching_provider(provider=provider)) == {offers["inside"]}
+    assert provider_offer_access(provider=provider, offer_id=offers["inside"].pk)
+    assert provider_offer_access(provider=provider, offer_id=offers["outside"].pk).reason == OUTSIDE_AREA
+    assert set(providers_matching_offer(offer=offers["inside"])) == {provider}
+    assert not providers_matching_offer(offer=offers["outside"]).exists()
+
+
+def test_each_provider_is_matched_by_their_own_radius_and_the_feed_is_nearest_first():
+    # Given two providers in Florence (5 km and 20 km), and offers in Florence and in Prato (16.4 km away)
+    near, wide = ProviderFactory(service_radius_km=5), ProviderFactory(service_radius_km=20)
+    in_prato, in_florence = OfferFactory(place=prato()), OfferFactory(place=florence())
+
+    # Then only the wide radius reaches Prato, from both sides of the rule
+    assert set(offers_matching_provider(provider=near)) == {in_florence}
+    assert set(providers_matching_offer(offer=in_prato)) == {wide}
+    # and the wide provider's feed lists the nearer offer first, with its distance
+    feed = list(offer_feed(provider=wide))
+    assert feed == [in_florence, in_prato]
+    assert feed[0].distance_km == pytest.approx(0, abs=0.01)
+    assert feed[1].distance_km == pytest.approx(16.4, abs=0.1)
+
+
+def test_a_provider_without_a_base_place_sees_nothing_and_is_told_why():
+    provider = ProviderFactory(base_place=None, legacy_city="Atlantis")
+    offer = OfferFactory()
+    assert not offers_matching_provider(provider=provider).exists()
+    assert not offer_feed(provider=provider).exists()
+    assert provider_offer_access(provider=provider, offer_id=offer.pk).reason == NO_BASE_PLACE
+    assert provider not in providers_matching_offer(offer=offer)
 
 
 def test_a_provider_may_take_exactly_the_offers_in_their_feed():
-    # Given a grid of providers and offers across city spellings, trades, statuses and a decline
+    # Given a grid of providers and offers across places, radii, trades, statuses and a decline
     painter = ServiceCategory.objects.get(slug="painter")
-    providers = [ProviderFactory(city=city) for city in CITY_SPELLINGS + OTHER_CITIES]
+    places = [florence(), prato(), milan()]
+    providers = [ProviderFactory(base_place=place, service_radius_km=radius) for place in places for radius in (5, 20)]
     providers += [ProviderFactory(categories=[painter]), ProviderFactory(status="suspended"), CustomerFactory()]
-    offers = [OfferFactory(city=city) for city in CITY_SPELLINGS + OTHER_CITIES]
-    offers += [OfferFactory(category=painter), OfferFactory(status=Offer.Status.WITHDRAWN)]
+    providers += [ProviderFactory(base_place=None)]
+    offers = [OfferFactory(place=place) for place in places]
+    offers += [OfferFactory(category=painter), OfferFactory(status=Offer.Status.WITHDRAWN), OfferFactory(place=None)]
     OfferDecline.objects.create(offer=offers[0], provider=providers[0])
 
-    # Then, for every pair, "in the feed" (one query), "may take it" and "may take it, read afresh" agree
+    # Then, for every pair, "in the feed" (one query), "may take it", "read afresh" and the offer's side agree
     for provider in providers:
         feed = set(offers_matching_provider(provider=provider).values_list("pk", flat=True))
         for offer in offers:
             access = provider_offer_access(provider=provider, offer_id=offer.pk)
-            assert access.allowed == (offer.pk in feed), (provider.pk, offer.city)
+            assert access.allowed == (offer.pk in feed), (provider.pk, offer.place_label)
             assert provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True) == access
             assert access.allowed or access.reason
+            assert access.allowed == providers_matching_offer(offer=offer).filter(pk=provider.pk).exists()
 
 
 def test_the_refusal_names_the_first_condition_that_fails(provider):
@@ -121,8 +156,8 @@ def test_the_refusal_names_the_first_condition_that_fails(provider):
         OfferFactory(status=Offer.Status.ACCEPTED).pk: NOT_AVAILABLE,
         OfferFactory(expires_at=timezone.now() - datetime.timedelta(seconds=1)).pk: NOT_AVAILABLE,
         OfferFactory(category=painter).pk: OUTSIDE_CATEGORIES,
-        OfferFactory(category=painter, city="Milan").pk: OUTSIDE_CATEGORIES,
-        OfferFactory(city="Milan").pk: OUTSIDE_CITY,
+        OfferFactory(category=painter, place=milan()).pk: OUTSIDE_CATEGORIES,
+        OfferFactory(place=milan()).pk: OUTSIDE_AREA,
         declined.pk: DECLINED,
         10**9: NOT_AVAILABLE,  # no such offer
     }

@@ -19,6 +19,7 @@ from offers.services import (
     offers_expire_due,
 )
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import milan, prato
 from servizo.exceptions import DomainError, TransitionNotAllowed
 
 S = Offer.Status
@@ -47,8 +48,8 @@ def test_create_stores_cents_and_defaults_open_until_to_the_end_of_the_preferred
 
 
 def test_create_notifies_each_matching_approved_provider_only(customer, make_terms):
-    matching = ProviderFactory(city="florence")  # city matches case-insensitively
-    ProviderFactory(city="Milan")
+    matching = ProviderFactory()  # based in Florence, like the offer
+    ProviderFactory(base_place=milan())
     ProviderFactory(status="pending")
     ProviderFactory(categories=[CategoryFactory()])
 
@@ -120,7 +121,7 @@ def test_customer_edits_an_open_offer(customer, make_terms):
         {"title": "Another job"},
         {"description": "Now also the garden lights."},
         {"address": "Via Roma 99"},
-        {"city": "Fiesole"},
+        {"place": "Prato"},
         {"preferred_date": timezone.localdate() + datetime.timedelta(days=9)},
         {"time_window": "evening"},
         {"price_cents": 100},
@@ -129,6 +130,8 @@ def test_customer_edits_an_open_offer(customer, make_terms):
 )
 def test_an_edit_that_changes_the_deal_bumps_the_terms_version(customer, change):
     offer = OfferFactory(customer=customer)
+    if "place" in change:
+        change = {"place": prato()}
 
     offer_update(offer_id=offer.pk, customer=customer, terms=terms_of(offer, **change))
 
@@ -292,11 +295,11 @@ def test_declining_twice_changes_nothing(provider):
 @pytest.mark.parametrize(
     "make_offer",
     [
-        lambda: OfferFactory(city="Milan"),
+        lambda: OfferFactory(place=milan()),
         lambda: OfferFactory(status=S.WITHDRAWN),
         lambda: OfferFactory(expires_at=timezone.now() - datetime.timedelta(minutes=1)),
     ],
-    ids=["other-city", "withdrawn", "expired"],
+    ids=["out-of-reach", "withdrawn", "expired"],
 )
 def test_provider_cannot_decline_an_offer_outside_their_feed(provider, make_offer):
     offer = make_offer()
@@ -313,7 +316,7 @@ def test_declining_terms_that_changed_since_the_provider_saw_them_is_refused_and
 
     # When they decline what they saw
     with pytest.raises(
-        TermsChanged, match=r"now \$250\.00 on .*, in Florence\. Review the new terms and decline again"
+        TermsChanged, match=r"now \$250\.00 on .*, in Florence, IT\. Review the new terms and decline again"
     ):
         offer_decline(offer_id=offer.pk, provider=provider, terms_version=1, reason="Too cheap")
 
@@ -358,12 +361,12 @@ def test_end_of_day_is_midnight_after_the_date_in_the_site_time_zone(settings):
 
 
 @pytest.mark.django_db
-def test_a_provider_declines_an_offer_in_their_city_however_it_is_typed_and_nothing_else():
-    # Given a provider in "FORLÌ" and offers in "Forlì" and in Florence
-    provider = ProviderFactory(city="FORLÌ")
-    here, elsewhere = OfferFactory(city="  forlì "), OfferFactory(city="Florence")
+def test_a_provider_declines_an_offer_within_their_radius_and_nothing_else():
+    # Given a provider in Prato (10 km) and offers in Prato and in Florence (16.4 km away)
+    provider = ProviderFactory(base_place=prato(), service_radius_km=10)
+    here, elsewhere = OfferFactory(place=prato()), OfferFactory()
 
-    # Then the one in their city is declined; the other is refused without saying why
+    # Then the one within reach is declined; the other is refused without saying why
     offer_decline(offer_id=here.pk, provider=provider, terms_version=1)
     with pytest.raises(TransitionNotAllowed, match="no longer available"):
         offer_decline(offer_id=elsewhere.pk, provider=provider, terms_version=1)

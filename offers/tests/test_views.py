@@ -11,17 +11,21 @@ from bookings.tests.factories import BookingFactory
 from offers.models import Offer, OfferDecline
 from offers.services import offer_update
 from offers.tests.factories import OfferFactory, terms_of
+from places.tests.factories import PlaceFactory, milan
 
 pytestmark = pytest.mark.django_db
 
 
 def _form_data(**overrides) -> dict:
+    """A valid offer form as the typeahead sends it (the place's id), past the no-provider warning."""
     return {
         "category": ServiceCategory.objects.get(slug="electrician").pk,
         "title": "Replace a light switch",
         "description": "The hall switch sparks.",
         "address": "Via Roma 1",
-        "city": "  Florence  ",
+        "place": PlaceFactory().pk,
+        "place_text": "Florence, IT",
+        "publish_anyway": "1",
         "preferred_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
         "time_window": "evening",
         "price_cents": "45.50",
@@ -44,14 +48,96 @@ def test_create_form_shows_active_categories_with_their_suggested_price(client, 
     assert 'id="price-hint"' in body
 
 
-def test_customer_publishes_an_offer(client, customer):
+def test_customer_publishes_an_offer_and_is_told_who_serves_the_place(client, customer, provider):
     client.force_login(customer)
 
-    response = client.post(reverse("offers:create"), _form_data())
+    response = client.post(reverse("offers:create"), _form_data(publish_anyway=""), follow=True)
 
     offer = Offer.objects.get()
-    assert response.status_code == 302 and response.url == reverse("offers:detail", args=[offer.pk])
-    assert (offer.customer, offer.price_cents, offer.city, offer.status) == (customer, 4550, "Florence", "open")
+    assert response.redirect_chain == [(reverse("offers:detail", args=[offer.pk]), 302)]
+    assert (offer.customer, offer.price_cents, offer.place.label, offer.status) == (
+        customer,
+        4550,
+        "Florence, IT",
+        "open",
+    )
+    assert "1 provider in electrician serves Florence, IT." in response.content.decode()
+
+
+def test_the_firenze_customer_reaches_the_florence_plumber(client, customer, florences):
+    # Given a plumber based in Florence, Italy (the real places: Florence IT and five Florences in the US)
+    florence_it = florences["IT"]
+    plumber = ProviderFactory(base_place=florence_it, categories=[ServiceCategory.objects.get(slug="plumber")])
+    client.force_login(customer)
+    data = _form_data(category=ServiceCategory.objects.get(slug="plumber").pk, place="", place_text="Firenze")
+    data.pop("publish_anyway")
+
+    # When a customer types "Firenze" (no typeahead) and publishes
+    response = client.post(reverse("offers:create"), data, follow=True)
+
+    # Then the offer is in Florence, Italy, and the plumber is told and sees it in their feed
+    offer = Offer.objects.get()
+    assert offer.place == florence_it
+    assert "1 provider in plumber serves Florence, IT." in response.content.decode()
+    assert plumber.notifications.filter(kind="offer_published", link=reverse("offers:detail", args=[offer.pk])).exists()
+    client.force_login(plumber)
+    feed = client.get(reverse("offers:feed")).content.decode()
+    assert offer.title in feed and "(0 km)" in feed
+
+
+def test_a_name_several_places_share_is_asked_about_not_guessed(client, customer, florences):
+    client.force_login(customer)
+
+    response = client.post(reverse("offers:create"), _form_data(place="", place_text="florence"))
+
+    assert response.status_code == 200 and not Offer.objects.exists()
+    assert response.context["form"].errors["place"] == ["Several cities are called “florence”: choose one."]
+    body = response.content.decode()
+    assert f'<option value="{florences["IT"].pk}">Florence, IT</option>' in body
+    assert "Florence, Alabama, US" in body
+
+
+def test_an_unknown_city_is_a_field_error(client, customer):
+    client.force_login(customer)
+
+    response = client.post(reverse("offers:create"), _form_data(place="", place_text="Atlantis"))
+
+    assert response.context["form"].errors["place"] == [
+        "We know no city called “Atlantis”. Try the nearest larger city."
+    ]
+    assert not Offer.objects.exists()
+
+
+def test_with_no_provider_in_reach_the_customer_is_warned_before_publishing(client, customer):
+    # Given no electrician serves Milan
+    client.force_login(customer)
+    data = _form_data(place=milan().pk, publish_anyway="")
+
+    # When the customer publishes, the form comes back with the warning and what to change
+    warned = client.post(reverse("offers:create"), data)
+    assert warned.status_code == 200 and not Offer.objects.exists()
+    body = warned.content.decode()
+    assert "No provider in electrician serves Milan, IT yet" in body and "nearest larger city" in body
+    assert 'name="publish_anyway"' in body and "Publish anyway" in body
+
+    # and publishing anyway is their choice
+    assert client.post(reverse("offers:create"), {**data, "publish_anyway": "1"}).status_code == 302
+    assert Offer.objects.get().place.name == "Milan"
+
+
+def test_the_form_asks_live_how_many_providers_serve_the_place(client, customer, provider):
+    client.force_login(customer)
+    url = reverse("offers:reach")
+    electrician = ServiceCategory.objects.get(slug="electrician")
+
+    here = client.get(url, {"category": electrician.pk, "place": provider.provider_profile.base_place_id}).json()
+    far = client.get(url, {"category": electrician.pk, "place": milan().pk}).json()
+
+    assert here == {"count": 1, "message": "1 provider in electrician serves Florence, IT."}
+    assert far["count"] == 0 and "Try the nearest larger city" in far["message"]
+    assert client.get(url, {"category": "x", "place": ""}).status_code == 400
+    client.force_login(provider)
+    assert client.get(url, {"category": electrician.pk, "place": milan().pk}).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -179,7 +265,7 @@ def test_matching_provider_sees_decline_form_but_not_the_address(client, provide
     body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
 
     assert reverse("offers:decline", args=[offer.pk]) in body
-    assert offer.city in body and offer.address not in body
+    assert "Florence, IT" in body and offer.address not in body
     assert reverse("offers:edit", args=[offer.pk]) not in body
 
 
@@ -195,7 +281,7 @@ def test_accept_button_posts_to_bookings_accept(client, provider):
 @pytest.mark.parametrize(
     "make_viewer",
     [
-        lambda: ProviderFactory(city="Milan"),
+        lambda: ProviderFactory(base_place=milan()),
         lambda: ProviderFactory(status="pending"),
         lambda: ProviderFactory(categories=[]),
     ],
@@ -314,7 +400,7 @@ def test_feed_is_for_approved_providers_only(client, customer):
 def test_feed_lists_matching_offers_newest_first_with_escaped_text(client, provider):
     older = OfferFactory(title="Older job")
     newer = OfferFactory(title="<script>alert(1)</script>")
-    OfferFactory(city="Milan", title="Elsewhere")
+    OfferFactory(place=milan(), title="Elsewhere")
     client.force_login(provider)
 
     response = client.get(reverse("offers:feed"))
@@ -468,7 +554,7 @@ def test_customer_dashboard_panel_lists_open_offers_soonest_expiry_first(client,
 
 def test_provider_dashboard_panel_counts_matching_offers(client, provider):
     OfferFactory.create_batch(2)
-    OfferFactory(city="Milan")
+    OfferFactory(place=milan())
     client.force_login(provider)
 
     body = client.get(reverse("dashboard")).content.decode()
@@ -483,7 +569,7 @@ def test_provider_dashboard_panel_counts_matching_offers(client, provider):
         ("offers/_customer_dashboard.html", CustomerFactory, 2, 2),
         (
             "offers/_provider_dashboard.html",
-            lambda: User.objects.select_related("provider_profile").get(pk=ProviderFactory().pk),
+            lambda: User.objects.select_related("provider_profile__base_place").get(pk=ProviderFactory().pk),
             2,  # the provider's category ids, then the count (a category subquery made MariaDB sort the feed)
             0,  # then the count from the cache for up to a minute
         ),

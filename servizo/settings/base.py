@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "servizo",
+    "places",
     "accounts",
     "notifications",
+    "directory",
     "offers",
     "bookings",
     "disputes",
@@ -181,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 300.0, "options": {"expires": 300}},
     "expire-quotes": {"task": "offers.tasks.expire_quotes", "schedule": 300.0, "options": {"expires": 300}},
+    "announce-requested-offers": {
+        "task": "offers.tasks.announce_requested_offers",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "expire-unpaid-bookings": {
         "task": "bookings.tasks.expire_unpaid_bookings",
         "schedule": 300.0,

@@ -1,6 +1,6 @@
 """The apps depend on each other in one direction only (README, "Layout"; scripts/app_graph.py draws it).
 
-    servizo (floor)  <  notifications  <  accounts  <  offers  <  bookings  <  disputes
+    servizo (floor)  <  notifications | places  <  accounts  <  directory  <  offers  <  bookings  <  disputes
         <  payments | chat | reviews  <  console
 
 An app may import only apps on a lower level. payments, chat and reviews are siblings on one level
@@ -24,7 +24,9 @@ _spec.loader.exec_module(app_graph)
 LEVELS = {
     "servizo": 0,
     "notifications": 1,
+    "places": 1,  # cities and distance (issue 15); knows no other app
     "accounts": 2,
+    "directory": 2.5,  # the public provider directory: its rows are written by offers, bookings and reviews
     "offers": 3,
     "bookings": 4,
     "disputes": 5,  # a customer's report on a booking; payments' settle page and reviews read it

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ServiceCategory, User, city_key
+from accounts.models import ServiceCategory, User
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
@@ -21,23 +21,41 @@ from offers.models import Offer, OfferDecline
 from payments.models import LedgerEntry
 from payments.services.decisions import decision_queue_sync
 from payments.services.rollup import ledger_rollup_rebuild
+from places.models import Place
+from places.tests.factories import PlaceFactory
 from reviews.models import Review
 from servizo.pagination import CappedCountPaginator
 from servizo.testing.explain import bad_plans
 
 SMALL, LARGE = 60, 5_000
+GRID_IDS = 9_200_000
 MAX_QUERIES = 8
 S = Booking.Status
 
 
+def _places() -> list[Place]:
+    """Florence (where the providers work) and a grid of places 0.5 degrees (30-55 km) apart around it.
+
+    The feed sorts by distance the offers within the provider's radius: flat means that set is bounded by
+    how many offers one area holds, not by the table, so the bulk offers spread over places as real ones do.
+    """
+    florence = PlaceFactory()
+    grid = Place.objects.filter(geoname_id__gte=GRID_IDS)
+    if not grid.exists():
+        Place.objects.bulk_create(
+            Place(geoname_id=GRID_IDS + n, name=f"Grid {n}", latitude=41 + n // 20 / 2, longitude=8 + n % 20 / 2)
+            for n in range(200)
+        )
+    return [florence, *grid.exclude(latitude__range=(florence.latitude - 0.3, florence.latitude + 0.3))]
+
+
 def _offers(customer, count: int, *, status=Offer.Status.OPEN) -> list[Offer]:
-    """`count` offers of `customer` across every category and a few cities, in one INSERT."""
+    """`count` offers of `customer` across every category and many places, in one INSERT."""
     categories = itertools.cycle(ServiceCategory.objects.all())
-    cities = itertools.cycle(["Florence", "Milan", "Rome", "Turin"])
+    places = itertools.cycle(_places())
     expires_at = timezone.now() + timedelta(days=2)
     offers = []
     for n in range(count):
-        city = next(cities)
         offers.append(
             Offer(
                 customer=customer,
@@ -45,8 +63,7 @@ def _offers(customer, count: int, *, status=Offer.Status.OPEN) -> list[Offer]:
                 title=f"Job {n}",
                 description="Bulk",
                 address="Via Roma 1",
-                city=city,
-                city_key=city_key(city),
+                place=next(places),
                 preferred_date=timezone.localdate() + timedelta(days=3),
                 price_cents=10_000,
                 currency="usd",

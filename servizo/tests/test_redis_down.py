@@ -20,6 +20,7 @@ from chat.tests.factories import ConversationFactory
 from notifications.models import Notification
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
+from places.tests.factories import PlaceFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pass-1234-word"  # accounts.tests.factories.UserFactory
@@ -71,7 +72,8 @@ def test_posting_an_offer_succeeds_without_its_live_broadcast(
         "title": "Replace a light switch",
         "description": "The hall switch sparks.",
         "address": "Via Roma 1",
-        "city": "Florence",
+        "place": PlaceFactory().pk,
+        "publish_anyway": "1",  # no provider serves it: the customer was warned and publishes anyway
         "preferred_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
         "time_window": "evening",
         "price_cents": "45.50",

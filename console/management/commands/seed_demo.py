@@ -7,6 +7,7 @@ through `accounts.services`, offers through `offers.services` (so they get their
 """
 
 import datetime
+from itertools import cycle
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -17,6 +18,7 @@ from django.utils import timezone
 from accounts.models import ProviderProfile, ServiceCategory, User
 from accounts.services import provider_profile_create, provider_transition
 from offers.services import OfferTerms, offer_create
+from places.loader import FLORENCE, place_by_geoname_id
 from servizo.roles import FINANCE, SUPPORT
 
 PASSWORD = "servizo-demo"
@@ -30,6 +32,7 @@ DEMO_USERS = [
     ("provider@servizo.local", "Paolo Provider", User.Role.PROVIDER, False, None, APPROVED),
     ("pending@servizo.local", "Pia Pending", User.Role.PROVIDER, False, None, PENDING),
 ]
+DEMO_PLACES = [FLORENCE, 3169921]  # GeoNames ids: Florence (the provider's base, 30 km), Prato (16 km away)
 DEMO_OFFERS = [
     # category slug, title, description, days ahead, price in cents
     ("electrician", "Kitchen lights flicker", "Two ceiling lights flicker and one socket is dead.", 3, 9500),
@@ -42,6 +45,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        # The demo's places, from the packaged dataset (`make run` loads every place first).
+        places = [place_by_geoname_id(geoname_id) for geoname_id in DEMO_PLACES]
         users = {row[0]: self._user(*row) for row in DEMO_USERS}
         admin = users["admin@servizo.local"]
         for email, *_, provider_status in DEMO_USERS:
@@ -49,13 +54,13 @@ class Command(BaseCommand):
                 self._provider(users[email], provider_status, reviewer=admin)
         customer = users["customer@servizo.local"]
         if not customer.offers.exists():
-            for slug, title, description, days, price in DEMO_OFFERS:
+            for (slug, title, description, days, price), place in zip(DEMO_OFFERS, cycle(places), strict=False):
                 terms = OfferTerms(
                     category=ServiceCategory.objects.get(slug=slug),
                     title=title,
                     description=description,
                     address="Via dei Servi 12",
-                    city="Florence",
+                    place=place,
                     preferred_date=timezone.localdate() + datetime.timedelta(days=days),
                     time_window="morning",
                     price_cents=price,
@@ -90,7 +95,8 @@ class Command(BaseCommand):
             return
         profile = provider_profile_create(
             user=user,
-            city="Florence",
+            base_place=place_by_geoname_id(DEMO_PLACES[0]),
+            service_radius_km=30,
             service_area="Florence and nearby towns",
             categories=ServiceCategory.objects.filter(slug__in=["electrician", "plumber", "handyman"]),
             years_experience=8,

@@ -1,0 +1,41 @@
+"""Reads for places: the typeahead search and lookups by name."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from places.models import Place, PlaceName
+from places.names import name_key
+
+SEARCH_LIMIT = 10
+MIN_QUERY_LENGTH = 2
+
+
+def place_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[Place]:
+    """Places having a name that starts with `query` (any language, accents and case ignored; "flr" too).
+
+    Exact name matches first, then the most populous; two queries whatever the table size (a range on
+    the name index, then the places by id).
+    """
+    key = name_key(query)
+    if len(key) < MIN_QUERY_LENGTH:
+        return []
+    exact_first = Case(When(key=key, then=Value(0)), default=Value(1), output_field=IntegerField())
+    names = (
+        PlaceName.objects.filter(key__startswith=key)
+        .order_by(exact_first, "-population", "place_id")
+        .values_list("place_id", flat=True)[: limit * 5]  # several names of one place may match
+    )
+    place_ids = list(dict.fromkeys(names))[:limit]
+    places = Place.objects.in_bulk(place_ids)
+    return [places[pk] for pk in place_ids]
+
+
+def place_best_match(name: str) -> Place | None:
+    """The place a free-text city most likely means: an exact (normalized) name, the most populous wins."""
+    key = name_key(name)
+    if not key:
+        return None
+    return Place.objects.filter(names__key=key).order_by("-population", "id").first()
+
+
+def place_list(*, ids) -> QuerySet[Place]:
+    return Place.objects.filter(pk__in=ids)
