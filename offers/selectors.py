@@ -254,13 +254,17 @@ def quotes_for_customer(*, offer: Offer) -> list[Quote]:
 
     One query at any number of quotes (the (offer, status, price_cents) index). Each provider's rating
     comes in the same query: `provider__reputation` is reviews' ProviderReputation, joined by name so
-    offers does not import reviews. Distance: the `places` work adds it here (hook left for the merge).
+    offers does not import reviews. `distance_km` (None when either side has no place) is from the
+    provider's base place to the offer's place, computed in the same query.
     """
-    quotes = (
-        Quote.objects.filter(offer=offer, status=Quote.Status.PENDING, expires_at__gt=timezone.now())
-        .select_related("provider", "provider__reputation")
-        .order_by("price_cents", "id")[: QUOTES_SHOWN + 1]
-    )
+    quotes = Quote.objects.filter(offer=offer, status=Quote.Status.PENDING, expires_at__gt=timezone.now())
+    if offer.place_id:
+        place = offer.place
+        distance = geo.distance_km(
+            "provider__provider_profile__base_place", latitude=place.latitude, longitude=place.longitude
+        )
+        quotes = quotes.annotate(distance_km=distance)
+    quotes = quotes.select_related("provider", "provider__reputation").order_by("price_cents", "id")[: QUOTES_SHOWN + 1]
     for quote in quotes:
         quote.offer = offer  # the quote's day and window fall back to the offer's: no query per row
     return list(quotes)

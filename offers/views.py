@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
-from accounts.models import ServiceCategory
+from accounts.models import ProviderProfile, ServiceCategory
 from offers import quote_services, selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
@@ -176,10 +176,13 @@ def _render_detail(request, offer: Offer, *, quote_form: QuoteForm | None = None
 
 
 def _prefetch_categories(user) -> None:
-    """One read of a provider's categories for the matching rule, which this page asks more than once
-    (the page itself, the chat panel): keeps the provider's page within its query budget with the quote panel."""
-    profile = getattr(user, "provider_profile", None) if user.is_provider else None
+    """One read of a provider's profile with its base place, and one of its categories, for the matching
+    rule, which this page asks more than once (the page itself, the chat panel)."""
+    if not user.is_provider:
+        return
+    profile = ProviderProfile.objects.select_related("base_place").filter(user=user).first()
     if profile is not None:
+        user.provider_profile = profile
         prefetch_related_objects([profile], "categories")
 
 

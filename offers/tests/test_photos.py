@@ -13,6 +13,7 @@ from offers.models import Offer, OfferPhoto
 from offers.services import offer_photos_change
 from offers.tests.factories import OfferFactory
 from offers.tests.test_views import _form_data
+from places.tests.factories import ROME, PlaceFactory
 from servizo.images import image_prepare
 from servizo.testing.images import image_upload, read_image
 
@@ -146,7 +147,7 @@ def test_the_customer_and_matching_providers_fetch_the_photo(client, photo, prov
 def test_other_customers_and_providers_who_do_not_match_get_404(client, photo):
     outsiders = [
         CustomerFactory(),
-        ProviderFactory(city="Milan"),
+        ProviderFactory(base_place=PlaceFactory(**ROME)),
         ProviderFactory(status=ProviderProfile.Status.PENDING),
         ProviderFactory(status=ProviderProfile.Status.SUSPENDED),
     ]

@@ -30,6 +30,7 @@ from offers.selectors import NOT_AVAILABLE, QUOTES_SHOWN
 from offers.services import TermsChanged, offer_update, offer_withdraw, offers_expire_due
 from offers.tasks import expire_quotes
 from offers.tests.factories import OfferFactory, quote_on, terms_of
+from places.tests.factories import PRATO, ROME, PlaceFactory
 from servizo.asgi import application
 from servizo.exceptions import TransitionNotAllowed
 from servizo.testing.explain import bad_plans
@@ -102,7 +103,7 @@ def test_the_offers_own_terms_are_not_a_quote(provider):
 
 @pytest.mark.django_db
 def test_only_providers_the_matching_rule_allows_may_quote(provider):
-    elsewhere = ProviderFactory(city="Milan")
+    elsewhere = ProviderFactory(base_place=PlaceFactory(**ROME))
     suspended = ProviderFactory(status=ProviderProfile.Status.SUSPENDED)
     offer = OfferFactory()
 
@@ -245,7 +246,8 @@ def test_provider_sends_a_quote_from_the_offer_page_and_sees_its_status(
     assert response.status_code == 302
     quote = Quote.objects.get()
     assert (quote.price_cents, quote.time_window, quote.preferred_date) == (9500, "evening", None)
-    # 9, as before quotes: the chat panel asks the matching rule again (its categories are read once now).
+    # 9, as before quotes: the chat panel asks the matching rule again (the profile, its base place and its
+    # categories are read once).
     with django_assert_max_num_queries(9):
         page = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     assert 'id="my-quote-status">Pending<' in page and "$95.00" in page and 'id="withdraw-quote"' in page
@@ -290,7 +292,7 @@ def test_quote_urls_of_others_are_404s(client, provider):
     client.force_login(ProviderFactory())
     assert client.post(reverse("offers:quote_withdraw", args=[quote.pk])).status_code == 404
     assert client.post(reverse("offers:quote", args=[offer.pk]), {"price_cents": "1"}).status_code == 200  # matches
-    client.force_login(ProviderFactory(city="Milan"))
+    client.force_login(ProviderFactory(base_place=PlaceFactory(**ROME)))
     assert client.post(reverse("offers:quote", args=[offer.pk]), {"price_cents": "1"}).status_code == 404
 
 
@@ -323,10 +325,22 @@ def test_customer_page_lists_quotes_cheapest_first_with_rating_in_flat_queries(c
     assert page.index("$50.00") < page.index("$51.00")
     assert "$71.00" not in page  # past the cap
     assert "Showing the 20 lowest quotes" in page
-    assert "&lt;b&gt;note 0&lt;/b&gt;" in page and "No reviews yet" in page and "distance" in page
+    assert "&lt;b&gt;note 0&lt;/b&gt;" in page and "No reviews yet" in page and "0 km away" in page
     with django_assert_max_num_queries(8):
         fragment = client.get(reverse("offers:quotes", args=[offer.pk])).content.decode()
     assert fragment.count('class="quote ') == QUOTES_SHOWN
+
+
+@pytest.mark.django_db
+def test_each_quote_shows_how_far_its_provider_is_from_the_offers_place(client):
+    offer = OfferFactory()  # Florence
+    near = ProviderFactory(base_place=PlaceFactory(**PRATO), service_radius_km=30)
+    quote_on(offer, near, 9000)
+    client.force_login(offer.customer)
+
+    page = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+
+    assert '<span class="quote-distance text-body-secondary">16 km away</span>' in page
 
 
 @pytest.mark.django_db
