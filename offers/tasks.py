@@ -26,6 +26,7 @@ def expire_quotes() -> int:
     return quotes_expire_due()
 
 
+@shared_task(base=ServizoTask)
 def announce_requested_offers() -> int:
     """Beat: tell everyone matching about offers whose requested provider's window ended."""
     return offers_announce_due()
