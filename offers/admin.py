@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto, Quote, QuoteEvent
-from servizo.admin import BoundedChangelistMixin, admin_site, photo_preview
+from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, photo_preview
 
 
 class OfferEventInline(admin.TabularInline):
@@ -72,7 +72,7 @@ class QuoteEventInline(OfferEventInline):
 
 
 @admin.register(Quote, site=admin_site)
-class QuoteAdmin(BoundedChangelistMixin, admin.ModelAdmin):
+class QuoteAdmin(ReadOnlyAdminMixin, BoundedChangelistMixin, admin.ModelAdmin):
     """Read-only: quotes move only through offers.quote_services (and bookings' accept)."""
 
     list_display = ["id", "offer", "provider", "price_cents", "preferred_date", "time_window", "status", "expires_at"]
@@ -81,12 +81,3 @@ class QuoteAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     search_fields = ["offer__title", "provider__email"]
     ordering = ["-id"]
     inlines = [QuoteEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
