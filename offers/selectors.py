@@ -33,6 +33,7 @@ from accounts.policies import GOOD, Standing, provider_standing, providers_in_go
 from offers.models import Offer, OfferDecline, OfferPhoto, Quote
 from places import geo
 from places.models import Place
+from places.selectors import place_ids_within
 from servizo.replica import on_replica
 
 NOT_AVAILABLE = "This offer is no longer available."
@@ -84,8 +85,7 @@ def _within_reach(profile: ProviderProfile) -> tuple[Q, str]:
     base = profile.base_place
     if base is None:
         return Q(pk__in=[]), NO_BASE_PLACE
-    where = geo.within_q("place", latitude=base.latitude, longitude=base.longitude, radius_km=profile.service_radius_km)
-    return where, OUTSIDE_AREA
+    return Q(place_id__in=place_ids_within(base, radius_km=profile.service_radius_km)), OUTSIDE_AREA
 
 
 def offer_distance_km(profile: ProviderProfile):

@@ -1,7 +1,9 @@
 """Reads for places: the typeahead search and lookups by name."""
 
+from django.core.cache import cache
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from places import geo
 from places.models import Place, PlaceName
 from places.names import name_key
 
@@ -39,3 +41,25 @@ def place_best_match(name: str) -> Place | None:
 
 def place_list(*, ids) -> QuerySet[Place]:
     return Place.objects.filter(pk__in=ids)
+
+
+# Places come from the dataset (`load_places`) and never move: a place loaded later joins the areas
+# around it within this many seconds.
+AREA_CACHE_SECONDS = 600
+
+
+def place_ids_within(place: Place, *, radius_km: int) -> list[int]:
+    """The ids of the places within `radius_km` of `place` (boundary included): the box on the indexed
+    latitude/longitude, then the great-circle distance, in SQL; cached per (place, radius).
+
+    Callers filter on these ids as constants (`place_id IN (...)`), so MariaDB reads each place's rows
+    through an index whatever its table statistics say (joined to places, it sometimes drove the query
+    from another index and sorted every offer in the provider's trades).
+    """
+    key = f"places:within:{place.pk}:{radius_km}"
+    ids = cache.get(key)
+    if ids is None:
+        where = geo.within_q("", latitude=place.latitude, longitude=place.longitude, radius_km=radius_km)
+        ids = list(Place.objects.filter(where).order_by("id").values_list("id", flat=True))
+        cache.set(key, ids, AREA_CACHE_SECONDS)
+    return ids

@@ -570,7 +570,9 @@ def test_provider_dashboard_panel_counts_matching_offers(client, provider):
         (
             "offers/_provider_dashboard.html",
             lambda: User.objects.select_related("provider_profile__base_place").get(pk=ProviderFactory().pk),
-            2,  # the provider's category ids, then the count (a category subquery made MariaDB sort the feed)
+            # the provider's category ids, the places within their radius (then cached), and the count (a
+            # category subquery made MariaDB sort the feed)
+            3,
             0,  # then the count from the cache for up to a minute
         ),
     ],

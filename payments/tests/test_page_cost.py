@@ -48,8 +48,11 @@ def test_earnings_and_dashboard_queries_are_the_same_at_3_and_60_bookings(
     small = {url: page_queries(client, url) for url in pages}
     money_history(provider, 57)
 
-    for url in pages:  # the first view after the bookings changed rebuilds the dashboard's cached panel
-        with django_assert_max_num_queries(8):
+    # The first view after the bookings changed rebuilds the dashboard's cached panel: within the page budget
+    # on MariaDB (SQLite, with no LIMIT inside a UNION, reads the panel's status ranges one by one).
+    budget = 8 if connection.vendor == "mysql" else 12
+    for url in pages:
+        with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
     assert {url: page_queries(client, url) for url in pages} == small
     assert client.get(pages[0]).context["balance"] == provider_balance(provider=provider)
