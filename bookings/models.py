@@ -3,19 +3,21 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import ServiceCategory
 from offers.models import Offer, TimeWindow
 from servizo.models import TimeStampedModel
+from servizo.timezones import JobWindow, default_zone_name
 
-# When a job in each time window starts (TIME_ZONE); "any time" counts from the earliest window.
+# When a job in each time window starts and ends, in the job's zone (`Booking.time_zone`); "any time"
+# counts from the earliest window and has no end.
 WINDOW_START = {
     TimeWindow.MORNING: time(8),
     TimeWindow.AFTERNOON: time(12),
     TimeWindow.EVENING: time(17),
     TimeWindow.FLEXIBLE: time(8),
 }
+WINDOW_END = {TimeWindow.MORNING: time(12), TimeWindow.AFTERNOON: time(17), TimeWindow.EVENING: time(21)}
 
 
 def _free_cancellation_hours() -> int:
@@ -73,6 +75,8 @@ class Booking(TimeStampedModel):
     city = models.CharField(max_length=100)
     scheduled_date = models.DateField()
     time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
+    # The zone the date and window are in (IANA name): the offer's place's, else the customer's, at booking.
+    time_zone = models.CharField(max_length=64, default=default_zone_name)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT)
     # The cancellation policy in force when the booking was made (README "Cancellation policy"),
     # snapshotted like the commission rate so that a later change of the settings never rewrites it.
@@ -137,10 +141,20 @@ class Booking(TimeStampedModel):
         return self.status in self.HOLDS_MONEY
 
     @property
+    def job_window(self) -> JobWindow:
+        """The date and window in the job's own zone ("Tue 1 Dec, 08:00-12:00 (Florence time)")."""
+        return JobWindow(
+            day=self.scheduled_date,
+            start=WINDOW_START[self.time_window],
+            end=WINDOW_END.get(self.time_window),
+            time_zone=self.time_zone,
+            place_name=self.city.partition(",")[0],
+        )
+
+    @property
     def starts_at(self) -> datetime:
-        """The scheduled start: the date at its time window's start, in TIME_ZONE."""
-        naive = datetime.combine(self.scheduled_date, WINDOW_START[self.time_window])
-        return timezone.make_aware(naive, timezone.get_default_timezone())
+        """The scheduled start: the date at its time window's start in the job's zone, as an aware instant."""
+        return self.job_window.starts_at
 
     @property
     def free_cancellation_until(self) -> datetime:

@@ -74,6 +74,11 @@ class Offer(TimeStampedModel):
         return self.title
 
     @property
+    def time_zone(self) -> str:
+        """The zone of the job's date and window: its place's, else (no place yet) the customer's."""
+        return self.place.time_zone if self.place_id else self.customer.time_zone
+
+    @property
     def place_label(self) -> str:
         """Where, as people read it ("Florence, IT"); the old free text while the offer has no place."""
         return self.place.label if self.place_id else self.legacy_city
