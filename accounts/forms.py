@@ -25,10 +25,10 @@ class TimeZoneGuessField(forms.CharField):
     widget = forms.HiddenInput(attrs={"data-time-zone-guess": ""})
 
     def __init__(self, **kwargs):
-        super().__init__(required=False, max_length=64, **kwargs)
+        super().__init__(required=False, **kwargs)
 
     def clean(self, value):
-        value = super().clean(value)
+        value = self.to_python(value)
         return value if is_zone(value) else ""
 
 
