@@ -81,10 +81,15 @@ class TimeZoneMiddleware:
             timezone.deactivate()
 
 
+def format_date(day: datetime.date) -> str:
+    """ "30 Nov 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def format_when(moment: datetime.datetime, *, date: bool = True) -> str:
     """ "30 Nov 2026, 21:52 PKT" (or "21:52 PKT"); `moment` is already in the zone to show."""
     clock = f"{moment:%H:%M} {zone_label(moment)}" if timezone.is_aware(moment) else f"{moment:%H:%M}"
-    return f"{moment.day} {moment:%b %Y}, {clock}" if date else clock
+    return f"{format_date(moment)}, {clock}" if date else clock
 
 
 @dataclass(frozen=True)

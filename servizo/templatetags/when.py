@@ -12,7 +12,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from servizo.timezones import format_job_window, format_when, zone_label
+from servizo.timezones import format_date, format_job_window, format_when, zone_label
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def when_date(value: datetime.date | datetime.datetime | None) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = _local(value)
-    return f"{value.day} {value:%b %Y}"
+    return format_date(value)
 
 
 @register.filter
