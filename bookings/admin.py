@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bookings.models import Booking, BookingEvent, ProviderCancellation
-from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, money_column, when_column
+from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, money_column
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -27,7 +27,7 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 class BookingAdmin(BoundedChangelistMixin, admin.ModelAdmin):
-    list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "due")
+    list_display = ("id", "title", "customer", "provider", "category", "status", "price", "scheduled_date", "pay_by")
     # Filters whose choices cost nothing to list: statuses, the small category table, fixed date ranges.
     # A city filter (DISTINCT over every booking) and a date hierarchy (DISTINCT days, MIN/MAX) read the
     # whole table on each page view; cities are found by search, dates by the created/scheduled ranges.
@@ -44,7 +44,6 @@ class BookingAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])
 
     price = money_column("price_cents", description="price", ordering="price_cents")
-    due = when_column("pay_by", description="pay by")
 
     def has_add_permission(self, request) -> bool:
         return False  # bookings are made by accepting an offer

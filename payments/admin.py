@@ -41,7 +41,7 @@ from payments.services.settlements import (
     settlement_may_decide,
     settlement_retry,
 )
-from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column, when_column
+from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column
 from servizo.exceptions import DomainError
 from servizo.money import format_money
 
@@ -68,7 +68,7 @@ class SettleActionMixin:
 
 @admin.register(Payment, site=admin_site)
 class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
-    list_display = ["booking", "attempt", "status", "amount", "card_last4", "payment_intent_id", "created"]
+    list_display = ["booking", "attempt", "status", "amount", "card_last4", "payment_intent_id", "created_at"]
     list_filter = ["status"]
     list_select_related = ["booking"]
     search_fields = ["payment_intent_id", "charge_id", "booking__title", "booking__customer__email"]
@@ -76,7 +76,6 @@ class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
     actions = ["refund"]
 
     amount = money_column("amount_cents")
-    created = when_column("created_at", description="created")
 
     @admin.action(description="Refund… (choose amount and reason)", permissions=["settle"])
     def refund(self, request, queryset):
@@ -94,14 +93,13 @@ class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
 
 @admin.register(LedgerEntry, site=admin_site)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created", "booking", "provider", "kind", "amount", "stripe_object_id"]
+    list_display = ["created_at", "booking", "provider", "kind", "amount", "stripe_object_id"]
     list_filter = ["kind", "currency"]
     list_select_related = ["booking", "provider"]
     search_fields = ["stripe_object_id", "idempotency_key", "booking__title", "provider__email"]
     date_hierarchy = "created_at"
 
     amount = money_column("amount_cents")
-    created = when_column("created_at", description="created")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

@@ -18,7 +18,6 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from servizo.converters import MAX_ID
@@ -26,7 +25,6 @@ from servizo.models import FailedTask
 from servizo.money import format_money
 from servizo.pagination import CappedCountPaginator, rows_by_ids
 from servizo.tasks import failed_task_retry
-from servizo.timezones import format_when
 
 _INTEGER = re.compile(r"-?([0-9]+)", re.ASCII)
 # Each search word is one OR over every search field; thousands of words made a query SQLite refuses.
@@ -96,18 +94,6 @@ def money_column(field: str, *, description: str = "Amount", currency_field: str
     def column(self, obj) -> str:
         currency = getattr(obj, currency_field) if currency_field else settings.CURRENCY
         return format_money(getattr(obj, field), currency)
-
-    return column
-
-
-def when_column(field: str, *, description: str):
-    """A ModelAdmin column showing the datetime `field` in the staff user's zone with its label
-    ("30 Nov 2026, 21:52 PKT", servizo.timezones). Use as a class attribute: `paid = when_column(...)`."""
-
-    @admin.display(description=description, ordering=field, empty_value="-")
-    def column(self, obj) -> str | None:
-        value = getattr(obj, field)
-        return format_when(timezone.localtime(value)) if value else None
 
     return column
 

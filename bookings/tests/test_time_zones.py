@@ -96,3 +96,17 @@ def test_an_offer_without_a_place_is_in_the_customer_zone():
     offer = OfferFactory(place=None, legacy_city="Lahore", customer=CustomerFactory(time_zone="Asia/Karachi"))
 
     assert offer.time_zone == "Asia/Karachi"
+
+
+@pytest.mark.django_db
+def test_staff_see_admin_times_in_their_zone_with_the_label(client, staff_user):
+    booking = florence_booking()
+    staff_user.time_zone = "Asia/Karachi"
+    staff_user.save(update_fields=["time_zone"])
+    client.force_login(staff_user)
+
+    changelist = client.get(reverse("admin:bookings_booking_changelist")).content.decode()
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+
+    assert "11 Jan 2027, 12:00 PKT" in changelist  # pay by, 07:00 UTC
+    assert "11 Jan 2027, 12:00 PKT" in page

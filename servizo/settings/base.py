@@ -260,6 +260,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Django's default renderings of dates and times in the shape of servizo.timezones (README "Time zones").
+FORMAT_MODULE_PATH = ["servizo.formats"]
 
 # --- Static and private files ---------------------------------------------
 STATIC_URL = "/static/"

@@ -103,3 +103,8 @@ def test_no_template_formats_a_time_by_hand():
 def test_anonymous_pages_use_the_default_zone_and_tell_the_browser(client):
     body = client.get("/").content.decode()
     assert 'data-time-zone="UTC" data-time-zone-label="UTC" data-time-zone-offset="+00:00"' in body
+
+
+def test_django_default_renderings_share_the_shape():
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Karachi")):
+        assert render("{{ m }} | {{ m|date }}", m=MOMENT) == "1 Dec 2026, 12:00 PKT | 1 Dec 2026"
