@@ -2,8 +2,9 @@
 
 Instants are stored in UTC (USE_TZ); each request renders them in the viewer's zone, which
 `TimeZoneMiddleware` activates from `request.user.time_zone` (no query: the user is loaded anyway).
-Emails render in the recipient's zone (notifications). A job's date and window are wall-clock
-times in the job's zone (`Booking.time_zone`), turned into an instant by `local_instant`.
+Text written once for one reader (a notification and its email) uses that reader's zone
+(`when_text`). A job's date and window are wall-clock times in the job's zone (`Booking.time_zone`),
+turned into an instant by `local_instant`.
 """
 
 import datetime
@@ -69,12 +70,8 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
-        if name and is_zone(name):
-            timezone.activate(zoneinfo.ZoneInfo(name))
-        else:
-            timezone.deactivate()
+        user = request.user
+        timezone.activate(zone(user.time_zone if user.is_authenticated else None))
         try:
             return self.get_response(request)
         finally:

@@ -2,8 +2,8 @@
 
 `{{ value|when }}`, `{{ value|when_date }}` ("30 Nov 2026"), `{{ value|when_time }}` ("21:52 PKT"),
 `{% now_when %}`, and `{{ booking|job_when }}` for a job's local date and window. The zone is the one
-active for the request (servizo.timezones.TimeZoneMiddleware) or the email's recipient (notifications).
-static/js/servizo.js formats client-side times (chat) the same way.
+active for the request (servizo.timezones.TimeZoneMiddleware). static/js/servizo.js formats
+client-side times (chat, live feed cards) the same way.
 """
 
 import datetime
