@@ -1,9 +1,11 @@
 """A job's date and window are wall-clock times at its place; every other time is shown in the viewer's zone."""
 
 import datetime
+import importlib
 import zoneinfo
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,3 +112,16 @@ def test_staff_see_admin_times_in_their_zone_with_the_label(client, staff_user):
 
     assert "11 Jan 2027, 12:00 PKT" in changelist  # pay by, 07:00 UTC
     assert "11 Jan 2027, 12:00 PKT" in page
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_existing_bookings_their_place_zone():
+    backfill = importlib.import_module("bookings.migrations.0007_booking_time_zone").backfill
+    placed = florence_booking()
+    unplaced = florence_booking(offer=OfferFactory(place=None, legacy_city="Atlantis", status="accepted"))
+    Booking.objects.update(time_zone="UTC")  # as the column's default left them
+
+    backfill(apps, None)
+
+    assert Booking.objects.get(pk=placed.pk).time_zone == "Europe/Rome"
+    assert Booking.objects.get(pk=unplaced.pk).time_zone == "UTC"
