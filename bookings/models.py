@@ -1,23 +1,13 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from accounts.models import ServiceCategory
-from offers.models import Offer, TimeWindow
+from offers.models import Offer, TimeWindow, job_window
 from servizo.models import TimeStampedModel
 from servizo.timezones import JobWindow, default_zone_name
-
-# When a job in each time window starts and ends, in the job's zone (`Booking.time_zone`); "any time"
-# counts from the earliest window and has no end.
-WINDOW_START = {
-    TimeWindow.MORNING: time(8),
-    TimeWindow.AFTERNOON: time(12),
-    TimeWindow.EVENING: time(17),
-    TimeWindow.FLEXIBLE: time(8),
-}
-WINDOW_END = {TimeWindow.MORNING: time(12), TimeWindow.AFTERNOON: time(17), TimeWindow.EVENING: time(21)}
 
 
 def _free_cancellation_hours() -> int:
@@ -143,12 +133,9 @@ class Booking(TimeStampedModel):
     @property
     def job_window(self) -> JobWindow:
         """The date and window in the job's own zone ("Tue 1 Dec, 08:00-12:00 (Florence time)")."""
-        return JobWindow(
-            day=self.scheduled_date,
-            start=WINDOW_START[self.time_window],
-            end=WINDOW_END.get(self.time_window),
-            time_zone=self.time_zone,
-            place_name=self.city.partition(",")[0],
+        place_name = self.city.partition(",")[0]  # "Florence, IT"
+        return job_window(
+            day=self.scheduled_date, window=self.time_window, time_zone=self.time_zone, place_name=place_name
         )
 
     @property
