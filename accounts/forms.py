@@ -25,10 +25,10 @@ class TimeZoneGuessField(forms.CharField):
     widget = forms.HiddenInput(attrs={"data-time-zone-guess": ""})
 
     def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
+        super().__init__(required=False, max_length=64, **kwargs)
 
     def clean(self, value):
-        value = self.to_python(value)
+        value = self.to_python(value)  # no validators: a bad or overlong guess is dropped, never an error
         return value if is_zone(value) else ""
 
 
