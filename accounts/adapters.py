@@ -28,6 +28,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         user.full_name = form.cleaned_data.get("full_name", "")
         user.phone = form.cleaned_data.get("phone", "")
+        if form.cleaned_data.get("time_zone"):  # the browser's guess, already checked by the form
+            user.time_zone = form.cleaned_data["time_zone"]
         user.role = getattr(form, "role", User.Role.CUSTOMER)
         if form.cleaned_data.get("accept_terms"):
             user.terms_version, user.terms_accepted_at = legal_page(LegalPage.Kind.TERMS).version, timezone.now()

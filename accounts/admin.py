@@ -13,7 +13,6 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 
 from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
@@ -22,6 +21,7 @@ from accounts.services import legal_page_publish, provider_transition
 from servizo.admin import ReadOnlyAdminMixin, admin_site, photo_preview
 from servizo.exceptions import DomainError
 from servizo.forms import MoneyField
+from servizo.timezones import format_date, format_when
 
 Status = ProviderProfile.Status
 CATEGORY_DESCRIPTION_MAX_LENGTH = 1000
@@ -242,7 +242,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         if profile.submitted_at is None:
             return "—"
         when = timezone.localtime(profile.submitted_at)
-        date, time = date_format(when, "j M Y"), time_format(when, "H:i")
+        date, time = format_date(when), format_when(when, date=False)
         return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), date, time)
 
     @admin.display(description="Email verified", boolean=True)

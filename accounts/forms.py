@@ -16,13 +16,27 @@ from accounts.selectors import category_list_active
 from accounts.services import provider_profile_create
 from places.forms import PlaceField
 from servizo.images import PhotoField
+from servizo.timezones import is_zone, zone_choices
+
+
+class TimeZoneGuessField(forms.CharField):
+    """A hidden field the browser fills with its IANA zone (static/js/servizo.js); a bad guess is dropped."""
+
+    widget = forms.HiddenInput(attrs={"data-time-zone-guess": ""})
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=64, **kwargs)
+
+    def clean(self, value):
+        value = self.to_python(value)  # no validators: a bad or overlong guess is dropped, never an error
+        return value if is_zone(value) else ""
 
 
 class CustomerSignupForm(SignupForm):
     """'I need a service': email, password, name and phone, and consent to the terms.
 
-    `role`, `full_name`, `phone` and the accepted terms version are put on the user by
-    accounts.adapters.AccountAdapter.
+    `role`, `full_name`, `phone`, the browser's `time_zone` and the accepted terms version are put
+    on the user by accounts.adapters.AccountAdapter.
     """
 
     role = User.Role.CUSTOMER
@@ -33,6 +47,8 @@ class CustomerSignupForm(SignupForm):
     phone = forms.CharField(
         max_length=32, required=False, label="Phone (optional)", widget=forms.TextInput(attrs={"autocomplete": "tel"})
     )
+
+    time_zone = TimeZoneGuessField()
 
     accept_terms = forms.BooleanField(
         required=True, error_messages={"required": "Please accept the terms of service to create an account."}
@@ -153,3 +169,16 @@ class ProviderAreaForm(forms.Form):
 
     base_place = ProviderDetailsForm.base_fields["base_place"]
     service_radius_km = ProviderDetailsForm.base_fields["service_radius_km"]
+
+
+class AccountSettingsForm(forms.ModelForm):
+    """The user's own settings: name, phone and the time zone every time is shown in."""
+
+    time_zone = forms.ChoiceField(
+        choices=zone_choices, help_text="Every time on Servizo and in our emails is shown in this zone."
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "phone", "time_zone"]
+        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}

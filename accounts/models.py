@@ -2,6 +2,7 @@ import os
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +10,12 @@ from django.utils import timezone
 
 from places.models import Place
 from servizo.models import TimeStampedModel
+from servizo.timezones import default_zone_name, is_zone
+
+
+def validate_zone(value: str) -> None:
+    if not is_zone(value):
+        raise ValidationError("Pick a time zone from the list.")
 
 
 class UserManager(BaseUserManager):
@@ -49,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # What the user agreed to at signup (LegalPage version of the terms); empty for accounts made before.
     terms_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     terms_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # IANA name; every time is shown to the user in it (servizo.timezones). Guessed by the browser at signup.
+    time_zone = models.CharField(max_length=64, default=default_zone_name, validators=[validate_zone])
 
     objects = UserManager()
 

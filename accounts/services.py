@@ -139,6 +139,13 @@ def provider_profile_create(
     return profile
 
 
+def user_settings_update(*, user: User, full_name: str, phone: str, time_zone: str) -> User:
+    """The user's own name, phone and time zone (validated by the form: an IANA name)."""
+    user.full_name, user.phone, user.time_zone = full_name, phone, time_zone
+    user.save(update_fields=["full_name", "phone", "time_zone"])
+    return user
+
+
 def provider_resubmit(
     *,
     profile_id: int,

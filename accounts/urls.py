@@ -8,6 +8,7 @@ urlpatterns = [
     path("terms/", views.legal_page_view, {"kind": "terms"}, name="terms"),
     path("privacy/", views.legal_page_view, {"kind": "privacy"}, name="privacy"),
     path("verify-email/resend/", views.email_verification_resend, name="email_verification_resend"),
+    path("account/settings/", views.account_settings, name="account_settings"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("provider/status/", views.provider_status, name="provider_status"),
     path("provider/area/", views.provider_area, name="provider_area"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import provider_required
 from accounts.documents import document_kind
 from accounts.forms import (
+    AccountSettingsForm,
     AvatarForm,
     CustomerSignupForm,
     PortfolioPhotoForm,
@@ -35,6 +36,7 @@ from accounts.services import (
     provider_avatar_set,
     provider_resubmit,
     provider_service_area_set,
+    user_settings_update,
 )
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
@@ -77,6 +79,17 @@ def dashboard(request):
     if user.is_staff and not user.is_customer:
         return redirect("admin:index")
     return render(request, "accounts/customer_dashboard.html")
+
+
+@login_required
+def account_settings(request):
+    """The user's name, phone and time zone."""
+    form = AccountSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_settings_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your settings are saved.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"form": form})
 
 
 @provider_required

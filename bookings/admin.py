@@ -38,7 +38,7 @@ class BookingAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("status", "offer", "customer", "provider", "category", "title", "description")}),
         ("Money", {"fields": ("price", "commission_rate_bp")}),
-        ("Schedule", {"fields": ("address", "city", "scheduled_date", "time_window", "pay_by")}),
+        ("Schedule", {"fields": ("address", "city", "scheduled_date", "time_window", "time_zone", "pay_by")}),
         ("Progress", {"fields": ("provider_completed_at", "completed_at", "created_at", "updated_at")}),
     )
     readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])

@@ -1,21 +1,13 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import ServiceCategory
-from offers.models import Offer, TimeWindow
+from offers.models import Offer, TimeWindow, job_window
 from servizo.models import TimeStampedModel
-
-# When a job in each time window starts (TIME_ZONE); "any time" counts from the earliest window.
-WINDOW_START = {
-    TimeWindow.MORNING: time(8),
-    TimeWindow.AFTERNOON: time(12),
-    TimeWindow.EVENING: time(17),
-    TimeWindow.FLEXIBLE: time(8),
-}
+from servizo.timezones import JobWindow, default_zone_name
 
 
 def _free_cancellation_hours() -> int:
@@ -73,6 +65,8 @@ class Booking(TimeStampedModel):
     city = models.CharField(max_length=100)
     scheduled_date = models.DateField()
     time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
+    # The zone the date and window are in (IANA name): the offer's place's, else the customer's, at booking.
+    time_zone = models.CharField(max_length=64, default=default_zone_name)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT)
     # The cancellation policy in force when the booking was made (README "Cancellation policy"),
     # snapshotted like the commission rate so that a later change of the settings never rewrites it.
@@ -137,10 +131,17 @@ class Booking(TimeStampedModel):
         return self.status in self.HOLDS_MONEY
 
     @property
+    def job_window(self) -> JobWindow:
+        """The date and window in the job's own zone ("Tue 1 Dec, 08:00-12:00 (Florence time)")."""
+        place_name = self.city.partition(",")[0]  # "Florence, IT"
+        return job_window(
+            day=self.scheduled_date, window=self.time_window, time_zone=self.time_zone, place_name=place_name
+        )
+
+    @property
     def starts_at(self) -> datetime:
-        """The scheduled start: the date at its time window's start, in TIME_ZONE."""
-        naive = datetime.combine(self.scheduled_date, WINDOW_START[self.time_window])
-        return timezone.make_aware(naive, timezone.get_default_timezone())
+        """The scheduled start: the date at its time window's start in the job's zone, as an aware instant."""
+        return self.job_window.starts_at
 
     @property
     def free_cancellation_until(self) -> datetime:

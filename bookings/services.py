@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
@@ -36,6 +35,7 @@ from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import require_platform_currency
+from servizo.timezones import when_text
 from servizo.transitions import StatusMachine, transition
 from servizo.usercache import user_cache_drop
 
@@ -153,7 +153,7 @@ def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, t
 def _what_next(booking: Booking, user: User) -> str:
     """What the move means for this party's money, when it changes it."""
     if booking.auto_release_at and user.pk == booking.customer_id:
-        when = date_format(timezone.localtime(booking.auto_release_at), "j M Y, H:i")
+        when = when_text(booking.auto_release_at, user.time_zone)
         return f"Escrow is released to {booking.provider} on {when} unless you confirm sooner or report a problem."
     if booking.status == S.COMPLETED:
         return "The escrow is released to the provider; it is paid out with the next payout run."
@@ -316,7 +316,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             time_window=offer.time_window,
             note="Offer accepted.",
         )
-        pay_by = timezone.localtime(booking.pay_by).strftime("%d %b %Y %H:%M")
+        pay_by = when_text(booking.pay_by, booking.customer.time_zone)
         _notify_parties(
             booking,
             event,
@@ -406,6 +406,7 @@ def _offer_book(
         city=offer.place_label,
         scheduled_date=scheduled_date,
         time_window=time_window,
+        time_zone=offer.time_zone,
         pay_by=timezone.now() + settings.BOOKING_PAYMENT_WINDOW,
     )
     event = MACHINE.record_event(booking, actor=actor, from_status="", to_status=S.AWAITING_PAYMENT, note=note)

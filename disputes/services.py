@@ -16,8 +16,6 @@ Status changes go through `dispute_transition` (servizo.transitions): the table 
 an event row with the actor.
 """
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +28,7 @@ from disputes.models import Dispute, DisputeEvent, DisputePhoto
 from disputes.photos import PreparedPhoto
 from notifications.services import notification_create
 from servizo.exceptions import DomainError
+from servizo.timezones import when_text
 from servizo.transitions import StatusMachine, transition
 
 DS = Dispute.Status
@@ -50,10 +49,6 @@ MACHINE = StatusMachine(
     event_model=DisputeEvent,
     event_fk="dispute",
 )
-
-
-def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d %b %Y %H:%M")
 
 
 def _lock_dispute(booking_id: int) -> tuple[Booking, Dispute]:
@@ -106,7 +101,7 @@ def dispute_open(
             from_status=from_status,
             note=(
                 f"Problem reported: {label}. Escrow is held until Servizo decides. "
-                f"The provider can respond until {_when(respond_by)}."
+                f"The provider can respond until {when_text(respond_by)}."
             ),
         )
         dispute = Dispute.objects.create(
@@ -141,7 +136,7 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
         now = timezone.now()
         if now > dispute.respond_by:
             raise DomainError(
-                f"The time to respond ended on {_when(dispute.respond_by)}; Servizo staff decide on what they have."
+                f"The time to respond ended on {when_text(dispute.respond_by)}; Servizo staff decide on what they have."
             )
         transition(
             MACHINE,
@@ -158,7 +153,7 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
             kind="dispute_response",
             text=(
                 f"{provider} responded to the problem you reported on “{booking.title}”. "
-                f"Servizo decides by {_when(dispute.decide_by)}."
+                f"Servizo decides by {when_text(dispute.decide_by, booking.customer.time_zone)}."
             ),
             link=booking.get_absolute_url(),
             email=True,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.models import User
@@ -62,13 +63,15 @@ def render_feed_card(offer: Offer) -> str:
 def feed_cards_html(offers: list[Offer]) -> SafeString:
     """The cards of a feed page, from the cache where rendered in the last FEED_CARD_CACHE_SECONDS.
 
-    Keyed by the offer's id and last save (`updated_at`), so an edit or a status change shows at once; one
-    cache round trip for the page, and a card is rendered once a minute instead of once per provider
-    per view (rendering was most of the page's cost per row). With Redis down every card is rendered.
+    Keyed by the offer's id, last save (`updated_at`) and the viewer's zone (the card shows a time), so an
+    edit or a status change shows at once; one cache round trip for the page, and a card is rendered once a
+    minute per zone instead of once per provider per view (rendering was most of the page's cost per row).
+    With Redis down every card is rendered.
     """
+    zone = timezone.get_current_timezone_name()
     return cached_fragments(
         offers,
-        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}",
+        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}:{zone}",
         render=render_feed_card,
         timeout=FEED_CARD_CACHE_SECONDS,
     )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import PrivateMediaStorage, ServiceCategory
 from places.models import Place
 from servizo.models import TimeStampedModel
+from servizo.timezones import JobWindow
 
 
 class TimeWindow(models.TextChoices):
@@ -14,6 +15,28 @@ class TimeWindow(models.TextChoices):
     AFTERNOON = "afternoon", "Afternoon (12–17)"
     EVENING = "evening", "Evening (17–21)"
     FLEXIBLE = "flexible", "Any time"
+
+
+# When a job in each time window starts and ends, in the job's zone (`Offer.time_zone`, snapshotted as
+# `Booking.time_zone`); "any time" counts from the earliest window and has no end.
+WINDOW_START = {
+    TimeWindow.MORNING: datetime.time(8),
+    TimeWindow.AFTERNOON: datetime.time(12),
+    TimeWindow.EVENING: datetime.time(17),
+    TimeWindow.FLEXIBLE: datetime.time(8),
+}
+WINDOW_END = {
+    TimeWindow.MORNING: datetime.time(12),
+    TimeWindow.AFTERNOON: datetime.time(17),
+    TimeWindow.EVENING: datetime.time(21),
+}
+
+
+def job_window(*, day: datetime.date, window: str, time_zone: str, place_name: str) -> JobWindow:
+    """A date and a `TimeWindow` at a place: when the job starts and ends there (offers and bookings)."""
+    return JobWindow(
+        day=day, start=WINDOW_START[window], end=WINDOW_END.get(window), time_zone=time_zone, place_name=place_name
+    )
 
 
 class Offer(TimeStampedModel):
@@ -72,6 +95,19 @@ class Offer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def job_window(self) -> JobWindow:
+        """The preferred date and window at the job's place ("Tue 1 Dec, 08:00-12:00 (Florence time)")."""
+        place_name = self.place.name if self.place_id else self.legacy_city
+        return job_window(
+            day=self.preferred_date, window=self.time_window, time_zone=self.time_zone, place_name=place_name
+        )
+
+    @property
+    def time_zone(self) -> str:
+        """The zone of the job's date and window: its place's, else (no place yet) the customer's."""
+        return self.place.time_zone if self.place_id else self.customer.time_zone
 
     @property
     def place_label(self) -> str:

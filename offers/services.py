@@ -37,6 +37,7 @@ from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
 from servizo.money import format_money
+from servizo.timezones import local_instant
 from servizo.transitions import ANYONE, StatusMachine, transition
 
 S = Offer.Status
@@ -116,9 +117,9 @@ class OfferTerms:
         return {**{f.name: getattr(self, f.name) for f in fields(self)}, "expires_at": expires_at}
 
 
-def end_of_day(day: datetime.date) -> datetime.datetime:
-    """Midnight at the end of `day` in the site's time zone (the default 'open until')."""
-    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+def end_of_day(day: datetime.date, time_zone: str) -> datetime.datetime:
+    """Midnight at the end of `day` at the job's place (its zone; the default 'open until')."""
+    return local_instant(day + datetime.timedelta(days=1), datetime.time.min, time_zone)
 
 
 def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
@@ -139,10 +140,11 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
         errors["preferred_date"] = f"Choose a date within {MAX_DAYS_AHEAD} days."
     expires_at = None
     if "preferred_date" not in errors:  # the expiry is judged against a valid date only (9999-12-31 has no end)
-        expires_at = terms.expires_at or end_of_day(terms.preferred_date)
+        last = end_of_day(terms.preferred_date, terms.place.time_zone)
+        expires_at = terms.expires_at or last
         if expires_at <= now:
             errors["expires_at"] = "Choose a time in the future."
-        elif expires_at > end_of_day(terms.preferred_date):
+        elif expires_at > last:
             errors["expires_at"] = "An offer cannot stay open past its preferred date."
     if errors:
         raise ValidationError(errors)

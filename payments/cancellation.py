@@ -22,6 +22,7 @@ from bookings.models import Booking
 from offers.models import TimeWindow
 from payments.selectors import booking_balance
 from servizo.money import format_money, split_amount
+from servizo.timezones import when_text
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class CancellationQuote:
         if not self.late:
             return f"Cancelled by the customer in the free period: {refund} back to the card (cancellation policy)."
         return (
-            f"Cancelled by the customer after {timezone.localtime(self.free_until):%d %b %Y %H:%M}: {refund} back "
+            f"Cancelled by the customer after {when_text(self.free_until)}: {refund} back "
             f"to the card; late-cancellation fee {format_money(self.fee_cents, self.currency)} "
             f"({format_money(self.provider_fee_cents, self.currency)} to the provider, "
             f"{format_money(self.platform_fee_cents, self.currency)} Servizo commission) (cancellation policy)."

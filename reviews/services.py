@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
@@ -44,6 +43,7 @@ from reviews.models import (
 from reviews.selectors import booking_reviewable
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
+from servizo.timezones import when_text
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def review_update_check(*, review: Review, customer: User) -> None:
     if not review.is_editable:
         raise ReviewNotAllowed(
             f"Reviews can be edited for {settings.REVIEW_EDIT_WINDOW.days} days; "
-            f"this one was frozen on {date_format(timezone.localtime(review.editable_until), 'DATETIME_FORMAT')}."
+            f"this one was frozen on {when_text(review.editable_until)}."
         )
 
 

@@ -32,6 +32,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     city = factory.SelfAttribute("offer.place_label")
     scheduled_date = factory.SelfAttribute("offer.preferred_date")
     time_window = factory.SelfAttribute("offer.time_window")
+    time_zone = factory.SelfAttribute("offer.time_zone")
     pay_by = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=24))
 
     @classmethod

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -43,7 +44,7 @@ def test_create_stores_cents_and_defaults_open_until_to_the_end_of_the_preferred
     assert offer.status == S.OPEN
     assert offer.price_cents == 4550
     assert offer.currency == "usd"
-    assert offer.expires_at == end_of_day(terms.preferred_date)
+    assert offer.expires_at == end_of_day(terms.preferred_date, "Europe/Rome")  # the place is Florence
     assert offer.customer == customer
 
 
@@ -353,10 +354,9 @@ def test_expire_due_marks_only_open_offers_past_their_time():
     assert OfferEvent.objects.filter(to_status=S.EXPIRED, actor=None).count() == 3
 
 
-def test_end_of_day_is_midnight_after_the_date_in_the_site_time_zone(settings):
-    settings.TIME_ZONE = "Europe/Rome"
-    with timezone.override("Europe/Rome"):
-        moment = end_of_day(datetime.date(2030, 6, 1))
+def test_end_of_day_is_midnight_after_the_date_at_the_place_whatever_the_viewer_zone():
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Karachi")):
+        moment = end_of_day(datetime.date(2030, 6, 1), "Europe/Rome")
     assert moment == datetime.datetime(2030, 6, 1, 22, 0, tzinfo=datetime.UTC)
 
 

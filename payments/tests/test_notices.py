@@ -52,7 +52,7 @@ def test_marked_done_tells_the_customer_when_escrow_releases_itself(paid_booking
 
     [text] = notices(booking.customer)
     when = booking.provider_completed_at + settings.ESCROW_AUTO_RELEASE_AFTER
-    assert f"Escrow is released to {booking.provider} on {when:%-d %b %Y, %H:%M} unless you confirm" in text
+    assert f"Escrow is released to {booking.provider} on {when:%-d %b %Y, %H:%M} UTC unless you confirm" in text
 
 
 def test_completion_tells_the_provider_the_escrow_is_released(paid_booking):

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servizo.timezones.TimeZoneMiddleware",  # times in the signed-in user's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -259,6 +260,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Django's default renderings of dates and times in the shape of servizo.timezones (README "Time zones").
+FORMAT_MODULE_PATH = ["servizo.formats"]
 
 # --- Static and private files ---------------------------------------------
 STATIC_URL = "/static/"

@@ -12,18 +12,16 @@
     badge.classList.toggle("d-none", !(data.total > 0));
   };
 
+  // Today's messages show the time only; the full form is in the tooltip (the server's shape, S.formatWhen).
   function formatTime(iso) {
-    const date = new Date(iso);
-    const sameDay = date.toDateString() === new Date().toDateString();
-    return sameDay
-      ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-      : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    const today = S.formatWhen(new Date().toISOString()).split(",")[0];
+    const full = S.formatWhen(iso);
+    return full.startsWith(today + ",") ? S.formatWhen(iso, { date: false }) : full;
   }
 
-  // Server-rendered times (UTC) shown in the viewer's own time zone.
   document.querySelectorAll("time[data-local]").forEach((node) => {
     node.textContent = formatTime(node.dateTime);
-    node.title = new Date(node.dateTime).toLocaleString();
+    node.title = S.formatWhen(node.dateTime);
   });
 
   const root = document.getElementById("chat-root");
@@ -91,7 +89,7 @@
     meta.className = "chat-meta";
     const time = document.createElement("time");
     time.dateTime = message.created_at;
-    time.title = new Date(message.created_at).toLocaleString();
+    time.title = S.formatWhen(message.created_at);
     time.textContent = formatTime(message.created_at);
     meta.append(time);
     bubble.append(text, meta);

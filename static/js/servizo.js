@@ -53,7 +53,40 @@
     return { send: (data) => socket && socket.readyState === 1 && socket.send(JSON.stringify(data)) };
   }
 
-  window.Servizo = { showToast, bumpBadge, openSocket, handlers: {} };
+  // Times written by the browser look like the server's (servizo/templatetags/when.py):
+  // "30 Nov 2026, 21:52 PKT", or "21:52 PKT" with {date: false}, in the viewer's zone (<body data-time-zone>).
+  const zone = document.body.dataset.timeZone || "UTC";
+  function formatWhen(iso, { date = true } = {}) {
+    const moment = new Date(iso);
+    const parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
+    }).formatToParts(moment).forEach((part) => { parts[part.type] = part.value; });
+    const offset = parts.timeZoneName.replace("GMT", "") || "+00:00";
+    // The server's label ("PKT", "CET") while the offset is today's; on the other side of a summer-time
+    // change the browser's abbreviation ("EDT") if it has a real one, else the offset ("UTC+05:00").
+    let label = document.body.dataset.timeZoneLabel;
+    if (offset !== document.body.dataset.timeZoneOffset) {
+      const name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" })
+        .formatToParts(moment).find((part) => part.type === "timeZoneName").value;
+      label = /^[A-Z]{2,5}$/.test(name) ? name : "UTC" + offset;
+    }
+    const clock = `${parts.hour}:${parts.minute} ${label}`;
+    return date ? `${parts.day} ${parts.month} ${parts.year}, ${clock}` : clock;
+  }
+
+  // Signup: the browser's zone goes in the hidden field (the server ignores a name it does not know).
+  document.querySelectorAll("input[data-time-zone-guess]").forEach((input) => {
+    try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep the default */ }
+  });
+
+  // <time datetime="..." data-when> rendered elsewhere (a card pushed to many viewers) in this viewer's zone.
+  function localizeTimes(root) {
+    root.querySelectorAll("time[data-when]").forEach((node) => { node.textContent = formatWhen(node.dateTime); });
+  }
+
+  window.Servizo = { showToast, bumpBadge, openSocket, formatWhen, localizeTimes, handlers: {} };
 
   // A submit button with data-confirm="<modal id>" asks in the site's own dialog (never the browser's
   // confirm box); the dialog's [data-confirm-ok] button then submits the form with that button.

@@ -38,6 +38,7 @@
       return;
     }
     card.classList.add("card-highlight");
+    window.Servizo.localizeTimes(card); // pushed cards are rendered in the site's zone, not this viewer's
     if (existing) existing.replaceWith(card);
     else feed.prepend(card);
   }
