@@ -19,7 +19,17 @@ SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test
                 servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py \
                 servizo/tests/test_tasks.py servizo/tests/test_after_commit.py
 
-.PHONY: run test lint format venv clean bench-pages prod-local prod-local-check
+# The Urdu catalog (issue 16): `make messages` after changing user-facing strings, then translate
+# the new entries in locale/ur/LC_MESSAGES/*.po; the .mo files are built by run/test, not committed.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=artifacts --ignore=bench
+messages: venv
+	$(PY) manage.py makemessages -l ur --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l ur --no-obsolete $(MESSAGES_IGNORE) --ignore=static/vendor
+
+compilemessages: venv
+	$(PY) manage.py compilemessages -l ur $(MESSAGES_IGNORE)
+
+.PHONY: run test lint messages compilemessages format venv clean bench-pages prod-local prod-local-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@bash scripts/system-deps.sh build
