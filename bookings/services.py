@@ -129,41 +129,54 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     return MACHINE.targets(booking.status, role)
 
 
-def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, text: str = "") -> None:
+def stored_text_language() -> translation.override:
+    """Word text that is stored and shown later (notices, their emails, timeline notes) in the site's default
+    language, never in the language of the page the actor happened to be on: users have no language of
+    their own yet. Where a notice should follow its recipient's language, this is the one place to change."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _notify_parties(
+    booking: Booking, event: BookingEvent, role: Actor | None, text: Callable[[], str] | None = None
+) -> None:
     """Tell every party who did not make the move (both, when staff or the system did), by email too.
 
-    The stored text is in the site's default language whatever the actor's page was in (users have
-    no language of their own yet), so the status label below is the English one.
+    `text()` (default: the move and who made it) is worded for each recipient in `stored_text_language()`.
     """
     recipients = [
         user
         for user, party in ((booking.customer, Actor.CUSTOMER), (booking.provider, Actor.PROVIDER))
         if party is not role
     ]
-    with translation.override(settings.LANGUAGE_CODE):
-        text = text or (
-            f"Booking #{booking.pk} “{booking.title}” is now {booking.get_status_display().lower()} "
-            f"— by {event.actor_label}."
-        )
-    if event.note:
-        text = f"{text} Note: {event.note}"
     for user in recipients:
+        with stored_text_language():
+            message = text() if text else _moved_text(booking, event)
+            if event.note:
+                message = _("%(text)s Note: %(note)s") % {"text": message, "note": event.note}
+            message = f"{message} {_what_next(booking, user)}".strip()[:500]
         notification_create(
-            recipient=user,
-            kind=f"booking_{event.to_status}",
-            text=f"{text} {_what_next(booking, user)}".strip()[:500],
-            link=booking.get_absolute_url(),
-            email=True,
+            recipient=user, kind=f"booking_{event.to_status}", text=message, link=booking.get_absolute_url(), email=True
         )
+
+
+def _moved_text(booking: Booking, event: BookingEvent) -> str:
+    return _("Booking #%(id)s “%(title)s” is now %(status)s — by %(actor)s.") % {
+        "id": booking.pk,
+        "title": booking.title,
+        "status": booking.get_status_display().lower(),
+        "actor": event.actor_label,
+    }
 
 
 def _what_next(booking: Booking, user: User) -> str:
     """What the move means for this party's money, when it changes it."""
     if booking.auto_release_at and user.pk == booking.customer_id:
-        when = when_text(booking.auto_release_at, user.time_zone)
-        return f"Escrow is released to {booking.provider} on {when} unless you confirm sooner or report a problem."
+        return _("Escrow is released to %(provider)s on %(when)s unless you confirm sooner or report a problem.") % {
+            "provider": booking.provider,
+            "when": when_text(booking.auto_release_at, user.time_zone),
+        }
     if booking.status == S.COMPLETED:
-        return "The escrow is released to the provider; it is paid out with the next payout run."
+        return _("The escrow is released to the provider; it is paid out with the next payout run.")
     return ""
 
 
@@ -325,12 +338,19 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             time_window=offer.time_window,
             note="Offer accepted.",
         )
-        pay_by = when_text(booking.pay_by, booking.customer.time_zone)
         _notify_parties(
             booking,
             event,
             Actor.PROVIDER,
-            text=f"{provider} accepted your offer “{offer.title}”. Pay by {pay_by} to confirm booking #{booking.pk}.",
+            text=lambda: (
+                _("%(provider)s accepted your offer “%(title)s”. Pay by %(when)s to confirm booking #%(id)s.")
+                % {
+                    "provider": provider,
+                    "title": offer.title,
+                    "when": when_text(booking.pay_by, booking.customer.time_zone),
+                    "id": booking.pk,
+                }
+            ),
         )
     return booking
 
@@ -380,8 +400,13 @@ def booking_accept_quote(*, quote_id: int, customer: User, revision: int) -> Boo
             booking,
             event,
             Actor.CUSTOMER,
-            text=f"{customer} accepted your quote on “{offer.title}”: booking #{booking.pk}, {quote_describe(quote)}. "
-            "It is confirmed once they pay.",
+            text=lambda: (
+                _(
+                    "%(customer)s accepted your quote on “%(title)s”: booking #%(id)s, %(quote)s. "
+                    "It is confirmed once they pay."
+                )
+                % {"customer": customer, "title": offer.title, "id": booking.pk, "quote": quote_describe(quote)}
+            ),
         )
     return booking
 

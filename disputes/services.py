@@ -18,13 +18,13 @@ an event row with the actor.
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
-from bookings.services import Actor, allowed_transitions, booking_transition
+from bookings.services import Actor, allowed_transitions, booking_transition, stored_text_language
 from disputes.models import Dispute, DisputeEvent, DisputePhoto
 from disputes.photos import PreparedPhoto
 from notifications.services import notification_create
@@ -94,7 +94,7 @@ def dispute_open(
             raise DomainError(_("A problem was already reported on this booking."))
         now = timezone.now()
         respond_by = now + settings.DISPUTE_RESPONSE_WINDOW
-        with translation.override(settings.LANGUAGE_CODE):  # the timeline note is stored in one language
+        with stored_text_language():
             label = str(Dispute.Reason(reason).label)
         from_status = booking.status
         booking_transition(
@@ -152,15 +152,16 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
             fields={"response": response, "decide_by": now + settings.DISPUTE_DECISION_WINDOW},
         )
         _add_photos(dispute, list(photos), DisputePhoto.Party.PROVIDER)
+        with stored_text_language():
+            text = _(
+                "%(provider)s responded to the problem you reported on “%(title)s”. Servizo decides by %(when)s."
+            ) % {
+                "provider": provider,
+                "title": booking.title,
+                "when": when_text(dispute.decide_by, booking.customer.time_zone),
+            }
         notification_create(
-            recipient=booking.customer,
-            kind="dispute_response",
-            text=(
-                f"{provider} responded to the problem you reported on “{booking.title}”. "
-                f"Servizo decides by {when_text(dispute.decide_by, booking.customer.time_zone)}."
-            ),
-            link=booking.get_absolute_url(),
-            email=True,
+            recipient=booking.customer, kind="dispute_response", text=text, link=booking.get_absolute_url(), email=True
         )
     return dispute
 

@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
+from bookings.services import stored_text_language
 from directory.services import listing_rating_set
 from notifications.services import notification_create
 from reviews.models import (
@@ -139,10 +140,16 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
             booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
         )
         reputation_refresh(provider_id=booking.provider_id)
+        with stored_text_language():
+            text = _("%(customer)s rated “%(title)s” %(rating)s★.") % {
+                "customer": customer.get_short_name(),
+                "title": booking.title,
+                "rating": rating,
+            }
         notification_create(
             recipient=booking.provider,
             kind="review_received",
-            text=f"{customer.get_short_name()} rated “{booking.title}” {rating}★.",
+            text=text,
             link=reverse("reviews:provider_profile", args=[booking.provider_id]) + f"#review-{review.pk}",
         )
     return review
@@ -216,10 +223,12 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
                 _("The customer edited this review since you opened it. Read the new version and reply again.")
             )
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
+        with stored_text_language():
+            text = _("%(provider)s replied to your review.") % {"provider": provider.get_short_name()}
         notification_create(
             recipient=review.customer,
             kind="review_reply",
-            text=f"{provider.get_short_name()} replied to your review.",
+            text=text,
             link=reverse("reviews:provider_profile", args=[provider.pk]) + f"#review-{review.pk}",
         )
     return reply
@@ -265,16 +274,13 @@ def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) ->
         action = ReviewModerationEvent.Action.HIDDEN if hide else ReviewModerationEvent.Action.UNHIDDEN
         ReviewModerationEvent.objects.create(review=review, actor=actor, action=action, reason=reason)
         reputation_refresh(provider_id=review.provider_id)
-        notification_create(
-            recipient=review.customer,
-            kind=f"review_{action}",
-            text=(
-                f"A moderator removed your review: {reason}"
+        with stored_text_language():
+            text = (
+                _("A moderator removed your review: %(reason)s") % {"reason": reason}
                 if hide
-                else "A moderator restored your review; it is public again."
-            ),
-            email=True,
-        )
+                else _("A moderator restored your review; it is public again.")
+            )
+        notification_create(recipient=review.customer, kind=f"review_{action}", text=text, email=True)
     logger.info("Review %s %s by %s: %s", review.pk, action, actor.pk, reason)
     return review
 
@@ -291,14 +297,25 @@ def review_unhide(*, review_id: int, actor: User, reason: str) -> Review:
 
 def booking_completed(booking: Booking, event: BookingEvent) -> None:
     """Transition hook (booking → completed): ask the customer for a review, on commit."""
-    booking_id, customer, title = booking.pk, booking.customer, booking.title
-    provider_name = booking.provider.get_full_name() or "your provider"
+    booking_id, customer, title, provider_name = (
+        booking.pk,
+        booking.customer,
+        booking.title,
+        booking.provider.get_full_name(),
+    )
 
     def prompt() -> None:
+        with stored_text_language():
+            text = (
+                _("“%(title)s” is complete. How did %(provider)s do? Leave a review.")
+                % {"title": title, "provider": provider_name}
+                if provider_name
+                else _("“%(title)s” is complete. How did your provider do? Leave a review.") % {"title": title}
+            )
         notification_create(
             recipient=customer,
             kind="review_request",
-            text=f"“{title}” is complete. How did {provider_name} do? Leave a review.",
+            text=text,
             link=reverse("reviews:create", args=[booking_id]),
             email=True,
         )
