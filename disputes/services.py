@@ -153,7 +153,7 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
         )
         _add_photos(dispute, list(photos), DisputePhoto.Party.PROVIDER)
         with stored_text_language():
-            text = _(
+            notice = _(
                 "%(provider)s responded to the problem you reported on “%(title)s”. Servizo decides by %(when)s."
             ) % {
                 "provider": provider,
@@ -161,7 +161,11 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
                 "when": when_text(dispute.decide_by, booking.customer.time_zone),
             }
         notification_create(
-            recipient=booking.customer, kind="dispute_response", text=text, link=booking.get_absolute_url(), email=True
+            recipient=booking.customer,
+            kind="dispute_response",
+            text=notice,
+            link=booking.get_absolute_url(),
+            email=True,
         )
     return dispute
 

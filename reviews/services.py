@@ -141,7 +141,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
         )
         reputation_refresh(provider_id=booking.provider_id)
         with stored_text_language():
-            text = _("%(customer)s rated “%(title)s” %(rating)s★.") % {
+            notice = _("%(customer)s rated “%(title)s” %(rating)s★.") % {
                 "customer": customer.get_short_name(),
                 "title": booking.title,
                 "rating": rating,
@@ -149,7 +149,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
         notification_create(
             recipient=booking.provider,
             kind="review_received",
-            text=text,
+            text=notice,
             link=reverse("reviews:provider_profile", args=[booking.provider_id]) + f"#review-{review.pk}",
         )
     return review
@@ -224,11 +224,11 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
             )
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
         with stored_text_language():
-            text = _("%(provider)s replied to your review.") % {"provider": provider.get_short_name()}
+            notice = _("%(provider)s replied to your review.") % {"provider": provider.get_short_name()}
         notification_create(
             recipient=review.customer,
             kind="review_reply",
-            text=text,
+            text=notice,
             link=reverse("reviews:provider_profile", args=[provider.pk]) + f"#review-{review.pk}",
         )
     return reply
@@ -275,12 +275,12 @@ def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) ->
         ReviewModerationEvent.objects.create(review=review, actor=actor, action=action, reason=reason)
         reputation_refresh(provider_id=review.provider_id)
         with stored_text_language():
-            text = (
+            notice = (
                 _("A moderator removed your review: %(reason)s") % {"reason": reason}
                 if hide
                 else _("A moderator restored your review; it is public again.")
             )
-        notification_create(recipient=review.customer, kind=f"review_{action}", text=text, email=True)
+        notification_create(recipient=review.customer, kind=f"review_{action}", text=notice, email=True)
     logger.info("Review %s %s by %s: %s", review.pk, action, actor.pk, reason)
     return review
 
@@ -306,7 +306,7 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
 
     def prompt() -> None:
         with stored_text_language():
-            text = (
+            notice = (
                 _("“%(title)s” is complete. How did %(provider)s do? Leave a review.")
                 % {"title": title, "provider": provider_name}
                 if provider_name
@@ -315,7 +315,7 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
         notification_create(
             recipient=customer,
             kind="review_request",
-            text=text,
+            text=notice,
             link=reverse("reviews:create", args=[booking_id]),
             email=True,
         )
