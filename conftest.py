@@ -11,6 +11,7 @@ pytest_plugins = [
     "servizo.testing.stripe",
     "servizo.testing.outages",
     "servizo.testing.worker",
+    "servizo.testing.i18n",
 ]
 
 # pytest-playwright's sync API keeps an event loop running in the main thread; ORM calls

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 from offers.forms import TermsVersionField
@@ -21,7 +22,7 @@ class BookingTransitionForm(forms.Form):
 
 class BookingFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "All states"), *Booking.Status.choices],
+        choices=[("", _("All states")), *Booking.Status.choices],
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -3,6 +3,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ServiceCategory
 from offers.models import Offer, TimeWindow, job_window
@@ -22,15 +24,15 @@ class Booking(TimeStampedModel):
     """An accepted offer, with a snapshot of everything that was agreed."""
 
     class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-        SCHEDULED = "scheduled", "Scheduled (paid, in escrow)"
-        IN_PROGRESS = "in_progress", "In progress"
-        PROVIDER_COMPLETED = "provider_completed", "Marked done by provider"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        DISPUTED = "disputed", "Disputed"
-        REFUNDED = "refunded", "Refunded"
-        RESOLVED = "resolved", "Resolved"  # by a staff decision or the cancellation policy (money split)
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        SCHEDULED = "scheduled", _("Scheduled (paid, in escrow)")
+        IN_PROGRESS = "in_progress", _("In progress")
+        PROVIDER_COMPLETED = "provider_completed", _("Marked done by provider")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        DISPUTED = "disputed", _("Disputed")
+        REFUNDED = "refunded", _("Refunded")
+        RESOLVED = "resolved", _("Resolved")  # by a staff decision or the cancellation policy (money split)
 
     # Phases: the groupings of statuses the apps ask about, defined here and only here. Queries filter
     # with `status__in=Booking.<PHASE>`; code and templates ask the properties below, never literals.
@@ -72,7 +74,7 @@ class Booking(TimeStampedModel):
     # snapshotted like the commission rate so that a later change of the settings never rewrites it.
     free_cancellation_hours = models.PositiveIntegerField(default=_free_cancellation_hours)
     late_cancellation_fee_bp = models.PositiveIntegerField(default=_late_cancellation_fee_bp)
-    pay_by = models.DateTimeField(help_text="Unpaid after this, the booking is cancelled and the offer reopens.")
+    pay_by = models.DateTimeField(help_text=_("Unpaid after this, the booking is cancelled and the offer reopens."))
     # When the provider marked the job done; auto-release of escrow counts from here.
     provider_completed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -176,10 +178,10 @@ class BookingEvent(models.Model):
     def actor_label(self) -> str:
         """Who made the move, as the parties see it: a party by name, otherwise Servizo."""
         if self.actor_id is None:
-            return "Servizo (automatically)"
+            return gettext("Servizo (automatically)")
         if self.actor_id in (self.booking.customer_id, self.booking.provider_id):
             return str(self.actor)
-        return "Servizo staff"
+        return gettext("Servizo staff")
 
 
 class ProviderCancellation(models.Model):
@@ -190,7 +192,7 @@ class ProviderCancellation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_cancellations"
     )
     reason = models.TextField(max_length=1000)
-    hours_before_start = models.IntegerField(help_text="Negative: cancelled after the scheduled start.")
+    hours_before_start = models.IntegerField(help_text=_("Negative: cancelled after the scheduled start."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -213,7 +215,7 @@ class ProviderReliability(models.Model):
     cancellations = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "provider reliability"
+        verbose_name_plural = _("provider reliability")
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.cancellations} of {self.paid_bookings} paid bookings cancelled"
@@ -235,8 +237,8 @@ class BookingStatusCounts(models.Model):
     """
 
     class Side(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        PROVIDER = "provider", "Provider"
+        CUSTOMER = "customer", _("Customer")
+        PROVIDER = "provider", _("Provider")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     side = models.CharField(max_length=8, choices=Side.choices)
@@ -253,7 +255,7 @@ class BookingStatusCounts(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "side"], name="one_status_count_row_per_side")]
-        verbose_name_plural = "booking status counts"
+        verbose_name_plural = _("booking status counts")
 
     def __str__(self) -> str:
         return f"Booking counts of user {self.user_id} as {self.side}"

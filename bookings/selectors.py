@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import category_map
@@ -70,14 +71,14 @@ class BookingAction:
 # How each move a party can make is offered on the booking page. Reporting a problem (`disputed`) has
 # its own form, with photos (disputes app: its panel on the booking page offers it).
 _ACTION_TEXT: dict[str, tuple[str, str, str]] = {
-    S.IN_PROGRESS: ("Start the job", "primary", "Tell the customer you have started the job?"),
-    S.PROVIDER_COMPLETED: ("Mark the job done", "success", "Tell the customer the job is done?"),
+    S.IN_PROGRESS: (_("Start the job"), "primary", _("Tell the customer you have started the job?")),
+    S.PROVIDER_COMPLETED: (_("Mark the job done"), "success", _("Tell the customer the job is done?")),
     S.COMPLETED: (
-        "Confirm completion",
+        _("Confirm completion"),
         "success",
-        "Confirm the job is done to your satisfaction? The payment is then released to the provider.",
+        _("Confirm the job is done to your satisfaction? The payment is then released to the provider."),
     ),
-    S.CANCELLED: ("Cancel the booking", "outline-danger", "Cancel this booking? This cannot be undone."),
+    S.CANCELLED: (_("Cancel the booking"), "outline-danger", _("Cancel this booking? This cannot be undone.")),
 }
 
 

@@ -20,7 +20,9 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import ProviderProfile, ProviderStatusEvent, User
 from accounts.policies import GOOD, Standing, account_standing, provider_standing
@@ -80,15 +82,15 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
 MACHINE = StatusMachine(
     moves=TRANSITIONS,
     refusal=lambda booking, to_status: (
-        f"This booking is {booking.get_status_display().lower()}; "
-        f"it cannot be moved to {S(to_status).label.lower()} by you."
+        _("This booking is %(status)s; it cannot be moved to %(target)s by you.")
+        % {"status": booking.get_status_display().lower(), "target": S(to_status).label.lower()}
     ),
     timestamps={S.PROVIDER_COMPLETED: "provider_completed_at", S.COMPLETED: "completed_at"},
     event_model=BookingEvent,
     event_fk="booking",
 )
 
-OFFER_TAKEN = "This offer was just taken by another provider."
+OFFER_TAKEN = gettext_noop("This offer was just taken by another provider.")  # raised translated
 
 TransitionHook = Callable[[Booking, BookingEvent], None]
 
@@ -127,36 +129,54 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
     return MACHINE.targets(booking.status, role)
 
 
-def _notify_parties(booking: Booking, event: BookingEvent, role: Actor | None, text: str = "") -> None:
-    """Tell every party who did not make the move (both, when staff or the system did), by email too."""
+def stored_text_language() -> translation.override:
+    """Word text that is stored and shown later (notices, their emails, timeline notes) in the site's default
+    language, never in the language of the page the actor happened to be on: users have no language of
+    their own yet. Where a notice should follow its recipient's language, this is the one place to change."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _notify_parties(
+    booking: Booking, event: BookingEvent, role: Actor | None, text: Callable[[], str] | None = None
+) -> None:
+    """Tell every party who did not make the move (both, when staff or the system did), by email too.
+
+    `text()` (default: the move and who made it) is worded for each recipient in `stored_text_language()`.
+    """
     recipients = [
         user
         for user, party in ((booking.customer, Actor.CUSTOMER), (booking.provider, Actor.PROVIDER))
         if party is not role
     ]
-    text = text or (
-        f"Booking #{booking.pk} “{booking.title}” is now {booking.get_status_display().lower()} "
-        f"— by {event.actor_label}."
-    )
-    if event.note:
-        text = f"{text} Note: {event.note}"
     for user in recipients:
+        with stored_text_language():
+            message = text() if text else _moved_text(booking, event)
+            if event.note:
+                message = _("%(text)s Note: %(note)s") % {"text": message, "note": event.note}
+            message = f"{message} {_what_next(booking, user)}".strip()[:500]
         notification_create(
-            recipient=user,
-            kind=f"booking_{event.to_status}",
-            text=f"{text} {_what_next(booking, user)}".strip()[:500],
-            link=booking.get_absolute_url(),
-            email=True,
+            recipient=user, kind=f"booking_{event.to_status}", text=message, link=booking.get_absolute_url(), email=True
         )
+
+
+def _moved_text(booking: Booking, event: BookingEvent) -> str:
+    return _("Booking #%(id)s “%(title)s” is now %(status)s — by %(actor)s.") % {
+        "id": booking.pk,
+        "title": booking.title,
+        "status": booking.get_status_display().lower(),
+        "actor": event.actor_label,
+    }
 
 
 def _what_next(booking: Booking, user: User) -> str:
     """What the move means for this party's money, when it changes it."""
     if booking.auto_release_at and user.pk == booking.customer_id:
-        when = when_text(booking.auto_release_at, user.time_zone)
-        return f"Escrow is released to {booking.provider} on {when} unless you confirm sooner or report a problem."
+        return _("Escrow is released to %(provider)s on %(when)s unless you confirm sooner or report a problem.") % {
+            "provider": booking.provider,
+            "when": when_text(booking.auto_release_at, user.time_zone),
+        }
     if booking.status == S.COMPLETED:
-        return "The escrow is released to the provider; it is paid out with the next payout run."
+        return _("The escrow is released to the provider; it is paid out with the next payout run.")
     return ""
 
 
@@ -182,21 +202,23 @@ def booking_transition(
     """
     note = note.strip()
     if to_status not in S.values:
-        raise TransitionNotAllowed("Unknown booking status.")
+        raise TransitionNotAllowed(_("Unknown booking status."))
     with transaction.atomic():
         booking = lock_booking(booking_id)
         role = actor_role(booking, actor)
         if booking.status == to_status:
-            raise TransitionNotAllowed(f"This booking is already {booking.get_status_display().lower()}.")
+            raise TransitionNotAllowed(
+                _("This booking is already %(status)s.") % {"status": booking.get_status_display().lower()}
+            )
         if from_status is not None and booking.status != from_status:
             raise TransitionNotAllowed(
-                f"This booking changed since you opened it: it is now {booking.get_status_display().lower()}. "
-                "Review it and try again."
+                _("This booking changed since you opened it: it is now %(status)s. Review it and try again.")
+                % {"status": booking.get_status_display().lower()}
             )
         MACHINE.check(booking, to_status, role=role)
         _party_standing(role, actor, fresh=True).require()
         if (booking.status, to_status) in REASON_REQUIRED and not note:
-            raise TransitionNotAllowed("Please give a reason.")
+            raise TransitionNotAllowed(_("Please give a reason."))
         previous = booking.status
         event = transition(MACHINE, booking, to_status=to_status, actor=actor, role=role, note=note)
         status_counts_move(booking, from_status=previous, to_status=to_status)
@@ -277,11 +299,11 @@ def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> Booki
 
 def _check_offer_acceptable(offer: Offer) -> None:
     if offer.status == Offer.Status.ACCEPTED:
-        raise DomainError(OFFER_TAKEN)
+        raise DomainError(_(OFFER_TAKEN))
     if offer.status == Offer.Status.WITHDRAWN:
-        raise DomainError("The customer withdrew this offer.")
+        raise DomainError(_("The customer withdrew this offer."))
     if not offer.is_open:
-        raise DomainError("This offer has expired.")
+        raise DomainError(_("This offer has expired."))
     require_platform_currency(offer.currency, settings.CURRENCY)  # posted before the site changed currency
 
 
@@ -298,7 +320,7 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
         try:
             offer = lock_offer(offer_id)
         except Offer.DoesNotExist:
-            raise DomainError("This offer does not exist.") from None
+            raise DomainError(_("This offer does not exist.")) from None
         if offer.status == Offer.Status.ACCEPTED:
             mine = offer.bookings.filter(provider=provider).exclude(status=S.CANCELLED).first()
             if mine is not None:
@@ -316,12 +338,19 @@ def booking_accept_offer(*, offer_id: int, provider: User, terms_version: int) -
             time_window=offer.time_window,
             note="Offer accepted.",
         )
-        pay_by = when_text(booking.pay_by, booking.customer.time_zone)
         _notify_parties(
             booking,
             event,
             Actor.PROVIDER,
-            text=f"{provider} accepted your offer “{offer.title}”. Pay by {pay_by} to confirm booking #{booking.pk}.",
+            text=lambda: (
+                _("%(provider)s accepted your offer “%(title)s”. Pay by %(when)s to confirm booking #%(id)s.")
+                % {
+                    "provider": provider,
+                    "title": offer.title,
+                    "when": when_text(booking.pay_by, booking.customer.time_zone),
+                    "id": booking.pk,
+                }
+            ),
         )
     return booking
 
@@ -348,13 +377,15 @@ def booking_accept_quote(*, quote_id: int, customer: User, revision: int) -> Boo
             ):
                 return booking  # a double click: the same booking, nothing new written
             if booking is not None:
-                raise DomainError(f"This offer was just booked with {booking.provider}: that came first.")
+                raise DomainError(
+                    _("This offer was just booked with %(provider)s: that came first.") % {"provider": booking.provider}
+                )
         _check_offer_acceptable(offer)
         account_standing(customer, fresh=True).require()
         quote_acceptable_check(quote=quote, offer=offer, revision=revision)
         provider = User.objects.get(pk=quote.provider_id)
         if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
-            raise DomainError(f"{provider} can no longer take this job.")
+            raise DomainError(_("%(provider)s can no longer take this job.") % {"provider": provider})
         quote_accept(quote=quote, offer=offer, customer=customer)
         booking, event = _offer_book(
             offer=offer,
@@ -369,8 +400,13 @@ def booking_accept_quote(*, quote_id: int, customer: User, revision: int) -> Boo
             booking,
             event,
             Actor.CUSTOMER,
-            text=f"{customer} accepted your quote on “{offer.title}”: booking #{booking.pk}, {quote_describe(quote)}. "
-            "It is confirmed once they pay.",
+            text=lambda: (
+                _(
+                    "%(customer)s accepted your quote on “%(title)s”: booking #%(id)s, %(quote)s. "
+                    "It is confirmed once they pay."
+                )
+                % {"customer": customer, "title": offer.title, "id": booking.pk, "quote": quote_describe(quote)}
+            ),
         )
     return booking
 
@@ -468,9 +504,9 @@ def booking_offer_reopen(*, booking_id: int, customer: User) -> Offer:
         try:
             offer, booking = lock_offer_then_booking(booking_id)
         except Booking.DoesNotExist:
-            raise DomainError("This booking does not exist.") from None
+            raise DomainError(_("This booking does not exist.")) from None
         if booking.customer_id != customer.pk:
-            raise DomainError("Only the customer can offer this job to other providers.")
+            raise DomainError(_("Only the customer can offer this job to other providers."))
         account_standing(customer, fresh=True).require()
         refusal = offer_reopen_refusal(booking=booking, offer=offer)
         if refusal:
@@ -488,11 +524,11 @@ def booking_offer_reopen(*, booking_id: int, customer: User) -> Offer:
 def offer_reopen_refusal(*, booking: Booking, offer: Offer) -> str:
     """Why the customer may not put this booking's offer back on the market now ("" when they may)."""
     if not ProviderCancellation.objects.filter(booking=booking).exists():
-        return "Only a job the provider cancelled can be offered to other providers again."
+        return _("Only a job the provider cancelled can be offered to other providers again.")
     if offer.status != Offer.Status.ACCEPTED or offer.bookings.filter(pk__gt=booking.pk).exists():
-        return "This offer is already back on the market or taken again."
+        return _("This offer is already back on the market or taken again.")
     if offer.expires_at <= timezone.now():
-        return "This offer has expired: post a new one with a new date."
+        return _("This offer has expired: post a new one with a new date.")
     return ""
 
 

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required, started_provider_or_other
@@ -15,7 +17,7 @@ from servizo.exceptions import DomainError
 from servizo.pagination import page_of
 
 PAGE_SIZE = 20
-STALE_PAGE = "We could not tell which terms you accepted. Review the offer below and accept again."
+STALE_PAGE = gettext_lazy("We could not tell which terms you accepted. Review the offer below and accept again.")
 
 
 @require_POST
@@ -32,7 +34,7 @@ def booking_accept_view(request, offer_pk: int):
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("offers:detail", pk=offer_pk)
-    messages.success(request, "You accepted the offer. The customer has been asked to pay to confirm the booking.")
+    messages.success(request, _("You accepted the offer. The customer has been asked to pay to confirm the booking."))
     return redirect("bookings:detail", pk=booking.pk)
 
 
@@ -43,14 +45,14 @@ def quote_accept_view(request, quote_pk: int):
     offer_id = quote_offer_id(quote_id=quote_pk, user=request.user)
     form = QuoteAcceptForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "We could not tell which quote you accepted. Review the quotes and accept again.")
+        messages.error(request, _("We could not tell which quote you accepted. Review the quotes and accept again."))
         return redirect("offers:detail", pk=offer_id)
     try:
         booking = booking_accept_quote(quote_id=quote_pk, customer=request.user, revision=form.cleaned_data["revision"])
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("offers:detail", pk=offer_id)
-    messages.success(request, "Quote accepted: pay now to confirm the booking.")
+    messages.success(request, _("Quote accepted: pay now to confirm the booking."))
     return redirect("bookings:detail", pk=booking.pk)
 
 
@@ -96,9 +98,9 @@ def booking_transition_view(request, pk: int):
     form = BookingTransitionForm(request.POST)
     if not form.is_valid():
         if "to_status" in form.errors:
-            messages.error(request, "That action is not available.")
+            messages.error(request, _("That action is not available."))
         else:
-            messages.error(request, "We could not tell which state of the booking you saw. Review it and try again.")
+            messages.error(request, _("We could not tell which state of the booking you saw. Review it and try again."))
         return redirect(booking)
     try:
         booking = booking_transition(
@@ -112,7 +114,9 @@ def booking_transition_view(request, pk: int):
         messages.error(request, str(error))
     else:
         booking.refresh_from_db(fields=["status"])  # a cancellation's refund may have settled it already
-        messages.success(request, f"Done: the booking is now {booking.get_status_display().lower()}.")
+        messages.success(
+            request, _("Done: the booking is now %(status)s.") % {"status": booking.get_status_display().lower()}
+        )
     return redirect(booking)
 
 
@@ -126,5 +130,5 @@ def booking_offer_reopen_view(request, pk: int):
     except DomainError as error:
         messages.error(request, str(error))
         return redirect(booking)
-    messages.success(request, "Your offer is open to other providers again.")
+    messages.success(request, _("Your offer is open to other providers again."))
     return redirect("offers:detail", pk=offer.pk)

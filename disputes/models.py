@@ -6,6 +6,7 @@ dispute records what each party said and showed, the deadlines, and its own stat
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PrivateMediaStorage
 from bookings.models import Booking
@@ -18,16 +19,16 @@ def _private_storage() -> PrivateMediaStorage:
 
 class Dispute(TimeStampedModel):
     class Status(models.TextChoices):
-        AWAITING_RESPONSE = "awaiting_response", "Waiting for the provider's response"
-        AWAITING_DECISION = "awaiting_decision", "Waiting for Servizo's decision"
-        DECIDED = "decided", "Decided"
+        AWAITING_RESPONSE = "awaiting_response", _("Waiting for the provider's response")
+        AWAITING_DECISION = "awaiting_decision", _("Waiting for Servizo's decision")
+        DECIDED = "decided", _("Decided")
 
     class Reason(models.TextChoices):
-        NO_SHOW = "no_show", "The provider did not show up"
-        NOT_FINISHED = "not_finished", "The job was not finished"
-        POOR_QUALITY = "poor_quality", "The work is poor or not what was agreed"
-        DAMAGE = "damage", "Something was damaged"
-        OTHER = "other", "Something else"
+        NO_SHOW = "no_show", _("The provider did not show up")
+        NOT_FINISHED = "not_finished", _("The job was not finished")
+        POOR_QUALITY = "poor_quality", _("The work is poor or not what was agreed")
+        DAMAGE = "damage", _("Something was damaged")
+        OTHER = "other", _("Something else")
 
     # Not decided yet: what the dashboard's overdue flag and the booking panel ask about.
     OPEN = frozenset({Status.AWAITING_RESPONSE, Status.AWAITING_DECISION})
@@ -38,8 +39,8 @@ class Dispute(TimeStampedModel):
     description = models.TextField(max_length=2000)
     # The booking's status when the problem was reported (in progress, or marked done).
     booking_status_at_open = models.CharField(max_length=24, choices=Booking.Status.choices)
-    respond_by = models.DateTimeField(help_text="The provider may respond until then.")
-    decide_by = models.DateTimeField(help_text="Staff should decide by then; later, the dashboard flags it.")
+    respond_by = models.DateTimeField(help_text=_("The provider may respond until then."))
+    decide_by = models.DateTimeField(help_text=_("Staff should decide by then; later, the dashboard flags it."))
     response = models.TextField(max_length=2000, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -81,8 +82,8 @@ class DisputePhoto(models.Model):
     """One photo of evidence, re-encoded from the upload (no metadata kept), with its thumbnail."""
 
     class Party(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        PROVIDER = "provider", "Provider"
+        CUSTOMER = "customer", _("Customer")
+        PROVIDER = "provider", _("Provider")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="photos")
     party = models.CharField(max_length=10, choices=Party.choices)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking
@@ -59,12 +60,12 @@ class Suggestion:
 def dispute_suggestion(*, dispute: Dispute) -> Suggestion:
     """The policy's suggested outcome (README, "Disputes"); staff weigh the evidence and decide."""
     if dispute.status == DS.AWAITING_RESPONSE and timezone.now() > dispute.respond_by:
-        return Suggestion(100, "The provider did not respond in time: refund everything.")
+        return Suggestion(100, _("The provider did not respond in time: refund everything."))
     percent = SUGGESTED_REFUND_PERCENT[dispute.reason]
     if dispute.status == DS.AWAITING_RESPONSE:
-        why = f"{dispute.get_reason_display()}; the provider can still respond."
+        why = _("%(reason)s; the provider can still respond.") % {"reason": dispute.get_reason_display()}
     else:
-        why = f"{dispute.get_reason_display()}; both sides were heard."
+        why = _("%(reason)s; both sides were heard.") % {"reason": dispute.get_reason_display()}
     return Suggestion(percent, why)
 
 
@@ -80,13 +81,13 @@ def dispute_may_respond(*, dispute: Dispute, user: User) -> bool:
 def dispute_next_step(*, dispute: Dispute) -> str:
     """What happens next, in the words both parties see on the booking page."""
     if dispute.status == DS.DECIDED:
-        return "Servizo decided; the money has moved as described in the decision."
+        return _("Servizo decided; the money has moved as described in the decision.")
     if dispute.status == DS.AWAITING_RESPONSE and timezone.now() <= dispute.respond_by:
-        return (
+        return _(
             "The provider can respond once, with their account and photos. Then Servizo staff review both "
             "sides and decide how the payment is split. The payment stays held until then."
         )
-    return "Servizo staff review both sides and decide how the payment is split. The payment stays held until then."
+    return _("Servizo staff review both sides and decide how the payment is split. The payment stays held until then.")
 
 
 def disputes_overdue() -> QuerySet[Dispute]:

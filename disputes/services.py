@@ -19,11 +19,12 @@ an event row with the actor.
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
-from bookings.services import Actor, allowed_transitions, booking_transition
+from bookings.services import Actor, allowed_transitions, booking_transition, stored_text_language
 from disputes.models import Dispute, DisputeEvent, DisputePhoto
 from disputes.photos import PreparedPhoto
 from notifications.services import notification_create
@@ -43,7 +44,8 @@ TRANSITIONS = {
 MACHINE = StatusMachine(
     moves=TRANSITIONS,
     refusal=lambda dispute, to_status: (
-        f"This dispute is {dispute.get_status_display().lower()}; it cannot move to “{DS(to_status).label.lower()}”."
+        _("This dispute is %(status)s; it cannot move to “%(target)s”.")
+        % {"status": dispute.get_status_display().lower(), "target": DS(to_status).label.lower()}
     ),
     timestamps={DS.AWAITING_DECISION: "responded_at", DS.DECIDED: "decided_at"},
     event_model=DisputeEvent,
@@ -56,7 +58,7 @@ def _lock_dispute(booking_id: int) -> tuple[Booking, Dispute]:
     booking = lock_booking(booking_id)
     dispute = Dispute.objects.select_for_update().filter(booking_id=booking_id).first()
     if dispute is None:
-        raise DomainError("No problem was reported on this booking.")
+        raise DomainError(_("No problem was reported on this booking."))
     return booking, dispute
 
 
@@ -81,18 +83,19 @@ def dispute_open(
     """
     description = description.strip()
     if reason not in Dispute.Reason.values:
-        raise DomainError("Choose what went wrong.")
+        raise DomainError(_("Choose what went wrong."))
     if not description:
-        raise DomainError("Describe the problem.")
+        raise DomainError(_("Describe the problem."))
     with transaction.atomic():
         booking = lock_booking(booking_id)
         if booking.customer_id != customer.pk:
-            raise DomainError("Only the customer of this booking can report a problem.")
+            raise DomainError(_("Only the customer of this booking can report a problem."))
         if Dispute.objects.filter(booking=booking).exists():
-            raise DomainError("A problem was already reported on this booking.")
+            raise DomainError(_("A problem was already reported on this booking."))
         now = timezone.now()
         respond_by = now + settings.DISPUTE_RESPONSE_WINDOW
-        label = Dispute.Reason(reason).label
+        with stored_text_language():
+            label = str(Dispute.Reason(reason).label)
         from_status = booking.status
         booking_transition(
             booking_id=booking.pk,
@@ -126,17 +129,18 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
     """The provider's one account of what happened, before `respond_by`; the customer is told."""
     response = response.strip()
     if not response:
-        raise DomainError("Write your account of what happened.")
+        raise DomainError(_("Write your account of what happened."))
     with transaction.atomic():
         booking, dispute = _lock_dispute(booking_id)
         if booking.provider_id != provider.pk:
-            raise DomainError("Only the provider of this booking can respond.")
+            raise DomainError(_("Only the provider of this booking can respond."))
         if dispute.status != DS.AWAITING_RESPONSE:
-            raise DomainError("You have already responded, or Servizo has decided.")
+            raise DomainError(_("You have already responded, or Servizo has decided."))
         now = timezone.now()
         if now > dispute.respond_by:
             raise DomainError(
-                f"The time to respond ended on {when_text(dispute.respond_by)}; Servizo staff decide on what they have."
+                _("The time to respond ended on %(when)s; Servizo staff decide on what they have.")
+                % {"when": when_text(dispute.respond_by)}
             )
         transition(
             MACHINE,
@@ -148,13 +152,18 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
             fields={"response": response, "decide_by": now + settings.DISPUTE_DECISION_WINDOW},
         )
         _add_photos(dispute, list(photos), DisputePhoto.Party.PROVIDER)
+        with stored_text_language():
+            notice = _(
+                "%(provider)s responded to the problem you reported on “%(title)s”. Servizo decides by %(when)s."
+            ) % {
+                "provider": provider,
+                "title": booking.title,
+                "when": when_text(dispute.decide_by, booking.customer.time_zone),
+            }
         notification_create(
             recipient=booking.customer,
             kind="dispute_response",
-            text=(
-                f"{provider} responded to the problem you reported on “{booking.title}”. "
-                f"Servizo decides by {when_text(dispute.decide_by, booking.customer.time_zone)}."
-            ),
+            text=notice,
             link=booking.get_absolute_url(),
             email=True,
         )

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from bookings.selectors import booking_visible_to
@@ -25,7 +26,7 @@ def _party_booking(request, booking_pk: int, *, side: str):
 def dispute_open_view(request, booking_pk: int):
     booking = _party_booking(request, booking_pk, side="customer")
     if not dispute_may_open(booking=booking, user=request.user):
-        messages.error(request, "A problem can be reported from the start of the job until the payment is released.")
+        messages.error(request, _("A problem can be reported from the start of the job until the payment is released."))
         return redirect(booking)
     form = DisputeOpenForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -40,7 +41,7 @@ def dispute_open_view(request, booking_pk: int):
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Problem reported. The payment is held and the provider has been told.")
+            messages.success(request, _("Problem reported. The payment is held and the provider has been told."))
         return redirect(booking)
     return render(request, "disputes/open.html", {"booking": booking, "form": form})
 
@@ -63,7 +64,7 @@ def dispute_respond_view(request, booking_pk: int):
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Response sent. Servizo staff will review both sides and decide.")
+            messages.success(request, _("Response sent. Servizo staff will review both sides and decide."))
         return redirect(booking)
     return render(request, "disputes/respond.html", {"booking": booking, "dispute": dispute, "form": form})
 

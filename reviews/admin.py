@@ -3,12 +3,25 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy
 
 from reviews import services
 from reviews.forms import ModerationReasonForm
 from reviews.models import CustomerRating, ProviderReputation, Review, ReviewModerationEvent, ReviewReply
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
+
+# Each moderation action's words, whole sentences (no verb spliced in): (page title, intro, result).
+HIDE_TEXT = (
+    gettext_lazy("Hide %(count)s review(s)"),
+    gettext_lazy("These reviews will be hidden. The reason is logged with each review and sent to its author."),
+    gettext_lazy("%(count)s review(s) hidden."),
+)
+RESTORE_TEXT = (
+    gettext_lazy("Restore %(count)s review(s)"),
+    gettext_lazy("These reviews will be restored. The reason is logged with each review and sent to its author."),
+    gettext_lazy("%(count)s review(s) restored."),
+)
 
 
 class ReplyInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -50,8 +63,9 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("reviews.moderate_review")
 
-    def _moderate(self, request, queryset, *, service, label: str, verb: str):
+    def _moderate(self, request, queryset, *, service, text: tuple):
         """Ask for a reason on an intermediate page, then call the service for each review."""
+        title, intro, result = text
         form = ModerationReasonForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             return TemplateResponse(
@@ -59,13 +73,13 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "admin/reviews/review/moderate.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": f"{label} {queryset.count()} review(s)",
+                    "title": title % {"count": queryset.count()},
                     "opts": self.model._meta,
                     "queryset": queryset,
                     "form": form,
                     "action": request.POST["action"],
                     "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                    "verb": verb,
+                    "intro": intro,
                 },
             )
         done = 0
@@ -76,16 +90,18 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, f"{done} review(s) {verb}.", messages.SUCCESS if done else messages.WARNING)
+        self.message_user(request, result % {"count": done}, messages.SUCCESS if done else messages.WARNING)
         return None
 
-    @admin.action(description="Hide selected reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(description=gettext_lazy("Hide selected reviews (asks for a reason)"), permissions=["moderate"])
     def hide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_hide, label="Hide", verb="hidden")
+        return self._moderate(request, queryset, service=services.review_hide, text=HIDE_TEXT)
 
-    @admin.action(description="Restore selected hidden reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(
+        description=gettext_lazy("Restore selected hidden reviews (asks for a reason)"), permissions=["moderate"]
+    )
     def unhide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_unhide, label="Restore", verb="restored")
+        return self._moderate(request, queryset, service=services.review_unhide, text=RESTORE_TEXT)
 
 
 @admin.register(CustomerRating, site=admin_site)
@@ -111,7 +127,7 @@ class ReputationPanel:
     panel_list_display = ["rating"]
     panel_list_select_related = ["user__reputation"]
 
-    @admin.display(description="Rating")
+    @admin.display(description=gettext_lazy("Rating"))
     def rating(self, profile) -> str:
         reputation = getattr(profile.user, "reputation", None)
         if reputation is None or not reputation.rating_count:

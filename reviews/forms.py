@@ -1,19 +1,24 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from reviews.models import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH, REPLY_MAX_LENGTH, STARS
 
-RATING_LABELS = {5: "Excellent", 4: "Good", 3: "Okay", 2: "Poor", 1: "Terrible"}
-RATING_CHOICES = [(stars, f"{'★' * stars}{'☆' * (5 - stars)} {stars} — {RATING_LABELS[stars]}") for stars in STARS]
+RATING_LABELS = {5: _("Excellent"), 4: _("Good"), 3: _("Okay"), 2: _("Poor"), 1: _("Terrible")}
+RATING_CHOICES = [
+    (stars, format_lazy("{}{} {} — {}", "★" * stars, "☆" * (5 - stars), stars, RATING_LABELS[stars])) for stars in STARS
+]
 
 
-def rating_field(label: str) -> forms.TypedChoiceField:
+def rating_field(label: str | Promise) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect)
 
 
 class CrispyForm(forms.Form):
-    submit_label = "Save"
+    submit_label = _("Save")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,15 +27,15 @@ class CrispyForm(forms.Form):
 
 
 class ReviewForm(CrispyForm):
-    submit_label = "Publish review"
+    submit_label = _("Publish review")
 
-    rating = rating_field("Your rating")
+    rating = rating_field(_("Your rating"))
     comment = forms.CharField(
-        label="Comment (optional)",
+        label=_("Comment (optional)"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "What went well? What could be better?"}),
-        help_text=f"Public, up to {COMMENT_MAX_LENGTH} characters.",
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("What went well? What could be better?")}),
+        help_text=format_lazy(_("Public, up to {limit} characters."), limit=COMMENT_MAX_LENGTH),
     )
 
 
@@ -41,7 +46,7 @@ class CurrentVersionField(forms.CharField):
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
-        stale = "This page is out of date: reload it and try again."
+        stale = _("This page is out of date: reload it and try again.")
         super().__init__(max_length=64, error_messages={"required": stale, "max_length": stale}, **kwargs)
 
     def bound_data(self, data, initial):
@@ -49,7 +54,7 @@ class CurrentVersionField(forms.CharField):
 
 
 class ReplyForm(CrispyForm):
-    submit_label = "Publish reply"
+    submit_label = _("Publish reply")
 
     seen_version = CurrentVersionField()
 
@@ -59,23 +64,23 @@ class ReplyForm(CrispyForm):
         return super().clean()
 
     text = forms.CharField(
-        label="Your public reply",
+        label=_("Your public reply"),
         max_length=REPLY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One reply per review; it appears under the review on your profile.",
+        help_text=_("One reply per review; it appears under the review on your profile."),
     )
 
 
 class CustomerRatingForm(CrispyForm):
-    submit_label = "Save rating"
+    submit_label = _("Save rating")
 
-    rating = rating_field("How was working with this customer?")
+    rating = rating_field(_("How was working with this customer?"))
     note = forms.CharField(
-        label="Private note (optional)",
+        label=_("Private note (optional)"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only Servizo staff read the note; other providers see just the average.",
+        help_text=_("Only Servizo staff read the note; other providers see just the average."),
     )
 
 
@@ -85,5 +90,5 @@ class ModerationReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=1000,
-        help_text="Logged and sent to the author.",
+        help_text=_("Logged and sent to the author."),
     )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 from servizo.models import TimeStampedModel
@@ -64,7 +65,7 @@ class Review(TimeStampedModel):
             models.Index(fields=["customer", "created_at"]),
         ]
         constraints = [rating_check("review_rating_1_to_5")]
-        permissions = [("moderate_review", "Can hide and unhide reviews")]
+        permissions = [("moderate_review", _("Can hide and unhide reviews"))]
 
     def __str__(self) -> str:
         return f"{self.rating}★ for {self.provider} (booking #{self.booking_id})"
@@ -87,7 +88,7 @@ class ReviewReply(TimeStampedModel):
     text = models.TextField(max_length=REPLY_MAX_LENGTH)
 
     class Meta:
-        verbose_name_plural = "review replies"
+        verbose_name_plural = _("review replies")
 
     def __str__(self) -> str:
         return f"Reply to review #{self.review_id}"
@@ -97,8 +98,8 @@ class ReviewModerationEvent(models.Model):
     """Audit row for every hide/unhide: who, what, why, when."""
 
     class Action(models.TextChoices):
-        HIDDEN = "hidden", "Hidden"
-        UNHIDDEN = "unhidden", "Restored"
+        HIDDEN = "hidden", _("Hidden")
+        UNHIDDEN = "unhidden", _("Restored")
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moderation_events")
     actor = models.ForeignKey(
@@ -126,7 +127,7 @@ class CustomerRating(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_ratings_received"
     )
     rating = models.PositiveSmallIntegerField(validators=rating_validators)
-    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, help_text="Private: only staff read it.")
+    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, help_text=_("Private: only staff read it."))
 
     class Meta:
         ordering = ["-created_at", "-id"]

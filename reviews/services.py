@@ -22,11 +22,14 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
+from bookings.services import stored_text_language
 from directory.services import listing_rating_set
 from notifications.services import notification_create
 from reviews.models import (
@@ -54,16 +57,40 @@ class ReviewNotAllowed(DomainError):
 
 def _clean_rating(rating: int) -> int:
     if rating not in STARS:
-        raise DomainError("Choose a rating from 1 to 5 stars.")
+        raise DomainError(_("Choose a rating from 1 to 5 stars."))
     return rating
 
 
+# What each kind of text is refused with: (when it is empty but required, when it is too long).
+_TEXT_ERRORS = {
+    "comment": (
+        gettext_lazy("Please write your comment."),
+        gettext_lazy("Your comment is %(length)d characters long; the limit is %(limit)d."),
+    ),
+    "reply": (
+        gettext_lazy("Please write your reply."),
+        gettext_lazy("Your reply is %(length)d characters long; the limit is %(limit)d."),
+    ),
+    "note": (
+        gettext_lazy("Please write your note."),
+        gettext_lazy("Your note is %(length)d characters long; the limit is %(limit)d."),
+    ),
+    "reason": (
+        gettext_lazy("Please write your reason."),
+        gettext_lazy("Your reason is %(length)d characters long; the limit is %(limit)d."),
+    ),
+}
+
+
 def _clean_text(text: str, *, max_length: int, label: str, required: bool = False) -> str:
+    """`text` stripped, or a DomainError for an empty required one or one past `max_length`; `label` is a
+    key of _TEXT_ERRORS (each language words the sentence its own way, so no fragment is inserted)."""
+    empty, too_long = _TEXT_ERRORS[label]
     text = (text or "").strip()
     if required and not text:
-        raise DomainError(f"Please write your {label}.")
+        raise DomainError(str(empty))
     if len(text) > max_length:
-        raise DomainError(f"Your {label} is {len(text)} characters long; the limit is {max_length}.")
+        raise DomainError(too_long % {"length": len(text), "limit": max_length})
     return text
 
 
@@ -95,11 +122,11 @@ def review_create_check(*, booking: Booking, customer: User) -> None:
     """
     account_standing(customer, fresh=True).require()
     if booking.customer_id != customer.pk:
-        raise ReviewNotAllowed("Only the customer of this booking can review it.")
+        raise ReviewNotAllowed(_("Only the customer of this booking can review it."))
     if not booking_reviewable(booking=booking):
-        raise ReviewNotAllowed("You can review this job once it is completed.")
+        raise ReviewNotAllowed(_("You can review this job once it is completed."))
     if Review.objects.filter(booking_id=booking.pk).exists():
-        raise ReviewNotAllowed("You have already reviewed this job; you can edit your review instead.")
+        raise ReviewNotAllowed(_("You have already reviewed this job; you can edit your review instead."))
 
 
 def review_create(*, booking_id: int, customer: User, rating: int, comment: str = "") -> Review:
@@ -113,10 +140,16 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
             booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
         )
         reputation_refresh(provider_id=booking.provider_id)
+        with stored_text_language():
+            notice = _("%(customer)s rated “%(title)s” %(rating)s★.") % {
+                "customer": customer.get_short_name(),
+                "title": booking.title,
+                "rating": rating,
+            }
         notification_create(
             recipient=booking.provider,
             kind="review_received",
-            text=f"{customer.get_short_name()} rated “{booking.title}” {rating}★.",
+            text=notice,
             link=reverse("reviews:provider_profile", args=[booking.provider_id]) + f"#review-{review.pk}",
         )
     return review
@@ -125,13 +158,18 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
 def review_update_check(*, review: Review, customer: User) -> None:
     account_standing(customer, fresh=True).require()
     if review.customer_id != customer.pk:
-        raise ReviewNotAllowed("Only the author can edit this review.")
+        raise ReviewNotAllowed(_("Only the author can edit this review."))
     if review.is_hidden:
-        raise ReviewNotAllowed("This review was removed by a moderator and can no longer be edited.")
+        raise ReviewNotAllowed(_("This review was removed by a moderator and can no longer be edited."))
     if not review.is_editable:
+        days = settings.REVIEW_EDIT_WINDOW.days
         raise ReviewNotAllowed(
-            f"Reviews can be edited for {settings.REVIEW_EDIT_WINDOW.days} days; "
-            f"this one was frozen on {when_text(review.editable_until)}."
+            ngettext(
+                "Reviews can be edited for %(days)d day; this one was frozen on %(when)s.",
+                "Reviews can be edited for %(days)d days; this one was frozen on %(when)s.",
+                days,
+            )
+            % {"days": days, "when": when_text(review.editable_until)}
         )
 
 
@@ -162,12 +200,12 @@ def review_version(review: Review) -> str:
 
 def review_reply_check(*, review: Review, provider: User) -> None:
     if review.provider_id != provider.pk:
-        raise ReviewNotAllowed("Only the reviewed provider can reply to this review.")
+        raise ReviewNotAllowed(_("Only the reviewed provider can reply to this review."))
     provider_standing(provider, fresh=True).require()  # a suspended provider publishes nothing
     if review.is_hidden:
-        raise ReviewNotAllowed("This review was removed by a moderator; it cannot be answered.")
+        raise ReviewNotAllowed(_("This review was removed by a moderator; it cannot be answered."))
     if ReviewReply.objects.filter(review_id=review.pk).exists():
-        raise ReviewNotAllowed("You have already replied to this review.")
+        raise ReviewNotAllowed(_("You have already replied to this review."))
 
 
 def review_reply(*, review_id: int, provider: User, text: str, seen_version: str | None = None) -> ReviewReply:
@@ -182,13 +220,15 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
         review_reply_check(review=review, provider=provider)
         if seen_version is not None and seen_version != review_version(review):
             raise ReviewChanged(
-                "The customer edited this review since you opened it. Read the new version and reply again."
+                _("The customer edited this review since you opened it. Read the new version and reply again.")
             )
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
+        with stored_text_language():
+            notice = _("%(provider)s replied to your review.") % {"provider": provider.get_short_name()}
         notification_create(
             recipient=review.customer,
             kind="review_reply",
-            text=f"{provider.get_short_name()} replied to your review.",
+            text=notice,
             link=reverse("reviews:provider_profile", args=[provider.pk]) + f"#review-{review.pk}",
         )
     return reply
@@ -196,12 +236,12 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
 
 def customer_rate_check(*, booking: Booking, provider: User) -> None:
     if booking.provider_id != provider.pk:
-        raise ReviewNotAllowed("Only the provider of this booking can rate its customer.")
+        raise ReviewNotAllowed(_("Only the provider of this booking can rate its customer."))
     provider_standing(provider, fresh=True).require()
     if booking.status != Booking.Status.COMPLETED:
-        raise ReviewNotAllowed("You can rate the customer once the job is completed.")
+        raise ReviewNotAllowed(_("You can rate the customer once the job is completed."))
     if CustomerRating.objects.filter(booking_id=booking.pk).exists():
-        raise ReviewNotAllowed("You have already rated the customer for this job.")
+        raise ReviewNotAllowed(_("You have already rated the customer for this job."))
 
 
 def customer_rate(*, booking_id: int, provider: User, rating: int, note: str = "") -> CustomerRating:
@@ -218,12 +258,15 @@ def customer_rate(*, booking_id: int, provider: User, rating: int, note: str = "
 
 def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) -> Review:
     if not (actor.is_staff and actor.has_perm("reviews.moderate_review")):
-        raise ReviewNotAllowed("Only staff allowed to moderate reviews can hide or restore them.")
+        raise ReviewNotAllowed(_("Only staff allowed to moderate reviews can hide or restore them."))
     reason = _clean_text(reason, max_length=1000, label="reason", required=True)
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review_id)
         if review.is_hidden == hide:
-            raise ReviewNotAllowed(f"Review #{review.pk} is already {'hidden' if hide else 'visible'}.")
+            raise ReviewNotAllowed(
+                (_("Review #%(id)s is already hidden.") if hide else _("Review #%(id)s is already visible."))
+                % {"id": review.pk}
+            )
         now = timezone.now()
         review.is_hidden = hide
         review.hidden_reason, review.hidden_by, review.hidden_at = (reason, actor, now) if hide else ("", None, None)
@@ -231,16 +274,13 @@ def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) ->
         action = ReviewModerationEvent.Action.HIDDEN if hide else ReviewModerationEvent.Action.UNHIDDEN
         ReviewModerationEvent.objects.create(review=review, actor=actor, action=action, reason=reason)
         reputation_refresh(provider_id=review.provider_id)
-        notification_create(
-            recipient=review.customer,
-            kind=f"review_{action}",
-            text=(
-                f"A moderator removed your review: {reason}"
+        with stored_text_language():
+            notice = (
+                _("A moderator removed your review: %(reason)s") % {"reason": reason}
                 if hide
-                else "A moderator restored your review; it is public again."
-            ),
-            email=True,
-        )
+                else _("A moderator restored your review; it is public again.")
+            )
+        notification_create(recipient=review.customer, kind=f"review_{action}", text=notice, email=True)
     logger.info("Review %s %s by %s: %s", review.pk, action, actor.pk, reason)
     return review
 
@@ -257,14 +297,25 @@ def review_unhide(*, review_id: int, actor: User, reason: str) -> Review:
 
 def booking_completed(booking: Booking, event: BookingEvent) -> None:
     """Transition hook (booking → completed): ask the customer for a review, on commit."""
-    booking_id, customer, title = booking.pk, booking.customer, booking.title
-    provider_name = booking.provider.get_full_name() or "your provider"
+    booking_id, customer, title, provider_name = (
+        booking.pk,
+        booking.customer,
+        booking.title,
+        booking.provider.get_full_name(),
+    )
 
     def prompt() -> None:
+        with stored_text_language():
+            notice = (
+                _("“%(title)s” is complete. How did %(provider)s do? Leave a review.")
+                % {"title": title, "provider": provider_name}
+                if provider_name
+                else _("“%(title)s” is complete. How did your provider do? Leave a review.") % {"title": title}
+            )
         notification_create(
             recipient=customer,
             kind="review_request",
-            text=f"“{title}” is complete. How did {provider_name} do? Leave a review.",
+            text=notice,
             link=reverse("reviews:create", args=[booking_id]),
             email=True,
         )

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile
@@ -22,7 +24,11 @@ from servizo.pagination import page_of
 
 PROFILE_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20
-SORT_LABELS = {"recent": "Most recent", "highest": "Highest rated", "lowest": "Lowest rated"}
+SORT_LABELS = {
+    "recent": gettext_lazy("Most recent"),
+    "highest": gettext_lazy("Highest rated"),
+    "lowest": gettext_lazy("Lowest rated"),
+}
 
 
 def profile_url(provider_id: int, review_id: int | None = None) -> str:
@@ -69,8 +75,8 @@ def review_create(request, pk: int) -> HttpResponse:
         save=lambda data: services.review_create(booking_id=booking.pk, customer=request.user, **data),
         refused_url=reverse("reviews:edit", args=[existing.pk]) if existing else reverse("dashboard"),
         success_url=lambda review: profile_url(booking.provider_id, review.pk),
-        success_message="Thank you! Your review is published.",
-        context={"title": f"Review {booking.provider}", "booking": booking},
+        success_message=_("Thank you! Your review is published."),
+        context={"title": _("Review %(provider)s") % {"provider": booking.provider}, "booking": booking},
     )
 
 
@@ -85,8 +91,12 @@ def review_edit(request, pk: int) -> HttpResponse:
         save=lambda data: services.review_update(review_id=review.pk, customer=request.user, **data),
         refused_url=profile_url(review.provider_id, review.pk),
         success_url=lambda saved: profile_url(saved.provider_id, saved.pk),
-        success_message="Your review is updated.",
-        context={"title": f"Edit your review of {review.provider}", "booking": review.booking, "review": review},
+        success_message=_("Your review is updated."),
+        context={
+            "title": _("Edit your review of %(provider)s") % {"provider": review.provider},
+            "booking": review.booking,
+            "review": review,
+        },
     )
 
 
@@ -100,8 +110,8 @@ def review_reply(request, pk: int) -> HttpResponse:
         save=lambda data: services.review_reply(review_id=review.pk, provider=request.user, **data),
         refused_url=profile_url(review.provider_id, review.pk),
         success_url=lambda reply: profile_url(review.provider_id, review.pk),
-        success_message="Your reply is published.",
-        context={"title": "Reply to a review", "booking": review.booking, "review": review},
+        success_message=_("Your reply is published."),
+        context={"title": _("Reply to a review"), "booking": review.booking, "review": review},
     )
 
 
@@ -115,8 +125,8 @@ def customer_rate(request, pk: int) -> HttpResponse:
         save=lambda data: services.customer_rate(booking_id=booking.pk, provider=request.user, **data),
         refused_url=reverse("dashboard"),
         success_url=lambda rating: reverse("dashboard"),
-        success_message="Thanks — your rating of the customer is saved (only staff read the note).",
-        context={"title": f"Rate {booking.customer.get_short_name()}", "booking": booking},
+        success_message=_("Thanks — your rating of the customer is saved (only staff read the note)."),
+        context={"title": _("Rate %(customer)s") % {"customer": booking.customer.get_short_name()}, "booking": booking},
     )
 
 

@@ -1,6 +1,7 @@
 """Template tags feeding the reviews partials; each costs a fixed number of queries."""
 
 from django import template
+from django.utils.translation import gettext
 
 from reviews import selectors
 
@@ -48,7 +49,7 @@ def public_name(user) -> str:
     """How a reviewer appears in public: first name and last initial ("Maria R.")."""
     parts = (user.full_name or "").split()
     if not parts:
-        return "A customer"
+        return gettext("A customer")
     return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else parts[0]
 
 
