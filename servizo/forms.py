@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.conf import settings
 
-from servizo.money import MONEY_MAX_CHARS, format_amount, format_money, parse_money
+from servizo.money import MONEY_MAX_CHARS, format_amount, format_money, parse_money, separators
 
 # What a PositiveIntegerField holds on every database ($21,474,836.47): the default ceiling.
 MONEY_MAX_CENTS = 2_147_483_647
@@ -69,9 +69,10 @@ class MoneyField(forms.CharField):
 
     def readings(self, cents: int) -> set[str]:
         """The ways of typing `cents` that need no read-back: "1,234.50", "1234.50" (and "1,234", "1234")."""
+        decimal, thousands = separators()
         grouped = format_amount(cents, self.currency)
-        typed = {grouped, grouped.replace(",", "")}
-        return typed | {text.removesuffix(".00") for text in typed}
+        typed = {grouped, grouped.replace(thousands, "")}
+        return typed | {text.removesuffix(f"{decimal}00") for text in typed}
 
     def bound_data(self, data, initial):
         try:
