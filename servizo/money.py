@@ -85,6 +85,13 @@ def format_money(amount: int, currency: str) -> str:
     return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
 
 
+def ascii_digits(text: str) -> str:
+    """Typed Urdu and Arabic-Indic digits as ASCII ones, the Arabic decimal and thousands marks as the active
+    language's separators; everything else as typed."""
+    decimal, thousands = separators()
+    return text.translate(_DIGITS).replace(_ARABIC_DECIMAL, decimal).replace(_ARABIC_THOUSANDS, thousands)
+
+
 def _amount_pattern(decimal: str, thousands: str) -> re.Pattern:
     """ASCII digits; either no grouping or correct groups of three; then the decimal separator and decimals."""
     d, t = re.escape(decimal), re.escape(thousands)
@@ -105,7 +112,7 @@ def parse_money(text: str, currency: str) -> int:
     text = text.strip()
     if len(text) > MONEY_MAX_CHARS:
         raise ValueError(_("Enter at most %(count)d characters.") % {"count": MONEY_MAX_CHARS})
-    text = text.translate(_DIGITS).replace(_ARABIC_DECIMAL, decimal).replace(_ARABIC_THOUSANDS, thousands)
+    text = ascii_digits(text)
     match = _amount_pattern(decimal, thousands).fullmatch(text)
     if match is None:
         if exponent and re.fullmatch(rf"[0-9]+{re.escape(thousands)}[0-9]{{1,2}}", text, re.ASCII):

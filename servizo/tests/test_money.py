@@ -198,10 +198,12 @@ def test_the_money_filter_renders_in_the_active_language():
 
 def test_the_money_field_reads_urdu_digits_and_shows_them_back_in_ascii():
     class Form(forms.Form):
-        price = MoneyField(currency="pkr")
+        price = MoneyField(currency="pkr", confirm=True)
 
     with translation.override("ur"):
-        form = Form({"price": "۱٬۲۳۴٫۵"})
-        assert form.is_valid(), form.errors
-        assert form.cleaned_data["price"] == 123450
+        form = Form({"price": "۱۲۳۴٫۵"})
+        (error,) = form.errors["price"]  # read back once, in whatever words the Urdu catalog has
+        assert "1,234.50 PKR" in error and not form.is_valid()
         assert 'value="1,234.50"' in str(form["price"])
+        form = Form({"price": "۱٬۲۳۴٫۵۰"})  # reads as typed: no read-back to confirm
+        assert form.is_valid() and form.cleaned_data["price"] == 123450
