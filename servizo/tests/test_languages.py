@@ -2,6 +2,7 @@
 catalog, emails in the reader's language and caches kept per language. Needs the compiled catalogs
 (`make compilemessages`, which `make test` runs first)."""
 
+import datetime
 import json
 
 import pytest
@@ -16,6 +17,7 @@ from accounts.tests.test_signup import customer_data
 from notifications.services import notification_create
 from servizo.fragments import cached_fragments
 from servizo.languages import in_language_of
+from servizo.timezones import when_text
 from servizo.usercache import user_cache_drop, user_cached
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +172,12 @@ def test_cached_rows_and_user_values_are_kept_per_language():
     user_cache_drop(7, "test-panel")
     with translation.override("en"):
         assert user_cached(7, "test-panel", lambda: "recomputed") == "recomputed"  # a drop forgets every language
+
+
+def test_times_name_the_month_in_the_readers_language():
+    moment = datetime.datetime(2026, 11, 30, 16, 52, tzinfo=datetime.UTC)
+
+    with translation.override("en"):
+        assert when_text(moment, "Asia/Karachi") == "30 Nov 2026, 21:52 PKT"
+    with translation.override("ur"):
+        assert when_text(moment, "Asia/Karachi") == "30 نومبر 2026, 21:52 PKT"

@@ -49,6 +49,8 @@ def test_a_customer_switches_to_urdu_and_posts_an_offer_right_to_left(browser, l
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     customer.refresh_from_db()
     assert customer.language == "ur"
+    # (times the browser writes, in chat and live cards, name the month in Urdu like the server's)
+    assert page.evaluate("Servizo.formatWhen('2026-11-30T16:52:00Z')") == "30 نومبر 2026, 16:52 UTC"
 
     # When they post an offer, typing the price in Urdu digits with the Arabic decimal mark
     page.goto(f"{url}/offers/new/")

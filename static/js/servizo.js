@@ -74,6 +74,9 @@
       label = /^[A-Z]{2,5}$/.test(name) ? name : "UTC" + offset;
     }
     const clock = `${parts.hour}:${parts.minute} ${label}`;
+    if (document.documentElement.lang === "ur") {  // the month's name in Urdu, like the server's
+      parts.month = new Intl.DateTimeFormat("ur-PK", { timeZone: zone, month: "short" }).format(moment);
+    }
     return date ? `${parts.day} ${parts.month} ${parts.year}, ${clock}` : clock;
   }
 
