@@ -38,4 +38,4 @@ def anonymous_landing_html(request) -> str:
 def category_caches_drop(**kwargs) -> None:
     """Signal receiver (any ServiceCategory save or delete): forget the cached page and category map
     once that commits."""
-    after_commit(cache.delete_many, [*(_key(language) for language, _ in settings.LANGUAGES), CATEGORY_MAP_KEY])
+    after_commit(cache.delete_many, [*(_key(language) for language in dict(settings.LANGUAGES)), CATEGORY_MAP_KEY])

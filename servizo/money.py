@@ -12,6 +12,7 @@ a booking's money between provider and platform. A deployment has one currency (
 
 import re
 from decimal import Decimal
+from functools import cache
 
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
@@ -92,6 +93,7 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS).replace(_ARABIC_DECIMAL, decimal).replace(_ARABIC_THOUSANDS, thousands)
 
 
+@cache
 def _amount_pattern(decimal: str, thousands: str) -> re.Pattern:
     """ASCII digits; either no grouping or correct groups of three; then the decimal separator and decimals."""
     d, t = re.escape(decimal), re.escape(thousands)
@@ -99,7 +101,7 @@ def _amount_pattern(decimal: str, thousands: str) -> re.Pattern:
 
 
 def parse_money(text: str, currency: str) -> int:
-    """('1,234.5', "usd") -> 123450; ('1,234', "jpy") -> 1234; in Urdu also Urdu digits
+    """('1,234.5', "usd") -> 123450; ('1,234', "jpy") -> 1234; the same typed in Urdu or Arabic-Indic digits.
     Strict and exact (no floats, no guessing): the active language's separators only.
 
     Raises ValueError on bad input. Refused: other digits than ASCII, Urdu and Arabic-Indic 0-9, a sign,

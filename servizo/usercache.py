@@ -26,7 +26,7 @@ def _key(user_id: int, name: str, language: str) -> str:
 
 
 def _keys(user_id: int, name: str) -> list[str]:
-    return [_key(user_id, name, language) for language, _ in settings.LANGUAGES]
+    return [_key(user_id, name, language) for language in dict(settings.LANGUAGES)]
 
 
 def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
