@@ -16,6 +16,7 @@ from accounts.models import ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer
 from servizo.testing.browser import DESKTOP, logged_in_page, screenshot_widths
+from servizo.tests.test_accessibility_browser import blocking_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -89,3 +90,18 @@ def test_the_switcher_works_on_a_phone_inside_the_collapsed_menu(browser, live_s
     page.locator(".language-switcher button[value=en]").click()
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.locator("h1")).to_have_text("Skilled hands, smart service.")
+
+
+def test_urdu_pages_have_no_serious_accessibility_violations(browser, live_server, customer):
+    visitor = browser.new_page(locale="ur-PK")  # Accept-Language: ur-PK, served in Urdu
+    problems = blocking_violations(visitor, f"{live_server.url}/")
+    assert visitor.locator("html").get_attribute("lang") == "ur"
+
+    customer.language = "ur"
+    customer.save(update_fields=["language"])
+    page = logged_in_page(browser, live_server.url, customer)
+    for path in ("/dashboard/", "/notifications/", "/offers/new/"):
+        problems += blocking_violations(page, f"{live_server.url}{path}")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+
+    assert not problems, "\n".join(problems)
