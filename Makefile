@@ -26,6 +26,7 @@ messages: venv
 	$(PY) manage.py makemessages -l ur --no-obsolete $(MESSAGES_IGNORE)
 	$(PY) manage.py makemessages -d djangojs -l ur --no-obsolete $(MESSAGES_IGNORE) --ignore=static/vendor
 
+# msgfmt comes from Debian's gettext (scripts/system-deps.sh installs it).
 compilemessages: venv
 	$(PY) manage.py compilemessages -l ur $(MESSAGES_IGNORE)
 
@@ -40,7 +41,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-run: venv
+run: venv compilemessages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_places --if-needed
 	$(PY) manage.py seed_demo
@@ -55,6 +56,7 @@ run: venv
 test:
 	@bash scripts/system-deps.sh test
 	@$(MAKE) --no-print-directory venv
+	@$(MAKE) --no-print-directory compilemessages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@# Both runs always run; the target fails if either fails (the first non-zero pytest exit code).

@@ -2,12 +2,14 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django import forms
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import LegalPage, User
 from accounts.selectors import legal_page
 from notifications.outbox import email_send
+from servizo.languages import in_language_of, is_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,6 +33,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if form.cleaned_data.get("time_zone"):  # the browser's guess, already checked by the form
             user.time_zone = form.cleaned_data["time_zone"]
         user.role = getattr(form, "role", User.Role.CUSTOMER)
+        # A language picked with the switcher before signing up is kept (emails too); else: the browser's.
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        user.language = chosen if is_language(chosen) else ""
         if form.cleaned_data.get("accept_terms"):
             user.terms_version, user.terms_accepted_at = legal_page(LegalPage.Kind.TERMS).version, timezone.now()
         if commit:
@@ -42,4 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
         signup or a password reset; the email is retried (notifications.outbox)."""
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
-        email_send(message=self.render_mail(template_prefix, email, ctx))
+        # In the recipient's saved language; else the page's (the person asking is, nearly always, them).
+        recipient = context.get("user") or User.objects.filter(email__iexact=email).first()
+        with in_language_of(recipient, default=translation.get_language()):
+            email_send(message=self.render_mail(template_prefix, email, ctx))

@@ -1,8 +1,10 @@
 from allauth.account.forms import SignupForm
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.documents import ACCEPT, validate_provider_document
 from accounts.models import (
@@ -178,7 +180,13 @@ class AccountSettingsForm(forms.ModelForm):
         choices=zone_choices, help_text="Every time on Servizo and in our emails is shown in this zone."
     )
 
+    language = forms.ChoiceField(
+        choices=[("", _("The one my browser asks for")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("Pages and our emails are in this language."),
+    )
+
     class Meta:
         model = User
-        fields = ["full_name", "phone", "time_zone"]
+        fields = ["full_name", "phone", "time_zone", "language"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}

@@ -58,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     terms_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # IANA name; every time is shown to the user in it (servizo.timezones). Guessed by the browser at signup.
     time_zone = models.CharField(max_length=64, default=default_zone_name, validators=[validate_zone])
+    # A code from settings.LANGUAGES; empty: the browser's. Pages and emails use it (servizo.languages).
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 

@@ -139,10 +139,11 @@ def provider_profile_create(
     return profile
 
 
-def user_settings_update(*, user: User, full_name: str, phone: str, time_zone: str) -> User:
-    """The user's own name, phone and time zone (validated by the form: an IANA name)."""
-    user.full_name, user.phone, user.time_zone = full_name, phone, time_zone
-    user.save(update_fields=["full_name", "phone", "time_zone"])
+def user_settings_update(*, user: User, full_name: str, phone: str, time_zone: str, language: str = "") -> User:
+    """The user's own name, phone, time zone (validated by the form: an IANA name) and language (a code of
+    settings.LANGUAGES; empty: the browser's)."""
+    user.full_name, user.phone, user.time_zone, user.language = full_name, phone, time_zone, language
+    user.save(update_fields=["full_name", "phone", "time_zone", "language"])
     return user
 
 

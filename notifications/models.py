@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -28,9 +29,9 @@ class OutgoingEmail(models.Model):
     (`manage.py send_pending_emails`), and one that keeps failing stays visible in the admin."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending (to send or retry)"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (gave up; retry from the admin)"
+        PENDING = "pending", _("Pending (to send or retry)")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (gave up; retry from the admin)")
 
     to = models.JSONField(help_text="Recipient addresses.")
     subject = models.CharField(max_length=300)

@@ -12,16 +12,23 @@ a committed change, or that depends on the state after commit, is instead create
 completion, and a chat message's notice (only if the recipient is not viewing the thread at delivery
 time). Outside a transaction everything goes at once.
 
+Texts are stored and sent in the recipient's language (servizo.languages): a caller writes the text inside
+`with in_language_of(recipient):` (so `_()` translates for the reader, not for whoever caused the change), and
+`notification_create` writes the email's own words in that language too. A stored text keeps the language it
+was written in if the reader later switches.
+
 Other apps read and mark notifications only through `notifications.selectors` and this module.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.models import Notification
 from notifications.outbox import email_send
 from servizo.context_processors import NOTIFICATION_BADGE
+from servizo.languages import in_language_of
 from servizo.realtime import broadcast
 from servizo.tasks import enqueue
 from servizo.usercache import user_cache_drop
@@ -70,13 +77,19 @@ def notification_create(*, recipient, kind: str, text: str, link: str = "", emai
 
     enqueue(push_notification, user_id=recipient.pk, payload=payload)
     if email and recipient.email:
-        message = EmailMessage(
-            subject=email_subject(text),
-            body=f"{text}\n\n{absolute_url(link)}" if link else text,
-            to=[recipient.email],
-        )
-        email_send(message=message)
+        email_send(message=notification_email(recipient=recipient, text=text, link=link))
     return notification
+
+
+def notification_email(*, recipient, text: str, link: str = "") -> EmailMessage:
+    """The email of a notice: its first sentence as the subject, the text and the link, in the recipient's
+    language (`text` is already written in it)."""
+    with in_language_of(recipient):
+        body = text
+        if link:
+            body += "\n\n" + _("Open it on Servizo: %(link)s") % {"link": absolute_url(link)}
+        body += "\n\n-- \n" + _("Your language and time zone for these emails are in your Servizo settings.")
+        return EmailMessage(subject=email_subject(text), body=body, to=[recipient.email])
 
 
 def notification_mark_read(*, recipient, notification_id: int) -> Notification:

@@ -111,6 +111,7 @@ mariadb -h127.0.0.1 -u"${DB_USER%%:*}" -p"${DB_USER#*:}" -e \
   "DROP DATABASE IF EXISTS \`$DB_NAME\`; CREATE DATABASE \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
 cd "$ROOT"
 "$PY" manage.py migrate --noinput -v0
+"$PY" manage.py compilemessages -l ur --ignore=.venv -v0
 "$PY" manage.py collectstatic --noinput -v0
 "$PY" manage.py check --deploy --fail-level WARNING
 

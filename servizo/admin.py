@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from servizo.converters import MAX_ID
 from servizo.models import FailedTask
@@ -61,9 +63,12 @@ def changelist_query_problem(query) -> str | None:
         for value in values:
             if key == SEARCH_VAR:
                 if len(value) > SEARCH_MAX_CHARS or len(value.split()) > SEARCH_MAX_WORDS:
-                    return f"Search for at most {SEARCH_MAX_WORDS} words ({SEARCH_MAX_CHARS} characters)."
+                    return _("Search for at most %(words)d words (%(chars)d characters).") % {
+                        "words": SEARCH_MAX_WORDS,
+                        "chars": SEARCH_MAX_CHARS,
+                    }
             elif _out_of_range(value) or (key.endswith("__year") and value.isdigit() and int(value) >= 9999):
-                return "That filter value is out of range."
+                return _("That filter value is out of range.")
     return None
 
 
@@ -146,9 +151,9 @@ class AdminPage:
 
 
 class ServizoAdminSite(admin.AdminSite):
-    site_header = "Servizo operations"
-    site_title = "Servizo operations"
-    index_title = "Operations dashboard"
+    site_header = gettext_lazy("Servizo operations")
+    site_title = gettext_lazy("Servizo operations")
+    index_title = gettext_lazy("Operations dashboard")
 
     def __init__(self, name="admin"):
         super().__init__(name)
@@ -207,14 +212,22 @@ class FailedTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "failed_at"
     actions = ["retry"]
 
-    @admin.display(description="Error")
+    @admin.display(description=gettext_lazy("Error"))
     def short_error(self, obj: FailedTask) -> str:
         return obj.error[:120]
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("servizo.change_failedtask")
 
-    @admin.action(description="Retry: queue the task again", permissions=["retry"])
+    @admin.action(description=gettext_lazy("Retry: queue the task again"), permissions=["retry"])
     def retry(self, request, queryset):
         queued = sum(failed_task_retry(failed_task_id=pk) for pk in queryset.values_list("pk", flat=True))
-        self.message_user(request, f"{queued} task(s) queued again; one that fails again is listed anew.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d task queued again; one that fails again is listed anew.",
+                "%(count)d tasks queued again; one that fails again is listed anew.",
+                queued,
+            )
+            % {"count": queued},
+        )

@@ -4,7 +4,8 @@ Channels' JSON consumer closes the socket with 1011 when a frame is binary, is n
 deeper than Python's recursion limit or carries text the database cannot store. Here every such
 frame gets an error frame instead and the socket stays open; `receive_json` only ever sees a dict
 of JSON values (no lone surrogates or control characters in strings, bounded nesting and size,
-no NaN/Infinity, integers within 64 bits).
+no NaN/Infinity, integers within 64 bits). Each frame is handled in the user's language (their saved one,
+else the language cookie), so error frames and anything a subclass writes are translated like pages.
 """
 
 import json
@@ -12,8 +13,11 @@ import logging
 import re
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
 
 from servizo.converters import MAX_ID
+from servizo.languages import in_language_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +41,15 @@ def _reject_constant(name: str):
 def decode_frame(text_data: str | None) -> dict:
     """A client frame as a dict of plain JSON values, or BadFrame with an error code and a message."""
     if text_data is None:
-        raise BadFrame("bad_request", "Send text frames with JSON.")
+        raise BadFrame("bad_request", _("Send text frames with JSON."))
     if len(text_data) > MAX_FRAME_CHARS:
-        raise BadFrame("too_large", "That message is too long.")
+        raise BadFrame("too_large", _("That message is too long."))
     try:
         content = json.loads(text_data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:  # JSONDecodeError, 4,300+ digit numbers, deep nesting
-        raise BadFrame("bad_request", "Unknown request.") from error
+        raise BadFrame("bad_request", _("Unknown request.")) from error
     if not isinstance(content, dict):
-        raise BadFrame("bad_request", "Unknown request.")
+        raise BadFrame("bad_request", _("Unknown request."))
     try:
         _check(content, depth=1)
     except BadFrame as error:
@@ -58,13 +62,13 @@ def decode_frame(text_data: str | None) -> dict:
 
 def _check(value, *, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise BadFrame("bad_request", "Unknown request.")
+        raise BadFrame("bad_request", _("Unknown request."))
     if isinstance(value, str):
         if _UNSTORABLE.search(value):
-            raise BadFrame("invalid", "The message contains characters that cannot be sent.")
+            raise BadFrame("invalid", _("The message contains characters that cannot be sent."))
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_ID:
-            raise BadFrame("bad_request", "Unknown request.")
+            raise BadFrame("bad_request", _("Unknown request."))
     elif isinstance(value, dict):
         for key, item in value.items():
             _check(key, depth=depth + 1)
@@ -79,15 +83,17 @@ class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
     answers every client frame with an error frame (the default `receive_json`)."""
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            content = decode_frame(text_data)
-        except BadFrame as error:
-            await self._error(error.code, str(error), client_id=error.client_id)
-            return
-        await self.receive_json(content)
+        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        with in_language_of(self.scope.get("user"), default=cookie):
+            try:
+                content = decode_frame(text_data)
+            except BadFrame as error:
+                await self._error(error.code, str(error), client_id=error.client_id)
+                return
+            await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
-        await self._error("bad_request", "This socket does not take messages.")
+        await self._error("bad_request", _("This socket does not take messages."))
 
     async def _error(self, code: str, message: str, client_id: str = "") -> None:
         await self.send_json({"type": "error", "code": code, "message": message, "client_id": client_id})

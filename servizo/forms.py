@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.conf import settings
 
-from servizo.money import MONEY_MAX_CHARS, format_amount, format_money, parse_money
+from servizo.money import MONEY_MAX_CHARS, ascii_digits, format_amount, format_money, parse_money, separators
 
 # What a PositiveIntegerField holds on every database ($21,474,836.47): the default ceiling.
 MONEY_MAX_CENTS = 2_147_483_647
@@ -58,7 +58,7 @@ class MoneyField(forms.CharField):
             raise forms.ValidationError(f"Enter at least {self.money(self.min_cents)}.", code="min_value")
         if cents > self.max_cents:
             raise forms.ValidationError(f"Enter at most {self.money(self.max_cents)}.", code="max_value")
-        if self.confirm and value.strip() not in self.readings(cents):
+        if self.confirm and ascii_digits(value.strip()) not in self.readings(cents):
             raise forms.ValidationError(
                 f"We read this as {self.money(cents)}. Check it, then submit again to confirm.", code="confirm"
             )
@@ -68,10 +68,12 @@ class MoneyField(forms.CharField):
         return format_money(cents, self.currency)
 
     def readings(self, cents: int) -> set[str]:
-        """The ways of typing `cents` that need no read-back: "1,234.50", "1234.50" (and "1,234", "1234")."""
+        """The ways of typing `cents` that need no read-back: "1,234.50", "1234.50" (and "1,234", "1234"), in ASCII
+        or Urdu digits."""
+        decimal, thousands = separators()
         grouped = format_amount(cents, self.currency)
-        typed = {grouped, grouped.replace(",", "")}
-        return typed | {text.removesuffix(".00") for text in typed}
+        typed = {grouped, grouped.replace(thousands, "")}
+        return typed | {text.removesuffix(f"{decimal}00") for text in typed}
 
     def bound_data(self, data, initial):
         try:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -13,8 +14,8 @@ class FailedTask(models.Model):
     """A background task that kept failing after its retries (servizo.tasks): kept for staff to see and retry."""
 
     class Status(models.TextChoices):
-        FAILED = "failed", "Failed (retry from the admin)"
-        RETRIED = "retried", "Queued again"
+        FAILED = "failed", _("Failed (retry from the admin)")
+        RETRIED = "retried", _("Queued again")
 
     task_id = models.CharField(max_length=64, unique=True)
     task_name = models.CharField(max_length=200, db_index=True)

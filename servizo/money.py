@@ -3,13 +3,20 @@
 `MINOR_UNIT_EXPONENTS` is the one table of how many decimals a currency has (USD, EUR, PKR: 2, so
 12345 is 123.45; JPY: 0, so 12345 is ¥12,345). Forms, Stripe, the ledger, reports and CSV all carry
 that integer; only `format_amount`/`format_money` (rendering), `parse_money` (typed input) and
-`major_units` (spreadsheets, charts) look at the exponent. `split_amount` is the one rule that splits
+`major_units` (spreadsheets, charts) look at the exponent. Rendering and parsing follow the active
+language's separators (servizo/formats: English and Urdu both write "1,234.50"; digits are shown in ASCII)
+and typed Urdu or Arabic-Indic digits are read as ASCII ones. `split_amount` is the one rule that splits
 a booking's money between provider and platform. A deployment has one currency (`CURRENCY`, from
 `PLATFORM_CURRENCY`); `require_platform_currency` refuses anything else.
 """
 
 import re
 from decimal import Decimal
+from functools import cache
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from servizo.exceptions import DomainError
 
@@ -21,12 +28,13 @@ CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 
 # Longer input is refused before any parsing ("99,999,999,999.99" is 17 characters).
 MONEY_MAX_CHARS = 20
-# ASCII digits only; either no grouping or correct groups of three; then "." and decimals.
-_AMOUNT = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}", re.ASCII)
-BAD_AMOUNT = "Enter an amount like 45 or 45.50."
-BAD_WHOLE_AMOUNT = "Enter a whole amount like 4500."
-_NUMBER_WORDS = {1: "one", 2: "two", 3: "three"}
+# Typed digits of the Urdu (Extended Arabic-Indic, U+06F0-06F9) and Arabic-Indic (U+0660-0669) keyboards read as
+# ASCII; the Arabic decimal and thousands marks as the language's separators. Other digits (full-width, ...) are
+# refused.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_ARABIC_DECIMAL, _ARABIC_THOUSANDS = "\u066b", "\u066c"
+BAD_AMOUNT = gettext_lazy("Enter an amount like 45 or 45.50.")
+BAD_WHOLE_AMOUNT = gettext_lazy("Enter a whole amount like 4500.")
 
 
 class CurrencyMismatch(DomainError):
@@ -45,16 +53,24 @@ def require_platform_currency(currency: str, platform_currency: str) -> None:
     """Raise CurrencyMismatch unless `currency` is the deployment's (callers pass settings.CURRENCY)."""
     if currency.lower() != platform_currency.lower():
         raise CurrencyMismatch(
-            f"This amount is in {currency.upper()}, but this site works in {platform_currency.upper()} only."
+            _("This amount is in %(currency)s, but this site works in %(platform)s only.")
+            % {"currency": currency.upper(), "platform": platform_currency.upper()}
         )
 
 
+def separators() -> tuple[str, str]:
+    """The active language's (decimal, thousands) separators (servizo/formats/<language>/formats.py)."""
+    return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+
+
 def format_amount(amount: int, currency: str) -> str:
-    """The typed form of an amount, without symbol: (123450, "usd") -> "1,234.50", (1234, "jpy") -> "1,234"."""
+    """The typed form of an amount, without symbol, in the active language's separators: (123450, "usd") ->
+    "1,234.50", (1234, "jpy") -> "1,234"."""
     exponent = minor_unit_exponent(currency)
+    decimal, thousands = separators()
     whole, fraction = divmod(abs(int(amount)), 10**exponent)
-    decimals = f".{fraction:0{exponent}d}" if exponent else ""
-    return f"{'-' if amount < 0 else ''}{whole:,}{decimals}"
+    decimals = f"{decimal}{fraction:0{exponent}d}" if exponent else ""
+    return f"{'-' if amount < 0 else ''}{whole:,}".replace(",", thousands) + decimals
 
 
 def major_units(amount: int, currency: str) -> Decimal:
@@ -70,27 +86,49 @@ def format_money(amount: int, currency: str) -> str:
     return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
 
 
-def parse_money(text: str, currency: str) -> int:
-    """('1,234.5', "usd") -> 123450; ('1,234', "jpy") -> 1234. Strict and exact (no floats, no locale guessing).
+def ascii_digits(text: str) -> str:
+    """Typed Urdu and Arabic-Indic digits as ASCII ones, the Arabic decimal and thousands marks as the active
+    language's separators; everything else as typed."""
+    decimal, thousands = separators()
+    return text.translate(_DIGITS).replace(_ARABIC_DECIMAL, decimal).replace(_ARABIC_THOUSANDS, thousands)
 
-    Raises ValueError on bad input. Refused: other digits than ASCII 0-9, a sign, a decimal comma
-    ("12,34"), wrong grouping ("1,23,4"), more decimals than the currency has (any for JPY) and
-    anything longer than MONEY_MAX_CHARS.
+
+@cache
+def _amount_pattern(decimal: str, thousands: str) -> re.Pattern:
+    """ASCII digits; either no grouping or correct groups of three; then the decimal separator and decimals."""
+    d, t = re.escape(decimal), re.escape(thousands)
+    return re.compile(rf"(?P<whole>[0-9]{{1,3}}(?:{t}[0-9]{{3}})+|[0-9]+)(?:{d}(?P<fraction>[0-9]+))?", re.ASCII)
+
+
+def parse_money(text: str, currency: str) -> int:
+    """('1,234.5', "usd") -> 123450; ('1,234', "jpy") -> 1234; the same typed in Urdu or Arabic-Indic digits.
+    Strict and exact (no floats, no guessing): the active language's separators only.
+
+    Raises ValueError on bad input. Refused: other digits than ASCII, Urdu and Arabic-Indic 0-9, a sign,
+    the thousands separator before the cents ("12,34"), wrong grouping ("1,23,4"), more decimals than the
+    currency has (any for JPY) and anything longer than MONEY_MAX_CHARS.
     """
     exponent = minor_unit_exponent(currency)
     bad = BAD_AMOUNT if exponent else BAD_WHOLE_AMOUNT
+    decimal, thousands = separators()
     text = text.strip()
     if len(text) > MONEY_MAX_CHARS:
-        raise ValueError(f"Enter at most {MONEY_MAX_CHARS} characters.")
-    match = _AMOUNT.fullmatch(text)
+        raise ValueError(_("Enter at most %(count)d characters.") % {"count": MONEY_MAX_CHARS})
+    text = ascii_digits(text)
+    match = _amount_pattern(decimal, thousands).fullmatch(text)
     if match is None:
-        if exponent and _DECIMAL_COMMA.fullmatch(text):
-            raise ValueError("Use a dot before the cents, e.g. 12.34.")
-        raise ValueError(bad)
+        if exponent and re.fullmatch(rf"[0-9]+{re.escape(thousands)}[0-9]{{1,2}}", text, re.ASCII):
+            raise ValueError(_("Use a dot before the cents, e.g. 12.34."))  # both languages' separator
+        raise ValueError(str(bad))
     fraction = match["fraction"] or ""
     if len(fraction) > exponent:
-        raise ValueError(f"Use at most {_NUMBER_WORDS[exponent]} decimal places." if exponent else bad)
-    whole = int(match["whole"].replace(",", ""))
+        if not exponent:
+            raise ValueError(str(bad))
+        raise ValueError(
+            ngettext("Use at most %(count)d decimal place.", "Use at most %(count)d decimal places.", exponent)
+            % {"count": exponent}
+        )
+    whole = int(match["whole"].replace(thousands, ""))
     return whole * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
 
 

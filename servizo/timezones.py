@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 
 @cache
@@ -79,8 +79,8 @@ class TimeZoneMiddleware:
 
 
 def format_date(day: datetime.date) -> str:
-    """ "30 Nov 2026"."""
-    return f"{day.day} {day:%b %Y}"
+    """ "30 Nov 2026"; the month's name in the active language ("30 نومبر 2026")."""
+    return dateformat.format(day, "j M Y")
 
 
 def format_when(moment: datetime.datetime, *, date: bool = True) -> str:

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from accounts.views import home
 from servizo.admin import admin_site
+from servizo.languages import javascript_catalog, language_switch
 from servizo.views import favicon, healthz
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page links.
     path("favicon.ico", favicon),
     path("admin/", admin_site.urls),
+    path("i18n/setlang/", language_switch, name="set_language"),
+    path("jsi18n/<str:language>/", javascript_catalog, name="javascript_catalog"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),

@@ -4,13 +4,16 @@
 services that change what it counts call `user_cache_drop`, which deletes it once their transaction
 commits. A reader racing that commit can store the old value again, so every entry also expires after
 `TIMEOUT_SECONDS`: a badge is at worst that old (the live pushes correct it sooner). With Redis down
-every read is a miss and the value is computed as before (servizo.cache).
+every read is a miss and the value is computed as before (servizo.cache). A value may hold translated text
+(a panel's labels), so each language has its own entry, and a drop forgets them all.
 """
 
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from servizo.commit import after_commit
 
@@ -18,13 +21,17 @@ TIMEOUT_SECONDS = 60
 T = TypeVar("T")
 
 
-def _key(user_id: int, name: str) -> str:
-    return f"user:{user_id}:{name}"
+def _key(user_id: int, name: str, language: str) -> str:
+    return f"user:{user_id}:{name}:{language}"
+
+
+def _keys(user_id: int, name: str) -> list[str]:
+    return [_key(user_id, name, language) for language in dict(settings.LANGUAGES)]
 
 
 def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
     """The user's cached `name`, or `compute()` stored for next time."""
-    key = _key(user_id, name)
+    key = _key(user_id, name, get_language())
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -35,5 +42,5 @@ def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
 def user_cache_drop(user_id: int, name: str) -> None:
     """Forget the user's cached `name` now and again once the current transaction commits (a reader
     between the two stores the old value)."""
-    cache.delete(_key(user_id, name))
-    after_commit(cache.delete, _key(user_id, name))
+    cache.delete_many(_keys(user_id, name))
+    after_commit(cache.delete_many, _keys(user_id, name))

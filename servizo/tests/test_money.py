@@ -2,6 +2,7 @@
 
 import pytest
 from django import forms
+from django.utils import translation
 
 from servizo.forms import MoneyField
 from servizo.money import (
@@ -25,6 +26,8 @@ from servizo.money import (
         ("1,234.56", 123456),
         ("1,234", 123400),
         ("12,345,678.90", 1234567890),
+        ("١٢٣", 12300),  # Arabic-Indic digits
+        ("۱,۲۳۴.۵۰", 123450),  # Urdu digits
     ],
 )
 def test_well_formed_amounts_parse_exactly(text, cents):
@@ -39,9 +42,8 @@ def test_well_formed_amounts_parse_exactly(text, cents):
         ("1,2345", "Enter an amount like 45 or 45.50."),
         (",123", "Enter an amount like 45 or 45.50."),
         ("1234,567.00", "Enter an amount like 45 or 45.50."),
-        ("12.345", "Use at most two decimal places."),
+        ("12.345", "Use at most 2 decimal places."),
         ("1.2.3", "Enter an amount like 45 or 45.50."),
-        ("١٢٣", "Enter an amount like 45 or 45.50."),  # Arabic-Indic digits
         ("１２３", "Enter an amount like 45 or 45.50."),  # full-width digits
         ("12\u00a0345", "Enter an amount like 45 or 45.50."),
         ("-5", "Enter an amount like 45 or 45.50."),
@@ -145,3 +147,63 @@ def test_the_money_field_uses_the_deployments_currency_when_it_is_used(settings)
     assert field.clean("12,000") == 12000
     with pytest.raises(forms.ValidationError, match="whole amount"):
         field.clean("120.50")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "cents"),
+    [
+        ("en", "1,234.50", 123450),
+        ("en", "1234.5", 123450),
+        ("ur", "1,234.50", 123450),
+        ("ur", "۱۲۳۴٫۵۰", 123450),  # Urdu digits and the Arabic decimal mark
+        ("ur", "۱٬۲۳۴", 123400),  # and the Arabic thousands mark
+        ("ur", "٤٥", 4500),  # Arabic-Indic digits
+    ],
+)
+def test_amounts_are_read_in_the_active_languages_separators_and_digits(language, text, cents):
+    with translation.override(language):
+        assert parse_money(text, "pkr") == cents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "۱۲,۳۴",
+        "۱,۲۳,۴",
+        "۱۲۳۴٫۵۶۷",
+        "-۵",
+        "۱۲ ۳۴",
+        "１２３",
+        "۱۲e۳",
+        "Rs ۵",
+        "۵٫",
+        "۱٫۲٫۳",
+        "٫۵",
+        "۱۲۳۴۵۶۷۸۹۰۱۲۳۴۵۶۷۸۹۰۱",
+    ],
+)
+def test_urdu_input_stays_strict(text):
+    with translation.override("ur"), pytest.raises(ValueError):
+        parse_money(text, "pkr")
+
+
+def test_the_money_filter_renders_in_the_active_language():
+    from servizo.templatetags.money import money
+
+    for language in ("en", "ur"):
+        with translation.override(language):
+            assert money(123450, "usd") == "$1,234.50"
+            assert money(-123450, "pkr") == "-1,234.50 PKR"
+
+
+def test_the_money_field_reads_urdu_digits_and_shows_them_back_in_ascii():
+    class Form(forms.Form):
+        price = MoneyField(currency="pkr", confirm=True)
+
+    with translation.override("ur"):
+        form = Form({"price": "۱۲۳۴٫۵"})
+        (error,) = form.errors["price"]  # read back once, in whatever words the Urdu catalog has
+        assert "1,234.50 PKR" in error and not form.is_valid()
+        assert 'value="1,234.50"' in str(form["price"])
+        form = Form({"price": "۱٬۲۳۴٫۵۰"})  # reads as typed: no read-back to confirm
+        assert form.is_valid() and form.cleaned_data["price"] == 123450

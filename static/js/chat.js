@@ -73,10 +73,10 @@
       link.href = message.photo.url;
       link.target = "_blank";
       link.rel = "noopener";
-      link.title = "Open the larger photo";
+      link.title = gettext("Open the larger photo");
       const img = document.createElement("img");
       img.src = message.photo.thumbnail;
-      img.alt = "Photo from " + message.sender_name;
+      img.alt = interpolate(gettext("Photo from %(name)s"), { name: message.sender_name }, true);
       img.className = "chat-photo";
       link.append(img);
       bubble.append(link);
@@ -121,7 +121,7 @@
     if (!target) return;
     const seen = document.createElement("span");
     seen.className = "chat-seen ms-2";
-    seen.textContent = "Seen";
+    seen.textContent = gettext("Seen");
     target.querySelector(".chat-meta").append(seen);
   }
 
@@ -184,9 +184,9 @@
   };
 
   const STATES = {
-    connected: ["Connected", "text-bg-success"],
-    reconnecting: ["Reconnecting…", "text-bg-warning"],
-    refused: ["Unavailable", "text-bg-danger"],
+    connected: [gettext("Connected"), "text-bg-success"],
+    reconnecting: [gettext("Reconnecting…"), "text-bg-warning"],
+    refused: [gettext("Unavailable"), "text-bg-danger"],
   };
 
   S.openSocket(
@@ -215,7 +215,7 @@
         sendButton.disabled = true;
         errorBox.textContent = "";
       } else {
-        errorBox.textContent = "Not connected right now; your message is kept here. Try again in a moment.";
+        errorBox.textContent = gettext("Not connected right now; your message is kept here. Try again in a moment.");
       }
     });
     input.addEventListener("keydown", (event) => {
@@ -244,19 +244,19 @@
       data.append("text", input.value.trim());
       data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
       sendButton.disabled = true;
-      errorBox.textContent = "Sending the photo…";
+      errorBox.textContent = gettext("Sending the photo…");
       try {
         const response = await fetch(root.dataset.photoUrl, { method: "POST", body: data, credentials: "same-origin" });
-        const body = await response.json().catch(() => ({ error: "The photo could not be sent. Try again." }));
+        const body = await response.json().catch(() => ({ error: gettext("The photo could not be sent. Try again.") }));
         if (response.ok) {
           input.value = "";
           errorBox.textContent = "";
           addMessages([body.message]);
         } else {
-          errorBox.textContent = body.error || "The photo could not be sent. Try again.";
+          errorBox.textContent = body.error || gettext("The photo could not be sent. Try again.");
         }
       } catch (error) {
-        errorBox.textContent = "Not connected right now. Try again in a moment.";
+        errorBox.textContent = gettext("Not connected right now. Try again in a moment.");
       } finally {
         sendButton.disabled = false;
         photoInput.value = "";

@@ -1,4 +1,5 @@
-// Site-wide behaviour: toasts and the per-user notification socket.
+// Site-wide behaviour: toasts and the per-user notification socket. Texts go through gettext() from Django's
+// JavaScript catalog (/jsi18n/<language>/, loaded before this file by base.html).
 (function () {
   "use strict";
 
@@ -17,7 +18,7 @@
     close.type = "button";
     close.className = "btn-close ms-auto";
     close.setAttribute("data-bs-dismiss", "toast");
-    close.setAttribute("aria-label", "Close");
+    close.setAttribute("aria-label", gettext("Close"));
     body.append(message, close);
     toast.append(body);
     container.append(toast);
@@ -73,6 +74,9 @@
       label = /^[A-Z]{2,5}$/.test(name) ? name : "UTC" + offset;
     }
     const clock = `${parts.hour}:${parts.minute} ${label}`;
+    if (document.documentElement.lang === "ur") {  // the month's name in Urdu, like the server's
+      parts.month = new Intl.DateTimeFormat("ur-PK", { timeZone: zone, month: "short" }).format(moment);
+    }
     return date ? `${parts.day} ${parts.month} ${parts.year}, ${clock}` : clock;
   }
 
