@@ -4,6 +4,7 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import LegalPage, User
 from accounts.selectors import legal_page
@@ -21,7 +22,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         limit = min(User._meta.get_field("email").max_length, app_settings.EMAIL_MAX_LENGTH)
         if len(email) > limit:
-            raise forms.ValidationError(f"Email addresses can be at most {limit} characters.")
+            raise forms.ValidationError(_("Email addresses can be at most %(limit)s characters.") % {"limit": limit})
         return super().clean_email(email)
 
     def save_user(self, request, user, form, commit=True):

@@ -1,15 +1,16 @@
 """The anonymous landing page, rendered once and served from the cache (Redis in production).
 
-It is the same for every visitor who is not signed in and has no flash message: its only data are the
-active categories and the commission. A category change drops it, and accounts.selectors.category_map,
-on commit (receivers connected in AccountsConfig.ready: the admin edits categories as plain model
-saves); a deploy with a new template shows the old page for at most CACHE_SECONDS. With Redis down
-every request renders it as before.
+It is the same for every visitor who is not signed in and has no flash message, one page per language:
+its only data are the active categories and the commission. A category change drops every language's
+page, and accounts.selectors.category_map, on commit (receivers connected in AccountsConfig.ready: the
+admin edits categories as plain model saves); a deploy with a new template shows the old page for at
+most CACHE_SECONDS. With Redis down every request renders it as before.
 """
 
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from accounts.selectors import CATEGORY_MAP_KEY, category_list_active_cached
 from servizo.commit import after_commit
@@ -17,8 +18,8 @@ from servizo.commit import after_commit
 CACHE_SECONDS = 300
 
 
-def _key() -> str:
-    return f"landing:anonymous:{settings.PLATFORM_COMMISSION_BP}"
+def _key(language: str) -> str:
+    return f"landing:anonymous:{language}:{settings.PLATFORM_COMMISSION_BP}"
 
 
 def landing_context() -> dict:
@@ -26,14 +27,16 @@ def landing_context() -> dict:
 
 
 def anonymous_landing_html(request) -> str:
-    html = cache.get(_key())
+    key = _key(get_language())
+    html = cache.get(key)
     if html is None:
         html = render_to_string("home.html", landing_context(), request=request)
-        cache.set(_key(), html, CACHE_SECONDS)
+        cache.set(key, html, CACHE_SECONDS)
     return html
 
 
 def category_caches_drop(**kwargs) -> None:
     """Signal receiver (any ServiceCategory save or delete): forget the cached page and category map
     once that commits."""
-    after_commit(cache.delete_many, [_key(), CATEGORY_MAP_KEY])
+    pages = [_key(language) for language, _name in settings.LANGUAGES]
+    after_commit(cache.delete_many, [*pages, CATEGORY_MAP_KEY])

@@ -7,6 +7,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from places.models import Place
 from servizo.models import TimeStampedModel
@@ -15,7 +16,7 @@ from servizo.timezones import default_zone_name, is_zone
 
 def validate_zone(value: str) -> None:
     if not is_zone(value):
-        raise ValidationError("Pick a time zone from the list.")
+        raise ValidationError(_("Pick a time zone from the list."))
 
 
 class UserManager(BaseUserManager):
@@ -43,10 +44,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in by email. Customers and providers have a role; staff may have none."""
 
     class Role(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        PROVIDER = "provider", "Service provider"
+        CUSTOMER = "customer", _("Customer")
+        PROVIDER = "provider", _("Service provider")
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(max_length=150)
     phone = models.CharField(max_length=32, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
@@ -90,14 +91,14 @@ class ServiceCategory(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
-    icon = models.CharField(max_length=40, blank=True, help_text="Bootstrap icon name, e.g. 'lightning-charge'.")
+    icon = models.CharField(max_length=40, blank=True, help_text=_("Bootstrap icon name, e.g. 'lightning-charge'."))
     suggested_price_cents = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     ordering = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["ordering", "name"]
-        verbose_name_plural = "service categories"
+        verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
         return self.name
@@ -136,10 +137,10 @@ class ProviderProfile(TimeStampedModel):
     """What a provider told us at signup, and where the verification stands."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        SUSPENDED = "suspended", "Suspended"
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_profile")
     # Where the provider works from and how far they travel: offers within the radius match (offers.selectors).
@@ -147,11 +148,11 @@ class ProviderProfile(TimeStampedModel):
     # until they pick one.
     base_place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     service_radius_km = models.PositiveSmallIntegerField(
-        "service radius (km)",
+        _("service radius (km)"),
         default=SERVICE_RADIUS_KM_DEFAULT,
         validators=[MinValueValidator(SERVICE_RADIUS_KM_MIN), MaxValueValidator(SERVICE_RADIUS_KM_MAX)],
     )
-    legacy_city = models.CharField(max_length=100, blank=True, help_text="The free-text city typed before places.")
+    legacy_city = models.CharField(max_length=100, blank=True, help_text=_("The free-text city typed before places."))
     service_area = models.CharField(max_length=200, blank=True)
     categories = models.ManyToManyField(ServiceCategory, related_name="providers")
     years_experience = models.PositiveSmallIntegerField(default=0)
@@ -161,7 +162,7 @@ class ProviderProfile(TimeStampedModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(HOURLY_RATE_MIN_CENTS), MaxValueValidator(HOURLY_RATE_MAX_CENTS)],
-        help_text="Your typical hourly rate (optional).",
+        help_text=_("Your typical hourly rate (optional)."),
     )
     document = models.FileField(upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -179,7 +180,7 @@ class ProviderProfile(TimeStampedModel):
 
     class Meta:
         ordering = ["-submitted_at"]
-        permissions = [("review_providerprofile", "Can approve, reject, suspend and reinstate providers")]
+        permissions = [("review_providerprofile", _("Can approve, reject, suspend and reinstate providers"))]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"
@@ -232,11 +233,11 @@ class LegalPage(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TERMS = "terms", "Terms of service"
-        PRIVACY = "privacy", "Privacy notice"
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy notice")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
-    body = models.TextField(max_length=20000, help_text="Plain text: a blank line starts a new paragraph.")
+    body = models.TextField(max_length=20000, help_text=_("Plain text: a blank line starts a new paragraph."))
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -244,7 +245,7 @@ class LegalPage(models.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} (version {self.version})"
+        return _("%(kind)s (version %(version)s)") % {"kind": self.get_kind_display(), "version": self.version}
 
 
 class PortfolioPhoto(models.Model):
@@ -261,4 +262,4 @@ class PortfolioPhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.caption or f"Portfolio photo {self.pk}"
+        return self.caption or _("Portfolio photo %(id)s") % {"id": self.pk}

@@ -22,6 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
@@ -30,8 +33,8 @@ DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.jpg,.jpeg,.png,.webp,.heic,.heif"
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
-NOT_A_PHOTO = "“%(name)s” is not a JPEG, PNG, WebP or HEIC photo (its content was checked)."
-TOO_LARGE = "“%(name)s” is %(pixels)s megapixels; the limit is %(limit)s."
+NOT_A_PHOTO = _("“%(name)s” is not a JPEG, PNG, WebP or HEIC photo (its content was checked).")
+TOO_LARGE = _("“%(name)s” is %(pixels)s megapixels; the limit is %(limit)s.")
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def image_open(upload, *, needed_side: int = DISPLAY_SIDE) -> Image.Image:
     max_bytes = settings.IMAGE_MAX_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
-            "“%(name)s” is %(size)s; the limit is %(limit)s.",
+            _("“%(name)s” is %(size)s; the limit is %(limit)s."),
             code="too_big",
             params={"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
         )
@@ -131,7 +134,11 @@ def images_prepare(uploads: Iterable, *, max_count: int, **options) -> list[Prep
     """Every upload prepared, or one ValidationError listing each refused file (and a count over `max_count`)."""
     uploads = list(uploads)
     if len(uploads) > max_count:
-        raise ValidationError(f"Attach at most {max_count} photos.", code="too_many")
+        raise ValidationError(
+            ngettext("Attach at most %(count)d photo.", "Attach at most %(count)d photos.", max_count)
+            % {"count": max_count},
+            code="too_many",
+        )
     prepared, errors = [], []
     for upload in uploads:
         try:
@@ -154,7 +161,17 @@ class PhotosField(forms.FileField):
         self.max_count, self.prepare_options = max_count, prepare_options or {}
         kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": ACCEPT}))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", f"Up to {max_count} photos: JPEG, PNG, WebP or HEIC (iPhone).")
+        kwargs.setdefault(
+            "help_text",
+            format_lazy(
+                ngettext_lazy(
+                    "Up to {count} photo: JPEG, PNG, WebP or HEIC (iPhone).",
+                    "Up to {count} photos: JPEG, PNG, WebP or HEIC (iPhone).",
+                    max_count,
+                ),
+                count=max_count,
+            ),
+        )
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
