@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -79,8 +80,8 @@ class TimeZoneMiddleware:
 
 
 def format_date(day: datetime.date) -> str:
-    """ "30 Nov 2026"."""
-    return f"{day.day} {day:%b %Y}"
+    """ "30 Nov 2026" (the month's name in the active language)."""
+    return dateformat.format(day, "j M Y")
 
 
 def format_when(moment: datetime.datetime, *, date: bool = True) -> str:
@@ -105,11 +106,12 @@ class JobWindow:
 
 
 def format_job_window(job: JobWindow, *, viewer_zone: str) -> str:
-    """ "Tue 1 Dec, 08:00-12:00", plus "(Florence time)" for a viewer in another zone."""
-    hours = f"{job.start:%H:%M}–{job.end:%H:%M}" if job.end else "any time"
-    text = f"{job.day:%a} {job.day.day} {job.day:%b}, {hours}"
+    """ "Tue 1 Dec, 08:00-12:00", plus "(Florence time)" for a viewer in another zone (day and month
+    names in the active language)."""
+    hours = f"{job.start:%H:%M}–{job.end:%H:%M}" if job.end else _("any time")
+    text = f"{dateformat.format(job.day, 'D j M')}, {hours}"
     if viewer_zone != job.time_zone:
-        text += f" ({job.place_name or job.time_zone} time)"
+        text += " " + _("(%(place)s time)") % {"place": job.place_name or job.time_zone}
     return text
 
 
