@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts import borrowed_strings, landing
-from accounts.models import ServiceCategory
+from accounts.models import ProviderProfile, ServiceCategory
 from accounts.tests.conftest import link_in_last_mail
-from accounts.tests.factories import CustomerFactory
+from accounts.tests.factories import CustomerFactory, ProviderProfileFactory
 from accounts.tests.test_signup import PASSWORD, customer_data, provider_data
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +148,28 @@ def test_settings_and_legal_pages_in_urdu(urdu):
         urdu=["سروس کی شرائط", "ورژن 0", "Servizo گاہکوں کو آزاد خدمت فراہم کنندگان سے ملاتا ہے۔"],
         english=["Terms of service", "Version", "independent service providers"],
     )
+
+
+def test_application_status_page_and_the_review_in_the_admin_in_urdu(
+    urdu, support_user, django_capture_on_commit_callbacks
+):
+    profile = ProviderProfileFactory(status=ProviderProfile.Status.PENDING)
+    urdu.force_login(profile.user)
+    assert_urdu(
+        page(urdu.get(reverse("provider_status"))),
+        urdu=["آپ کی فراہم کنندہ کی درخواست", "جائزہ زیر التوا", "آگے کیا ہوگا", "آپ نے ہمیں کیا بھیجا"],
+        english=["Your provider application", "Pending review", "What happens next", "What you sent us"],
+    )
+
+    urdu.force_login(support_user)
+    admin_page = urdu.get(reverse("admin:accounts_providerprofile_change", args=[profile.pk])).content.decode()
+    assert ">منظور کریں</button>" in admin_page and ">مسترد کریں…</button>" in admin_page
+    assert ">Approve</button>" not in admin_page
+    data = {"action": "approve", "index": "0", "_selected_action": profile.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = urdu.post(reverse("admin:accounts_providerprofile_changelist"), data, follow=True)
+
+    assert "1 فراہم کنندگان اب منظور شدہ ہیں؛ ہر ایک کو ای میل بھیج دی گئی۔" in response.content.decode()
 
 
 def test_the_anonymous_landing_page_is_cached_per_language(client, urdu_catalog):
