@@ -2,8 +2,10 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django import forms
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import LegalPage, User
@@ -31,6 +33,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.phone = form.cleaned_data.get("phone", "")
         if form.cleaned_data.get("time_zone"):  # the browser's guess, already checked by the form
             user.time_zone = form.cleaned_data["time_zone"]
+        if get_language() in dict(settings.LANGUAGES):  # the language the signup page was shown in
+            user.language = get_language()
         user.role = getattr(form, "role", User.Role.CUSTOMER)
         if form.cleaned_data.get("accept_terms"):
             user.terms_version, user.terms_accepted_at = legal_page(LegalPage.Kind.TERMS).version, timezone.now()

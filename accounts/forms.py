@@ -1,5 +1,6 @@
 from allauth.account.forms import SignupForm
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
@@ -186,16 +187,25 @@ class ProviderAreaForm(forms.Form):
 
 
 class AccountSettingsForm(forms.ModelForm):
-    """The user's own settings: name, phone and the time zone every time is shown in."""
+    """The user's own settings: name, phone, the time zone every time is shown in and the language."""
 
     time_zone = forms.ChoiceField(
         choices=zone_choices,
         label=_("Time zone"),
         help_text=_("Every time on Servizo and in our emails is shown in this zone."),
     )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,  # a form that does not send it keeps the current language
+        label=_("Language"),
+        help_text=_("Pages, emails and notices are in this language."),
+    )
 
     class Meta:
         model = User
-        fields = ["full_name", "phone", "time_zone"]
+        fields = ["full_name", "phone", "time_zone", "language"]
         labels = {"full_name": _("Full name"), "phone": _("Phone")}
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language

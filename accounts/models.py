@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True, editable=False)
     # IANA name; every time is shown to the user in it (servizo.timezones). Guessed by the browser at signup.
     time_zone = models.CharField(_("time zone"), max_length=64, default=default_zone_name, validators=[validate_zone])
+    # The language of the pages after signing in and of the emails and notices written to the user
+    # (the one they signed up in, then their choice in the settings).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
     objects = UserManager()
 

@@ -11,6 +11,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -96,24 +97,28 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
 
 
 def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: str) -> None:
+    """The provider's notice and email, in the provider's language (not the reviewer's)."""
     from notifications.services import notification_create
 
-    texts = {
-        Status.APPROVED: _("Your provider account is approved. You can now see and accept offers."),
-        Status.REJECTED: _("Your provider application was not approved: %(reason)s. You can correct it and resubmit."),
-        Status.SUSPENDED: _(
-            "Your provider account is suspended: %(reason)s. Your open bookings were cancelled "
-            "and your earnings are held until the suspension is reviewed."
-        ),
-        Status.PENDING: _("Your provider application was submitted for review."),
-    }
-    notification_create(
-        recipient=profile.user,
-        kind=f"provider_{to_status}",
-        text=texts[to_status] % {"reason": reason},
-        link="/dashboard/",
-        email=True,
-    )
+    with translation.override(profile.user.language):
+        texts = {
+            Status.APPROVED: _("Your provider account is approved. You can now see and accept offers."),
+            Status.REJECTED: _(
+                "Your provider application was not approved: %(reason)s. You can correct it and resubmit."
+            ),
+            Status.SUSPENDED: _(
+                "Your provider account is suspended: %(reason)s. Your open bookings were cancelled "
+                "and your earnings are held until the suspension is reviewed."
+            ),
+            Status.PENDING: _("Your provider application was submitted for review."),
+        }
+        notification_create(
+            recipient=profile.user,
+            kind=f"provider_{to_status}",
+            text=texts[to_status] % {"reason": reason},
+            link="/dashboard/",
+            email=True,
+        )
 
 
 def provider_profile_create(
@@ -144,10 +149,10 @@ def provider_profile_create(
     return profile
 
 
-def user_settings_update(*, user: User, full_name: str, phone: str, time_zone: str) -> User:
-    """The user's own name, phone and time zone (validated by the form: an IANA name)."""
-    user.full_name, user.phone, user.time_zone = full_name, phone, time_zone
-    user.save(update_fields=["full_name", "phone", "time_zone"])
+def user_settings_update(*, user: User, full_name: str, phone: str, time_zone: str, language: str) -> User:
+    """The user's own name, phone, time zone (validated by the form: an IANA name) and language."""
+    user.full_name, user.phone, user.time_zone, user.language = full_name, phone, time_zone, language
+    user.save(update_fields=["full_name", "phone", "time_zone", "language"])
     return user
 
 

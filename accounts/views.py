@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -84,12 +85,15 @@ def dashboard(request):
 
 @login_required
 def account_settings(request):
-    """The user's name, phone and time zone."""
+    """The user's name, phone, time zone and language (from now on the language of their pages too)."""
     form = AccountSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user_settings_update(user=request.user, **form.cleaned_data)
+        user = user_settings_update(user=request.user, **form.cleaned_data)
+        translation.activate(user.language)
         messages.success(request, _("Your settings are saved."))
-        return redirect("account_settings")
+        response = redirect("account_settings")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
     return render(request, "accounts/settings.html", {"form": form})
 
 

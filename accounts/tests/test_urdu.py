@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts import borrowed_strings, landing
-from accounts.models import ProviderProfile, ServiceCategory
+from accounts.models import ProviderProfile, ServiceCategory, User
+from accounts.services import provider_transition
 from accounts.tests.conftest import link_in_last_mail
 from accounts.tests.factories import CustomerFactory, ProviderProfileFactory
 from accounts.tests.test_signup import PASSWORD, customer_data, provider_data
@@ -109,6 +110,7 @@ def test_signup_email_and_allauth_messages_in_urdu(urdu, django_capture_on_commi
         response = urdu.post(reverse("signup_customer"), customer_data())
     assert response.status_code == 302
 
+    assert User.objects.get(email="carla@example.com").language == "ur"  # the language of the signup page
     sent = mail.outbox[-1]
     assert sent.subject == "[Servizo] اپنے ای میل پتے کی تصدیق کریں"
     assert "براہ کرم یہ لنک کھول کر تصدیق کریں" in sent.body and "Servizo کی طرف سے سلام!" in sent.body
@@ -170,6 +172,30 @@ def test_application_status_page_and_the_review_in_the_admin_in_urdu(
         response = urdu.post(reverse("admin:accounts_providerprofile_changelist"), data, follow=True)
 
     assert "1 فراہم کنندگان اب منظور شدہ ہیں؛ ہر ایک کو ای میل بھیج دی گئی۔" in response.content.decode()
+
+
+def test_a_user_who_picks_english_gets_english_pages_from_then_on(urdu):
+    user = CustomerFactory(language="ur")
+    urdu.force_login(user)
+    data = {"full_name": user.full_name, "phone": "", "time_zone": user.time_zone, "language": "en"}
+
+    response = urdu.post(reverse("account_settings"), data, follow=True)
+
+    user.refresh_from_db()
+    assert user.language == "en" and urdu.cookies["django_language"].value == "en"
+    assert "Your settings are saved." in page(response) and "Time zone" in page(response)
+
+
+def test_the_provider_is_told_of_a_decision_in_their_language_not_the_reviewers(
+    staff_user, django_capture_on_commit_callbacks, urdu_catalog
+):
+    profile = ProviderProfileFactory(status=ProviderProfile.Status.PENDING, user__language="ur")
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        provider_transition(profile_id=profile.pk, to_status=ProviderProfile.Status.APPROVED, actor=staff_user)
+
+    assert profile.user.notifications.get().text.startswith("آپ کا فراہم کنندہ اکاؤنٹ منظور ہو گیا ہے۔")
+    assert mail.outbox[-1].subject.startswith("[Servizo] آپ کا فراہم کنندہ اکاؤنٹ منظور ہو گیا ہے۔")
 
 
 def test_the_anonymous_landing_page_is_cached_per_language(client, urdu_catalog):
