@@ -2,9 +2,10 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django import forms
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.models import LegalPage, User
 from accounts.selectors import legal_page
@@ -23,7 +24,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         limit = min(User._meta.get_field("email").max_length, app_settings.EMAIL_MAX_LENGTH)
         if len(email) > limit:
-            raise forms.ValidationError(f"Email addresses can be at most {limit} characters.")
+            raise forms.ValidationError(_("Email addresses can be at most %(limit)s characters.") % {"limit": limit})
         return super().clean_email(email)
 
     def save_user(self, request, user, form, commit=True):
@@ -33,9 +34,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if form.cleaned_data.get("time_zone"):  # the browser's guess, already checked by the form
             user.time_zone = form.cleaned_data["time_zone"]
         user.role = getattr(form, "role", User.Role.CUSTOMER)
-        # A language picked with the switcher before signing up is kept (emails too); else: the browser's.
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        user.language = chosen if is_language(chosen) else ""
+        # The language the signup page was shown in (the switcher's choice, else the browser's): the
+        # user's pages after signing in and their emails follow it until they change it.
+        user.language = get_language() if is_language(get_language()) else ""
         if form.cleaned_data.get("accept_terms"):
             user.terms_version, user.terms_accepted_at = legal_page(LegalPage.Kind.TERMS).version, timezone.now()
         if commit:

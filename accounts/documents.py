@@ -10,6 +10,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,11 @@ def validate_provider_document(upload) -> None:
     max_bytes = settings.PROVIDER_DOCUMENT_MAX_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
-            "The file is %(size)s; the limit is %(limit)s.",
+            _("The file is %(size)s; the limit is %(limit)s."),
             code="too_big",
             params={"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
         )
     extension = PurePath(upload.name).suffix.lower().lstrip(".")
     kind = document_kind(upload)
     if kind is None or extension not in kind.extensions:
-        raise ValidationError("Upload a PDF, JPG or PNG file (the file's content must match its type).", code="type")
+        raise ValidationError(_("Upload a PDF, JPG or PNG file (the file's content must match its type)."), code="type")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.documents import ACCEPT, validate_provider_document
@@ -44,16 +45,19 @@ class CustomerSignupForm(SignupForm):
     role = User.Role.CUSTOMER
 
     full_name = forms.CharField(
-        max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+        max_length=150, label=_("Full name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     phone = forms.CharField(
-        max_length=32, required=False, label="Phone (optional)", widget=forms.TextInput(attrs={"autocomplete": "tel"})
+        max_length=32,
+        required=False,
+        label=_("Phone (optional)"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
 
     time_zone = TimeZoneGuessField()
 
     accept_terms = forms.BooleanField(
-        required=True, error_messages={"required": "Please accept the terms of service to create an account."}
+        required=True, error_messages={"required": _("Please accept the terms of service to create an account.")}
     )
 
     def __init__(self, *args, **kwargs):
@@ -62,10 +66,12 @@ class CustomerSignupForm(SignupForm):
         self.fields["email"].widget.attrs["maxlength"] = str(User._meta.get_field("email").max_length)
         consent = self.fields.pop("accept_terms")  # always last, under the role's own fields
         consent.label = format_html(
-            'I agree to the <a href="{}" target="_blank">terms of service</a> and have read the '
-            '<a href="{}" target="_blank">privacy notice</a>',
-            reverse("terms"),
-            reverse("privacy"),
+            _(
+                'I agree to the <a href="{terms}" target="_blank">terms of service</a> and have read the '
+                '<a href="{privacy}" target="_blank">privacy notice</a>'
+            ),
+            terms=reverse("terms"),
+            privacy=reverse("privacy"),
         )
         self.fields["accept_terms"] = consent
 
@@ -75,40 +81,47 @@ class ProviderDetailsForm(forms.Form):
 
     phone = forms.CharField(
         max_length=32,
-        label="Phone",
-        help_text="Customers and our review team call you on this number.",
+        label=_("Phone"),
+        help_text=_("Customers and our review team call you on this number."),
         widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
-    base_place = PlaceField(label="City you work from")
+    base_place = PlaceField(label=_("City you work from"))
     service_radius_km = forms.IntegerField(
         min_value=SERVICE_RADIUS_KM_MIN,
         max_value=SERVICE_RADIUS_KM_MAX,
         initial=SERVICE_RADIUS_KM_DEFAULT,
-        label="How far you travel (km)",
-        help_text=f"You see jobs this far from your city ({SERVICE_RADIUS_KM_MIN}–{SERVICE_RADIUS_KM_MAX} km).",
+        label=_("How far you travel (km)"),
+        help_text=format_lazy(
+            _("You see jobs this far from your city ({low}–{high} km)."),
+            low=SERVICE_RADIUS_KM_MIN,
+            high=SERVICE_RADIUS_KM_MAX,
+        ),
     )
     service_area = forms.CharField(
-        max_length=200, required=False, help_text="Neighbourhoods or nearby towns you cover, e.g. “Florence and Prato”."
+        max_length=200,
+        required=False,
+        label=_("Service area"),
+        help_text=_("Neighbourhoods or nearby towns you cover, e.g. “Florence and Prato”."),
     )
     categories = forms.ModelMultipleChoiceField(
         queryset=category_list_active(),
         widget=forms.CheckboxSelectMultiple,
-        label="Services you offer",
-        error_messages={"required": "Choose at least one service."},
+        label=_("Services you offer"),
+        error_messages={"required": _("Choose at least one service.")},
     )
-    years_experience = forms.IntegerField(min_value=0, max_value=70, label="Years of experience")
+    years_experience = forms.IntegerField(min_value=0, max_value=70, label=_("Years of experience"))
     bio = forms.CharField(
         max_length=1000,
         required=False,
-        label="Short bio",
+        label=_("Short bio"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A few lines customers will read: what you do best, certifications, languages.",
+        help_text=_("A few lines customers will read: what you do best, certifications, languages."),
     )
     document = forms.FileField(
-        label="Identity or qualification document",
+        label=_("Identity or qualification document"),
         validators=[validate_provider_document],
         widget=forms.FileInput(attrs={"accept": ACCEPT}),
-        help_text="PDF, JPG or PNG. Only you and our review team can see it.",
+        help_text=_("PDF, JPG or PNG. Only you and our review team can see it."),
     )
 
     def cleaned_details(self) -> dict:
@@ -148,22 +161,22 @@ class ProviderResubmitForm(ProviderDetailsForm):
         super().__init__(*args, initial=initial, **kwargs)
         if profile.document:
             self.fields["document"].required = False
-            self.fields["document"].help_text = "Leave empty to keep the document you sent; " + (
-                self.fields["document"].help_text
-            )
+            self.fields["document"].help_text = _("Leave empty to keep the document you sent; %(rest)s") % {
+                "rest": self.fields["document"].help_text
+            }
 
 
 class AvatarForm(forms.Form):
     avatar = PhotoField(
-        label="Profile photo",
-        help_text="A clear photo of you (JPEG, PNG, WebP or HEIC). Shown on your public profile once approved.",
+        label=_("Profile photo"),
+        help_text=_("A clear photo of you (JPEG, PNG, WebP or HEIC). Shown on your public profile once approved."),
         prepare_options={"display_side": 800, "thumb_side": 256, "square_thumb": True},
     )
 
 
 class PortfolioPhotoForm(forms.Form):
-    photo = PhotoField(label="Photo of your work", help_text="JPEG, PNG, WebP or HEIC; location data is removed.")
-    caption = forms.CharField(label="Caption (optional)", max_length=140, required=False)
+    photo = PhotoField(label=_("Photo of your work"), help_text=_("JPEG, PNG, WebP or HEIC; location data is removed."))
+    caption = forms.CharField(label=_("Caption (optional)"), max_length=140, required=False)
 
 
 class ProviderAreaForm(forms.Form):
@@ -174,10 +187,18 @@ class ProviderAreaForm(forms.Form):
 
 
 class AccountSettingsForm(forms.ModelForm):
-    """The user's own settings: name, phone and the time zone every time is shown in."""
+    """The user's own settings: name, phone, the time zone every time is shown in and the language."""
 
     time_zone = forms.ChoiceField(
-        choices=zone_choices, help_text="Every time on Servizo and in our emails is shown in this zone."
+        choices=zone_choices,
+        label=_("Time zone"),
+        help_text=_("Every time on Servizo and in our emails is shown in this zone."),
+    )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,  # a form that does not send it keeps the current language
+        label=_("Language"),
+        help_text=_("Pages, emails and notices are in this language."),
     )
 
     language = forms.ChoiceField(
@@ -189,4 +210,8 @@ class AccountSettingsForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "phone", "time_zone", "language"]
+        labels = {"full_name": _("Full name"), "phone": _("Phone")}
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language

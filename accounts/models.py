@@ -7,6 +7,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from places.models import Place
 from servizo.models import TimeStampedModel
@@ -15,7 +16,7 @@ from servizo.timezones import default_zone_name, is_zone
 
 def validate_zone(value: str) -> None:
     if not is_zone(value):
-        raise ValidationError("Pick a time zone from the list.")
+        raise ValidationError(_("Pick a time zone from the list."))
 
 
 class UserManager(BaseUserManager):
@@ -43,23 +44,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in by email. Customers and providers have a role; staff may have none."""
 
     class Role(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        PROVIDER = "provider", "Service provider"
+        CUSTOMER = "customer", _("Customer")
+        PROVIDER = "provider", _("Service provider")
 
-    email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150)
-    phone = models.CharField(max_length=32, blank=True)
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
-    is_staff = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # What the user agreed to at signup (LegalPage version of the terms); empty for accounts made before.
-    terms_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    terms_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    terms_version = models.PositiveIntegerField(_("terms version accepted"), null=True, blank=True, editable=False)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True, editable=False)
     # IANA name; every time is shown to the user in it (servizo.timezones). Guessed by the browser at signup.
-    time_zone = models.CharField(max_length=64, default=default_zone_name, validators=[validate_zone])
-    # A code from settings.LANGUAGES; empty: the browser's. Pages and emails use it (servizo.languages).
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=default_zone_name, validators=[validate_zone])
+    # A code from settings.LANGUAGES (the signup page's, then the user's choice); empty: the browser's.
+    # Pages after signing in and the emails and notices written to the user use it (servizo.languages).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 
@@ -69,6 +71,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -89,17 +93,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class ServiceCategory(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
-    icon = models.CharField(max_length=40, blank=True, help_text="Bootstrap icon name, e.g. 'lightning-charge'.")
-    suggested_price_cents = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    ordering = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    icon = models.CharField(
+        _("icon"), max_length=40, blank=True, help_text=_("Bootstrap icon name, e.g. 'lightning-charge'.")
+    )
+    suggested_price_cents = models.PositiveIntegerField(_("suggested price"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["ordering", "name"]
-        verbose_name_plural = "service categories"
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
         return self.name
@@ -138,50 +145,65 @@ class ProviderProfile(TimeStampedModel):
     """What a provider told us at signup, and where the verification stands."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        SUSPENDED = "suspended", "Suspended"
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_profile", verbose_name=_("user")
+    )
     # Where the provider works from and how far they travel: offers within the radius match (offers.selectors).
     # Empty only for profiles whose free-text city `match_places` could not place: they see no offers
     # until they pick one.
-    base_place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    base_place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("base city")
+    )
     service_radius_km = models.PositiveSmallIntegerField(
-        "service radius (km)",
+        _("service radius (km)"),
         default=SERVICE_RADIUS_KM_DEFAULT,
         validators=[MinValueValidator(SERVICE_RADIUS_KM_MIN), MaxValueValidator(SERVICE_RADIUS_KM_MAX)],
     )
-    legacy_city = models.CharField(max_length=100, blank=True, help_text="The free-text city typed before places.")
-    service_area = models.CharField(max_length=200, blank=True)
-    categories = models.ManyToManyField(ServiceCategory, related_name="providers")
-    years_experience = models.PositiveSmallIntegerField(default=0)
-    bio = models.TextField(max_length=1000, blank=True)
+    legacy_city = models.CharField(
+        _("city as typed"), max_length=100, blank=True, help_text=_("The free-text city typed before places.")
+    )
+    service_area = models.CharField(_("service area"), max_length=200, blank=True)
+    categories = models.ManyToManyField(ServiceCategory, related_name="providers", verbose_name=_("services"))
+    years_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
     # Optional, shown on the public profile; the directory files it under a price level (directory.models).
     hourly_rate_cents = models.PositiveIntegerField(
+        _("hourly rate"),
         null=True,
         blank=True,
         validators=[MinValueValidator(HOURLY_RATE_MIN_CENTS), MaxValueValidator(HOURLY_RATE_MAX_CENTS)],
-        help_text="Your typical hourly rate (optional).",
+        help_text=_("Your typical hourly rate (optional)."),
     )
-    document = models.FileField(upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
-    status_reason = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(default=timezone.now)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    document = models.FileField(
+        _("document"), upload_to="provider-documents/%Y/%m/", storage=_private_storage, blank=True
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     # Stripe Connect (payments issue): the connected account and whether it can receive transfers.
-    stripe_account_id = models.CharField(max_length=64, blank=True)
-    payouts_enabled = models.BooleanField(default=False)
+    stripe_account_id = models.CharField(_("Stripe account"), max_length=64, blank=True)
+    payouts_enabled = models.BooleanField(_("payouts enabled"), default=False)
     # Profile photo (servizo.images, square thumbnail): public with the profile once approved
     # (accounts.views.provider_photo); `{% provider_avatar %}` shows it or the initials.
-    avatar = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True)
-    avatar_thumbnail = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True)
-    avatar_content_type = models.CharField(max_length=20, blank=True)
+    avatar = models.FileField(
+        _("profile photo"), upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True
+    )
+    avatar_thumbnail = models.FileField(
+        _("profile photo thumbnail"), upload_to="provider-photos/%Y/%m/", storage=_private_storage, blank=True
+    )
+    avatar_content_type = models.CharField(_("profile photo type"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
-        permissions = [("review_providerprofile", "Can approve, reject, suspend and reinstate providers")]
+        verbose_name = _("provider profile")
+        verbose_name_plural = _("provider profiles")
+        permissions = [("review_providerprofile", _("Can approve, reject, suspend and reinstate providers"))]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"
@@ -211,17 +233,26 @@ class ProviderProfile(TimeStampedModel):
 class ProviderStatusEvent(models.Model):
     """Audit row for every verification transition: who, from, to, when, why."""
 
-    profile = models.ForeignKey(ProviderProfile, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    profile = models.ForeignKey(
+        ProviderProfile, on_delete=models.CASCADE, related_name="events", verbose_name=_("provider profile")
     )
-    from_status = models.CharField(max_length=16, choices=ProviderProfile.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ProviderProfile.Status.choices)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=ProviderProfile.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=ProviderProfile.Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("provider status change")
+        verbose_name_plural = _("provider status changes")
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
@@ -234,33 +265,49 @@ class LegalPage(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TERMS = "terms", "Terms of service"
-        PRIVACY = "privacy", "Privacy notice"
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy notice")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
-    body = models.TextField(max_length=20000, help_text="Plain text: a blank line starts a new paragraph.")
-    version = models.PositiveIntegerField(default=1, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("page"), max_length=16, choices=Kind.choices, unique=True)
+    body = models.TextField(
+        _("text"), max_length=20000, help_text=_("Plain text: a blank line starts a new paragraph.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("updated by"),
     )
 
+    class Meta:
+        verbose_name = _("legal page")
+        verbose_name_plural = _("legal pages")
+
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} (version {self.version})"
+        return _("%(kind)s (version %(version)s)") % {"kind": self.get_kind_display(), "version": self.version}
 
 
 class PortfolioPhoto(models.Model):
     """A photo of the provider's past work (servizo.images), shown on their public profile once approved."""
 
-    profile = models.ForeignKey(ProviderProfile, on_delete=models.CASCADE, related_name="portfolio")
-    image = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage)
-    thumbnail = models.FileField(upload_to="provider-photos/%Y/%m/", storage=_private_storage)
-    content_type = models.CharField(max_length=20)
-    caption = models.CharField(max_length=140, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    profile = models.ForeignKey(
+        ProviderProfile, on_delete=models.CASCADE, related_name="portfolio", verbose_name=_("provider profile")
+    )
+    image = models.FileField(_("photo"), upload_to="provider-photos/%Y/%m/", storage=_private_storage)
+    thumbnail = models.FileField(_("thumbnail"), upload_to="provider-photos/%Y/%m/", storage=_private_storage)
+    content_type = models.CharField(_("type"), max_length=20)
+    caption = models.CharField(_("caption"), max_length=140, blank=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("portfolio photo")
+        verbose_name_plural = _("portfolio photos")
 
     def __str__(self) -> str:
-        return self.caption or f"Portfolio photo {self.pk}"
+        return self.caption or _("Portfolio photo %(id)s") % {"id": self.pk}

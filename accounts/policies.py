@@ -10,16 +10,17 @@ point asks these (views through `accounts.decorators`, services and sockets dire
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProviderProfile, User
 from servizo.exceptions import TransitionNotAllowed
 
 Status = ProviderProfile.Status
 
-INACTIVE = "This account is deactivated."
-NOT_PROVIDER = "Only approved providers can do this."
-NOT_APPROVED = "Only approved providers can do this; your application is not approved yet."
-SUSPENDED = "Your provider account is suspended, so you cannot do this now."
+INACTIVE = _("This account is deactivated.")
+NOT_PROVIDER = _("Only approved providers can do this.")
+NOT_APPROVED = _("Only approved providers can do this; your application is not approved yet.")
+SUSPENDED = _("Your provider account is suspended, so you cannot do this now.")
 
 
 class NotInGoodStanding(TransitionNotAllowed):

@@ -11,6 +11,8 @@ from functools import partial
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     SERVICE_RADIUS_KM_MAX,
@@ -44,8 +46,10 @@ REASON_REQUIRED = {Status.REJECTED, Status.SUSPENDED}
 
 
 def _refusal(profile: ProviderProfile, to_status: str) -> str:
-    current, target = profile.get_status_display().lower(), Status(to_status).label.lower()
-    return f"A provider who is {current} cannot become {target}."
+    return _("A provider who is %(current)s cannot become %(target)s.") % {
+        "current": profile.get_status_display().lower(),
+        "target": Status(to_status).label.lower(),
+    }
 
 
 MACHINE = StatusMachine(
@@ -74,12 +78,12 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
     """
     reason = reason.strip()
     if to_status in REASON_REQUIRED and not reason:
-        raise TransitionNotAllowed("A reason is required.")
+        raise TransitionNotAllowed(_("A reason is required."))
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
         MACHINE.check(profile, to_status)
         if profile.status == Status.PENDING and not user_has_verified_email(profile.user):
-            raise TransitionNotAllowed("The provider has not confirmed their email address yet.")
+            raise TransitionNotAllowed(_("The provider has not confirmed their email address yet."))
         transition(
             MACHINE,
             profile,
@@ -93,22 +97,28 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
 
 
 def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: str) -> None:
+    """The provider's notice and email, in the provider's language (not the reviewer's)."""
     from notifications.services import notification_create
 
-    texts = {
-        Status.APPROVED: "Your provider account is approved. You can now see and accept offers.",
-        Status.REJECTED: f"Your provider application was not approved: {reason}. You can correct it and resubmit.",
-        Status.SUSPENDED: f"Your provider account is suspended: {reason}. Your open bookings were cancelled "
-        "and your earnings are held until the suspension is reviewed.",
-        Status.PENDING: "Your provider application was submitted for review.",
-    }
-    notification_create(
-        recipient=profile.user,
-        kind=f"provider_{to_status}",
-        text=texts[to_status],
-        link="/dashboard/",
-        email=True,
-    )
+    with translation.override(profile.user.language):
+        texts = {
+            Status.APPROVED: _("Your provider account is approved. You can now see and accept offers."),
+            Status.REJECTED: _(
+                "Your provider application was not approved: %(reason)s. You can correct it and resubmit."
+            ),
+            Status.SUSPENDED: _(
+                "Your provider account is suspended: %(reason)s. Your open bookings were cancelled "
+                "and your earnings are held until the suspension is reviewed."
+            ),
+            Status.PENDING: _("Your provider application was submitted for review."),
+        }
+        notification_create(
+            recipient=profile.user,
+            kind=f"provider_{to_status}",
+            text=texts[to_status] % {"reason": reason},
+            link="/dashboard/",
+            email=True,
+        )
 
 
 def provider_profile_create(
@@ -168,7 +178,7 @@ def provider_resubmit(
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
         if profile.status != Status.REJECTED:
-            raise TransitionNotAllowed("Only a rejected application can be corrected and resubmitted.")
+            raise TransitionNotAllowed(_("Only a rejected application can be corrected and resubmitted."))
         profile.base_place, profile.service_radius_km = base_place, service_radius_km
         profile.service_area = service_area
         profile.years_experience, profile.bio = years_experience, bio
@@ -228,7 +238,7 @@ def provider_avatar_set(*, profile_id: int, actor: User, photo: PreparedImage | 
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
         if profile.user_id != actor.pk:
-            raise DomainError("This is another provider's profile.")
+            raise DomainError(_("This is another provider's profile."))
         old = (profile.avatar, profile.avatar_thumbnail)
         if photo is None:
             profile.avatar, profile.avatar_thumbnail, profile.avatar_content_type = "", "", ""
@@ -245,9 +255,12 @@ def portfolio_photo_add(*, profile_id: int, actor: User, photo: PreparedImage, c
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().get(pk=profile_id)
         if profile.user_id != actor.pk:
-            raise DomainError("This is another provider's profile.")
+            raise DomainError(_("This is another provider's profile."))
         if profile.portfolio.count() >= settings.PORTFOLIO_PHOTOS_MAX:
-            raise DomainError(f"A portfolio holds at most {settings.PORTFOLIO_PHOTOS_MAX} photos; remove one first.")
+            raise DomainError(
+                _("A portfolio holds at most %(count)s photos; remove one first.")
+                % {"count": settings.PORTFOLIO_PHOTOS_MAX}
+            )
         return PortfolioPhoto.objects.create(
             profile=profile,
             image=photo.image,
@@ -262,7 +275,7 @@ def portfolio_photo_remove(*, photo_id: int, actor: User) -> None:
     with transaction.atomic():
         photo = PortfolioPhoto.objects.filter(pk=photo_id, profile__user_id=actor.pk).first()
         if photo is None:
-            raise DomainError("This photo is not in your portfolio.")
+            raise DomainError(_("This photo is not in your portfolio."))
         photo.delete()
         after_commit(_files_delete, photo.image, photo.thumbnail)
 
@@ -282,7 +295,10 @@ def provider_service_area_set(
 ) -> ProviderProfile:
     """The provider moves their base place or changes how far they travel; their feed follows at once."""
     if not SERVICE_RADIUS_KM_MIN <= service_radius_km <= SERVICE_RADIUS_KM_MAX:
-        raise DomainError(f"Choose a radius from {SERVICE_RADIUS_KM_MIN} to {SERVICE_RADIUS_KM_MAX} km.")
+        raise DomainError(
+            _("Choose a radius from %(low)s to %(high)s km.")
+            % {"low": SERVICE_RADIUS_KM_MIN, "high": SERVICE_RADIUS_KM_MAX}
+        )
     with transaction.atomic():
         profile = ProviderProfile.objects.select_for_update().get(pk=profile_id, user_id=actor.pk)
         profile.base_place, profile.service_radius_km = base_place, service_radius_km

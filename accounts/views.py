@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -83,12 +85,15 @@ def dashboard(request):
 
 @login_required
 def account_settings(request):
-    """The user's name, phone and time zone."""
+    """The user's name, phone, time zone and language (from now on the language of their pages too)."""
     form = AccountSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user_settings_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your settings are saved.")
-        return redirect("account_settings")
+        user = user_settings_update(user=request.user, **form.cleaned_data)
+        translation.activate(user.language)
+        messages.success(request, _("Your settings are saved."))
+        response = redirect("account_settings")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
     return render(request, "accounts/settings.html", {"form": form})
 
 
@@ -111,7 +116,7 @@ def provider_status(request):
             except DomainError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, "Thank you. Your application is back in the review queue.")
+                messages.success(request, _("Thank you. Your application is back in the review queue."))
             return redirect("provider_status")
     context = {
         "profile": profile,
@@ -134,7 +139,7 @@ def provider_area(request):
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Your service area is saved.")
+            messages.success(request, _("Your service area is saved."))
             return redirect("dashboard")
     return render(request, "accounts/provider_area.html", {"form": form, "profile": profile})
 
@@ -172,20 +177,20 @@ def _photo_action(request, profile: ProviderProfile, forms: dict) -> str | None:
         if not form.is_valid():
             return None
         provider_avatar_set(profile_id=profile.pk, actor=request.user, photo=form.cleaned_data["avatar"])
-        return "Profile photo saved."
+        return _("Profile photo saved.")
     if action == "avatar_remove":
         provider_avatar_set(profile_id=profile.pk, actor=request.user, photo=None)
-        return "Profile photo removed."
+        return _("Profile photo removed.")
     if action == "portfolio_add":
         form = forms["portfolio_form"] = PortfolioPhotoForm(request.POST, request.FILES)
         if not form.is_valid():
             return None
         portfolio_photo_add(profile_id=profile.pk, actor=request.user, **form.cleaned_data)
-        return "Photo added to your portfolio."
+        return _("Photo added to your portfolio.")
     if action == "portfolio_remove":
         portfolio_photo_remove(photo_id=parse_id(request.POST.get("photo")) or 0, actor=request.user)
-        return "Photo removed from your portfolio."
-    raise DomainError("Unknown request.")
+        return _("Photo removed from your portfolio.")
+    raise DomainError(_("Unknown request."))
 
 
 @provider_required
@@ -245,8 +250,8 @@ def email_verification_resend(request):
     """
     login = unstash_login(request, peek=True)
     if login is None or login.user is None:
-        messages.info(request, "Log in again and we'll send the confirmation link.")
+        messages.info(request, _("Log in again and we'll send the confirmation link."))
         return redirect("account_login")
     if not send_verification_email_for_user(request, login.user):  # allauth adds "sent" when it sends
-        messages.warning(request, "We sent a link a few minutes ago. Check your spam folder, or try again shortly.")
+        messages.warning(request, _("We sent a link a few minutes ago. Check your spam folder, or try again shortly."))
     return redirect("account_email_verification_sent")

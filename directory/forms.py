@@ -2,6 +2,8 @@ from functools import partial
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import HOURLY_RATE_MAX_CENTS, HOURLY_RATE_MIN_CENTS, ProviderProfile
 from accounts.selectors import category_map
@@ -11,7 +13,12 @@ from places.forms import PlaceField
 from servizo.forms import MoneyField
 from servizo.money import format_money
 
-MIN_RATINGS = [("", "Any rating"), (450, "4.5★ and up"), (400, "4★ and up"), (300, "3★ and up")]
+MIN_RATINGS = [
+    ("", gettext_lazy("Any rating")),
+    (450, gettext_lazy("4.5★ and up")),
+    (400, gettext_lazy("4★ and up")),
+    (300, gettext_lazy("3★ and up")),
+]
 
 
 def price_band_label(level: int) -> str:
@@ -20,22 +27,22 @@ def price_band_label(level: int) -> str:
     lowest, above = bounds[level], bounds.get(level + 1)
     money = partial(format_money, currency=settings.CURRENCY)
     if above is None:
-        band = f"{money(lowest)}/h and up"
+        band = _("%(low)s/h and up") % {"low": money(lowest)}
     elif lowest == 0:
-        band = f"under {money(above)}/h"
+        band = _("under %(high)s/h") % {"high": money(above)}
     else:
-        band = f"{money(lowest)}–{money(above - 1)}/h"
-    return f"{PriceLevel(level).label} ({band})"
+        band = _("%(low)s–%(high)s/h") % {"low": money(lowest), "high": money(above - 1)}
+    return _("%(level)s (%(band)s)") % {"level": PriceLevel(level).label, "band": band}
 
 
 class DirectoryFilterForm(forms.Form):
-    trade = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Trade")
-    place = PlaceField(required=False, label="Where")
+    trade = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=gettext_lazy("Trade"))
+    place = PlaceField(required=False, label=gettext_lazy("Where"))
     min_rating = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, choices=MIN_RATINGS, label="Rating"
+        coerce=int, required=False, empty_value=None, choices=MIN_RATINGS, label=gettext_lazy("Rating")
     )
-    price = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Price level")
-    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()), label="Sort by")
+    price = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=gettext_lazy("Price level"))
+    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()), label=gettext_lazy("Sort by"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,9 +51,9 @@ class DirectoryFilterForm(forms.Form):
             (category for category in category_map().values() if category.is_active),
             key=lambda category: (category.ordering, category.name),
         )
-        self.fields["trade"].choices = [("", "All trades"), *((c.pk, c.name) for c in active)]
+        self.fields["trade"].choices = [("", _("All trades")), *((c.pk, c.name) for c in active)]
         levels = [level for level in PriceLevel.values if level != PriceLevel.NOT_STATED]
-        self.fields["price"].choices = [("", "Any price"), *((level, price_band_label(level)) for level in levels)]
+        self.fields["price"].choices = [("", _("Any price")), *((level, price_band_label(level)) for level in levels)]
 
     def filters(self) -> dict:
         """Selector keywords for the valid filters (invalid ones are ignored, as on the offer feed)."""
@@ -66,8 +73,10 @@ class HourlyRateForm(forms.Form):
         required=False,
         min_cents=HOURLY_RATE_MIN_CENTS,
         max_cents=HOURLY_RATE_MAX_CENTS,
-        label="Typical hourly rate",
-        help_text="Shown on your profile; customers filter the directory by price level. Leave empty to not show one.",
+        label=gettext_lazy("Typical hourly rate"),
+        help_text=gettext_lazy(
+            "Shown on your profile; customers filter the directory by price level. Leave empty to not show one."
+        ),
     )
 
     @classmethod

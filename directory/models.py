@@ -10,6 +10,7 @@ reaches it) reads the bounding box of the largest radius on `dir_place` and sort
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 ANY_TRADE = 0
 
@@ -17,7 +18,7 @@ ANY_TRADE = 0
 class PriceLevel(models.IntegerChoices):
     """Bands of a provider's stated hourly rate (minor units): $ below 35.00, $$ up to 69.99, $$$ from 70.00."""
 
-    NOT_STATED = 0, "Not stated"
+    NOT_STATED = 0, _("Not stated")
     BUDGET = 1, "$"
     STANDARD = 2, "$$"
     PREMIUM = 3, "$$$"
@@ -44,7 +45,7 @@ class DirectoryListing(models.Model):
     # A category id, or ANY_TRADE (no foreign key: 0 marks the row for every trade).
     trade = models.PositiveIntegerField()
     listed = models.BooleanField(default=True)
-    rating_x100 = models.PositiveIntegerField(default=0, help_text="Average rating x 100; 0 before any review.")
+    rating_x100 = models.PositiveIntegerField(default=0, help_text=_("Average rating x 100; 0 before any review."))
     rating_count = models.PositiveIntegerField(default=0)
     jobs_done = models.PositiveIntegerField(default=0)
     price_level = models.PositiveSmallIntegerField(choices=PriceLevel.choices, default=PriceLevel.NOT_STATED)

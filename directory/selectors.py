@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from django.db.models import F, OrderBy, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SERVICE_RADIUS_KM_MAX, ProviderProfile, User
 from accounts.selectors import category_map
@@ -15,7 +16,7 @@ SORTS = {
     "rating": ("-rating_x100", "-rating_count", "-provider_id"),
     "jobs": ("-jobs_done", "-rating_x100", "-provider_id"),
 }
-SORT_LABELS = {"rating": "Best rated", "jobs": "Most jobs done", "distance": "Nearest (with a place)"}
+SORT_LABELS = {"rating": _("Best rated"), "jobs": _("Most jobs done"), "distance": _("Nearest (with a place)")}
 
 
 def directory_search(

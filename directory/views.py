@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.decorators import approved_provider_required
 from directory import selectors, services
@@ -32,6 +33,6 @@ def hourly_rate_edit(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your hourly rate is saved.")
+            messages.success(request, _("Your hourly rate is saved."))
             return redirect("reviews:provider_profile", pk=request.user.pk)
     return render(request, "directory/rate_form.html", {"form": form})

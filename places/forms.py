@@ -7,6 +7,7 @@ ask which one (a list of the candidates, "Florence, IT" / "Florence, Alabama, US
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from places.models import Place
 from places.names import name_key
@@ -45,9 +46,9 @@ class PlaceWidget(forms.Widget):
 class PlaceField(forms.Field):
     widget = PlaceWidget
     default_error_messages = {
-        "required": "Choose a city.",
-        "unknown": "We know no city called “%(text)s”. Try the nearest larger city.",
-        "ambiguous": "Several cities are called “%(text)s”: choose one.",
+        "required": _("Choose a city."),
+        "unknown": _("We know no city called “%(text)s”. Try the nearest larger city."),
+        "ambiguous": _("Several cities are called “%(text)s”: choose one."),
     }
 
     def to_python(self, value) -> Place | None:

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from servizo.money import MONEY_MAX_CHARS, ascii_digits, format_amount, format_money, parse_money, separators
 
@@ -55,12 +56,18 @@ class MoneyField(forms.CharField):
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from error
         if cents < self.min_cents:
-            raise forms.ValidationError(f"Enter at least {self.money(self.min_cents)}.", code="min_value")
+            raise forms.ValidationError(
+                _("Enter at least %(amount)s.") % {"amount": self.money(self.min_cents)}, code="min_value"
+            )
         if cents > self.max_cents:
-            raise forms.ValidationError(f"Enter at most {self.money(self.max_cents)}.", code="max_value")
+            raise forms.ValidationError(
+                _("Enter at most %(amount)s.") % {"amount": self.money(self.max_cents)}, code="max_value"
+            )
         if self.confirm and ascii_digits(value.strip()) not in self.readings(cents):
             raise forms.ValidationError(
-                f"We read this as {self.money(cents)}. Check it, then submit again to confirm.", code="confirm"
+                _("We read this as %(amount)s. Check it, then submit again to confirm.")
+                % {"amount": self.money(cents)},
+                code="confirm",
             )
         return cents
 
@@ -96,5 +103,7 @@ class BoundedDateField(forms.DateField):
         super().validate(value)
         if value and not self.min_date <= value <= self.max_date:
             raise forms.ValidationError(
-                f"Choose a date between {self.min_date:%Y-%m-%d} and {self.max_date:%Y-%m-%d}.", code="out_of_range"
+                _("Choose a date between %(first)s and %(last)s.")
+                % {"first": f"{self.min_date:%Y-%m-%d}", "last": f"{self.max_date:%Y-%m-%d}"},
+                code="out_of_range",
             )

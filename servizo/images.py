@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
@@ -33,8 +33,8 @@ DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.jpg,.jpeg,.png,.webp,.heic,.heif"
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
-NOT_A_PHOTO = gettext_lazy("“%(name)s” is not a JPEG, PNG, WebP or HEIC photo (its content was checked).")
-TOO_LARGE = gettext_lazy("“%(name)s” is %(pixels)s megapixels; the limit is %(limit)s.")
+NOT_A_PHOTO = _("“%(name)s” is not a JPEG, PNG, WebP or HEIC photo (its content was checked).")
+TOO_LARGE = _("“%(name)s” is %(pixels)s megapixels; the limit is %(limit)s.")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,14 @@ class PhotosField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            format_lazy(gettext_lazy("Up to {count} photos: JPEG, PNG, WebP or HEIC (iPhone)."), count=max_count),
+            format_lazy(
+                ngettext_lazy(
+                    "Up to {count} photo: JPEG, PNG, WebP or HEIC (iPhone).",
+                    "Up to {count} photos: JPEG, PNG, WebP or HEIC (iPhone).",
+                    max_count,
+                ),
+                count=max_count,
+            ),
         )
         super().__init__(**kwargs)
 

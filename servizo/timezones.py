@@ -14,6 +14,8 @@ from functools import cache
 
 from django.conf import settings
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @cache
@@ -26,18 +28,37 @@ def is_zone(name: str) -> bool:
     return name in zone_names()
 
 
+# The menu's regions, named in the active language when the menu is shown (zone_choices is cached).
+REGION_LABELS = {
+    "Africa": gettext_lazy("Africa"),
+    "America": gettext_lazy("America"),
+    "Antarctica": gettext_lazy("Antarctica"),
+    "Arctic": gettext_lazy("Arctic"),
+    "Asia": gettext_lazy("Asia"),
+    "Atlantic": gettext_lazy("Atlantic"),
+    "Australia": gettext_lazy("Australia"),
+    "Europe": gettext_lazy("Europe"),
+    "Indian": gettext_lazy("Indian Ocean"),
+    "Pacific": gettext_lazy("Pacific"),
+}
+
+
 @cache
 def zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Zones grouped by region ("Europe", "America", ...) and sorted, for a <select> with optgroups.
 
-    Legacy aliases without a region ("EST", "GB") are left out of the menu but stay valid.
+    Legacy aliases without a region ("EST", "GB") are left out of the menu but stay valid. Cities keep
+    their IANA names ("Karachi", "New York").
     """
     groups: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(zone_names()):
         region, _, city = name.partition("/")
         if city and region not in {"Etc", "SystemV", "US", "Brazil", "Canada", "Chile", "Mexico"}:
             groups.setdefault(region, []).append((name, city.replace("_", " ")))
-    return [("UTC", [("UTC", "UTC")]), *sorted(groups.items())]
+    return [
+        ("UTC", [("UTC", "UTC")]),
+        *((REGION_LABELS.get(region, region), zones) for region, zones in sorted(groups.items())),
+    ]
 
 
 def zone(name: str | None) -> datetime.tzinfo:
@@ -105,11 +126,12 @@ class JobWindow:
 
 
 def format_job_window(job: JobWindow, *, viewer_zone: str) -> str:
-    """ "Tue 1 Dec, 08:00-12:00", plus "(Florence time)" for a viewer in another zone."""
-    hours = f"{job.start:%H:%M}–{job.end:%H:%M}" if job.end else "any time"
-    text = f"{job.day:%a} {job.day.day} {job.day:%b}, {hours}"
+    """ "Tue 1 Dec, 08:00-12:00", plus "(Florence time)" for a viewer in another zone (day and month
+    names in the active language)."""
+    hours = f"{job.start:%H:%M}–{job.end:%H:%M}" if job.end else _("any time")
+    text = f"{dateformat.format(job.day, 'D j M')}, {hours}"
     if viewer_zone != job.time_zone:
-        text += f" ({job.place_name or job.time_zone} time)"
+        text += " " + _("(%(place)s time)") % {"place": job.place_name or job.time_zone}
     return text
 
 
