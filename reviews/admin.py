@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy, ngettext
 
 from reviews import services
 from reviews.forms import ModerationReasonForm
@@ -50,22 +51,27 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("reviews.moderate_review")
 
-    def _moderate(self, request, queryset, *, service, label: str, verb: str):
-        """Ask for a reason on an intermediate page, then call the service for each review."""
+    def _moderate(self, request, queryset, *, service, hiding: bool):
+        """Ask for a reason on an intermediate page, then call the service for each review (hide or restore)."""
         form = ModerationReasonForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
+            count = queryset.count()
+            if hiding:
+                title = ngettext("Hide %(count)d review", "Hide %(count)d reviews", count)
+            else:
+                title = ngettext("Restore %(count)d review", "Restore %(count)d reviews", count)
             return TemplateResponse(
                 request,
                 "admin/reviews/review/moderate.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": f"{label} {queryset.count()} review(s)",
+                    "title": title % {"count": count},
                     "opts": self.model._meta,
                     "queryset": queryset,
                     "form": form,
                     "action": request.POST["action"],
                     "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                    "verb": verb,
+                    "hiding": hiding,
                 },
             )
         done = 0
@@ -76,16 +82,22 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 done += 1
-        self.message_user(request, f"{done} review(s) {verb}.", messages.SUCCESS if done else messages.WARNING)
+        if hiding:
+            result = ngettext("%(count)d review hidden.", "%(count)d reviews hidden.", done)
+        else:
+            result = ngettext("%(count)d review restored.", "%(count)d reviews restored.", done)
+        self.message_user(request, result % {"count": done}, messages.SUCCESS if done else messages.WARNING)
         return None
 
-    @admin.action(description="Hide selected reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(description=gettext_lazy("Hide selected reviews (asks for a reason)"), permissions=["moderate"])
     def hide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_hide, label="Hide", verb="hidden")
+        return self._moderate(request, queryset, service=services.review_hide, hiding=True)
 
-    @admin.action(description="Restore selected hidden reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(
+        description=gettext_lazy("Restore selected hidden reviews (asks for a reason)"), permissions=["moderate"]
+    )
     def unhide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_unhide, label="Restore", verb="restored")
+        return self._moderate(request, queryset, service=services.review_unhide, hiding=False)
 
 
 @admin.register(CustomerRating, site=admin_site)
@@ -111,7 +123,7 @@ class ReputationPanel:
     panel_list_display = ["rating"]
     panel_list_select_related = ["user__reputation"]
 
-    @admin.display(description="Rating")
+    @admin.display(description=gettext_lazy("Rating"))
     def rating(self, profile) -> str:
         reputation = getattr(profile.user, "reputation", None)
         if reputation is None or not reputation.rating_count:

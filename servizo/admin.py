@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from servizo.converters import MAX_ID
 from servizo.models import FailedTask
@@ -61,9 +63,12 @@ def changelist_query_problem(query) -> str | None:
         for value in values:
             if key == SEARCH_VAR:
                 if len(value) > SEARCH_MAX_CHARS or len(value.split()) > SEARCH_MAX_WORDS:
-                    return f"Search for at most {SEARCH_MAX_WORDS} words ({SEARCH_MAX_CHARS} characters)."
+                    return _("Search for at most %(words)s words (%(characters)s characters).") % {
+                        "words": SEARCH_MAX_WORDS,
+                        "characters": SEARCH_MAX_CHARS,
+                    }
             elif _out_of_range(value) or (key.endswith("__year") and value.isdigit() and int(value) >= 9999):
-                return "That filter value is out of range."
+                return _("That filter value is out of range.")
     return None
 
 
@@ -76,14 +81,16 @@ def _checked_changelist_query(view):
         if match and match.url_name and match.url_name.endswith("_changelist"):
             problem = changelist_query_problem(request.GET)
             if problem:
-                messages.error(request, f"{problem} Showing the whole list.")
+                messages.error(request, _("%(problem)s Showing the whole list.") % {"problem": problem})
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def money_column(field: str, *, description: str = "Amount", currency_field: str | None = "currency", ordering=None):
+def money_column(
+    field: str, *, description: str = gettext_lazy("Amount"), currency_field: str | None = "currency", ordering=None
+):
     """A ModelAdmin column showing `field` (integer cents) as money in the row's `currency_field`.
 
     Rows without a currency field (`currency_field=None`) are in settings.CURRENCY.
@@ -146,9 +153,9 @@ class AdminPage:
 
 
 class ServizoAdminSite(admin.AdminSite):
-    site_header = "Servizo operations"
-    site_title = "Servizo operations"
-    index_title = "Operations dashboard"
+    site_header = gettext_lazy("Servizo operations")
+    site_title = gettext_lazy("Servizo operations")
+    index_title = gettext_lazy("Operations dashboard")
 
     def __init__(self, name="admin"):
         super().__init__(name)
@@ -185,7 +192,7 @@ class ServizoAdminSite(admin.AdminSite):
             }
             for page in pages
         ]
-        console = {"name": "Operations", "app_label": "operations", "app_url": models[0]["admin_url"]}
+        console = {"name": _("Operations"), "app_label": "operations", "app_url": models[0]["admin_url"]}
         return [{**console, "has_module_perms": True, "models": models}, *apps]
 
     def index(self, request, extra_context=None):
@@ -207,14 +214,22 @@ class FailedTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "failed_at"
     actions = ["retry"]
 
-    @admin.display(description="Error")
+    @admin.display(description=gettext_lazy("Error"))
     def short_error(self, obj: FailedTask) -> str:
         return obj.error[:120]
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("servizo.change_failedtask")
 
-    @admin.action(description="Retry: queue the task again", permissions=["retry"])
+    @admin.action(description=gettext_lazy("Retry: queue the task again"), permissions=["retry"])
     def retry(self, request, queryset):
         queued = sum(failed_task_retry(failed_task_id=pk) for pk in queryset.values_list("pk", flat=True))
-        self.message_user(request, f"{queued} task(s) queued again; one that fails again is listed anew.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d task queued again; if it fails again it is listed anew.",
+                "%(count)d tasks queued again; one that fails again is listed anew.",
+                queued,
+            )
+            % {"count": queued},
+        )
