@@ -101,8 +101,8 @@ def dashboard_context(request) -> dict:
         ("payouts-failed", _("Payouts failed"), "payments.view_transfer", transfers + "?status__exact=failed"),
     ]
     queues = [queue for queue in queues if user.has_perm(queue[2])]
-    figures = dashboard_figures_cached(counts={key for key, *_ in queues}, money=user.has_perm(LEDGER_PERMISSION))
-    cards = [(key, label, _count(figures.counts[key]), url) for key, label, _, url in queues]
+    figures = dashboard_figures_cached(counts={key for key, *_rest in queues}, money=user.has_perm(LEDGER_PERMISSION))
+    cards = [(key, label, _count(figures.counts[key]), url) for key, label, _permission, url in queues]
     chart = None
     if figures.money:
         money = figures.money
