@@ -155,3 +155,19 @@ def florences(db) -> dict:
         "IT": next(place for place in florences if place.country_code == "IT"),
         "US": [place for place in florences if place.country_code == "US"],
     }
+
+
+@pytest.fixture(scope="session")
+def urdu_catalog():
+    """The Urdu catalog compiled from locale/ur/LC_MESSAGES/*.po (the .mo files are built, not committed).
+
+    Pages then answer in Urdu to a client sending `HTTP_ACCEPT_LANGUAGE="ur"` (LocaleMiddleware).
+    """
+    from asgiref.local import Local
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    ignore = [".venv", "node_modules", "staticfiles", "artifacts", "bench"]
+    call_command("compilemessages", locale=["ur"], ignore_patterns=ignore, verbosity=0)
+    # Catalogs loaded before the compile are read again (as Django's own LOCALE_PATHS change handler does).
+    trans_real._translations, trans_real._default, trans_real._active = {}, None, Local()
