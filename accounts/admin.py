@@ -96,7 +96,10 @@ class ServiceCategoryForm(forms.ModelForm):
         label=gettext_lazy("Suggested price"), help_text=gettext_lazy("Shown to customers as a hint, e.g. 75.")
     )
     description = forms.CharField(
-        required=False, max_length=CATEGORY_DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=CATEGORY_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     class Meta:
