@@ -270,12 +270,14 @@ class ProviderProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Submitted"), ordering="submitted_at")
     def submitted(self, profile):
-        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px)."""
+        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px).
+
+        `dir="auto"`: a date in Latin letters keeps its order on a right-to-left (Urdu) page."""
         if profile.submitted_at is None:
             return "—"
         when = timezone.localtime(profile.submitted_at)
         date, time = format_date(when), format_when(when, date=False)
-        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), date, time)
+        return format_html('<time datetime="{}" dir="auto">{}<br>{}</time>', when.isoformat(), date, time)
 
     @admin.display(description=gettext_lazy("Email verified"), boolean=True)
     def email_verified(self, profile):
