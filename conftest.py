@@ -157,12 +157,22 @@ def florences(db) -> dict:
     }
 
 
-@pytest.fixture(scope="session")
-def urdu_catalog():
-    """The Urdu catalog compiled from locale/ur/LC_MESSAGES/*.po (the .mo files are built, not committed).
+@pytest.fixture
+def urdu_catalog(_urdu_catalog_compiled):
+    """The Urdu catalog: pages answer in Urdu to a client sending `HTTP_ACCEPT_LANGUAGE="ur"` (LocaleMiddleware).
 
-    Pages then answer in Urdu to a client sending `HTTP_ACCEPT_LANGUAGE="ur"` (LocaleMiddleware).
+    LocaleMiddleware leaves the request's language active in the thread afterwards; the next test starts
+    in the default language again.
     """
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def _urdu_catalog_compiled():
+    """locale/ur/LC_MESSAGES/*.po compiled (the .mo files are built, not committed)."""
     from asgiref.local import Local
     from django.core.management import call_command
     from django.utils.translation import trans_real
