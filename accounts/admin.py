@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from accounts.models import LegalPage, PortfolioPhoto, ProviderProfile, ProviderStatusEvent, ServiceCategory, User
 from accounts.selectors import legal_page
@@ -27,6 +27,24 @@ from servizo.timezones import format_date, format_when
 
 Status = ProviderProfile.Status
 CATEGORY_DESCRIPTION_MAX_LENGTH = 1000
+# What the operator is told after a review move, per status reached (whole sentences, for word order).
+MOVED_MESSAGES = {
+    Status.APPROVED: ngettext_lazy(
+        "%(count)d provider now approved; they were emailed.",
+        "%(count)d providers now approved; each was emailed.",
+        "count",
+    ),
+    Status.REJECTED: ngettext_lazy(
+        "%(count)d provider now rejected; they were emailed.",
+        "%(count)d providers now rejected; each was emailed.",
+        "count",
+    ),
+    Status.SUSPENDED: ngettext_lazy(
+        "%(count)d provider now suspended; they were emailed.",
+        "%(count)d providers now suspended; each was emailed.",
+        "count",
+    ),
+}
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -54,9 +72,12 @@ class UserAdmin(DjangoUserAdmin):
     date_hierarchy = "date_joined"
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["full_name", "phone", "role"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (gettext_lazy("Profile"), {"fields": ["full_name", "phone", "role"]}),
+        (
+            gettext_lazy("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (
@@ -72,10 +93,13 @@ class UserAdmin(DjangoUserAdmin):
 
 class ServiceCategoryForm(forms.ModelForm):
     suggested_price_cents = MoneyField(
-        label=_("Suggested price"), help_text=_("Shown to customers as a hint, e.g. 75.")
+        label=gettext_lazy("Suggested price"), help_text=gettext_lazy("Shown to customers as a hint, e.g. 75.")
     )
     description = forms.CharField(
-        required=False, max_length=CATEGORY_DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=CATEGORY_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     class Meta:
@@ -131,14 +155,18 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         max_length=1000,
-        help_text=_("Sent to the provider by email and shown on their status page."),
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Sent to the provider by email and shown on their status page."),
     )
 
 
-def _reason_action(name: str, *, from_status: str, to_status: str, title: str, button: str):
-    """An admin action that asks for a reason on an intermediate page, then moves each profile."""
+def _reason_action(name: str, *, from_status: str, to_status: str, title: str, description: str, button: str):
+    """An admin action that asks for a reason on an intermediate page, then moves each profile.
 
-    @admin.action(description=format_lazy(_("{title} (with reason)"), title=title), permissions=["review"])
+    `title` heads the reason page, `description` names the action in the list's menu, `button` the
+    provider page's button (three whole phrases: each language has its own word order)."""
+
+    @admin.action(description=description, permissions=["review"])
     def action(modeladmin, request, queryset):
         return modeladmin._with_reason(
             request, queryset, from_status=from_status, to_status=to_status, title=title, action=name
@@ -155,7 +183,7 @@ class PortfolioPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
-    @admin.display(description=_("Photo"))
+    @admin.display(description=gettext_lazy("Photo"))
     def preview(self, photo: PortfolioPhoto) -> str:
         args = [photo.pk]
         return photo_preview(reverse("portfolio_photo", args=args), reverse("portfolio_photo_thumbnail", args=args))
@@ -235,29 +263,31 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     def has_review_permission(self, request):
         return request.user.has_perm("accounts.review_providerprofile")
 
-    @admin.display(description=_("Provider"), ordering="user__full_name")
+    @admin.display(description=gettext_lazy("Provider"), ordering="user__full_name")
     def provider(self, profile):
         """Name over email: one column, so the queue (and its panels' columns) fits a 1366 px screen."""
         return format_html("{}<br><small>{}</small>", profile.user.full_name, profile.user.email)
 
-    @admin.display(description=_("Submitted"), ordering="submitted_at")
+    @admin.display(description=gettext_lazy("Submitted"), ordering="submitted_at")
     def submitted(self, profile):
-        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px)."""
+        """Date over time: the full datetime on one line was cut off at laptop widths (1366 px).
+
+        `dir="auto"`: a date in Latin letters keeps its order on a right-to-left (Urdu) page."""
         if profile.submitted_at is None:
             return "—"
         when = timezone.localtime(profile.submitted_at)
         date, time = format_date(when), format_when(when, date=False)
-        return format_html('<time datetime="{}">{}<br>{}</time>', when.isoformat(), date, time)
+        return format_html('<time datetime="{}" dir="auto">{}<br>{}</time>', when.isoformat(), date, time)
 
-    @admin.display(description=_("Email verified"), boolean=True)
+    @admin.display(description=gettext_lazy("Email verified"), boolean=True)
     def email_verified(self, profile):
         return profile.has_verified_email
 
-    @admin.display(description=_("Services"))
+    @admin.display(description=gettext_lazy("Services"))
     def category_list(self, profile):
         return ", ".join(category.name for category in profile.categories.all())
 
-    @admin.display(description=_("Document"))
+    @admin.display(description=gettext_lazy("Document"))
     def document_link(self, profile):
         if not profile.document:
             return "—"
@@ -267,7 +297,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
             _("View document"),
         )
 
-    @admin.display(description=_("Profile photo"))
+    @admin.display(description=gettext_lazy("Profile photo"))
     def avatar_preview(self, profile):
         if not profile.avatar:
             return "—"
@@ -290,12 +320,12 @@ class ProviderProfileAdmin(admin.ModelAdmin):
                 refused.append(f"{profile.user.email}: {error}")
             else:
                 moved += 1
-        label = Status(to_status).label.lower()
         if moved:
-            text = _("%(count)s provider(s) now %(status)s; each was emailed.") % {"count": moved, "status": label}
-            self.message_user(request, text, messages.SUCCESS)
+            self.message_user(request, MOVED_MESSAGES[to_status] % {"count": moved}, messages.SUCCESS)
         if refused:
-            self.message_user(request, _("Not changed — %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)
+            self.message_user(
+                request, _("Not changed — %(problems)s") % {"problems": "; ".join(refused)}, messages.WARNING
+            )
 
     def _with_reason(self, request, queryset, *, from_status: str, to_status: str, title: str, action: str):
         """Intermediate page asking for the (required) reason, then the transition."""
@@ -315,11 +345,11 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "accounts/admin/provider_reason.html", context)
 
-    @admin.action(description=_("Approve selected providers"), permissions=["review"])
+    @admin.action(description=gettext_lazy("Approve selected providers"), permissions=["review"])
     def approve(self, request, queryset):
         self._transition(request, queryset, from_status=Status.PENDING, to_status=Status.APPROVED)
 
-    approve.from_status, approve.button = Status.PENDING, _("Approve")
+    approve.from_status, approve.button = Status.PENDING, gettext_lazy("Approve")
 
     def changelist_view(self, request, extra_context=None):
         # The queue has a dozen columns (panels add theirs) and a filter column: without the app menu
@@ -341,20 +371,23 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         "reject",
         from_status=Status.PENDING,
         to_status=Status.REJECTED,
-        title=_("Reject provider applications"),
-        button=_("Reject…"),
+        title=gettext_lazy("Reject provider applications"),
+        description=gettext_lazy("Reject provider applications (with reason)"),
+        button=gettext_lazy("Reject…"),
     )
     suspend = _reason_action(
         "suspend",
         from_status=Status.APPROVED,
         to_status=Status.SUSPENDED,
-        title=_("Suspend providers"),
-        button=_("Suspend…"),
+        title=gettext_lazy("Suspend providers"),
+        description=gettext_lazy("Suspend providers (with reason)"),
+        button=gettext_lazy("Suspend…"),
     )
     reinstate = _reason_action(
         "reinstate",
         from_status=Status.SUSPENDED,
         to_status=Status.APPROVED,
-        title=_("Reinstate suspended providers"),
-        button=_("Reinstate…"),
+        title=gettext_lazy("Reinstate suspended providers"),
+        description=gettext_lazy("Reinstate suspended providers (with reason)"),
+        button=gettext_lazy("Reinstate…"),
     )

@@ -9,8 +9,8 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking, BookingEvent, ProviderCancellation
 from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, money_column
@@ -39,13 +39,16 @@ class BookingAdmin(BoundedChangelistMixin, admin.ModelAdmin):
     inlines = [BookingEventInline]
     fieldsets = (
         (None, {"fields": ("status", "offer", "customer", "provider", "category", "title", "description")}),
-        (_("Money"), {"fields": ("price", "commission_rate_bp")}),
-        (_("Schedule"), {"fields": ("address", "city", "scheduled_date", "time_window", "time_zone", "pay_by")}),
-        (_("Progress"), {"fields": ("provider_completed_at", "completed_at", "created_at", "updated_at")}),
+        (gettext_lazy("Money"), {"fields": ("price", "commission_rate_bp")}),
+        (
+            gettext_lazy("Schedule"),
+            {"fields": ("address", "city", "scheduled_date", "time_window", "time_zone", "pay_by")},
+        ),
+        (gettext_lazy("Progress"), {"fields": ("provider_completed_at", "completed_at", "created_at", "updated_at")}),
     )
-    readonly_fields = tuple(field for _title, section in fieldsets for field in section["fields"])
+    readonly_fields = tuple(field for _, section in fieldsets for field in section["fields"])
 
-    price = money_column("price_cents", description=_("price"), ordering="price_cents")
+    price = money_column("price_cents", description=gettext_lazy("price"), ordering="price_cents")
 
     def has_add_permission(self, request) -> bool:
         return False  # bookings are made by accepting an offer
@@ -73,7 +76,7 @@ class CompletedJobsPanel:
             .annotate(completed_jobs_count=Coalesce(Subquery(completed), Value(0), output_field=IntegerField()))
         )
 
-    @admin.display(description=_("Completed jobs"), ordering="completed_jobs_count")
+    @admin.display(description=gettext_lazy("Completed jobs"), ordering="completed_jobs_count")
     def completed_jobs(self, profile) -> int:
         return profile.completed_jobs_count
 
@@ -95,13 +98,13 @@ class ReliabilityPanel:
     panel_list_display = ["cancellations"]
     panel_list_select_related = ["user__reliability"]
 
-    @admin.display(description=_("Cancelled paid bookings"))
+    @admin.display(description=gettext_lazy("Cancelled paid bookings"))
     def cancellations(self, profile) -> str:
         reliability = getattr(profile.user, "reliability", None)
         if reliability is None or not reliability.cancellations:
             return "—"
         url = reverse("admin:bookings_providercancellation_changelist") + f"?provider__id__exact={profile.user_id}"
-        label = gettext("%(cancelled)s of %(paid)s (%(percent)s %%)") % {
+        label = _("%(cancelled)s of %(paid)s (%(percent)s %%)") % {
             "cancelled": reliability.cancellations,
             "paid": reliability.paid_bookings,
             "percent": reliability.cancellation_percent,

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking
 from chat.models import Conversation, ConversationAccess, Message
@@ -14,7 +16,7 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
-    @admin.display(description="Photo")
+    @admin.display(description=gettext_lazy("Photo"))
     def photo_link(self, message: Message) -> str:
         if not message.photo_id:
             return ""
@@ -75,12 +77,12 @@ class ConversationAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class BookingConversationPanel:
     """On the booking page (bookings): a link to its conversation (console/admin.py builds the page)."""
 
-    panel_fieldsets = [("Conversation", {"fields": ["conversation_link"]})]
+    panel_fieldsets = [(gettext_lazy("Conversation"), {"fields": ["conversation_link"]})]
 
-    @admin.display(description="Conversation")
+    @admin.display(description=gettext_lazy("Conversation"))
     def conversation_link(self, booking: Booking) -> str:
         conversation = Conversation.objects.filter(booking=booking).only("pk").first()
         if conversation is None:
-            return "No conversation yet."
+            return _("No conversation yet.")
         url = reverse(f"{admin_site.name}:chat_conversation_change", args=[conversation.pk])
-        return format_html('<a href="{}">Read the conversation</a> (staff reads are logged)', url)
+        return format_html('<a href="{}">{}</a> {}', url, _("Read the conversation"), _("(staff reads are logged)"))

@@ -9,6 +9,11 @@ Server → client: message {message}, history {messages, more}, read {user_id, u
 typing {user_id}, error {code, message, client_id}, ack {client_id, id}.
 The user comes from the session only; ids sent by the browser are only ever message ids inside
 this conversation.
+
+Error frames go only to the socket that caused them, so their `message` is in that socket's language
+(chosen at the handshake like LocaleMiddleware chooses a page's); `code` is for the client's logic.
+Message frames carry only what people typed and data (ids, names, ISO times, URLs): each client
+shows them with its own page's words, so the recipient never sees the sender's language.
 """
 
 import json
@@ -17,6 +22,9 @@ import logging
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from chat import presence
 from chat.selectors import conversation_for_participant, message_payload, messages_after
@@ -28,6 +36,16 @@ from servizo.realtime import abroadcast
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
+
+
+def handshake_language(scope) -> str:
+    """The language LocaleMiddleware would choose for the handshake's HTTP request: the language cookie
+    the site's switcher sets, else Accept-Language, else the default."""
+    request = HttpRequest()
+    request.COOKIES = scope.get("cookies", {})
+    headers = dict(scope.get("headers", []))
+    request.META["HTTP_ACCEPT_LANGUAGE"] = headers.get(b"accept-language", b"").decode("latin-1")
+    return translation.get_language_from_request(request)
 
 
 def _int(value) -> int | None:
@@ -50,6 +68,8 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
+        # For the rest of this socket's task (its frames and the sync calls they make): error texts.
+        translation.activate(handshake_language(self.scope))
         self.group = conversation_group(self.conversation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await database_sync_to_async(presence.viewer_enter)(conversation_id=self.conversation.pk, user_id=user.pk)
@@ -87,7 +107,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         elif kind == "read":
             up_to = _int(content.get("up_to"))
             if up_to is None:
-                await self._error("bad_request", "Give up_to, a message id.")
+                await self._error("bad_request", _("Give up_to, a message id."))
                 return
             await database_sync_to_async(conversation_mark_read)(
                 conversation=self.conversation, user=self.user, up_to_id=up_to
@@ -95,13 +115,13 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         elif kind == "typing":
             await abroadcast(self.group, event={"type": "chat.typing", "user_id": self.user.pk})
         else:
-            await self._error("bad_request", "Unknown request.")
+            await self._error("bad_request", _("Unknown request."))
 
     async def _send_message(self, content):
         client_id = str(content.get("client_id", ""))[:64]
         text = content.get("text")
         if not isinstance(text, str):
-            await self._error("invalid", "Type a message first.", client_id)
+            await self._error("invalid", _("Type a message first."), client_id)
             return
         try:
             # Not thread-sensitive: sends run on the pool (each thread its own connection) instead of
@@ -115,7 +135,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             return
         except DatabaseError:  # nothing stored: safe to send again
             logger.exception("Chat message from user %s not stored", self.user.pk)
-            await self._error("retry", "Your message could not be sent. Please send it again.", client_id)
+            await self._error("retry", _("Your message could not be sent. Please send it again."), client_id)
             return
         await abroadcast(self.group, event=message_event(message))  # stored and committed: now show it
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
@@ -123,7 +143,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
     async def _resync(self, content):
         after = _int(content.get("after", 0))
         if after is None:
-            await self._error("bad_request", "Give after, a message id (0 for everything).")
+            await self._error("bad_request", _("Give after, a message id (0 for everything)."))
             return
         messages, more = await database_sync_to_async(self._messages_after)(after)
         await self.send_json({"type": "history", "messages": messages, "more": more})

@@ -11,6 +11,7 @@ instead of counting messages.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PrivateMediaStorage
 from bookings.models import Booking
@@ -18,25 +19,46 @@ from offers.models import Offer
 
 
 class Conversation(models.Model):
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="conversations")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="conversations", verbose_name=_("offer"))
     # The booking this thread carries on into (the latest one made by this provider on the offer).
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    booking = models.ForeignKey(
+        Booking,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("booking"),
+    )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customer_conversations",
+        verbose_name=_("customer"),
     )
     provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="provider_conversations",
+        verbose_name=_("provider"),
     )
-    customer_read_up_to = models.PositiveBigIntegerField(default=0)
-    provider_read_up_to = models.PositiveBigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer_read_up_to = models.PositiveBigIntegerField(_("customer read up to"), default=0)
+    provider_read_up_to = models.PositiveBigIntegerField(_("provider read up to"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Maintained by chat.services on each send (None until the first message).
     last_message = models.ForeignKey(
-        "chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        "chat.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("last message"),
     )
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         constraints = [
             models.UniqueConstraint(fields=["offer", "provider"], name="one_conversation_per_offer_provider")
         ]
@@ -78,33 +100,47 @@ class ChatPhoto(models.Model):
     Served by chat.views.chat_photo to the conversation's two parties and staff who may read conversations.
     """
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="photos")
-    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    image = models.FileField(upload_to="chat-photos/%Y/%m/", storage=_private_storage)
-    thumbnail = models.FileField(upload_to="chat-photos/%Y/%m/", storage=_private_storage)
-    content_type = models.CharField(max_length=20)
-    created_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="photos", verbose_name=_("conversation")
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploader")
+    )
+    image = models.FileField(_("image"), upload_to="chat-photos/%Y/%m/", storage=_private_storage)
+    thumbnail = models.FileField(_("thumbnail"), upload_to="chat-photos/%Y/%m/", storage=_private_storage)
+    content_type = models.CharField(_("content type"), max_length=20)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("chat photo")
+        verbose_name_plural = _("chat photos")
         indexes = [models.Index(fields=["uploader", "created_at"])]  # the per-user hourly photo cap
 
     def __str__(self) -> str:
-        return f"Photo {self.pk} in #{self.conversation_id}"
+        return _("Photo %(id)s in #%(conversation)s") % {"id": self.pk, "conversation": self.conversation_id}
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(blank=True)  # empty only for a photo sent without a caption
-    photo = models.OneToOneField(ChatPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="message")
-    created_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender")
+    )
+    text = models.TextField(_("text"), blank=True)  # empty only for a photo sent without a caption
+    photo = models.OneToOneField(
+        ChatPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="message", verbose_name=_("photo")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         indexes = [models.Index(fields=["sender", "created_at"])]  # the per-user rate limit
 
     def __str__(self) -> str:
-        return self.text[:60] or f"Photo {self.photo_id}"
+        return self.text[:60] or _("Photo %(id)s") % {"id": self.photo_id}
 
 
 class ConversationMember(models.Model):
@@ -114,12 +150,18 @@ class ConversationMember(models.Model):
     the customer-OR-provider filter that no single index serves.
     """
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    unread = models.PositiveIntegerField(default=0)
-    last_message_id = models.PositiveBigIntegerField(default=0)  # 0 before the first message
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="members", verbose_name=_("conversation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    unread = models.PositiveIntegerField(_("unread"), default=0)
+    last_message_id = models.PositiveBigIntegerField(_("last message id"), default=0)  # 0 before the first message
 
     class Meta:
+        verbose_name = _("conversation member")
+        verbose_name_plural = _("conversation members")
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="one_member_per_side")]
         indexes = [models.Index(fields=["user", "last_message_id"], name="chat_member_user_activity")]
 
@@ -130,12 +172,15 @@ class ConversationMember(models.Model):
 class ChatInbox(models.Model):
     """Per user: unread messages over all conversations (the navbar) and how many conversations (the pager)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    unread = models.PositiveIntegerField(default=0)
-    conversations = models.PositiveIntegerField(default=0)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("user")
+    )
+    unread = models.PositiveIntegerField(_("unread"), default=0)
+    conversations = models.PositiveIntegerField(_("conversations"), default=0)
 
     class Meta:
-        verbose_name_plural = "chat inboxes"
+        verbose_name = _("chat inbox")
+        verbose_name_plural = _("chat inboxes")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.unread} unread"
@@ -144,13 +189,18 @@ class ChatInbox(models.Model):
 class ConversationAccess(models.Model):
     """Audit row: a staff member read a conversation they are not part of (disputes)."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="staff_accesses")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accessed_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="staff_accesses", verbose_name=_("conversation")
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff")
+    )
+    accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-accessed_at", "-id"]
-        verbose_name_plural = "conversation accesses"
+        verbose_name = _("conversation access")
+        verbose_name_plural = _("conversation accesses")
 
     def __str__(self) -> str:
-        return f"{self.staff} read #{self.conversation_id}"
+        return _("%(staff)s read #%(conversation)s") % {"staff": self.staff, "conversation": self.conversation_id}

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
@@ -35,7 +37,9 @@ from servizo.realtime import broadcast
 from servizo.usercache import user_cache_drop
 
 NEW_MESSAGE_KIND = "chat_message"
-PROVIDER_UNAVAILABLE = "This provider cannot take part in conversations at the moment; the history stays readable."
+PROVIDER_UNAVAILABLE = gettext_lazy(
+    "This provider cannot take part in conversations at the moment; the history stays readable."
+)
 
 
 class RateLimited(DomainError):
@@ -107,13 +111,13 @@ def conversation_start_for_offer(*, offer_id: int, provider: User) -> Conversati
     """An approved provider's question thread on an open offer that matches their trades and area (idempotent)."""
     offer = Offer.objects.filter(pk=offer_id).first()
     if offer is None or not offer.is_open:
-        raise DomainError("This offer is no longer open for questions.")
+        raise DomainError(_("This offer is no longer open for questions."))
     existing = Conversation.objects.filter(offer=offer, provider=provider).first()
     if existing is not None:
         return existing
     if not provider_may_ask(offer=offer, provider=provider):
-        raise DomainError("Only approved providers working in this trade and area can ask about this offer.")
-    conversation, _ = conversation_get_or_create(
+        raise DomainError(_("Only approved providers working in this trade and area can ask about this offer."))
+    conversation, _created = conversation_get_or_create(
         offer_id=offer.pk, provider_id=provider.pk, customer_id=offer.customer_id
     )
     return conversation
@@ -126,8 +130,11 @@ def _rate_limited(recent: int) -> None:
     """
     if recent >= settings.CHAT_RATE_LIMIT_COUNT:
         raise RateLimited(
-            f"You are sending messages too quickly (at most {settings.CHAT_RATE_LIMIT_COUNT} every "
-            f"{settings.CHAT_RATE_LIMIT_SECONDS} seconds). Wait a moment and send it again."
+            _(
+                "You are sending messages too quickly (at most %(count)s every %(seconds)s seconds). "
+                "Wait a moment and send it again."
+            )
+            % {"count": settings.CHAT_RATE_LIMIT_COUNT, "seconds": settings.CHAT_RATE_LIMIT_SECONDS}
         )
 
 
@@ -149,7 +156,9 @@ def _deliver_message(message: Message, conversation: Conversation, *, broadcast:
         notification_create(
             recipient=recipient,
             kind=NEW_MESSAGE_KIND,
-            text=f"New message from {message.sender.get_short_name()} about “{conversation.subject}”",
+            # In the active language (the sender's): the recipient's is not known here.
+            text=_("New message from %(sender)s about “%(subject)s”")
+            % {"sender": message.sender.get_short_name(), "subject": conversation.subject},
             link=link,
         )
     _push_unread_total(recipient.pk)
@@ -165,7 +174,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     """
     text = text.strip()
     if not text:
-        raise DomainError("Type a message first.")
+        raise DomainError(_("Type a message first."))
     _check_sender(conversation, sender, text=text)
     message = message_store(conversation=conversation, sender=sender, text=text)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
@@ -176,14 +185,16 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
 def _check_sender(conversation: Conversation, sender: User, *, text: str) -> None:
     """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
-        raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
+        raise DomainError(
+            _("Messages can be at most %(count)s characters.") % {"count": settings.CHAT_MESSAGE_MAX_LENGTH}
+        )
     if not conversation.is_participant(sender):
-        raise DomainError("You are not part of this conversation.")
+        raise DomainError(_("You are not part of this conversation."))
     state = _refresh_status(conversation, sender_id=sender.pk)
     _check_may_send(state, sender_is_provider=sender.pk == conversation.provider_id)
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
-        raise DomainError("This conversation is closed; its history stays readable.")
+        raise DomainError(_("This conversation is closed; its history stays readable."))
 
 
 def message_send_photo(*, conversation: Conversation, sender: User, photo: PreparedImage, text: str = "") -> Message:
@@ -196,7 +207,10 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
     _check_sender(conversation, sender, text=text)
     since = timezone.now() - timedelta(hours=1)
     if ChatPhoto.objects.filter(uploader=sender, created_at__gte=since).count() >= settings.CHAT_PHOTOS_PER_HOUR:
-        raise RateLimited(f"You can send at most {settings.CHAT_PHOTOS_PER_HOUR} photos an hour. Try again later.")
+        raise RateLimited(
+            _("You can send at most %(count)s photos an hour. Try again later.")
+            % {"count": settings.CHAT_PHOTOS_PER_HOUR}
+        )
     with transaction.atomic():
         stored = ChatPhoto.objects.create(
             conversation=conversation,
@@ -366,5 +380,5 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
 def conversation_access_log(*, conversation: Conversation, staff: User) -> ConversationAccess:
     """Record that a staff member read a conversation (the admin calls this once the page is rendered)."""
     if not (staff.is_staff and staff.has_perm("chat.view_conversation")):
-        raise DomainError("Only staff allowed to read conversations can read other people's conversations.")
+        raise DomainError(_("Only staff allowed to read conversations can read other people's conversations."))
     return ConversationAccess.objects.create(conversation=conversation, staff=staff)

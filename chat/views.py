@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,7 +70,7 @@ def conversation_history(request, pk: int):
     conversation = _participant_conversation_or_404(request, pk)
     before = parse_id(request.GET.get("before"))
     if before is None:
-        return JsonResponse({"error": "Give ?before=<message id>."}, status=400)
+        return JsonResponse({"error": _("Give ?before=<message id>.")}, status=400)
     history, more = messages_before(conversation=conversation, before_id=before)
     return JsonResponse({"messages": [message_payload(m) for m in history], "more": more})
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
@@ -15,7 +16,7 @@ class ConsoleConfig(AppConfig):
             AdminPage(
                 route="reports/revenue/",
                 name="revenue_report",
-                title="Commission and revenue report",
+                title=_("Commission and revenue report"),
                 permission=views.LEDGER_PERMISSION,
                 view=views.revenue_report_view,
             )
@@ -24,7 +25,7 @@ class ConsoleConfig(AppConfig):
             AdminPage(
                 route="payouts/",
                 name="payouts",
-                title="Payout operations",
+                title=_("Payout operations"),
                 permission="payments.view_payoutrun",
                 view=views.payouts_view,
             )

@@ -4,15 +4,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from disputes.models import Dispute, DisputeEvent
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 
 
 class PastDeadlineFilter(admin.SimpleListFilter):
-    title = _("deadline")
+    title = gettext_lazy("deadline")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
@@ -60,4 +60,4 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not obj.is_open:
             return ""
         url = reverse("admin:payments_bookingdecision_settle", args=[obj.booking_id])
-        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Decide…"))
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide…"))

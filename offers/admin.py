@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from offers.models import Offer, OfferDecline, OfferEvent, OfferPhoto, Quote, QuoteEvent
 from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, photo_preview
@@ -39,7 +40,7 @@ class OfferPhotoInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def preview(self, photo: OfferPhoto) -> str:
         args = [photo.pk]
         return photo_preview(reverse("offers:photo", args=args), reverse("offers:photo_thumbnail", args=args))

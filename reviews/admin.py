@@ -3,25 +3,13 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from reviews import services
 from reviews.forms import ModerationReasonForm
 from reviews.models import CustomerRating, ProviderReputation, Review, ReviewModerationEvent, ReviewReply
 from servizo.admin import ReadOnlyAdminMixin, admin_site
 from servizo.exceptions import DomainError
-
-# Each moderation action's words, whole sentences (no verb spliced in): (page title, intro, result).
-HIDE_TEXT = (
-    gettext_lazy("Hide %(count)s review(s)"),
-    gettext_lazy("These reviews will be hidden. The reason is logged with each review and sent to its author."),
-    gettext_lazy("%(count)s review(s) hidden."),
-)
-RESTORE_TEXT = (
-    gettext_lazy("Restore %(count)s review(s)"),
-    gettext_lazy("These reviews will be restored. The reason is logged with each review and sent to its author."),
-    gettext_lazy("%(count)s review(s) restored."),
-)
 
 
 class ReplyInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -63,23 +51,27 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("reviews.moderate_review")
 
-    def _moderate(self, request, queryset, *, service, text: tuple):
-        """Ask for a reason on an intermediate page, then call the service for each review."""
-        title, intro, result = text
+    def _moderate(self, request, queryset, *, service, hiding: bool):
+        """Ask for a reason on an intermediate page, then call the service for each review (hide or restore)."""
         form = ModerationReasonForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
+            count = queryset.count()
+            if hiding:
+                title = ngettext("Hide %(count)d review", "Hide %(count)d reviews", count)
+            else:
+                title = ngettext("Restore %(count)d review", "Restore %(count)d reviews", count)
             return TemplateResponse(
                 request,
                 "admin/reviews/review/moderate.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": title % {"count": queryset.count()},
+                    "title": title % {"count": count},
                     "opts": self.model._meta,
                     "queryset": queryset,
                     "form": form,
                     "action": request.POST["action"],
                     "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                    "intro": intro,
+                    "hiding": hiding,
                 },
             )
         done = 0
@@ -90,18 +82,22 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
             else:
                 done += 1
+        if hiding:
+            result = ngettext("%(count)d review hidden.", "%(count)d reviews hidden.", done)
+        else:
+            result = ngettext("%(count)d review restored.", "%(count)d reviews restored.", done)
         self.message_user(request, result % {"count": done}, messages.SUCCESS if done else messages.WARNING)
         return None
 
     @admin.action(description=gettext_lazy("Hide selected reviews (asks for a reason)"), permissions=["moderate"])
     def hide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_hide, text=HIDE_TEXT)
+        return self._moderate(request, queryset, service=services.review_hide, hiding=True)
 
     @admin.action(
         description=gettext_lazy("Restore selected hidden reviews (asks for a reason)"), permissions=["moderate"]
     )
     def unhide_reviews(self, request, queryset):
-        return self._moderate(request, queryset, service=services.review_unhide, text=RESTORE_TEXT)
+        return self._moderate(request, queryset, service=services.review_unhide, hiding=False)
 
 
 @admin.register(CustomerRating, site=admin_site)

@@ -63,9 +63,9 @@ def changelist_query_problem(query) -> str | None:
         for value in values:
             if key == SEARCH_VAR:
                 if len(value) > SEARCH_MAX_CHARS or len(value.split()) > SEARCH_MAX_WORDS:
-                    return _("Search for at most %(words)d words (%(chars)d characters).") % {
+                    return _("Search for at most %(words)s words (%(characters)s characters).") % {
                         "words": SEARCH_MAX_WORDS,
-                        "chars": SEARCH_MAX_CHARS,
+                        "characters": SEARCH_MAX_CHARS,
                     }
             elif _out_of_range(value) or (key.endswith("__year") and value.isdigit() and int(value) >= 9999):
                 return _("That filter value is out of range.")
@@ -81,14 +81,16 @@ def _checked_changelist_query(view):
         if match and match.url_name and match.url_name.endswith("_changelist"):
             problem = changelist_query_problem(request.GET)
             if problem:
-                messages.error(request, f"{problem} Showing the whole list.")
+                messages.error(request, _("%(problem)s Showing the whole list.") % {"problem": problem})
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def money_column(field: str, *, description: str = "Amount", currency_field: str | None = "currency", ordering=None):
+def money_column(
+    field: str, *, description: str = gettext_lazy("Amount"), currency_field: str | None = "currency", ordering=None
+):
     """A ModelAdmin column showing `field` (integer cents) as money in the row's `currency_field`.
 
     Rows without a currency field (`currency_field=None`) are in settings.CURRENCY.
@@ -190,7 +192,7 @@ class ServizoAdminSite(admin.AdminSite):
             }
             for page in pages
         ]
-        console = {"name": "Operations", "app_label": "operations", "app_url": models[0]["admin_url"]}
+        console = {"name": _("Operations"), "app_label": "operations", "app_url": models[0]["admin_url"]}
         return [{**console, "has_module_perms": True, "models": models}, *apps]
 
     def index(self, request, extra_context=None):
@@ -225,7 +227,7 @@ class FailedTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(
             request,
             ngettext(
-                "%(count)d task queued again; one that fails again is listed anew.",
+                "%(count)d task queued again; if it fails again it is listed anew.",
                 "%(count)d tasks queued again; one that fails again is listed anew.",
                 queued,
             )

@@ -214,7 +214,7 @@ def test_admin_approve_action(client, staff_user, pending, django_capture_on_com
     pending.refresh_from_db()
     assert pending.status == Status.APPROVED
     assert last_event(pending).actor == staff_user
-    assert "1 provider(s) now approved" in response.content.decode()
+    assert "1 provider now approved" in response.content.decode()
     assert mail.outbox[-1].to == [pending.user.email]
 
 
@@ -276,7 +276,7 @@ def test_admin_action_reports_providers_it_could_not_move(client, staff_user, pe
     )
 
     body = response.content.decode()
-    assert "1 provider(s) now approved" in body
+    assert "1 provider now approved" in body
     assert f"{approved.user.email}: is approved" in body
     assert f"{unverified.user.email}: The provider has not confirmed their email address yet." in body
     unverified.refresh_from_db()
@@ -431,7 +431,7 @@ def test_support_approves_from_the_providers_page_through_the_list_action(
     with django_capture_on_commit_callbacks(execute=True):
         response = _post_button(client, page, "approve")
 
-    assert b"1 provider(s) now approved" in response.content
+    assert b"1 provider now approved" in response.content
     pending.refresh_from_db()
     assert pending.status == Status.APPROVED
     assert (last_event(pending).actor, last_event(pending).to_status) == (support_user, Status.APPROVED)

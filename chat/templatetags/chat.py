@@ -1,5 +1,6 @@
 from django import template
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from chat.selectors import conversation_list, provider_may_ask, request_unread, unread_total
 from servizo.fragments import cached_fragments
@@ -25,10 +26,11 @@ LIST_ROW_CACHE_SECONDS = 60
 
 @register.simple_tag
 def conversation_rows(conversations, user):
-    """The chat list's rows (servizo.fragments: rendering was most of the page's cost per row)."""
+    """The chat list's rows (servizo.fragments: rendering was most of the page's cost per row), kept per language."""
+    language = get_language()
     return cached_fragments(
         conversations,
-        key=lambda c: f"chat-row:{user.pk}:{c.pk}:{c.last_message_id}:{c.unread}",
+        key=lambda c: f"chat-row:{language}:{user.pk}:{c.pk}:{c.last_message_id}:{c.unread}",
         render=lambda c: render_to_string("chat/_list_row.html", {"c": c, "user": user}),
         timeout=LIST_ROW_CACHE_SECONDS,
     )

@@ -12,8 +12,13 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def chat_communicator(path: str, user=None, origin: str | None = "http://testserver") -> WebsocketCommunicator:
+def chat_communicator(
+    path: str, user=None, origin: str | None = "http://testserver", language: str | None = None
+) -> WebsocketCommunicator:
+    """`language`: the browser's Accept-Language."""
     headers = [(b"origin", origin.encode())] if origin else []
     if user is not None:
         headers.append((b"cookie", session_cookie(user).encode()))
+    if language is not None:
+        headers.append((b"accept-language", language.encode()))
     return WebsocketCommunicator(application, path, headers=headers)

@@ -346,3 +346,28 @@ def test_socket_survives_an_idle_spell_longer_than_the_layer_poll(conversation):
         return frames
 
     assert {frame["type"] for frame in async_to_sync(scenario)()} == {"ack", "message"}
+
+
+@pytest.mark.usefixtures("urdu_catalog")
+def test_errors_come_in_the_language_of_the_socket_that_caused_them(conversation, settings):
+    """The sender's browser asks for Urdu: its error frames are in Urdu (the service's too, raised in a
+    worker thread); the other side, in English, gets nothing of it."""
+    settings.CHAT_MESSAGE_MAX_LENGTH = 50
+    customer = chat_communicator(_path(conversation), conversation.customer, language="ur")
+    provider = chat_communicator(_path(conversation), conversation.provider, language="en")
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "x" * 51})
+            too_long = await customer.receive_json_from(timeout=3)
+            await customer.send_json_to({"type": "dance"})
+            unknown = await customer.receive_json_from(timeout=3)
+            await provider.send_json_to({"type": "dance"})
+            english = await provider.receive_json_from(timeout=3)
+            return too_long, unknown, english, await customer.receive_nothing(timeout=0.3)
+
+    too_long, unknown, english, customer_quiet = async_to_sync(scenario)()
+
+    assert (too_long["code"], too_long["message"]) == ("invalid", "پیغام زیادہ سے زیادہ 50 حروف کا ہو سکتا ہے۔")
+    assert (unknown["code"], unknown["message"]) == ("bad_request", "نامعلوم درخواست۔")
+    assert english["message"] == "Unknown request." and customer_quiet

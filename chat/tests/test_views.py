@@ -244,3 +244,27 @@ def test_dashboard_panel_counts_unread_messages(conversation):
 
     assert "2 unread messages" in html and reverse("chat:list") in html
     assert "all caught up" in render_to_string("chat/_customer_dashboard.html", {"user": conversation.customer})
+
+
+@pytest.mark.usefixtures("urdu_catalog")
+def test_conversation_page_in_urdu(client, conversation):
+    client.force_login(conversation.customer)
+
+    page = client.get(conversation.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ur").content.decode()
+
+    for text in ("پیغامات", "پیغام لکھیں…", "تصویر بھیجیں", "رابطہ ہو رہا ہے…", "ابھی تک کوئی پیغام نہیں۔ سلام کہیں!"):
+        assert text in page, text
+    assert "Write a message…" not in page and "Connecting…" not in page
+
+
+@pytest.mark.usefixtures("urdu_catalog")
+def test_messages_list_rows_are_kept_per_language(client, conversation):
+    """The cached rows (chat.templatetags.chat.conversation_rows) of one user in two languages."""
+    message_send(conversation=conversation, sender=conversation.provider, text="On my way", broadcast=False)
+    client.force_login(conversation.provider)
+
+    english = client.get(reverse("chat:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    urdu = client.get(reverse("chat:list"), HTTP_ACCEPT_LANGUAGE="ur").content.decode()
+
+    assert "You: On my way" in english and "آپ: On my way" not in english
+    assert "آپ: On my way" in urdu and "You: On my way" not in urdu

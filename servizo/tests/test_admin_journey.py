@@ -36,7 +36,7 @@ def test_support_approves_a_provider_and_finance_sees_the_commission(
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", "approve")
     page.get_by_role("button", name="Go").click()
-    assert "1 provider(s) now approved" in page.locator("ul.messagelist").inner_text()
+    assert "1 provider now approved" in page.locator("ul.messagelist").inner_text()
     applicant.provider_profile.refresh_from_db()
     assert applicant.provider_profile.status == ProviderProfile.Status.APPROVED
 

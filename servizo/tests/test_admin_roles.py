@@ -43,7 +43,7 @@ def test_finance_runs_a_dry_run_from_the_payouts_page(client, finance_user, comp
 
     page = client.post(reverse("admin:payouts")).content.decode()
 
-    assert "would transfer $96.00 in 1 transfer(s)" in page and completed_booking.provider.email in page
+    assert "would transfer $96.00 in 1 transfer</h2>" in page and completed_booking.provider.email in page
     assert "manage.py payouts" in page
     run = PayoutRun.objects.get()
     assert run.dry_run and not Transfer.objects.exists()

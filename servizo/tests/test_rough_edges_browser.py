@@ -118,7 +118,7 @@ def test_operator_reviews_from_the_providers_page_and_the_dashboard_is_a_grid(
     page.goto(f"{live_server.url}/admin/accounts/providerprofile/{applicant.pk}/change/")
     page.screenshot(path=str(artifacts_dir / "admin-provider-detail-1366.png"), full_page=True)
     page.locator("#review-buttons").get_by_role("button", name="Approve").click()
-    expect(page.get_by_text("1 provider(s) now approved")).to_be_visible()
+    expect(page.get_by_text("1 provider now approved")).to_be_visible()
     applicant.refresh_from_db()
     assert applicant.status == ProviderProfile.Status.APPROVED
 
