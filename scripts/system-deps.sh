@@ -3,7 +3,8 @@
 #   scripts/system-deps.sh build   - what `make venv` and `make run` need on a bare Debian 12: a C
 #                                    compiler and the Python and MariaDB headers to build mysqlclient,
 #                                    curl (make run), CA certificates (HTTPS to the package index),
-#                                    Pango, HarfBuzz and DejaVu fonts (WeasyPrint's receipt PDFs)
+#                                    Pango, HarfBuzz, DejaVu and Noto fonts (WeasyPrint's receipt PDFs;
+#                                    Noto Nastaliq Urdu for Urdu receipts)
 #   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
 #   scripts/system-deps.sh prod    - plus MariaDB and Redis (started), nginx and openssl: what
 #                                    `make prod-local` runs (nginx is installed, not started)
@@ -13,7 +14,7 @@ set -euo pipefail
 mode=${1:-build}
 
 pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core)
 services=false
 case "$mode" in
   test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation) ;;
