@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking
 from bookings.selectors import booking_events
@@ -56,7 +58,10 @@ def _settle_url(booking_id: int) -> str:
 
 def _done_message(settlement: Settlement) -> str:
     refunded = format_money(settlement.refund_cents, settlement.currency)
-    return f"Done: {refunded} refunded on booking #{settlement.booking_id}; both parties emailed."
+    return _("Done: %(refunded)s refunded on booking #%(booking)s; both parties emailed.") % {
+        "refunded": refunded,
+        "booking": settlement.booking_id,
+    }
 
 
 class SettleActionMixin:
@@ -77,16 +82,19 @@ class PaymentAdmin(SettleActionMixin, ReadOnlyAdmin):
 
     amount = money_column("amount_cents")
 
-    @admin.action(description="Refund… (choose amount and reason)", permissions=["settle"])
+    @admin.action(description=gettext_lazy("Refund… (choose amount and reason)"), permissions=["settle"])
     def refund(self, request, queryset):
         paid = list(queryset.filter(status=Payment.Status.SUCCEEDED).select_related("booking")[:2])
         if len(paid) != 1:
-            self.message_user(request, "Select exactly one paid payment to refund.", messages.WARNING)
+            self.message_user(request, _("Select exactly one paid payment to refund."), messages.WARNING)
             return None
         booking = paid[0].booking
         if not settlement_may_decide(user=request.user, booking_status=booking.status):
-            status = booking.get_status_display().lower()
-            self.message_user(request, f"Booking #{booking.pk} is {status}: Finance decides it.", messages.ERROR)
+            text = _("Booking #%(booking)s is %(status)s: Finance decides it.") % {
+                "booking": booking.pk,
+                "status": booking.get_status_display().lower(),
+            }
+            self.message_user(request, text, messages.ERROR)
             return None
         return redirect(_settle_url(booking.pk))
 
@@ -117,7 +125,7 @@ class StripeEventAdmin(ReadOnlyAdmin):
     search_fields = ["event_id"]
     date_hierarchy = "received_at"
 
-    @admin.display(description="Error")
+    @admin.display(description=gettext_lazy("Error"))
     def short_error(self, obj: StripeEvent) -> str:
         return obj.error[:120]
 
@@ -131,7 +139,7 @@ class ChargebackAdmin(ReadOnlyAdmin):
     list_select_related = ["booking"]
     search_fields = ["stripe_dispute_id", "booking__title"]
     amount = money_column("amount_cents")
-    reversal = money_column("reversal_cents", description="Reversed from the provider")
+    reversal = money_column("reversal_cents", description=gettext_lazy("Reversed from the provider"))
 
 
 @admin.register(Transfer, site=admin_site)
@@ -147,23 +155,28 @@ class TransferAdmin(ReadOnlyAdmin):
         return request.user.has_perm("payments.change_transfer")
 
     @admin.action(
-        description="Retry failed or pending payouts now (pays what is owed to their providers)", permissions=["retry"]
+        description=gettext_lazy("Retry failed or pending payouts now (pays what is owed to their providers)"),
+        permissions=["retry"],
     )
     def retry(self, request, queryset):
         """A pending row (Stripe unreachable last time) is resumed: Stripe is asked first, so nothing is paid twice."""
         retryable = (Transfer.Status.FAILED, Transfer.Status.PENDING)
         providers = sorted(set(queryset.filter(status__in=retryable).values_list("provider_id", flat=True)))
         if not providers:
-            self.message_user(request, "Select failed or pending payouts to retry.", messages.WARNING)
+            self.message_user(request, _("Select failed or pending payouts to retry."), messages.WARNING)
             return
         for provider_id in providers:
             summary = payouts_run(provider_id=provider_id)
             level = messages.ERROR if summary.failures else messages.SUCCESS
-            failures = "; ".join(f"booking {booking}: {error}" for booking, error in summary.failures)
+            failures = "; ".join(
+                _("booking %(booking)s: %(error)s") % {"booking": booking, "error": error}
+                for booking, error in summary.failures
+            )
             paid = format_money(summary.amount_cents, settings.CURRENCY)
             held = format_money(summary.held_cents, settings.CURRENCY)
-            held = f"Held (provider suspended): {held}." if summary.held else ""
-            self.message_user(request, f"Run #{summary.run_id}: paid {paid}. {held} {failures}".strip(), level)
+            held = _("Held (provider suspended): %(held)s.") % {"held": held} if summary.held else ""
+            text = _("Run #%(run)s: paid %(paid)s.") % {"run": summary.run_id, "paid": paid}
+            self.message_user(request, f"{text} {held} {failures}".strip(), level)
 
     amount = money_column("amount_cents")
 
@@ -183,11 +196,11 @@ class SettlementAdmin(SettleActionMixin, ReadOnlyAdmin):
     list_select_related = ["booking", "actor"]
     actions = ["retry"]
 
-    @admin.action(description="Retry pending decisions with Stripe", permissions=["settle"])
+    @admin.action(description=gettext_lazy("Retry pending decisions with Stripe"), permissions=["settle"])
     def retry(self, request, queryset):
         pending = list(queryset.filter(status=Settlement.Status.PENDING).values_list("pk", flat=True))
         if not pending:
-            self.message_user(request, "Select pending decisions to retry.", messages.WARNING)
+            self.message_user(request, _("Select pending decisions to retry."), messages.WARNING)
         for settlement_id in pending:
             try:
                 settlement = settlement_retry(settlement_id=settlement_id, actor=request.user)
@@ -207,11 +220,11 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return needs_decision_bookings().select_related("customer", "provider")
 
-    held = money_column("held_cents", description="Held")
+    held = money_column("held_cents", description=gettext_lazy("Held"))
 
     @admin.display(description="")
     def decide(self, obj) -> str:
-        return format_html('<a class="button" href="{}">Decide…</a>', _settle_url(obj.pk))
+        return format_html('<a class="button" href="{}">{}</a>', _settle_url(obj.pk), _("Decide…"))
 
     def get_urls(self):
         return [
@@ -273,7 +286,7 @@ class BookingDecisionAdmin(ReadOnlyAdmin):
                 return redirect("admin:payments_bookingdecision_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Settle booking #{booking.pk}",
+            "title": _("Settle booking #%(booking)s") % {"booking": booking.pk},
             "booking": booking,
             "balance": balance,
             "form": form,
@@ -343,7 +356,7 @@ class BookingMoneyPanel:
     """
 
     panel_inlines = [PaymentInline, LedgerEntryInline]
-    panel_fieldsets = [("Staff actions", {"fields": ["staff_actions"]})]
+    panel_fieldsets = [(gettext_lazy("Staff actions"), {"fields": ["staff_actions"]})]
 
     def get_fieldsets(self, request, obj=None):
         """The decision link only for staff who may decide this booking (Support: cancelled/disputed)."""
@@ -352,13 +365,14 @@ class BookingMoneyPanel:
             return fieldsets
         return [(name, options) for name, options in fieldsets if "staff_actions" not in options["fields"]]
 
-    @admin.display(description="Money decision")
+    @admin.display(description=gettext_lazy("Money decision"))
     def staff_actions(self, booking: Booking) -> str:
         held = booking_balance(booking_id=booking.pk)
         if held.refundable <= 0:
-            return "Nothing paid or everything refunded."
+            return _("Nothing paid or everything refunded.")
         return format_html(
-            '<a class="button" href="{}">Refund all / release all / split…</a> (held in escrow: {})',
+            '<a class="button" href="{}">{}</a> {}',
             _settle_url(booking.pk),
-            format_money(held.held, booking.currency),
+            _("Refund all / release all / split…"),
+            _("(held in escrow: %(amount)s)") % {"amount": format_money(held.held, booking.currency)},
         )

@@ -69,7 +69,7 @@ def stripe_customer_ensure(*, user: User) -> str:
             {"email": user.email, "name": user.full_name, "metadata": {"user_id": str(user.pk)}},
             {"idempotency_key": f"servizo-customer-{user.pk}"},
         )
-    record, _ = StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})
+    record = StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})[0]
     return record.customer_id
 
 
@@ -256,7 +256,11 @@ def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
     amount = format_money(payment.amount_cents, payment.currency)
     if booking.status == Booking.Status.AWAITING_PAYMENT:
         booking_transition(  # the parties are told below, once each, with the amount
-            booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None, note="Payment received", notify=False
+            booking_id=booking.pk,
+            to_status=Booking.Status.SCHEDULED,
+            actor=None,
+            note=_("Payment received"),
+            notify=False,
         )
         link = reverse("payments:history")
         notification_create(
