@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking
@@ -43,15 +44,23 @@ class CancellationQuote:
         """The settlement's reason and timeline note: who cancelled and which rule applied, in money."""
         refund = format_money(self.refund_cents, self.currency)
         if self.by_provider:
-            return f"Cancelled by the provider: {refund} back to the customer's card (cancellation policy)."
+            return _("Cancelled by the provider: %(refund)s back to the customer's card (cancellation policy).") % {
+                "refund": refund
+            }
         if not self.late:
-            return f"Cancelled by the customer in the free period: {refund} back to the card (cancellation policy)."
-        return (
-            f"Cancelled by the customer after {when_text(self.free_until)}: {refund} back "
-            f"to the card; late-cancellation fee {format_money(self.fee_cents, self.currency)} "
-            f"({format_money(self.provider_fee_cents, self.currency)} to the provider, "
-            f"{format_money(self.platform_fee_cents, self.currency)} Servizo commission) (cancellation policy)."
-        )
+            return _(
+                "Cancelled by the customer in the free period: %(refund)s back to the card (cancellation policy)."
+            ) % {"refund": refund}
+        return _(
+            "Cancelled by the customer after %(free_until)s: %(refund)s back to the card; late-cancellation fee "
+            "%(fee)s (%(provider_fee)s to the provider, %(platform_fee)s Servizo commission) (cancellation policy)."
+        ) % {
+            "free_until": when_text(self.free_until),
+            "refund": refund,
+            "fee": format_money(self.fee_cents, self.currency),
+            "provider_fee": format_money(self.provider_fee_cents, self.currency),
+            "platform_fee": format_money(self.platform_fee_cents, self.currency),
+        }
 
 
 def cancellation_quote(*, booking: Booking, refundable: int, by_provider: bool, at: datetime) -> CancellationQuote:

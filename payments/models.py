@@ -7,9 +7,12 @@ transaction of each ledger write and checked against the sums by `audit_ledger`.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ServiceCategory
 from bookings.models import Booking
+from payments.stripe_gateway import card_message
 from servizo.models import TimeStampedModel
 
 
@@ -70,12 +73,12 @@ class Payment(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        CREATING = "creating", "Sent to Stripe"
-        REQUIRES_ACTION = "requires_action", "Waiting for 3-D Secure"
-        PROCESSING = "processing", "Processing"
-        SUCCEEDED = "succeeded", "Paid"
-        FAILED = "failed", "Declined"
-        CANCELED = "canceled", "Cancelled"
+        CREATING = "creating", _("Sent to Stripe")
+        REQUIRES_ACTION = "requires_action", _("Waiting for 3-D Secure")
+        PROCESSING = "processing", _("Processing")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Declined")
+        CANCELED = "canceled", _("Cancelled")
 
     OPEN_STATUSES = (Status.CREATING, Status.REQUIRES_ACTION, Status.PROCESSING)
 
@@ -113,6 +116,11 @@ class Payment(TimeStampedModel):
     def is_failed(self) -> bool:
         return self.status == self.Status.FAILED
 
+    @property
+    def failure_text(self) -> str:
+        """Why the card was refused, in the viewer's language when it is one of Stripe's usual messages."""
+        return card_message(self.failure_message)
+
     def __str__(self) -> str:
         return f"Payment {self.booking_id}/{self.attempt} ({self.status})"
 
@@ -131,15 +139,15 @@ class LedgerEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CHARGE_ESCROW = "charge_escrow", "Charge into escrow"
-        RELEASE_PROVIDER = "release_provider", "Release to provider"
-        RELEASE_COMMISSION = "release_commission", "Platform commission"
-        REFUND = "refund", "Refund to customer"
-        PAYOUT = "payout", "Payout transfer"
-        REVERSAL = "reversal", "Transfer reversal"
-        CHARGEBACK_WITHDRAWN = "chargeback_withdrawn", "Chargeback: funds withdrawn by the bank"
-        CHARGEBACK_REINSTATED = "chargeback_reinstated", "Chargeback won: funds reinstated"
-        CHARGEBACK_LOST = "chargeback_lost", "Chargeback lost: returned to the cardholder"
+        CHARGE_ESCROW = "charge_escrow", _("Charge into escrow")
+        RELEASE_PROVIDER = "release_provider", _("Release to provider")
+        RELEASE_COMMISSION = "release_commission", _("Platform commission")
+        REFUND = "refund", _("Refund to customer")
+        PAYOUT = "payout", _("Payout transfer")
+        REVERSAL = "reversal", _("Transfer reversal")
+        CHARGEBACK_WITHDRAWN = "chargeback_withdrawn", _("Chargeback: funds withdrawn by the bank")
+        CHARGEBACK_REINSTATED = "chargeback_reinstated", _("Chargeback won: funds reinstated")
+        CHARGEBACK_LOST = "chargeback_lost", _("Chargeback lost: returned to the cardholder")
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="ledger_entries")
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
@@ -156,7 +164,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         indexes = [
             models.Index(fields=["booking", "kind"]),
             # Per provider and kind (payouts, balances); with the rest, index-only for the top providers'
@@ -198,7 +206,7 @@ class LedgerDaily(models.Model):
     entries = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "ledger daily rollup"
+        verbose_name_plural = _("ledger daily rollup")
         constraints = [
             models.UniqueConstraint(fields=["currency", "kind", "day", "category"], name="ledger_daily_key"),
         ]
@@ -214,7 +222,7 @@ class ProviderLedgerMonthly(models.Model):
     a provider has a few rows a day, so a daily rollup would be nearly as long as the ledger itself.
     """
 
-    month = models.DateField(help_text="First day of the month, in TIME_ZONE.")
+    month = models.DateField(help_text=_("First day of the month, in TIME_ZONE."))
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     currency = models.CharField(max_length=3)
     kind = models.CharField(max_length=24, choices=LedgerEntry.Kind.choices)
@@ -222,7 +230,7 @@ class ProviderLedgerMonthly(models.Model):
     entries = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "provider ledger monthly rollup"
+        verbose_name_plural = _("provider ledger monthly rollup")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "currency", "kind", "month"], name="provider_ledger_monthly_key"
@@ -264,7 +272,7 @@ class DecisionQueueEntry(models.Model):
     booking = models.OneToOneField(Booking, primary_key=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        verbose_name_plural = "decision queue entries"
+        verbose_name_plural = _("decision queue entries")
 
     def __str__(self) -> str:
         return f"Booking {self.booking_id} waits for a decision"
@@ -274,10 +282,10 @@ class StripeEvent(models.Model):
     """A webhook event, stored once by its id, with how handling went."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (cannot apply here)"
-        FAILED = "failed", "Failed (the worker retries it)"
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored (cannot apply here)")
+        FAILED = "failed", _("Failed (the worker retries it)")
 
     HANDLED = (Status.PROCESSED, Status.IGNORED)  # final: never handled again
 
@@ -307,14 +315,14 @@ class Settlement(TimeStampedModel):
     """
 
     class Decision(models.TextChoices):
-        REFUND_ALL = "refund_all", "Refund everything to the customer"
-        RELEASE_ALL = "release_all", "Release everything to the provider"
-        SPLIT = "split", "Refund part, release the rest"
+        REFUND_ALL = "refund_all", _("Refund everything to the customer")
+        RELEASE_ALL = "release_all", _("Release everything to the provider")
+        SPLIT = "split", _("Refund part, release the rest")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending (Stripe being called)"
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending (Stripe being called)")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="settlements")
     decision = models.CharField(max_length=16, choices=Decision.choices)
@@ -344,6 +352,23 @@ class Settlement(TimeStampedModel):
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
+    @property
+    def refund_status_label(self) -> str:
+        """The refund's status at Stripe in words (Stripe's own word when it is a new one; "sent" before any)."""
+        status = self.refund_status or "sent"
+        return str(REFUND_STATUS_LABELS.get(status, status))
+
+
+# Stripe's Refund statuses, shown on the booking page as Stripe names them, in the viewer's language.
+REFUND_STATUS_LABELS = {
+    "sent": pgettext_lazy("refund status", "sent"),
+    "pending": pgettext_lazy("refund status", "pending"),
+    "requires_action": pgettext_lazy("refund status", "requires action"),
+    "succeeded": pgettext_lazy("refund status", "succeeded"),
+    "failed": pgettext_lazy("refund status", "failed"),
+    "canceled": pgettext_lazy("refund status", "canceled"),
+}
+
 
 class Chargeback(TimeStampedModel):
     """A Stripe dispute (chargeback) on a booking's charge, kept equal to Stripe's object by its webhooks.
@@ -352,10 +377,10 @@ class Chargeback(TimeStampedModel):
     """
 
     class Outcome(models.TextChoices):
-        INQUIRY = "inquiry", "Inquiry (no funds withdrawn)"
-        OPEN = "open", "Open: funds withdrawn, waiting for the bank"
-        WON = "won", "Won: funds reinstated"
-        LOST = "lost", "Lost: returned to the cardholder"
+        INQUIRY = "inquiry", _("Inquiry (no funds withdrawn)")
+        OPEN = "open", _("Open: funds withdrawn, waiting for the bank")
+        WON = "won", _("Won: funds reinstated")
+        LOST = "lost", _("Lost: returned to the cardholder")
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="chargebacks")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="chargebacks")
@@ -398,9 +423,9 @@ class Transfer(TimeStampedModel):
     """The one Stripe Transfer of a booking's provider share (unique per booking)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Sent to Stripe"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Sent to Stripe")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
 
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="transfer")
     provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers")
@@ -435,5 +460,5 @@ class BookingDecision(Booking):
 
     class Meta:
         proxy = True
-        verbose_name = "booking needing a decision"
-        verbose_name_plural = "bookings needing a decision"
+        verbose_name = _("booking needing a decision")
+        verbose_name_plural = _("bookings needing a decision")

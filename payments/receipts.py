@@ -1,8 +1,9 @@
 """Receipts as PDF: the receipt's HTML (templates/payments/receipt_pdf.html) rendered by WeasyPrint.
 
 WeasyPrint lays out with Pango and the system's fonts (Debian: libpango-1.0-0, libpangoft2-1.0-0,
-fonts-dejavu-core; scripts/system-deps.sh). Nothing is fetched: the template carries its own CSS
-and any other URL is refused, so rendering makes no request.
+fonts-dejavu-core, and fonts-noto-core's Noto Nastaliq Urdu for Urdu; scripts/system-deps.sh). The PDF is
+in the viewer's language, right to left for Urdu (the template's `lang`/`dir`). Nothing is fetched: the
+template carries its own CSS and any other URL is refused, so rendering makes no request.
 """
 
 

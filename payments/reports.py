@@ -22,6 +22,7 @@ from itertools import chain
 from django.conf import settings
 from django.db.models import Case, Count, F, QuerySet, Sum, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ProviderProfile, ServiceCategory, User
 from bookings.models import Booking
@@ -37,11 +38,11 @@ GROUPINGS = {
     "month": lambda day: day.replace(day=1),
 }
 PRESETS = {
-    "this_month": "This month",
-    "last_month": "Last month",
-    "last_90_days": "Last 90 days",
-    "year_to_date": "Year to date",
-    "custom": "Custom",
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "last_90_days": gettext_lazy("Last 90 days"),
+    "year_to_date": gettext_lazy("Year to date"),
+    "custom": gettext_lazy("Custom"),
 }
 TOP_PROVIDERS = 20
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from bookings.models import Booking
@@ -257,6 +258,18 @@ class MoneyLine:
     provider_cents: int
     commission_cents: int
     state: str  # held | available | paid out | refunded
+
+    @property
+    def state_label(self) -> str:
+        return str(MONEY_LINE_STATES[self.state])
+
+
+MONEY_LINE_STATES = {
+    "held": pgettext_lazy("earning state", "held"),
+    "available": pgettext_lazy("earning state", "available"),
+    "paid out": pgettext_lazy("earning state", "paid out"),
+    "refunded": pgettext_lazy("earning state", "refunded"),
+}
 
 
 def money_line(booking: Booking) -> MoneyLine:

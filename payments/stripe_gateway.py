@@ -10,17 +10,45 @@ from functools import lru_cache
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from servizo.exceptions import DomainError
 
-UNAVAILABLE_MESSAGE = "The payment service is unavailable right now. Nothing has changed; please try again in a minute."
+# Stripe's (and localstripe's) messages for a card it refused, in English: `card_message` shows them in
+# the viewer's language. A message not listed here is shown as Stripe wrote it.
+CARD_DECLINED = gettext_noop("Your card was declined.")
+STRIPE_CARD_MESSAGES = frozenset(
+    (
+        CARD_DECLINED,
+        gettext_noop("Your card has insufficient funds."),
+        gettext_noop("Your card has expired."),
+        gettext_noop("Your card's security code is incorrect."),
+        gettext_noop("Your card number is incorrect."),
+        gettext_noop("Your card does not support this type of purchase."),
+        gettext_noop("An error occurred while processing your card. Try again in a little bit."),
+        gettext_noop(
+            "We are unable to authenticate your payment method. Please choose a different payment method and try again."
+        ),
+        gettext_noop("The provided PaymentMethod has failed authentication."),
+    )
+)
+
+
+def card_message(message: str) -> str:
+    """A card error message of Stripe's (stored as Stripe wrote it) in the active language."""
+    return gettext(message) if message in STRIPE_CARD_MESSAGES else message
 
 
 class PaymentServiceUnavailable(DomainError):
     """Stripe could not be reached (or failed on its side); the request can be retried safely."""
 
-    def __init__(self, message: str = UNAVAILABLE_MESSAGE):
-        super().__init__(message)
+    def __init__(self, message: str = ""):
+        super().__init__(
+            message
+            or gettext(
+                "The payment service is unavailable right now. Nothing has changed; please try again in a minute."
+            )
+        )
 
 
 @lru_cache(maxsize=4)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -89,7 +90,7 @@ def card_setup(request, pk: int):
     """JSON for the card form, called when it is submitted: a fresh SetupIntent's client secret."""
     booking = _customer_booking(request, pk)
     if booking.status != Booking.Status.AWAITING_PAYMENT:
-        return JsonResponse({"error": "This booking is not waiting for payment."}, status=409)
+        return JsonResponse({"error": _("This booking is not waiting for payment.")}, status=409)
     try:
         return JsonResponse({"client_secret": card_setup_create(user=request.user)})
     except PaymentServiceUnavailable as error:
@@ -115,11 +116,11 @@ def _tell_outcome(request, payment: Payment | None) -> None:
     if payment is None:
         return
     if payment.status == Payment.Status.SUCCEEDED:
-        messages.success(request, "Payment received: the money is held in escrow until the job is done.")
+        messages.success(request, _("Payment received: the money is held in escrow until the job is done."))
     elif payment.status == Payment.Status.FAILED:
-        messages.error(request, payment.failure_message or "The payment failed. Please try another card.")
+        messages.error(request, payment.failure_text or _("The payment failed. Please try another card."))
     elif payment.status == Payment.Status.REQUIRES_ACTION:
-        messages.warning(request, "Authentication was not completed. Please try again.")
+        messages.warning(request, _("Authentication was not completed. Please try again."))
 
 
 @customer_required
@@ -138,9 +139,9 @@ def card_delete(request, pk: int):
     except SavedCard.DoesNotExist as error:
         raise Http404 from error
     except DomainError as error:  # PaymentServiceUnavailable included
-        messages.error(request, f"The card was not removed: {error}")
+        messages.error(request, _("The card was not removed: %(error)s") % {"error": error})
     else:
-        messages.success(request, f"{card.brand.title()} •••• {card.last4} was removed.")
+        messages.success(request, _("%(card)s was removed.") % {"card": f"{card.brand.title()} •••• {card.last4}"})
     return redirect("payments:cards")
 
 
@@ -252,9 +253,9 @@ def connect_return(request):
         messages.error(request, str(error))
         return redirect("payments:connect")
     if profile.payouts_enabled:
-        messages.success(request, "Payouts are set up: released earnings will be transferred to your account.")
+        messages.success(request, _("Payouts are set up: released earnings will be transferred to your account."))
     else:
-        messages.warning(request, "Stripe still needs some details before payouts can start.")
+        messages.warning(request, _("Stripe still needs some details before payouts can start."))
     return redirect("payments:earnings")
 
 

@@ -3,10 +3,10 @@
 #   scripts/system-deps.sh build   - what `make venv` and `make run` need on a bare Debian 12: a C
 #                                    compiler and the Python and MariaDB headers to build mysqlclient,
 #                                    curl (make run), CA certificates (HTTPS to the package index),
-#                                    Pango, HarfBuzz and DejaVu fonts (WeasyPrint's receipt PDFs),
-#                                    gettext (msgfmt: `make compilemessages`, run by run and test)
-#   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1, and the Noto
-#                                    fonts (Urdu pages in the browser tests' screenshots)
+#                                    Pango, HarfBuzz, DejaVu and Noto fonts (WeasyPrint's receipt PDFs;
+#                                    Noto Nastaliq Urdu for Urdu receipts), gettext (msgfmt:
+#                                    `make compilemessages`, run by run and test)
+#   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
 #   scripts/system-deps.sh prod    - plus MariaDB and Redis (started), nginx and openssl: what
 #                                    `make prod-local` runs (nginx is installed, not started)
 # Reuses what is already installed and running. Without root, prints the exact
@@ -15,10 +15,10 @@ set -euo pipefail
 mode=${1:-build}
 
 pkgs=(python3-venv python3-dev gcc libc6-dev pkg-config libmariadb-dev curl ca-certificates
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext)
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core gettext)
 services=false
 case "$mode" in
-  test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation fonts-noto-core) ;;
+  test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation) ;;
   prod) services=true; pkgs+=(mariadb-server mariadb-client redis-server nginx openssl) ;;
 esac
 

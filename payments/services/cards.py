@@ -12,6 +12,7 @@ retried.
 import logging
 
 import stripe
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from payments.models import Payment, SavedCard
@@ -83,6 +84,6 @@ def card_remove(*, user: User, card_id: int) -> SavedCard:
     except stripe.InvalidRequestError:  # already detached at Stripe (an earlier try that we did not record)
         logger.info("Card %s was already detached; removing our row", card.payment_method_id)
     except stripe.StripeError as error:
-        raise DomainError("Stripe did not remove this card; please try again.") from error
+        raise DomainError(_("Stripe did not remove this card; please try again.")) from error
     SavedCard.objects.filter(pk=card.pk).delete()
     return card

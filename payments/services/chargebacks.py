@@ -22,6 +22,7 @@ Stripe is down, the event fails, Stripe retries it, and the retry finishes the r
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from bookings.locks import lock_booking
 from bookings.models import Booking
@@ -145,17 +146,25 @@ def _tell(booking: Booking, chargeback: Chargeback) -> None:
     """Finance always; the provider and the timeline when money is withdrawn, reinstated or lost."""
     amount = format_money(chargeback.amount_cents, chargeback.currency)
     what = {
-        O.INQUIRY: f"The cardholder's bank asked about the {amount} charge (an inquiry: no funds withdrawn yet).",
-        O.OPEN: f"The cardholder's bank disputed {amount}: Stripe withdrew it until the bank decides. "
-        "The provider's share of this booking is held meanwhile.",
-        O.WON: f"The chargeback of {amount} was decided in our favour: the funds are back and the booking "
-        "carries on as before.",
-        O.LOST: f"The chargeback of {amount} was lost: the bank returned it to the cardholder.",
-    }[chargeback.outcome]
+        O.INQUIRY: _("The cardholder's bank asked about the %(amount)s charge (an inquiry: no funds withdrawn yet)."),
+        O.OPEN: _(
+            "The cardholder's bank disputed %(amount)s: Stripe withdrew it until the bank decides. "
+            "The provider's share of this booking is held meanwhile."
+        ),
+        O.WON: _(
+            "The chargeback of %(amount)s was decided in our favour: the funds are back and the booking "
+            "carries on as before."
+        ),
+        O.LOST: _("The chargeback of %(amount)s was lost: the bank returned it to the cardholder."),
+    }[chargeback.outcome] % {"amount": amount}
     if chargeback.outcome == O.LOST and chargeback.reversal_cents:
         reversed_ = format_money(chargeback.reversal_cents, chargeback.currency)
-        what += f" {reversed_} is reversed from the provider's payout."
-    text = f"Booking #{booking.pk} “{booking.title}”: {what}"
+        what += " " + _("%(amount)s is reversed from the provider's payout.") % {"amount": reversed_}
+    text = _("Booking #%(booking)s “%(title)s”: %(what)s") % {
+        "booking": booking.pk,
+        "title": booking.title,
+        "what": what,
+    }
     link = reverse("admin:payments_chargeback_change", args=[chargeback.pk])
     for staff in staff_in_role(FINANCE):
         notification_create(recipient=staff, kind="chargeback", text=text, link=link, email=True)

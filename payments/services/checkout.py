@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
@@ -32,7 +33,7 @@ from payments.services.cards import card_attempt_settled, card_is_saved
 from payments.services.ledger import ledger_record
 from payments.services.receipts import receipt_number_allocate
 from payments.services.transitions import payment_transition
-from payments.stripe_gateway import object_id, stripe_client, stripe_errors
+from payments.stripe_gateway import CARD_DECLINED, card_message, object_id, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
 from servizo.money import format_money, require_platform_currency
 from servizo.tasks import enqueue
@@ -49,7 +50,7 @@ FINAL = (P.SUCCEEDED, P.FAILED, P.CANCELED)
 
 
 class PaymentDeclined(DomainError):
-    """The card was declined; the message is Stripe's, safe to show."""
+    """The card was declined; the message is Stripe's (in the active language when it is a usual one), safe to show."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def stripe_customer_ensure(*, user: User) -> str:
             {"email": user.email, "name": user.full_name, "metadata": {"user_id": str(user.pk)}},
             {"idempotency_key": f"servizo-customer-{user.pk}"},
         )
-    record, _ = StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})
+    record = StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer.id})[0]
     return record.customer_id
 
 
@@ -90,9 +91,9 @@ def card_from_setup(*, user: User, setup_intent_id: str) -> str:
         with stripe_errors():
             intent = client.v1.setup_intents.retrieve(setup_intent_id)
     except stripe.InvalidRequestError as error:
-        raise DomainError("That card could not be found; please enter it again.") from error
+        raise DomainError(_("That card could not be found; please enter it again.")) from error
     if intent.customer != customer_id or intent.status != "succeeded" or not intent.payment_method:
-        raise DomainError("That card was not saved; please enter it again.")
+        raise DomainError(_("That card was not saved; please enter it again."))
     method_id = object_id(intent.payment_method)
     with stripe_errors():
         method = client.v1.payment_methods.retrieve(method_id)
@@ -100,7 +101,7 @@ def card_from_setup(*, user: User, setup_intent_id: str) -> str:
             try:
                 client.v1.payment_methods.attach(method_id, {"customer": customer_id})
             except stripe.CardError as error:
-                raise PaymentDeclined(error.user_message or "Your card was declined.") from error
+                raise PaymentDeclined(card_message(error.user_message or CARD_DECLINED)) from error
     return method_id
 
 
@@ -110,9 +111,9 @@ def _owned_card(*, user: User, payment_method_id: str):
         with stripe_errors():
             method = stripe_client().v1.payment_methods.retrieve(payment_method_id)
     except stripe.InvalidRequestError as error:
-        raise DomainError("That card is not on your account.") from error
+        raise DomainError(_("That card is not on your account.")) from error
     if object_id(method.customer) != customer_id:
-        raise DomainError("That card is not on your account.")
+        raise DomainError(_("That card is not on your account."))
     return customer_id, method
 
 
@@ -130,13 +131,13 @@ def payment_start(*, booking_id: int, customer: User, payment_method_id: str, sa
     with transaction.atomic():
         booking = lock_booking(booking_id, customer=customer)
         if booking.status != Booking.Status.AWAITING_PAYMENT:
-            raise DomainError("This booking is not waiting for payment.")
+            raise DomainError(_("This booking is not waiting for payment."))
         require_platform_currency(booking.currency, settings.CURRENCY)
         account_standing(customer, fresh=True).require()
         if not provider_standing(booking.provider, fresh=True):
-            raise DomainError("This provider cannot take bookings at the moment, so the booking cannot be paid.")
+            raise DomainError(_("This provider cannot take bookings at the moment, so the booking cannot be paid."))
         if booking.payments.filter(status__in=Payment.OPEN_STATUSES).exists():
-            raise DomainError("A payment for this booking is already in progress.")
+            raise DomainError(_("A payment for this booking is already in progress."))
         attempt = (booking.payments.aggregate(n=Max("attempt"))["n"] or 0) + 1
         payment = Payment.objects.create(
             booking=booking,
@@ -170,7 +171,7 @@ def payment_checkout(
     """
     if payment_method_id:
         if not card_is_saved(user=customer, payment_method_id=payment_method_id):
-            raise DomainError("That card is not saved on your account; please enter it again.")
+            raise DomainError(_("That card is not saved on your account; please enter it again."))
         method_id, save_card = payment_method_id, True
     else:
         method_id = card_from_setup(user=customer, setup_intent_id=setup_intent_id)
@@ -196,12 +197,12 @@ def _payment_send(*, payment: Payment, customer_id: str) -> Payment:
         with stripe_errors():
             intent = stripe_client().v1.payment_intents.create(params, {"idempotency_key": payment.idempotency_key})
     except stripe.CardError as error:
-        message = error.user_message or "Your card was declined."
-        _payment_mark(payment_id=payment.pk, status=P.FAILED, failure_message=message)
-        raise PaymentDeclined(message) from error
+        message = error.user_message or CARD_DECLINED
+        _payment_mark(payment_id=payment.pk, status=P.FAILED, failure_message=message)  # as Stripe wrote it
+        raise PaymentDeclined(card_message(message)) from error
     except stripe.InvalidRequestError as error:
         _payment_mark(payment_id=payment.pk, status=P.FAILED, failure_message=error.user_message or "")
-        raise DomainError("The payment could not be started; please try another card.") from error
+        raise DomainError(_("The payment could not be started; please try another card.")) from error
     return payment_record_intent(payment_id=payment.pk, intent=intent)
 
 
@@ -255,20 +256,26 @@ def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
     amount = format_money(payment.amount_cents, payment.currency)
     if booking.status == Booking.Status.AWAITING_PAYMENT:
         booking_transition(  # the parties are told below, once each, with the amount
-            booking_id=booking.pk, to_status=Booking.Status.SCHEDULED, actor=None, note="Payment received", notify=False
+            booking_id=booking.pk,
+            to_status=Booking.Status.SCHEDULED,
+            actor=None,
+            note=_("Payment received"),
+            notify=False,
         )
         link = reverse("payments:history")
         notification_create(
             recipient=booking.customer,
             kind="payment",
-            text=f"Payment of {amount} received for “{booking.title}”. It is held in escrow until the job is done.",
+            text=_("Payment of %(amount)s received for “%(title)s”. It is held in escrow until the job is done.")
+            % {"amount": amount, "title": booking.title},
             link=link,
             email=True,
         )
         notification_create(
             recipient=booking.provider,
             kind="payment",
-            text=f"“{booking.title}” is paid ({amount} in escrow) and scheduled.",
+            text=_("“%(title)s” is paid (%(amount)s in escrow) and scheduled.")
+            % {"title": booking.title, "amount": amount},
             link=reverse("payments:earnings"),
             email=True,
         )

@@ -1,5 +1,7 @@
 """Provider payout accounts: Stripe Connect Express onboarding."""
 
+from django.utils.translation import gettext as _
+
 from accounts.models import ProviderProfile, User
 from accounts.services import provider_payout_account_set, provider_payouts_enabled_set
 from payments.stripe_gateway import stripe_client, stripe_errors
@@ -10,7 +12,7 @@ def connect_onboarding_link(*, provider: User, refresh_url: str, return_url: str
     """Create the provider's Express account once (idempotency key from the profile), return an onboarding URL."""
     profile = ProviderProfile.objects.get(user=provider)
     if not profile.is_approved:
-        raise DomainError("Your provider profile must be approved before you can set up payouts.")
+        raise DomainError(_("Your provider profile must be approved before you can set up payouts."))
     client = stripe_client()
     with stripe_errors():
         if not profile.stripe_account_id:

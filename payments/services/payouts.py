@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Case, Max, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import ProviderProfile, User
 from accounts.policies import provider_standing_rule
@@ -384,8 +385,14 @@ def _notify_providers(summary: PayoutSummary) -> None:
         notification_create(
             recipient=users[provider_id],
             kind="payout",
-            text=f"Servizo sent you {format_money(line.amount_cents, settings.CURRENCY)} "
-            f"for {line.transfers} completed job(s). It reaches your bank on Stripe's payout schedule.",
+            text=ngettext(
+                "Servizo sent you %(amount)s for %(count)d completed job. It reaches your bank on Stripe's payout "
+                "schedule.",
+                "Servizo sent you %(amount)s for %(count)d completed jobs. It reaches your bank on Stripe's payout "
+                "schedule.",
+                line.transfers,
+            )
+            % {"amount": format_money(line.amount_cents, settings.CURRENCY), "count": line.transfers},
             link=reverse("payments:earnings"),
             email=True,
         )

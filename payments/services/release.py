@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import Booking
 from bookings.services import booking_transition
@@ -32,7 +33,7 @@ def escrow_auto_release(*, cutoff: datetime | None = None) -> tuple[int, int]:
                 booking_id=booking_id,
                 to_status=Booking.Status.COMPLETED,
                 actor=None,
-                note="Completed automatically: the customer neither confirmed nor disputed in time.",
+                note=_("Completed automatically: the customer neither confirmed nor disputed in time."),
             )
             released += 1
         except TransitionNotAllowed:

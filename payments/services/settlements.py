@@ -33,6 +33,7 @@ decision whose basis is no longer current (another settlement, a release or a pa
 import stripe
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.locks import lock_booking, lock_booking_then
@@ -80,10 +81,10 @@ def _check_may_decide(*, actor: User, booking: Booking, reversal: bool) -> None:
     if settlement_may_decide(user=actor, booking_status=booking.status, reversal=reversal):
         return
     if reversal and settlement_may_decide(user=actor, booking_status=booking.status):
-        raise SettlementNotAllowed("Reversing a provider's paid-out transfer is for Finance.")
+        raise SettlementNotAllowed(_("Reversing a provider's paid-out transfer is for Finance."))
     raise SettlementNotAllowed(
-        f"Support decides cancelled or disputed bookings; a {booking.get_status_display().lower()} "
-        "booking is for Finance."
+        _("Support decides cancelled or disputed bookings; a %(status)s booking is for Finance.")
+        % {"status": booking.get_status_display().lower()}
     )
 
 
@@ -106,19 +107,23 @@ class SettlementBasisChanged(DomainError):
     """The booking's status or money changed since the staff member opened the settle page."""
 
     def __init__(self, *, booking: Booking, balance: BookingBalance):
-        money = ", ".join(
-            f"{label} {format_money(amount, booking.currency)}"
-            for label, amount in (
+        figures = {
+            name: format_money(amount, booking.currency)
+            for name, amount in (
                 ("paid", balance.paid_in),
                 ("held", balance.held),
                 ("refunded", balance.refunded),
-                ("released to the provider", balance.released_provider),
-                ("paid out", balance.paid_out),
+                ("released", balance.released_provider),
+                ("paid_out", balance.paid_out),
             )
-        )
+        }
         super().__init__(
-            f"This booking changed since you opened this page: it is now "
-            f"{booking.get_status_display().lower()}; {money}. Review the new figures and decide again."
+            _(
+                "This booking changed since you opened this page: it is now %(status)s; paid %(paid)s, "
+                "held %(held)s, refunded %(refunded)s, released to the provider %(released)s, paid out "
+                "%(paid_out)s. Review the new figures and decide again."
+            )
+            % {"status": booking.get_status_display().lower(), **figures}
         )
 
 
@@ -138,25 +143,25 @@ def settlement_create(
     """
     reason = reason.strip()
     if not reason:
-        raise DomainError("Please give a reason.")
+        raise DomainError(_("Please give a reason."))
     if not settlement_may_decide(user=actor, booking_status=S.CANCELLED):
-        raise SettlementNotAllowed("Only staff allowed to settle bookings can refund or release money.")
+        raise SettlementNotAllowed(_("Only staff allowed to settle bookings can refund or release money."))
     with transaction.atomic():
         booking = lock_booking(booking_id)
         if booking.status not in Booking.SETTLEABLE:
             raise DomainError(
-                f"A {booking.get_status_display().lower()} booking cannot be settled yet; "
-                "wait for the customer to confirm or dispute."
+                _("A %(status)s booking cannot be settled yet; wait for the customer to confirm or dispute.")
+                % {"status": booking.get_status_display().lower()}
             )
         if booking.settlements.filter(status=Settlement.Status.PENDING).exists():
-            raise DomainError("A decision on this booking is still being processed; retry it instead.")
+            raise DomainError(_("A decision on this booking is still being processed; retry it instead."))
         if Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).exists():
-            raise DomainError("A payout for this booking is in progress; try again in a minute.")
+            raise DomainError(_("A payout for this booking is in progress; try again in a minute."))
         balance = booking_balance(booking_id=booking.pk)
         if basis is not None and basis != settlement_basis(booking=booking, balance=balance):
             raise SettlementBasisChanged(booking=booking, balance=balance)
-        refund = _refund_amount(decision=decision, refundable=balance.refundable, held=balance.held, asked=refund_cents)
-        new_provider, _ = split_amount(balance.refundable - refund, booking.commission_rate_bp)
+        refund = _refund_amount(decision=decision, balance=balance, asked=refund_cents, currency=booking.currency)
+        new_provider = split_amount(balance.refundable - refund, booking.commission_rate_bp)[0]
         reversal = max(0, balance.paid_out - new_provider)
         _check_may_decide(actor=actor, booking=booking, reversal=reversal > 0)
         settlement = settlement_open(
@@ -164,7 +169,7 @@ def settlement_create(
         )
         cancelled_now = booking.status in Booking.UPCOMING  # a staff refund on an active booking cancels it first
         if cancelled_now:
-            processing = "It is being processed; you will be told when the money has moved."
+            processing = _("It is being processed; you will be told when the money has moved.")
             note = f"{reason}\n{_decision_text(settlement)} {processing}"
             booking_transition(booking_id=booking.pk, to_status=S.CANCELLED, actor=actor, note=note)
     return _settlement_finish(settlement_id=settlement.pk, cancelled_now=cancelled_now)
@@ -200,20 +205,24 @@ def settlement_refund_status_record(*, settlement_id: int, refund_id: str, refun
     Settlement.objects.filter(pk=settlement_id, stripe_refund_id=refund_id).update(refund_status=refund_status[:32])
 
 
-def _refund_amount(*, decision: str, refundable: int, held: int, asked: int | None) -> int:
+def _refund_amount(*, decision: str, balance: BookingBalance, asked: int | None, currency: str) -> int:
+    refundable = balance.refundable
     if refundable <= 0:
-        raise DomainError("Nothing was paid for this booking, or it was all refunded already.")
+        raise DomainError(_("Nothing was paid for this booking, or it was all refunded already."))
     if decision == D.REFUND_ALL:
         return refundable
     if decision == D.RELEASE_ALL:
-        if held <= 0:
-            raise DomainError("Nothing is held in escrow for this booking.")
+        if balance.held <= 0:
+            raise DomainError(_("Nothing is held in escrow for this booking."))
         return 0
     if decision == D.SPLIT:
         if asked is None or not 0 < asked < refundable:
-            raise DomainError(f"The refund must be more than 0 and less than the {refundable} cents paid.")
+            raise DomainError(
+                _("The refund must be more than 0 and less than the %(paid)s paid.")
+                % {"paid": format_money(refundable, currency)}
+            )
         return asked
-    raise DomainError("Unknown decision.")
+    raise DomainError(_("Unknown decision."))
 
 
 def settlement_resume(*, settlement_id: int) -> Settlement:
@@ -261,7 +270,7 @@ def _settlement_finish(*, settlement_id: int, cancelled_now: bool) -> Settlement
         if isinstance(error, PaymentServiceUnavailable):
             cause = "Stripe could not be reached"
         else:
-            cause = f"Stripe refused: {error.user_message or error}"
+            cause = _("Stripe refused: %(error)s") % {"error": error.user_message or error}
         Settlement.objects.filter(pk=settlement.pk).update(error=cause[:2000])
         raise SettlementPending(_pending_message(settlement, cause=cause, cancelled_now=cancelled_now)) from error
     return _settlement_record(
@@ -278,34 +287,52 @@ def _settlement_save_stripe_id(settlement: Settlement, **stripe_id: str) -> None
 
 def _decision_text(settlement: Settlement) -> str:
     refund = format_money(settlement.refund_cents, settlement.currency)
-    return f"Staff decision: {settlement.get_decision_display().lower()} ({refund} back to the customer)."
+    return _("Staff decision: %(decision)s (%(refund)s back to the customer).") % {
+        "decision": settlement.get_decision_display().lower(),
+        "refund": refund,
+    }
 
 
 def _pending_message(settlement: Settlement, *, cause: str, cancelled_now: bool) -> str:
     """Exactly what happened to a decision Stripe did not finish, and how it completes."""
     currency = settlement.currency
-    moved = []
-    if settlement.stripe_reversal_id:
-        moved.append(f"the reversal of {format_money(settlement.reversal_cents, currency)} from the provider's payout")
-    if settlement.stripe_refund_id:
-        moved.append(f"the refund of {format_money(settlement.refund_cents, currency)}")
-    money = f"Only {' and '.join(moved)} went through so far." if moved else "No money has moved yet."
+    reversal = format_money(settlement.reversal_cents, currency)
+    refund = format_money(settlement.refund_cents, currency)
+    if settlement.stripe_reversal_id and settlement.stripe_refund_id:
+        money = _(
+            "Only the reversal of %(reversal)s from the provider's payout and the refund of %(refund)s went "
+            "through so far."
+        ) % {"reversal": reversal, "refund": refund}
+    elif settlement.stripe_reversal_id:
+        money = _("Only the reversal of %(reversal)s from the provider's payout went through so far.") % {
+            "reversal": reversal
+        }
+    elif settlement.stripe_refund_id:
+        money = _("Only the refund of %(refund)s went through so far.") % {"refund": refund}
+    else:
+        money = _("No money has moved yet.")
     booking = settlement.booking
     if cancelled_now:
-        parties = (
-            f"Booking #{booking.pk} was cancelled and both parties were told the decision is being processed; "
+        parties = _(
+            "Booking #%(booking)s was cancelled and both parties were told the decision is being processed; "
             "they are told again when it is done."
-        )
+        ) % {"booking": booking.pk}
     else:
-        parties = (
-            f"Booking #{booking.pk} is still {booking.get_status_display().lower()} "
-            "and nobody has been notified of the decision yet."
-        )
-    return (
-        f"{cause}. The decision (settlement #{settlement.pk}: {settlement.get_decision_display().lower()}) "
-        f"is saved as pending. {money} {parties} Retry it from this booking's settle page or the "
-        "Settlements list once Stripe is back; nothing is sent twice."
-    )
+        parties = _("Booking #%(booking)s is still %(status)s and nobody has been notified of the decision yet.") % {
+            "booking": booking.pk,
+            "status": booking.get_status_display().lower(),
+        }
+    return _(
+        "%(cause)s. The decision (settlement #%(settlement)s: %(decision)s) is saved as pending. %(money)s "
+        "%(parties)s Retry it from this booking's settle page or the Settlements list once Stripe is back; "
+        "nothing is sent twice."
+    ) % {
+        "cause": cause,
+        "settlement": settlement.pk,
+        "decision": settlement.get_decision_display().lower(),
+        "money": money,
+        "parties": parties,
+    }
 
 
 def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) -> Settlement:
@@ -346,19 +373,27 @@ def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) 
 def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, provider_share: int) -> None:
     refunded = format_money(settlement.refund_cents, booking.currency)
     released = format_money(provider_share, booking.currency)
-    summary = f"{settlement.get_decision_display()}: {refunded} refunded to the customer, provider share {released}."
-    note = f"{summary} Reason: {settlement.reason}"
+    summary = _("%(decision)s: %(refunded)s refunded to the customer, provider share %(released)s.") % {
+        "decision": settlement.get_decision_display(),
+        "refunded": refunded,
+        "released": released,
+    }
+    note = _("%(summary)s Reason: %(reason)s") % {"summary": summary, "reason": settlement.reason}
     if booking.needs_decision:
         to_status = S.REFUNDED if kept == 0 else S.RESOLVED
         booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note, notify=False)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
         booking_note_add(booking_id=booking.pk, actor=settlement.actor, note=note)
-    heading = "Cancellation settled" if settlement.automatic else "Decision"
+    if settlement.automatic:
+        text = _("Cancellation settled on “%(title)s”: %(note)s")
+    else:
+        text = _("Decision on “%(title)s”: %(note)s")
+    text %= {"title": booking.title, "note": note}
     for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
         notification_create(
             recipient=recipient,
             kind="payment",
-            text=f"{heading} on “{booking.title}”: {summary} Reason: {settlement.reason}",
+            text=text,
             link=reverse(link),
             email=True,
         )

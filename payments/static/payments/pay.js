@@ -1,6 +1,7 @@
 // The pay page: on submit, ask the server for a SetupIntent and save the card with it
 // (confirmCardSetup), let the server charge it, and run 3-D Secure (confirmCardPayment) when the
-// server says the bank asks for it. Loading the page creates nothing.
+// server says the bank asks for it. Loading the page creates nothing. Our own messages come translated
+// in #payment-config's data attributes.
 (function () {
   "use strict";
   const config = document.getElementById("payment-config");
@@ -34,7 +35,7 @@
       const data = await response.json();
       return data.client_secret ? { secret: data.client_secret } : { error: data.error };
     } catch (failure) {
-      return { error: "The payment service could not be reached. Please try again." };
+      return { error: config.dataset.unreachableMessage };
     }
   }
 
@@ -50,7 +51,7 @@
     }
     const result = await stripe.confirmCardSetup(setup.secret, { payment_method: { card: card } });
     if (result.error) {
-      errors.textContent = result.error.message || "Your card could not be saved.";
+      errors.textContent = result.error.message || config.dataset.notSavedMessage;
       retry.classList.remove("d-none");  // reload for a clean card form
       button.classList.add("d-none");
       return;
