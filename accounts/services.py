@@ -11,7 +11,6 @@ from functools import partial
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -29,6 +28,7 @@ from places.models import Place
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
+from servizo.languages import in_language_of
 from servizo.transitions import ANYONE, StatusMachine, transition
 
 Status = ProviderProfile.Status
@@ -100,7 +100,7 @@ def _notify_provider_status(profile: ProviderProfile, to_status: str, reason: st
     """The provider's notice and email, in the provider's language (not the reviewer's)."""
     from notifications.services import notification_create
 
-    with translation.override(profile.user.language):
+    with in_language_of(profile.user):
         texts = {
             Status.APPROVED: _("Your provider account is approved. You can now see and accept offers."),
             Status.REJECTED: _(

@@ -36,6 +36,7 @@ from offers.quote_services import quote_accept, quote_acceptable_check, quote_de
 from offers.selectors import provider_offer_access
 from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.languages import in_language_of
 from servizo.money import require_platform_currency
 from servizo.timezones import when_text
 from servizo.transitions import StatusMachine, transition
@@ -130,9 +131,9 @@ def allowed_transitions(booking: Booking, actor: User | None) -> list[str]:
 
 
 def stored_text_language() -> translation.override:
-    """Word text that is stored and shown later (notices, their emails, timeline notes) in the site's default
-    language, never in the language of the page the actor happened to be on: users have no language of
-    their own yet. Where a notice should follow its recipient's language, this is the one place to change."""
+    """Word text that is stored once and shown to several people later (timeline notes) in the site's default
+    language, never in the language of the page the actor happened to be on. A notice written for one
+    person is in their language instead: `servizo.languages.in_language_of(recipient)`."""
     return translation.override(settings.LANGUAGE_CODE)
 
 
@@ -141,7 +142,7 @@ def _notify_parties(
 ) -> None:
     """Tell every party who did not make the move (both, when staff or the system did), by email too.
 
-    `text()` (default: the move and who made it) is worded for each recipient in `stored_text_language()`.
+    `text()` (default: the move and who made it) is worded for each recipient in their own language.
     """
     recipients = [
         user
@@ -149,7 +150,7 @@ def _notify_parties(
         if party is not role
     ]
     for user in recipients:
-        with stored_text_language():
+        with in_language_of(user):
             message = text() if text else _moved_text(booking, event)
             if event.note:
                 message = _("%(text)s Note: %(note)s") % {"text": message, "note": event.note}

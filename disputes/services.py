@@ -29,6 +29,7 @@ from disputes.models import Dispute, DisputeEvent, DisputePhoto
 from disputes.photos import PreparedPhoto
 from notifications.services import notification_create
 from servizo.exceptions import DomainError
+from servizo.languages import in_language_of
 from servizo.timezones import when_text
 from servizo.transitions import StatusMachine, transition
 
@@ -152,7 +153,7 @@ def dispute_respond(*, booking_id: int, provider: User, response: str, photos: l
             fields={"response": response, "decide_by": now + settings.DISPUTE_DECISION_WINDOW},
         )
         _add_photos(dispute, list(photos), DisputePhoto.Party.PROVIDER)
-        with stored_text_language():
+        with in_language_of(booking.customer):
             notice = _(
                 "%(provider)s responded to the problem you reported on “%(title)s”. Servizo decides by %(when)s."
             ) % {

@@ -29,7 +29,6 @@ from accounts.models import User
 from accounts.policies import account_standing, provider_standing
 from bookings.locks import lock_booking
 from bookings.models import Booking, BookingEvent
-from bookings.services import stored_text_language
 from directory.services import listing_rating_set
 from notifications.services import notification_create
 from reviews.models import (
@@ -46,6 +45,7 @@ from reviews.models import (
 from reviews.selectors import booking_reviewable
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
+from servizo.languages import in_language_of
 from servizo.timezones import when_text
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def review_create(*, booking_id: int, customer: User, rating: int, comment: str 
             booking=booking, customer=customer, provider=booking.provider, rating=rating, comment=comment
         )
         reputation_refresh(provider_id=booking.provider_id)
-        with stored_text_language():
+        with in_language_of(booking.provider):
             notice = _("%(customer)s rated “%(title)s” %(rating)s★.") % {
                 "customer": customer.get_short_name(),
                 "title": booking.title,
@@ -223,7 +223,7 @@ def review_reply(*, review_id: int, provider: User, text: str, seen_version: str
                 _("The customer edited this review since you opened it. Read the new version and reply again.")
             )
         reply = ReviewReply.objects.create(review=review, provider=provider, text=text)
-        with stored_text_language():
+        with in_language_of(review.customer):
             notice = _("%(provider)s replied to your review.") % {"provider": provider.get_short_name()}
         notification_create(
             recipient=review.customer,
@@ -274,7 +274,7 @@ def _review_moderate(*, review_id: int, actor: User, reason: str, hide: bool) ->
         action = ReviewModerationEvent.Action.HIDDEN if hide else ReviewModerationEvent.Action.UNHIDDEN
         ReviewModerationEvent.objects.create(review=review, actor=actor, action=action, reason=reason)
         reputation_refresh(provider_id=review.provider_id)
-        with stored_text_language():
+        with in_language_of(review.customer):
             notice = (
                 _("A moderator removed your review: %(reason)s") % {"reason": reason}
                 if hide
@@ -305,7 +305,7 @@ def booking_completed(booking: Booking, event: BookingEvent) -> None:
     )
 
     def prompt() -> None:
-        with stored_text_language():
+        with in_language_of(customer):
             notice = (
                 _("“%(title)s” is complete. How did %(provider)s do? Leave a review.")
                 % {"title": title, "provider": provider_name}

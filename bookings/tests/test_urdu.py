@@ -75,9 +75,15 @@ def test_the_service_refuses_in_the_active_language():
     assert str(in_english.value) == "Please give a reason."
 
 
-def test_a_move_made_in_urdu_is_told_to_the_other_party_in_the_stored_default_language(urdu_client):
-    """Notifications are stored text (users have no language yet): never a mix of the actor's language."""
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("", "” is now in progress — by "), ("en", "” is now in progress — by "), ("ur", "اب “جاری” ہے")],
+)
+def test_a_move_is_told_to_the_other_party_in_their_language_not_the_actors(urdu_client, language, expected):
+    """The provider acts on an Urdu page; the customer's notice (and so its email) follows the customer's language."""
     booking = BookingFactory(status=S.SCHEDULED)
+    booking.customer.language = language
+    booking.customer.save(update_fields=["language"])
     urdu_client.force_login(booking.provider)
 
     response = urdu_client.post(
@@ -86,14 +92,14 @@ def test_a_move_made_in_urdu_is_told_to_the_other_party_in_the_stored_default_la
 
     assert _messages(response) == ["ہو گیا: بکنگ اب “جاری” ہے۔"]
     notice = Notification.objects.get(recipient=booking.customer)
-    assert f"“{booking.title}” is now in progress — by {booking.provider}." in notice.text
+    assert expected in notice.text
 
 
 def test_the_cached_dashboard_panel_follows_the_viewers_language(urdu_client):
-    """The panel is cached per user (servizo.usercache) with its labels lazy, so one entry serves both."""
+    """The panel is cached per user and language (servizo.usercache): neither language shows the other's."""
     booking = BookingFactory()
     urdu_client.force_login(booking.customer)
-    cached = f"user:{booking.customer.pk}:{dashboard_panel_cache_name(BookingStatusCounts.Side.CUSTOMER)}"
+    cached = f"user:{booking.customer.pk}:{dashboard_panel_cache_name(BookingStatusCounts.Side.CUSTOMER)}:en"
 
     english = urdu_client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert cache.get(cached) is not None

@@ -26,13 +26,14 @@ from django.utils.translation import gettext as _
 
 from bookings.locks import lock_booking
 from bookings.models import Booking
-from bookings.services import booking_note_add
+from bookings.services import booking_note_add, stored_text_language
 from notifications.services import notification_create
 from payments.models import Chargeback, LedgerEntry, Payment, Transfer
 from payments.selectors import booking_balance
 from payments.services.ledger import ledger_record
 from payments.stripe_gateway import stripe_client, stripe_errors
 from servizo.exceptions import DomainError
+from servizo.languages import in_language_of
 from servizo.money import format_money, split_amount
 from servizo.roles import FINANCE, staff_in_role
 
@@ -143,7 +144,34 @@ def _reverse(chargeback: Chargeback) -> None:
 
 
 def _tell(booking: Booking, chargeback: Chargeback) -> None:
-    """Finance always; the provider and the timeline when money is withdrawn, reinstated or lost."""
+    """Finance always; the provider and the timeline when money is withdrawn, reinstated or lost. Each notice
+    is in its reader's language; the timeline note in the site's."""
+    link = reverse("admin:payments_chargeback_change", args=[chargeback.pk])
+    for staff in staff_in_role(FINANCE):
+        with in_language_of(staff):
+            text = _chargeback_text(booking, chargeback)
+        notification_create(recipient=staff, kind="chargeback", text=text, link=link, email=True)
+    if chargeback.outcome == O.INQUIRY:
+        return
+    with stored_text_language():
+        booking_note_add(booking_id=booking.pk, actor=None, note=_chargeback_what(chargeback))
+    with in_language_of(booking.provider):
+        text = _chargeback_text(booking, chargeback)
+    notification_create(
+        recipient=booking.provider, kind="payment", text=text, link=reverse("payments:earnings"), email=True
+    )
+
+
+def _chargeback_text(booking: Booking, chargeback: Chargeback) -> str:
+    return _("Booking #%(booking)s “%(title)s”: %(what)s") % {
+        "booking": booking.pk,
+        "title": booking.title,
+        "what": _chargeback_what(chargeback),
+    }
+
+
+def _chargeback_what(chargeback: Chargeback) -> str:
+    """What the bank did, in the active language."""
     amount = format_money(chargeback.amount_cents, chargeback.currency)
     what = {
         O.INQUIRY: _("The cardholder's bank asked about the %(amount)s charge (an inquiry: no funds withdrawn yet)."),
@@ -160,17 +188,4 @@ def _tell(booking: Booking, chargeback: Chargeback) -> None:
     if chargeback.outcome == O.LOST and chargeback.reversal_cents:
         reversed_ = format_money(chargeback.reversal_cents, chargeback.currency)
         what += " " + _("%(amount)s is reversed from the provider's payout.") % {"amount": reversed_}
-    text = _("Booking #%(booking)s “%(title)s”: %(what)s") % {
-        "booking": booking.pk,
-        "title": booking.title,
-        "what": what,
-    }
-    link = reverse("admin:payments_chargeback_change", args=[chargeback.pk])
-    for staff in staff_in_role(FINANCE):
-        notification_create(recipient=staff, kind="chargeback", text=text, link=link, email=True)
-    if chargeback.outcome == O.INQUIRY:
-        return
-    booking_note_add(booking_id=booking.pk, actor=None, note=what)
-    notification_create(
-        recipient=booking.provider, kind="payment", text=text, link=reverse("payments:earnings"), email=True
-    )
+    return what

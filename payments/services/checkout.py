@@ -35,6 +35,7 @@ from payments.services.receipts import receipt_number_allocate
 from payments.services.transitions import payment_transition
 from payments.stripe_gateway import CARD_DECLINED, card_message, object_id, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
+from servizo.languages import in_language_of
 from servizo.money import format_money, require_platform_currency
 from servizo.tasks import enqueue
 
@@ -262,20 +263,21 @@ def _escrow_hold(*, booking: Booking, payment: Payment) -> None:
             note=_("Payment received"),
             notify=False,
         )
-        link = reverse("payments:history")
+        with in_language_of(booking.customer):
+            text = _("Payment of %(amount)s received for “%(title)s”. It is held in escrow until the job is done.")
         notification_create(
             recipient=booking.customer,
             kind="payment",
-            text=_("Payment of %(amount)s received for “%(title)s”. It is held in escrow until the job is done.")
-            % {"amount": amount, "title": booking.title},
-            link=link,
+            text=text % {"amount": amount, "title": booking.title},
+            link=reverse("payments:history"),
             email=True,
         )
+        with in_language_of(booking.provider):
+            text = _("“%(title)s” is paid (%(amount)s in escrow) and scheduled.")
         notification_create(
             recipient=booking.provider,
             kind="payment",
-            text=_("“%(title)s” is paid (%(amount)s in escrow) and scheduled.")
-            % {"title": booking.title, "amount": amount},
+            text=text % {"title": booking.title, "amount": amount},
             link=reverse("payments:earnings"),
             email=True,
         )

@@ -39,6 +39,7 @@ from payments.services.balances import balance_apply
 from payments.services.rollup import ledger_rollup_apply
 from payments.services.transitions import SYSTEM, TRANSFER_MACHINE, transfer_transition
 from payments.stripe_gateway import PaymentServiceUnavailable, metadata_of, stripe_client, stripe_errors
+from servizo.languages import in_language_of
 from servizo.money import format_money
 
 K = LedgerEntry.Kind
@@ -382,19 +383,16 @@ def _notify_providers(summary: PayoutSummary) -> None:
     """One message (and email) per provider per run, not one per booking."""
     users = User.objects.in_bulk(list(summary.providers))
     for provider_id, line in summary.providers.items():
-        notification_create(
-            recipient=users[provider_id],
-            kind="payout",
-            text=ngettext(
+        with in_language_of(users[provider_id]):
+            text = ngettext(
                 "Servizo sent you %(amount)s for %(count)d completed job. It reaches your bank on Stripe's payout "
                 "schedule.",
                 "Servizo sent you %(amount)s for %(count)d completed jobs. It reaches your bank on Stripe's payout "
                 "schedule.",
                 line.transfers,
-            )
-            % {"amount": format_money(line.amount_cents, settings.CURRENCY), "count": line.transfers},
-            link=reverse("payments:earnings"),
-            email=True,
+            ) % {"amount": format_money(line.amount_cents, settings.CURRENCY), "count": line.transfers}
+        notification_create(
+            recipient=users[provider_id], kind="payout", text=text, link=reverse("payments:earnings"), email=True
         )
 
 

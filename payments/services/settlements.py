@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.locks import lock_booking, lock_booking_then
 from bookings.models import Booking
-from bookings.services import booking_note_add, booking_transition
+from bookings.services import booking_note_add, booking_transition, stored_text_language
 from notifications.services import notification_create
 from payments.models import LedgerEntry, Payment, Settlement, Transfer
 from payments.selectors import BookingBalance, booking_balance
@@ -46,6 +46,7 @@ from payments.services.ledger import ledger_record
 from payments.services.transitions import settlement_transition
 from payments.stripe_gateway import PaymentServiceUnavailable, stripe_client, stripe_errors
 from servizo.exceptions import DomainError
+from servizo.languages import in_language_of
 from servizo.money import format_money, split_amount
 
 S = Booking.Status
@@ -370,26 +371,33 @@ def _settlement_record(*, settlement_id: int, refund_id: str, reversal_id: str) 
     return settlement
 
 
-def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, provider_share: int) -> None:
-    refunded = format_money(settlement.refund_cents, booking.currency)
-    released = format_money(provider_share, booking.currency)
+def _settlement_note(*, booking: Booking, settlement: Settlement, provider_share: int) -> str:
+    """The decision and its amounts, in the active language."""
     summary = _("%(decision)s: %(refunded)s refunded to the customer, provider share %(released)s.") % {
         "decision": settlement.get_decision_display(),
-        "refunded": refunded,
-        "released": released,
+        "refunded": format_money(settlement.refund_cents, booking.currency),
+        "released": format_money(provider_share, booking.currency),
     }
-    note = _("%(summary)s Reason: %(reason)s") % {"summary": summary, "reason": settlement.reason}
+    return _("%(summary)s Reason: %(reason)s") % {"summary": summary, "reason": settlement.reason}
+
+
+def _booking_timeline(*, booking: Booking, settlement: Settlement, kept: int, provider_share: int) -> None:
+    """The timeline note (in the site's language: both parties read it) and each party's notice (in theirs)."""
+    with stored_text_language():
+        note = _settlement_note(booking=booking, settlement=settlement, provider_share=provider_share)
     if booking.needs_decision:
         to_status = S.REFUNDED if kept == 0 else S.RESOLVED
         booking_transition(booking_id=booking.pk, to_status=to_status, actor=settlement.actor, note=note, notify=False)
     else:  # a refund after the booking was settled: record it on the timeline without a status change
         booking_note_add(booking_id=booking.pk, actor=settlement.actor, note=note)
-    if settlement.automatic:
-        text = _("Cancellation settled on “%(title)s”: %(note)s")
-    else:
-        text = _("Decision on “%(title)s”: %(note)s")
-    text %= {"title": booking.title, "note": note}
     for recipient, link in ((booking.customer, "payments:history"), (booking.provider, "payments:earnings")):
+        with in_language_of(recipient):
+            if settlement.automatic:
+                text = _("Cancellation settled on “%(title)s”: %(note)s")
+            else:
+                text = _("Decision on “%(title)s”: %(note)s")
+            note = _settlement_note(booking=booking, settlement=settlement, provider_share=provider_share)
+            text %= {"title": booking.title, "note": note}
         notification_create(
             recipient=recipient,
             kind="payment",
