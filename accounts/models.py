@@ -7,6 +7,8 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from places.models import Place
 from servizo.models import TimeStampedModel
@@ -88,6 +90,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class ServiceCategory(models.Model):
     name = models.CharField(max_length=80, unique=True)
+    # Category names are data, not catalog strings: each has its Urdu name here (`display_name` picks it).
+    name_ur = models.CharField(
+        _("name in Urdu"), max_length=80, blank=True, help_text=_("Shown on Urdu pages; empty: the English name.")
+    )
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     icon = models.CharField(max_length=40, blank=True, help_text="Bootstrap icon name, e.g. 'lightning-charge'.")
@@ -100,6 +106,13 @@ class ServiceCategory(models.Model):
         verbose_name_plural = "service categories"
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the Urdu name on Urdu pages when it is filled in, else `name`."""
+        if self.name_ur and (get_language() or "").split("-")[0] == "ur":
+            return self.name_ur
         return self.name
 
 
