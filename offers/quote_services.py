@@ -28,6 +28,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
@@ -64,13 +66,16 @@ QUOTE_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 MACHINE = StatusMachine(
     moves=QUOTE_TRANSITIONS,
-    refusal=lambda quote, to_status: f"This quote is {quote.display_status.lower()}.",
+    refusal=lambda quote, to_status: _("This quote is %(status)s.") % {"status": quote.display_status.lower()},
     event_model=QuoteEvent,
     event_fk="quote",
 )
 
-QUOTE_EXPIRED = "This quote has expired."
-STALE_REVISION = "The provider revised this quote since you opened the page. Review the new terms and try again."
+# Refusals in English (tests match them), translated when raised.
+QUOTE_EXPIRED = gettext_noop("This quote has expired.")
+STALE_REVISION = gettext_noop(
+    "The provider revised this quote since you opened the page. Review the new terms and try again."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,24 +92,23 @@ def quote_terms_check(*, terms: QuoteTerms, offer: Offer) -> None:
     """Raise ValidationError (keyed by field) for terms we refuse; the same money rules as an offer's price."""
     errors: dict[str, str] = {}
     if terms.price_cents <= 0:
-        errors["price_cents"] = "Enter a price above zero."
+        errors["price_cents"] = _("Enter a price above zero.")
     elif terms.price_cents > settings.OFFER_MAX_PRICE_CENTS:
-        errors["price_cents"] = (
-            f"The most a quote can be is {format_money(settings.OFFER_MAX_PRICE_CENTS, offer.currency)}."
-        )
+        limit = format_money(settings.OFFER_MAX_PRICE_CENTS, offer.currency)
+        errors["price_cents"] = _("The most a quote can be is %(limit)s.") % {"limit": limit}
     today = timezone.localdate()
     if terms.preferred_date is not None and not today <= terms.preferred_date <= today + datetime.timedelta(
         days=MAX_DAYS_AHEAD
     ):
-        errors["preferred_date"] = f"Choose a day from today to {MAX_DAYS_AHEAD} days ahead."
+        errors["preferred_date"] = _("Choose a day from today to %(days)s days ahead.") % {"days": MAX_DAYS_AHEAD}
     if terms.time_window and terms.time_window not in TimeWindow.values:
-        errors["time_window"] = "Choose a time window from the list."
+        errors["time_window"] = _("Choose a time window from the list.")
     if errors:
         raise ValidationError(errors)
     same_day = terms.preferred_date in (None, offer.preferred_date)
     same_window = terms.time_window in ("", offer.time_window)
     if terms.price_cents == offer.price_cents and same_day and same_window:
-        raise ValidationError("These are the offer's own terms: accept the offer instead.")
+        raise ValidationError(_("These are the offer's own terms: accept the offer instead."))
 
 
 def quote_describe(quote: Quote) -> str:
@@ -146,7 +150,7 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
     with transaction.atomic():
         offer = lock_offer(offer_id)
         if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
-            raise TransitionNotAllowed(NOT_AVAILABLE)
+            raise TransitionNotAllowed(_(NOT_AVAILABLE))
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="quote")
         quote_terms_check(terms=terms, offer=offer)
         values = {
@@ -213,7 +217,7 @@ def quote_decline(*, quote_id: int, customer: User, reason: str = "") -> Quote:
         if quote.status == Q.DECLINED:
             return quote
         if quote.status == Q.PENDING and not quote.is_live:
-            raise TransitionNotAllowed(QUOTE_EXPIRED)
+            raise TransitionNotAllowed(_(QUOTE_EXPIRED))
         quote_transition(
             quote=quote,
             offer=offer,
@@ -241,13 +245,14 @@ def quote_acceptable_check(*, quote: Quote, offer: Offer, revision: int) -> None
     changed since must be revised by the provider first (never accepted silently).
     """
     if quote.status == Q.PENDING and not quote.is_live:
-        raise TransitionNotAllowed(QUOTE_EXPIRED)
+        raise TransitionNotAllowed(_(QUOTE_EXPIRED))
     MACHINE.check(quote, Q.ACCEPTED, role=CUSTOMER)
     if revision != quote.revision:
-        raise DomainError(STALE_REVISION)
+        raise DomainError(_(STALE_REVISION))
     if quote.terms_version != offer.terms_version:
         raise DomainError(
-            f"You changed the offer after {quote.provider} sent this quote. Ask them to revise it, then accept."
+            _("You changed the offer after %(provider)s sent this quote. Ask them to revise it, then accept.")
+            % {"provider": quote.provider}
         )
 
 
