@@ -61,6 +61,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in Urdu (LocaleMiddleware) leaves Urdu active
+    in the thread, and a later test would read its strings in Urdu."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
@@ -77,6 +87,7 @@ def seeded_categories(db) -> None:
     from django.apps import apps as django_apps
 
     import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
+    import_module("accounts.migrations.0010_servicecategory_name_ur").name_in_urdu(django_apps, None)
 
 
 @pytest.fixture
