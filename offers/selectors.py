@@ -26,8 +26,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import SERVICE_RADIUS_KM_MAX, ProviderProfile, ServiceCategory, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
@@ -123,7 +122,7 @@ def provider_offer_access(*, provider: User, offer_id: int, fresh: bool = False)
     if offer.filter(*(condition for condition, _ in conditions)).exists():
         return GOOD
     reason = next((reason for condition, reason in conditions if not offer.filter(condition).exists()), NOT_AVAILABLE)
-    return Standing(False, _(reason))
+    return Standing(False, gettext(reason))
 
 
 def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
@@ -184,7 +183,7 @@ def offer_reach(*, category: ServiceCategory, place: Place) -> Reach:
         )
     return Reach(
         0,
-        _(
+        gettext(
             "No provider in %(trade)s serves %(place)s yet, so nobody would see this offer. "
             "Try the nearest larger city or another trade; you can also publish anyway and wait."
         )
