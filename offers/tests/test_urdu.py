@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from accounts.tests.factories import CategoryFactory, ProviderFactory
 from offers.models import Offer, OfferDecline
 from offers.selectors import offer_reach, provider_offer_access
-from offers.tests.factories import OfferFactory
+from offers.tests.factories import OfferFactory, quote_on
 from places.tests.factories import milan
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +141,21 @@ def test_declining_a_closed_offer_is_refused_in_urdu(client, provider):
     )
 
     assert [str(message) for message in response.context["messages"]] == ["یہ پیشکش اب دستیاب نہیں ہے۔"]
+
+
+def test_customers_offer_page_lists_quotes_in_urdu(client, customer, provider):
+    offer = OfferFactory(customer=customer)
+    quote_on(offer, provider, price_cents=9000)
+
+    body = _in_urdu(client, customer).get(reverse("offers:detail", args=[offer.pk])).content.decode()
+
+    assert "کاریگروں کی کوٹیشنز" in body and "$90.00 میں قبول کریں" in body
+    assert "Quotes from providers" not in body
+
+
+def test_provider_dashboard_panel_in_urdu(client, provider):
+    OfferFactory.create_batch(2)
+
+    body = _in_urdu(client, provider).get(reverse("dashboard")).content.decode()
+
+    assert '<strong id="matching-offer-count">2</strong> کھلی پیشکشیں' in body
