@@ -38,7 +38,7 @@ from notifications.tasks import push_notification
 from offers.locks import lock_offer, lock_quote
 from offers.models import Offer, OfferEvent, Quote, QuoteEvent, TimeWindow
 from offers.selectors import NOT_AVAILABLE, provider_offer_access
-from offers.services import MAX_DAYS_AHEAD, offer_terms_version_check
+from offers.services import MAX_DAYS_AHEAD, in_language_of, offer_terms_version_check
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.money import format_money
 from servizo.tasks import enqueue
@@ -112,9 +112,12 @@ def quote_terms_check(*, terms: QuoteTerms, offer: Offer) -> None:
 
 
 def quote_describe(quote: Quote) -> str:
-    """The terms as people read them: "$50.00 on Mon 3 Aug 2026, Morning (8-12)"."""
-    day = date_format(quote.scheduled_date, "D j M Y")
-    return f"{format_money(quote.price_cents, quote.currency)} on {day}, {quote.get_scheduled_window_display()}"
+    """The terms as people read them, in the active language: "$50.00 on Mon 3 Aug 2026, Morning (8-12)"."""
+    return _("%(price)s on %(day)s, %(window)s") % {
+        "price": format_money(quote.price_cents, quote.currency),
+        "day": date_format(quote.scheduled_date, "D j M Y"),
+        "window": quote.get_scheduled_window_display(),
+    }
 
 
 def _offer_link(offer: Offer) -> str:
@@ -167,7 +170,7 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
             quote = Quote.objects.create(offer=offer, provider=provider, currency=offer.currency, **values)
             MACHINE.record_event(quote, actor=provider, from_status="", to_status=Q.PENDING, note="Sent.")
             _push_quotes_changed(offer)
-            verb = "sent you a quote"
+            news = gettext_noop("%(provider)s sent you a quote on “%(title)s”: %(terms)s.")
         else:
             values["revision"] = quote.revision + 1
             quote_transition(
@@ -179,11 +182,13 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
                 note="Revised.",
                 fields=values,
             )
-            verb = "revised their quote"
+            news = gettext_noop("%(provider)s revised their quote on “%(title)s”: %(terms)s.")
+        with in_language_of(offer.customer):
+            text = _(news) % {"provider": provider, "title": offer.title, "terms": quote_describe(quote)}
         notification_create(
             recipient=offer.customer,
             kind="quote_received",
-            text=f"{provider} {verb} on “{offer.title}”: {quote_describe(quote)}."[:500],
+            text=text[:500],
             link=_offer_link(offer),
             email=True,
         )
@@ -227,11 +232,18 @@ def quote_decline(*, quote_id: int, customer: User, reason: str = "") -> Quote:
             note=reason or "Declined.",
             fields={"decline_reason": reason},
         )
-        because = f" Their reason: {reason}" if reason else ""
+        with in_language_of(quote.provider):
+            if reason:
+                text = _(
+                    "The customer declined your quote on “%(title)s”. Their reason: %(reason)s You may send a new one."
+                )
+            else:
+                text = _("The customer declined your quote on “%(title)s”. You may send a new one.")
+            text %= {"title": offer.title, "reason": reason}
         notification_create(
             recipient=quote.provider,
             kind="quote_declined",
-            text=f"The customer declined your quote on “{offer.title}”.{because} You may send a new one."[:500],
+            text=text[:500],
             link=_offer_link(offer),
             email=True,
         )
@@ -269,11 +281,11 @@ def _closing_note(offer: Offer, event: OfferEvent, quote: Quote) -> tuple[str, s
         if event.actor_id == quote.provider_id:
             return Q.WITHDRAWN, "You accepted the offer at the customer's price."
         if event.actor_id == offer.customer_id:
-            return Q.LOST, "The customer accepted another provider's quote."
-        return Q.LOST, "Another provider accepted the offer at the customer's price."
+            return Q.LOST, gettext_noop("The customer accepted another provider's quote.")
+        return Q.LOST, gettext_noop("Another provider accepted the offer at the customer's price.")
     if event.to_status == Offer.Status.WITHDRAWN:
-        return Q.LOST, "The customer withdrew the offer."
-    return Q.LOST, "The offer expired before the customer chose a quote."
+        return Q.LOST, gettext_noop("The customer withdrew the offer.")
+    return Q.LOST, gettext_noop("The offer expired before the customer chose a quote.")
 
 
 def quotes_close_with_offer(offer: Offer, event: OfferEvent) -> None:
@@ -286,11 +298,13 @@ def quotes_close_with_offer(offer: Offer, event: OfferEvent) -> None:
         to_status, why = _closing_note(offer, event, quote)
         role = PROVIDER if to_status == Q.WITHDRAWN else SYSTEM  # the accepting provider's own quote
         quote_transition(quote=quote, offer=offer, to_status=to_status, actor=event.actor, role=role, note=why)
-        if to_status == Q.LOST:
+        if to_status == Q.LOST:  # the note stays in English (the audit log); the provider reads it in theirs
+            with in_language_of(quote.provider):
+                text = _("Your quote on “%(title)s” was not chosen: %(why)s") % {"title": offer.title, "why": _(why)}
             notification_create(
                 recipient=quote.provider,
                 kind="quote_lost",
-                text=f"Your quote on “{offer.title}” was not chosen: {why}"[:500],
+                text=text[:500],
                 link=reverse("offers:feed"),
                 email=True,
             )

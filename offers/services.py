@@ -15,13 +15,14 @@ that provider's window ends (`offers_announce_due`, on the beat) or at once when
 
 import datetime
 from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -159,17 +160,34 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
     return expires_at
 
 
+def in_language_of(user: User) -> AbstractContextManager:
+    """`with in_language_of(recipient):` write a notification in its reader's language (`User.language`
+    where users have one), else in the site's."""
+    language = getattr(user, "language", "")
+    return translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)
+
+
 def _notify_matching_providers(offer: Offer, *, skip_requested: bool = False) -> None:
-    """Notify the providers the matching rule gives this offer now (only the requested one, in its window)."""
-    price = format_money(offer.price_cents, offer.currency)
-    text = f"New offer in {offer.category.name}, {offer.place_label}: “{offer.title}” for {price}."
+    """Notify the providers the matching rule gives this offer now (only the requested one, in its window),
+    each in their language."""
     link = reverse("offers:detail", args=[offer.pk])
     for provider in providers_matching_offer(offer=offer):
-        if provider.pk != offer.requested_provider_id:
-            notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
-        elif not skip_requested:
-            requested = f"{offer.customer} asked you for “{offer.title}” ({offer.place_label}, {price})."
-            notification_create(recipient=provider, kind="offer_requested", text=requested[:500], link=link)
+        requested = provider.pk == offer.requested_provider_id
+        if requested and skip_requested:
+            continue
+        with in_language_of(provider):
+            names = {
+                "title": offer.title,
+                "place": offer.place_label,
+                "price": format_money(offer.price_cents, offer.currency),
+                "category": offer.category.display_name,
+                "customer": offer.customer,
+            }
+            if requested:
+                kind, text = "offer_requested", _("%(customer)s asked you for “%(title)s” (%(place)s, %(price)s).")
+            else:
+                kind, text = "offer_published", _("New offer in %(category)s, %(place)s: “%(title)s” for %(price)s.")
+        notification_create(recipient=provider, kind=kind, text=(text % names)[:500], link=link)
 
 
 def _photos_delete_files(photos: list[OfferPhoto]) -> None:
@@ -379,11 +397,16 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
             offer.save(update_fields=["exclusive_until", "updated_at"])
             _announce(offer)
         count = offer.declines.count()
-        noun = "provider has" if count == 1 else "providers have"
+        with in_language_of(offer.customer):
+            text = ngettext(
+                "%(count)s provider has declined your offer “%(title)s”.",
+                "%(count)s providers have declined your offer “%(title)s”.",
+                count,
+            ) % {"count": count, "title": offer.title}
         notification_create(
             recipient=offer.customer,
             kind="offer_declined",
-            text=f"{count} {noun} declined your offer “{offer.title}”.",
+            text=text,
             link=reverse("offers:detail", args=[offer.pk]),
         )
     return decline

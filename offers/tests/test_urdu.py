@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from accounts.tests.factories import CategoryFactory, ProviderFactory
 from offers.models import Offer, OfferDecline
 from offers.selectors import offer_reach, provider_offer_access
+from offers.services import offer_create
 from offers.tests.factories import OfferFactory, quote_on
 from places.tests.factories import milan
 
@@ -159,3 +160,15 @@ def test_provider_dashboard_panel_in_urdu(client, provider):
     body = _in_urdu(client, provider).get(reverse("dashboard")).content.decode()
 
     assert '<strong id="matching-offer-count">2</strong> کھلی پیشکشیں' in body
+
+
+def test_notifications_are_written_in_the_readers_language_not_the_actors(customer, provider, make_terms):
+    terms = make_terms(place=provider.provider_profile.base_place, title="Kitchen lights")
+
+    with translation.override("ur"):  # the customer posts from an Urdu page
+        offer = offer_create(customer=customer, terms=terms)
+        quote_on(offer, provider, price_cents=9000)
+
+    # Neither has chosen Urdu: each reads the site's language.
+    assert provider.notifications.get(kind="offer_published").text.startswith("New offer in Electrician, ")
+    assert "sent you a quote on “Kitchen lights”: $90.00 on " in customer.notifications.get(kind="quote_received").text
