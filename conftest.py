@@ -62,6 +62,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in Urdu (LocaleMiddleware) leaves Urdu active
+    in the thread, and a later test would read its strings in Urdu."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
@@ -78,6 +88,7 @@ def seeded_categories(db) -> None:
     from django.apps import apps as django_apps
 
     import_module("accounts.migrations.0002_seed_categories").seed(django_apps, None)
+    import_module("accounts.migrations.0012_servicecategory_name_ur").name_in_urdu(django_apps, None)
 
 
 @pytest.fixture
@@ -156,29 +167,3 @@ def florences(db) -> dict:
         "IT": next(place for place in florences if place.country_code == "IT"),
         "US": [place for place in florences if place.country_code == "US"],
     }
-
-
-@pytest.fixture
-def urdu_catalog(_urdu_catalog_compiled):
-    """The Urdu catalog: pages answer in Urdu to a client sending `HTTP_ACCEPT_LANGUAGE="ur"` (LocaleMiddleware).
-
-    LocaleMiddleware leaves the request's language active in the thread afterwards; the next test starts
-    in the default language again.
-    """
-    from django.utils import translation
-
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture(scope="session")
-def _urdu_catalog_compiled():
-    """locale/ur/LC_MESSAGES/*.po compiled (the .mo files are built, not committed)."""
-    from asgiref.local import Local
-    from django.core.management import call_command
-    from django.utils.translation import trans_real
-
-    ignore = [".venv", "node_modules", "staticfiles", "artifacts", "bench"]
-    call_command("compilemessages", locale=["ur"], ignore_patterns=ignore, verbosity=0)
-    # Catalogs loaded before the compile are read again (as Django's own LOCALE_PATHS change handler does).
-    trans_real._translations, trans_real._default, trans_real._active = {}, None, Local()

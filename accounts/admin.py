@@ -104,7 +104,7 @@ class ServiceCategoryForm(forms.ModelForm):
 
     class Meta:
         model = ServiceCategory
-        fields = ["name", "slug", "description", "icon", "suggested_price_cents", "is_active", "ordering"]
+        fields = ["name", "name_ur", "slug", "description", "icon", "suggested_price_cents", "is_active", "ordering"]
 
 
 @admin.register(LegalPage, site=admin_site)
@@ -133,11 +133,11 @@ class LegalPageAdmin(admin.ModelAdmin):
 @admin.register(ServiceCategory, site=admin_site)
 class ServiceCategoryAdmin(admin.ModelAdmin):
     form = ServiceCategoryForm
-    list_display = ["name", "slug", "suggested_price_cents", "is_active", "ordering"]
+    list_display = ["name", "name_ur", "slug", "suggested_price_cents", "is_active", "ordering"]
     list_editable = ["is_active", "ordering"]
     list_filter = ["is_active"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    search_fields = ["name", "name_ur"]
 
 
 class ProviderStatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):

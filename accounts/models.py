@@ -7,6 +7,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from places.models import Place
@@ -94,6 +95,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class ServiceCategory(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
+    # Category names are data, not catalog strings: each has its Urdu name here (`display_name` picks it).
+    name_ur = models.CharField(
+        _("name in Urdu"), max_length=80, blank=True, help_text=_("Shown on Urdu pages; empty: the English name.")
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
     icon = models.CharField(
@@ -109,6 +114,13 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the Urdu name on Urdu pages when it is filled in, else `name`."""
+        if self.name_ur and (get_language() or "").split("-")[0] == "ur":
+            return self.name_ur
         return self.name
 
 

@@ -4,11 +4,13 @@ from django import forms
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.forms.models import ModelChoiceIteratorValue
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import category_list_active
 from offers.models import Offer, OfferDecline, OfferPhoto, Quote, TimeWindow
 from offers.quote_services import QuoteTerms
-from offers.services import OfferTerms, ProviderRequest
+from offers.services import OfferTerms, ProviderRequest, too_many_photos
 from places.forms import PlaceField
 from servizo.forms import BoundedDateField, MoneyField
 from servizo.images import PhotosField
@@ -37,18 +39,20 @@ class OfferPhotoChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj: OfferPhoto) -> str:
-        return f"Photo {obj.pk}"
+        return gettext("Photo %(number)s") % {"number": obj.pk}
 
 
 class OfferForm(forms.ModelForm):
-    place = PlaceField(label="City")
-    price_cents = MoneyField(confirm=True, label="Your price", help_text="What you will pay for the job, e.g. 45.50.")
+    place = PlaceField(label=_("City"))
+    price_cents = MoneyField(
+        confirm=True, label=_("Your price"), help_text=_("What you will pay for the job, e.g. 45.50.")
+    )
     expires_at = forms.DateTimeField(
-        label="Open until",
+        label=_("Open until"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="Leave empty to keep the offer open until the end of the preferred date.",
+        help_text=_("Leave empty to keep the offer open until the end of the preferred date."),
     )
 
     class Meta:
@@ -64,8 +68,8 @@ class OfferForm(forms.ModelForm):
             "price_cents",
             "expires_at",
         ]
-        labels = {"title": "Short title", "description": "What needs doing", "address": "Street address"}
-        help_texts = {"address": "Only the provider who takes the job sees it."}
+        labels = {"title": _("Short title"), "description": _("What needs doing"), "address": _("Street address")}
+        help_texts = {"address": _("Only the provider who takes the job sees it.")}
         widgets = {
             "category": CategorySelect,
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -75,16 +79,19 @@ class OfferForm(forms.ModelForm):
     # What "Post again" copies from a closed offer: everything but the dates, which have passed.
     REPOST_FIELDS = ("category", "title", "description", "address", "place", "time_window", "price_cents")
 
-    photos = PhotosField(
-        max_count=settings.OFFER_PHOTOS_MAX,
-        label="Photos",
-        help_text=f"Up to {settings.OFFER_PHOTOS_MAX} photos of the job, shown to matching providers: "
-        "JPEG, PNG, WebP or HEIC. Location data and other metadata are removed.",
-    )
-    remove_photos = OfferPhotoChoices(queryset=OfferPhoto.objects.none(), required=False, label="Remove photos")
+    photos = PhotosField(max_count=settings.OFFER_PHOTOS_MAX, label=_("Photos"))
+    remove_photos = OfferPhotoChoices(queryset=OfferPhoto.objects.none(), required=False, label=_("Remove photos"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit = settings.OFFER_PHOTOS_MAX
+        self.fields["photos"].help_text = ngettext(
+            "Up to %(count)s photo of the job, shown to matching providers: "
+            "JPEG, PNG, WebP or HEIC. Location data and other metadata are removed.",
+            "Up to %(count)s photos of the job, shown to matching providers: "
+            "JPEG, PNG, WebP or HEIC. Location data and other metadata are removed.",
+            limit,
+        ) % {"count": limit}
         self.fields["category"].queryset = category_list_active()
         if self.instance.pk:
             self.fields["remove_photos"].queryset = self.instance.photos.all()
@@ -97,11 +104,7 @@ class OfferForm(forms.ModelForm):
         if added and self.instance.pk:
             kept = self.instance.photos.count() - len(cleaned.get("remove_photos") or [])
             if kept + len(added) > settings.OFFER_PHOTOS_MAX:
-                self.add_error(
-                    "photos",
-                    f"An offer can have at most {settings.OFFER_PHOTOS_MAX} photos; it has {kept}. "
-                    "Remove some to add others.",
-                )
+                self.add_error("photos", too_many_photos(kept=kept))
         return cleaned
 
     def photo_changes(self) -> dict:
@@ -117,21 +120,32 @@ class OfferForm(forms.ModelForm):
         trades = [category.pk for category in profile.categories.all()]
         self.fields["category"].queryset = category_list_active().filter(pk__in=trades)
         self.fields["place"].initial = profile.base_place
+        names = {"provider": provider, "name": name}
         self.fields["request_mode"] = forms.ChoiceField(
-            label="Who sees this offer",
+            label=gettext("Who sees this offer"),
             widget=forms.RadioSelect,
             initial=WINDOW,
             choices=[
-                (WINDOW, f"{provider} first, then every matching provider if {name} has not taken it"),
-                (ONLY, f"Only {provider}: nobody else sees it (it expires untaken if they do not accept)"),
+                (
+                    WINDOW,
+                    gettext("%(provider)s first, then every matching provider if %(name)s has not taken it") % names,
+                ),
+                (
+                    ONLY,
+                    gettext("Only %(provider)s: nobody else sees it (it expires untaken if they do not accept)")
+                    % names,
+                ),
             ],
         )
         self.fields["window_hours"] = forms.TypedChoiceField(
-            label=f"How long {name} has it alone",
+            label=gettext("How long %(name)s has it alone") % names,
             coerce=int,
             initial=12,
-            choices=[(hours, f"{hours} hours") for hours in WINDOW_HOURS],
-            help_text="Ignored for “only”. If they decline, everyone else sees it at once.",
+            choices=[
+                (hours, ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours})
+                for hours in WINDOW_HOURS
+            ],
+            help_text=gettext("Ignored for “only”. If they decline, everyone else sees it at once."),
         )
 
     def provider_request(self, provider) -> ProviderRequest:
@@ -158,27 +172,27 @@ class DeclineForm(forms.ModelForm):
     class Meta:
         model = OfferDecline
         fields = ["reason"]
-        labels = {"reason": "Reason (optional, only our team sees it)"}
-        widgets = {"reason": forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. too far for me"})}
+        labels = {"reason": _("Reason (optional, only our team sees it)")}
+        widgets = {"reason": forms.TextInput(attrs={"class": "form-control", "placeholder": _("e.g. too far for me")})}
 
 
 class QuoteForm(forms.ModelForm):
     """A provider's quote: their price, and another day or window only if they cannot do the offer's."""
 
     terms_version = TermsVersionField()
-    price_cents = MoneyField(confirm=True, label="Your price", help_text="What you ask for the job, e.g. 45.50.")
+    price_cents = MoneyField(confirm=True, label=_("Your price"), help_text=_("What you ask for the job, e.g. 45.50."))
     time_window = forms.ChoiceField(
-        choices=[("", "As the customer asks"), *TimeWindow.choices], required=False, label="Time window"
+        choices=[("", _("As the customer asks")), *TimeWindow.choices], required=False, label=_("Time window")
     )
 
     class Meta:
         model = Quote
         fields = ["price_cents", "preferred_date", "time_window", "message"]
-        labels = {"preferred_date": "Another day (optional)", "message": "Message to the customer"}
+        labels = {"preferred_date": _("Another day (optional)"), "message": _("Message to the customer")}
         widgets = {
             "preferred_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "message": forms.Textarea(
-                attrs={"rows": 3, "placeholder": "e.g. I can bring the parts; two hours of work."}
+                attrs={"rows": 3, "placeholder": _("e.g. I can bring the parts; two hours of work.")}
             ),
         }
 
@@ -190,8 +204,8 @@ class QuoteDeclineForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         required=False,
-        label="Reason (optional, the provider sees it)",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. too expensive"}),
+        label=_("Reason (optional, the provider sees it)"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. too expensive")}),
     )
 
 
@@ -202,17 +216,17 @@ class QuoteAcceptForm(forms.Form):
 
 
 class FeedFilterForm(forms.Form):
-    category = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    date = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    min_price = MoneyField(required=False, label="Minimum price")
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    date = BoundedDateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_price = MoneyField(required=False, label=_("Minimum price"))
 
     def __init__(self, *args, provider, **kwargs):
         super().__init__(*args, **kwargs)
         # One read of the provider's categories for these choices and the feed's matching rule alike.
         profile = provider.provider_profile
         prefetch_related_objects([profile], "categories")
-        categories = [(category.pk, category.name) for category in profile.categories.all()]
-        self.fields["category"].choices = [("", "All my categories"), *categories]
+        categories = [(category.pk, category.display_name) for category in profile.categories.all()]
+        self.fields["category"].choices = [("", gettext("All my categories")), *categories]
 
     def filters(self) -> dict:
         """Selector keywords for the valid filters (invalid ones are shown as errors and ignored)."""

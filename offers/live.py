@@ -7,13 +7,15 @@ that can add it to or remove it from a feed (publish, edit, any status change) s
 `offer.changed` event to the offer's group(s) from the worker (offers.tasks), queued after the
 transaction commits; the consumer asks `offers.selectors.provider_offer_access` whether to show or
 drop the card, so the matching rule stays in one place and a group broader than the rule is harmless.
+The event carries the card in every site language; each socket sends the one of its page (`?lang=`).
 """
 
 from collections.abc import Callable
 from functools import partial
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
 from accounts.models import User
@@ -63,15 +65,16 @@ def render_feed_card(offer: Offer) -> str:
 def feed_cards_html(offers: list[Offer]) -> SafeString:
     """The cards of a feed page, from the cache where rendered in the last FEED_CARD_CACHE_SECONDS.
 
-    Keyed by the offer's id, last save (`updated_at`) and the viewer's zone (the card shows a time), so an
-    edit or a status change shows at once; one cache round trip for the page, and a card is rendered once a
-    minute per zone instead of once per provider per view (rendering was most of the page's cost per row).
+    Keyed by the offer's id, last save (`updated_at`), the viewer's zone (the card shows a time) and the
+    page's language, so an edit or a status change shows at once; one cache round trip for the page, and a
+    card is rendered once a minute per zone and language instead of once per provider per view (rendering
+    was most of the page's cost per row).
     With Redis down every card is rendered.
     """
-    zone = timezone.get_current_timezone_name()
+    zone, language = timezone.get_current_timezone_name(), translation.get_language()
     return cached_fragments(
         offers,
-        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}:{zone}",
+        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}:{zone}:{language}",
         render=render_feed_card,
         timeout=FEED_CARD_CACHE_SECONDS,
     )
@@ -85,12 +88,17 @@ def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None
 
 
 def offer_changed_push(*, offer_id: int, groups: list[str]) -> None:
-    """Tell the feed sockets in `groups` to show (if still open) or drop this offer.
+    """Tell the feed sockets in `groups` to show (if still open; its card in each language) or drop this offer.
 
     Best effort (servizo.realtime): the offer is saved, and feeds catch up on reload.
     """
     fresh = Offer.objects.select_related("category").get(pk=offer_id)
-    html = render_feed_card(offers_with_first_photo([fresh])[0]) if fresh.is_open else ""
+    html = {}
+    if fresh.is_open:
+        offer = offers_with_first_photo([fresh])[0]
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                html[language] = render_feed_card(offer)
     broadcast(*groups, event={"type": "offer.changed", "offer_id": offer_id, "html": html})
 
 

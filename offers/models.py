@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PrivateMediaStorage, ServiceCategory
 from places.models import Place
@@ -11,10 +12,10 @@ from servizo.timezones import JobWindow
 
 
 class TimeWindow(models.TextChoices):
-    MORNING = "morning", "Morning (8–12)"
-    AFTERNOON = "afternoon", "Afternoon (12–17)"
-    EVENING = "evening", "Evening (17–21)"
-    FLEXIBLE = "flexible", "Any time"
+    MORNING = "morning", _("Morning (8–12)")
+    AFTERNOON = "afternoon", _("Afternoon (12–17)")
+    EVENING = "evening", _("Evening (17–21)")
+    FLEXIBLE = "flexible", _("Any time")
 
 
 # When a job in each time window starts and ends, in the job's zone (`Offer.time_zone`, snapshotted as
@@ -43,44 +44,62 @@ class Offer(TimeStampedModel):
     """A customer's broadcast: a job, a place, a date and the price they are willing to pay."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
 
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="offers")
-    title = models.CharField(max_length=120)
-    description = models.TextField(max_length=4000)
-    address = models.CharField(max_length=255)  # shown to the provider once booked
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers", verbose_name=_("customer")
+    )
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.PROTECT, related_name="offers", verbose_name=_("category")
+    )
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    description = models.TextField(max_length=4000, verbose_name=_("description"))
+    address = models.CharField(max_length=255, verbose_name=_("address"))  # shown to the provider once booked
     # Where the job is; providers whose radius reaches it see the offer. Empty only for offers from before
     # places whose free-text city `match_places` could not place: they match nobody.
-    place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, related_name="+")
-    legacy_city = models.CharField(max_length=100, blank=True, help_text="The free-text city typed before places.")
-    preferred_date = models.DateField()
-    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, default=TimeWindow.FLEXIBLE)
-    price_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3, default="usd")
-    expires_at = models.DateTimeField(db_index=True)
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("place"))
+    legacy_city = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("The free-text city typed before places."),
+        verbose_name=_("legacy city"),
+    )
+    preferred_date = models.DateField(verbose_name=_("preferred date"))
+    time_window = models.CharField(
+        max_length=16, choices=TimeWindow.choices, default=TimeWindow.FLEXIBLE, verbose_name=_("time window")
+    )
+    price_cents = models.PositiveIntegerField(verbose_name=_("price cents"))
+    currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
     # No single-column index on status or created_at: MariaDB picked them (an index-merge and a filesort,
     # or a walk of every offer by date) over the feed's index below, reading every open offer per page.
     # The admin orders by id.
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Bumped by every edit that changes the deal (see `offers.services.DEAL_FIELDS`); accept and
     # decline carry the version the provider saw and are refused when it is no longer current.
-    terms_version = models.PositiveIntegerField(default=1)
+    terms_version = models.PositiveIntegerField(default=1, verbose_name=_("terms version"))
     # "Request this provider" (README, "Provider directory"): the offer goes to this provider alone until
     # `exclusive_until`, then to everyone matching; with no `exclusive_until`, to them alone for its life.
     requested_provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="requested_offers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requested_offers",
+        verbose_name=_("requested provider"),
     )
-    exclusive_until = models.DateTimeField(null=True, blank=True)
+    exclusive_until = models.DateTimeField(null=True, blank=True, verbose_name=_("exclusive until"))
     # When every matching provider was told of it: at publish, or after a requested provider's window
     # (offers.services.offers_announce_due); None until then, and for ever for "only this provider".
-    announced_at = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("announced at"))
 
     class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         ordering = ["-created_at", "-id"]
         # The feed finds the places in the provider's box (places.geo), then each place's open offers in
         # their trades; the customer's list walks their offers newest first, their dashboard panel their open
@@ -146,12 +165,16 @@ class Offer(TimeStampedModel):
 
 
 class OfferDecline(models.Model):
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="declines")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declined_offers")
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="declines", verbose_name=_("offer"))
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declined_offers", verbose_name=_("provider")
+    )
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("offer decline")
+        verbose_name_plural = _("offer declines")
         constraints = [models.UniqueConstraint(fields=["offer", "provider"], name="one_decline_per_provider")]
 
     def __str__(self) -> str:
@@ -161,16 +184,23 @@ class OfferDecline(models.Model):
 class OfferEvent(models.Model):
     """Audit row for every offer status change."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_status = models.CharField(max_length=16, choices=Offer.Status.choices)
-    to_status = models.CharField(max_length=16, choices=Offer.Status.choices)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, choices=Offer.Status.choices, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=16, choices=Offer.Status.choices, verbose_name=_("to status"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("offer event")
+        verbose_name_plural = _("offer events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -189,28 +219,32 @@ class Quote(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
-        LOST = "lost", "Not chosen"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        LOST = "lost", _("Not chosen")
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="quotes")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes")
-    price_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3, default="usd")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="quotes", verbose_name=_("offer"))
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("provider")
+    )
+    price_cents = models.PositiveIntegerField(verbose_name=_("price cents"))
+    currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
     # Empty: as the offer asks.
-    preferred_date = models.DateField(null=True, blank=True)
-    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, blank=True)
-    message = models.TextField(max_length=1000, blank=True)
-    terms_version = models.PositiveIntegerField()
-    revision = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    expires_at = models.DateTimeField()
-    decline_reason = models.CharField(max_length=500, blank=True)
+    preferred_date = models.DateField(null=True, blank=True, verbose_name=_("preferred date"))
+    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, blank=True, verbose_name=_("time window"))
+    message = models.TextField(max_length=1000, blank=True, verbose_name=_("message"))
+    terms_version = models.PositiveIntegerField(verbose_name=_("terms version"))
+    revision = models.PositiveIntegerField(default=1, verbose_name=_("revision"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    decline_reason = models.CharField(max_length=500, blank=True, verbose_name=_("decline reason"))
 
     class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
         ordering = ["price_cents", "id"]
         constraints = [models.UniqueConstraint(fields=["offer", "provider"], name="one_quote_per_provider")]
         # The offer page lists an offer's pending quotes cheapest first; the beat walks pending ones by expiry.
@@ -249,16 +283,25 @@ class Quote(TimeStampedModel):
 class QuoteEvent(models.Model):
     """Audit row for every quote change: sent (from ""), revised (pending → pending), and each status move."""
 
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events", verbose_name=_("quote"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_status = models.CharField(max_length=16, choices=Quote.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Quote.Status.choices)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(
+        max_length=16, choices=Quote.Status.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=16, choices=Quote.Status.choices, verbose_name=_("to status"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("quote event")
+        verbose_name_plural = _("quote events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -275,13 +318,15 @@ class OfferPhoto(models.Model):
     Served by offers.views.offer_photo to whoever may see the offer (offers.selectors.offer_photo_for_viewer).
     """
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage)
-    thumbnail = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage)
-    content_type = models.CharField(max_length=20)
-    created_at = models.DateTimeField(auto_now_add=True)
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="photos", verbose_name=_("offer"))
+    image = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage, verbose_name=_("image"))
+    thumbnail = models.FileField(upload_to="offer-photos/%Y/%m/", storage=_private_storage, verbose_name=_("thumbnail"))
+    content_type = models.CharField(max_length=20, verbose_name=_("content type"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("offer photo")
+        verbose_name_plural = _("offer photos")
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -28,6 +28,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.policies import account_standing, provider_standing
@@ -38,6 +40,7 @@ from offers.models import Offer, OfferEvent, Quote, QuoteEvent, TimeWindow
 from offers.selectors import NOT_AVAILABLE, provider_offer_access
 from offers.services import MAX_DAYS_AHEAD, offer_terms_version_check
 from servizo.exceptions import DomainError, TransitionNotAllowed
+from servizo.languages import in_language_of
 from servizo.money import format_money
 from servizo.tasks import enqueue
 from servizo.transitions import StatusMachine, transition
@@ -64,13 +67,16 @@ QUOTE_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 MACHINE = StatusMachine(
     moves=QUOTE_TRANSITIONS,
-    refusal=lambda quote, to_status: f"This quote is {quote.display_status.lower()}.",
+    refusal=lambda quote, to_status: _("This quote is %(status)s.") % {"status": quote.display_status.lower()},
     event_model=QuoteEvent,
     event_fk="quote",
 )
 
-QUOTE_EXPIRED = "This quote has expired."
-STALE_REVISION = "The provider revised this quote since you opened the page. Review the new terms and try again."
+# Refusals in English (tests match them), translated when raised.
+QUOTE_EXPIRED = gettext_noop("This quote has expired.")
+STALE_REVISION = gettext_noop(
+    "The provider revised this quote since you opened the page. Review the new terms and try again."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,30 +93,32 @@ def quote_terms_check(*, terms: QuoteTerms, offer: Offer) -> None:
     """Raise ValidationError (keyed by field) for terms we refuse; the same money rules as an offer's price."""
     errors: dict[str, str] = {}
     if terms.price_cents <= 0:
-        errors["price_cents"] = "Enter a price above zero."
+        errors["price_cents"] = _("Enter a price above zero.")
     elif terms.price_cents > settings.OFFER_MAX_PRICE_CENTS:
-        errors["price_cents"] = (
-            f"The most a quote can be is {format_money(settings.OFFER_MAX_PRICE_CENTS, offer.currency)}."
-        )
+        limit = format_money(settings.OFFER_MAX_PRICE_CENTS, offer.currency)
+        errors["price_cents"] = _("The most a quote can be is %(limit)s.") % {"limit": limit}
     today = timezone.localdate()
     if terms.preferred_date is not None and not today <= terms.preferred_date <= today + datetime.timedelta(
         days=MAX_DAYS_AHEAD
     ):
-        errors["preferred_date"] = f"Choose a day from today to {MAX_DAYS_AHEAD} days ahead."
+        errors["preferred_date"] = _("Choose a day from today to %(days)s days ahead.") % {"days": MAX_DAYS_AHEAD}
     if terms.time_window and terms.time_window not in TimeWindow.values:
-        errors["time_window"] = "Choose a time window from the list."
+        errors["time_window"] = _("Choose a time window from the list.")
     if errors:
         raise ValidationError(errors)
     same_day = terms.preferred_date in (None, offer.preferred_date)
     same_window = terms.time_window in ("", offer.time_window)
     if terms.price_cents == offer.price_cents and same_day and same_window:
-        raise ValidationError("These are the offer's own terms: accept the offer instead.")
+        raise ValidationError(_("These are the offer's own terms: accept the offer instead."))
 
 
 def quote_describe(quote: Quote) -> str:
-    """The terms as people read them: "$50.00 on Mon 3 Aug 2026, Morning (8-12)"."""
-    day = date_format(quote.scheduled_date, "D j M Y")
-    return f"{format_money(quote.price_cents, quote.currency)} on {day}, {quote.get_scheduled_window_display()}"
+    """The terms as people read them, in the active language: "$50.00 on Mon 3 Aug 2026, Morning (8-12)"."""
+    return _("%(price)s on %(day)s, %(window)s") % {
+        "price": format_money(quote.price_cents, quote.currency),
+        "day": date_format(quote.scheduled_date, "D j M Y"),
+        "window": quote.get_scheduled_window_display(),
+    }
 
 
 def _offer_link(offer: Offer) -> str:
@@ -146,7 +154,7 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
     with transaction.atomic():
         offer = lock_offer(offer_id)
         if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
-            raise TransitionNotAllowed(NOT_AVAILABLE)
+            raise TransitionNotAllowed(_(NOT_AVAILABLE))
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="quote")
         quote_terms_check(terms=terms, offer=offer)
         values = {
@@ -163,7 +171,7 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
             quote = Quote.objects.create(offer=offer, provider=provider, currency=offer.currency, **values)
             MACHINE.record_event(quote, actor=provider, from_status="", to_status=Q.PENDING, note="Sent.")
             _push_quotes_changed(offer)
-            verb = "sent you a quote"
+            news = gettext_noop("%(provider)s sent you a quote on “%(title)s”: %(terms)s.")
         else:
             values["revision"] = quote.revision + 1
             quote_transition(
@@ -175,11 +183,13 @@ def quote_send(*, offer_id: int, provider: User, terms_version: int, terms: Quot
                 note="Revised.",
                 fields=values,
             )
-            verb = "revised their quote"
+            news = gettext_noop("%(provider)s revised their quote on “%(title)s”: %(terms)s.")
+        with in_language_of(offer.customer):
+            text = _(news) % {"provider": provider, "title": offer.title, "terms": quote_describe(quote)}
         notification_create(
             recipient=offer.customer,
             kind="quote_received",
-            text=f"{provider} {verb} on “{offer.title}”: {quote_describe(quote)}."[:500],
+            text=text[:500],
             link=_offer_link(offer),
             email=True,
         )
@@ -213,7 +223,7 @@ def quote_decline(*, quote_id: int, customer: User, reason: str = "") -> Quote:
         if quote.status == Q.DECLINED:
             return quote
         if quote.status == Q.PENDING and not quote.is_live:
-            raise TransitionNotAllowed(QUOTE_EXPIRED)
+            raise TransitionNotAllowed(_(QUOTE_EXPIRED))
         quote_transition(
             quote=quote,
             offer=offer,
@@ -223,11 +233,18 @@ def quote_decline(*, quote_id: int, customer: User, reason: str = "") -> Quote:
             note=reason or "Declined.",
             fields={"decline_reason": reason},
         )
-        because = f" Their reason: {reason}" if reason else ""
+        with in_language_of(quote.provider):
+            if reason:
+                text = _(
+                    "The customer declined your quote on “%(title)s”. Their reason: %(reason)s You may send a new one."
+                )
+            else:
+                text = _("The customer declined your quote on “%(title)s”. You may send a new one.")
+            text %= {"title": offer.title, "reason": reason}
         notification_create(
             recipient=quote.provider,
             kind="quote_declined",
-            text=f"The customer declined your quote on “{offer.title}”.{because} You may send a new one."[:500],
+            text=text[:500],
             link=_offer_link(offer),
             email=True,
         )
@@ -241,13 +258,14 @@ def quote_acceptable_check(*, quote: Quote, offer: Offer, revision: int) -> None
     changed since must be revised by the provider first (never accepted silently).
     """
     if quote.status == Q.PENDING and not quote.is_live:
-        raise TransitionNotAllowed(QUOTE_EXPIRED)
+        raise TransitionNotAllowed(_(QUOTE_EXPIRED))
     MACHINE.check(quote, Q.ACCEPTED, role=CUSTOMER)
     if revision != quote.revision:
-        raise DomainError(STALE_REVISION)
+        raise DomainError(_(STALE_REVISION))
     if quote.terms_version != offer.terms_version:
         raise DomainError(
-            f"You changed the offer after {quote.provider} sent this quote. Ask them to revise it, then accept."
+            _("You changed the offer after %(provider)s sent this quote. Ask them to revise it, then accept.")
+            % {"provider": quote.provider}
         )
 
 
@@ -264,11 +282,11 @@ def _closing_note(offer: Offer, event: OfferEvent, quote: Quote) -> tuple[str, s
         if event.actor_id == quote.provider_id:
             return Q.WITHDRAWN, "You accepted the offer at the customer's price."
         if event.actor_id == offer.customer_id:
-            return Q.LOST, "The customer accepted another provider's quote."
-        return Q.LOST, "Another provider accepted the offer at the customer's price."
+            return Q.LOST, gettext_noop("The customer accepted another provider's quote.")
+        return Q.LOST, gettext_noop("Another provider accepted the offer at the customer's price.")
     if event.to_status == Offer.Status.WITHDRAWN:
-        return Q.LOST, "The customer withdrew the offer."
-    return Q.LOST, "The offer expired before the customer chose a quote."
+        return Q.LOST, gettext_noop("The customer withdrew the offer.")
+    return Q.LOST, gettext_noop("The offer expired before the customer chose a quote.")
 
 
 def quotes_close_with_offer(offer: Offer, event: OfferEvent) -> None:
@@ -281,11 +299,13 @@ def quotes_close_with_offer(offer: Offer, event: OfferEvent) -> None:
         to_status, why = _closing_note(offer, event, quote)
         role = PROVIDER if to_status == Q.WITHDRAWN else SYSTEM  # the accepting provider's own quote
         quote_transition(quote=quote, offer=offer, to_status=to_status, actor=event.actor, role=role, note=why)
-        if to_status == Q.LOST:
+        if to_status == Q.LOST:  # the note stays in English (the audit log); the provider reads it in theirs
+            with in_language_of(quote.provider):
+                text = _("Your quote on “%(title)s” was not chosen: %(why)s") % {"title": offer.title, "why": _(why)}
             notification_create(
                 recipient=quote.provider,
                 kind="quote_lost",
-                text=f"Your quote on “{offer.title}” was not chosen: {why}"[:500],
+                text=text[:500],
                 link=reverse("offers:feed"),
                 email=True,
             )

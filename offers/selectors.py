@@ -25,8 +25,8 @@ from django.db.models import CharField, Count, F, Func, Min, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import SERVICE_RADIUS_KM_MAX, ProviderProfile, ServiceCategory, User
 from accounts.policies import GOOD, Standing, provider_standing, providers_in_good_standing
@@ -36,12 +36,13 @@ from places.models import Place
 from places.selectors import place_ids_within
 from servizo.replica import on_replica
 
-NOT_AVAILABLE = "This offer is no longer available."
-OUTSIDE_CATEGORIES = "This offer is outside your service categories."
-OUTSIDE_AREA = "This offer is outside your service area."
-NO_BASE_PLACE = "Choose the city you work from to see offers near you."
-DECLINED = "You declined this offer."
-REQUESTED_OTHER = "The customer asked another provider first; this offer is not open to you."
+# The rule's refusals, in English (tests and callers compare them); translated where they are given out.
+NOT_AVAILABLE = gettext_noop("This offer is no longer available.")
+OUTSIDE_CATEGORIES = gettext_noop("This offer is outside your service categories.")
+OUTSIDE_AREA = gettext_noop("This offer is outside your service area.")
+NO_BASE_PLACE = gettext_noop("Choose the city you work from to see offers near you.")
+DECLINED = gettext_noop("You declined this offer.")
+REQUESTED_OTHER = gettext_noop("The customer asked another provider first; this offer is not open to you.")
 
 
 def _open_q() -> Q:
@@ -121,7 +122,7 @@ def provider_offer_access(*, provider: User, offer_id: int, fresh: bool = False)
     if offer.filter(*(condition for condition, _ in conditions)).exists():
         return GOOD
     reason = next((reason for condition, reason in conditions if not offer.filter(condition).exists()), NOT_AVAILABLE)
-    return Standing(False, reason)
+    return Standing(False, gettext(reason))
 
 
 def providers_matching_offer(*, offer: Offer) -> QuerySet[User]:
@@ -169,15 +170,24 @@ def offer_reach(*, category: ServiceCategory, place: Place) -> Reach:
         .distinct()
         .count()
     )
-    trade = category.name.lower()
+    names = {"count": count, "trade": category.display_name.lower(), "place": place.label}
     if count:
         return Reach(
-            count, f"{count} provider{pluralize(count)} in {trade} serve{'s' if count == 1 else ''} {place.label}."
+            count,
+            ngettext(
+                "%(count)s provider in %(trade)s serves %(place)s.",
+                "%(count)s providers in %(trade)s serve %(place)s.",
+                count,
+            )
+            % names,
         )
     return Reach(
         0,
-        f"No provider in {trade} serves {place.label} yet, so nobody would see this offer. "
-        "Try the nearest larger city or another trade; you can also publish anyway and wait.",
+        gettext(
+            "No provider in %(trade)s serves %(place)s yet, so nobody would see this offer. "
+            "Try the nearest larger city or another trade; you can also publish anyway and wait."
+        )
+        % names,
     )
 
 

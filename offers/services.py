@@ -23,6 +23,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import ServiceCategory, User
 from accounts.policies import account_standing, provider_standing
@@ -36,6 +38,7 @@ from places.models import Place
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
+from servizo.languages import in_language_of
 from servizo.money import format_money
 from servizo.timezones import local_instant
 from servizo.transitions import ANYONE, StatusMachine, transition
@@ -52,7 +55,7 @@ OFFER_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 MACHINE = StatusMachine(
     moves=OFFER_TRANSITIONS,
-    refusal=lambda offer, to_status: f"This offer is {offer.get_status_display().lower()}.",
+    refusal=lambda offer, to_status: _("This offer is %(status)s.") % {"status": offer.get_status_display().lower()},
     event_model=OfferEvent,
     event_fk="offer",
 )
@@ -65,23 +68,29 @@ MAX_DAYS_AHEAD = 365
 DEAL_FIELDS = ("category", "title", "description", "address", "place", "preferred_date", "time_window", "price_cents")
 
 
+# What a provider whose terms were stale is asked to do again (`TermsChanged`), by action.
+TRY_AGAIN = {
+    "accept": gettext_lazy("Review the new terms and accept again."),
+    "decline": gettext_lazy("Review the new terms and decline again."),
+    "quote": gettext_lazy("Review the new terms and quote again."),
+}
+
+
 class TermsChanged(DomainError):
     """The provider acted on a version of the offer's terms that the customer has since changed."""
 
     def __init__(self, *, offer: Offer, action: str):
         self.offer = offer
+        changed = _("The customer changed this offer since you opened it: now %(price)s on %(when)s, in %(place)s.")
         when = f"{date_format(offer.preferred_date, 'D j M Y')}, {offer.get_time_window_display()}"
-        super().__init__(
-            f"The customer changed this offer since you opened it: now "
-            f"{format_money(offer.price_cents, offer.currency)} on {when}, in {offer.place_label}. "
-            f"Review the new terms and {action} again."
-        )
+        price = format_money(offer.price_cents, offer.currency)
+        super().__init__(f"{changed % {'price': price, 'when': when, 'place': offer.place_label}} {TRY_AGAIN[action]}")
 
 
 def offer_terms_version_check(*, offer: Offer, terms_version: int, action: str) -> None:
     """Raise TermsChanged unless `terms_version` is the locked offer's current one.
 
-    `action` ("accept", "decline") ends the message. The caller holds the offer's row lock.
+    `action` (a key of TRY_AGAIN) ends the message. The caller holds the offer's row lock.
     """
     if terms_version != offer.terms_version:
         raise TermsChanged(offer=offer, action=action)
@@ -128,46 +137,66 @@ def offer_terms_check(*, terms: OfferTerms) -> datetime.datetime:
     today = timezone.localdate(now)
     errors: dict[str, str] = {}
     if not terms.category.is_active:
-        errors["category"] = "This category is not available any more."
+        errors["category"] = _("This category is not available any more.")
     if terms.price_cents <= 0:
-        errors["price_cents"] = "Enter a price above zero."
+        errors["price_cents"] = _("Enter a price above zero.")
     elif terms.price_cents > settings.OFFER_MAX_PRICE_CENTS:
         limit = format_money(settings.OFFER_MAX_PRICE_CENTS, settings.CURRENCY)
-        errors["price_cents"] = f"The most an offer can be is {limit}."
+        errors["price_cents"] = _("The most an offer can be is %(limit)s.") % {"limit": limit}
     if terms.preferred_date < today:
-        errors["preferred_date"] = "Choose today or a later date."
+        errors["preferred_date"] = _("Choose today or a later date.")
     elif terms.preferred_date > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
-        errors["preferred_date"] = f"Choose a date within {MAX_DAYS_AHEAD} days."
+        errors["preferred_date"] = _("Choose a date within %(days)s days.") % {"days": MAX_DAYS_AHEAD}
     expires_at = None
     if "preferred_date" not in errors:  # the expiry is judged against a valid date only (9999-12-31 has no end)
         last = end_of_day(terms.preferred_date, terms.place.time_zone)
         expires_at = terms.expires_at or last
         if expires_at <= now:
-            errors["expires_at"] = "Choose a time in the future."
+            errors["expires_at"] = _("Choose a time in the future.")
         elif expires_at > last:
-            errors["expires_at"] = "An offer cannot stay open past its preferred date."
+            errors["expires_at"] = _("An offer cannot stay open past its preferred date.")
     if errors:
         raise ValidationError(errors)
     return expires_at
 
 
 def _notify_matching_providers(offer: Offer, *, skip_requested: bool = False) -> None:
-    """Notify the providers the matching rule gives this offer now (only the requested one, in its window)."""
-    price = format_money(offer.price_cents, offer.currency)
-    text = f"New offer in {offer.category.name}, {offer.place_label}: “{offer.title}” for {price}."
+    """Notify the providers the matching rule gives this offer now (only the requested one, in its window),
+    each in their language."""
     link = reverse("offers:detail", args=[offer.pk])
     for provider in providers_matching_offer(offer=offer):
-        if provider.pk != offer.requested_provider_id:
-            notification_create(recipient=provider, kind="offer_published", text=text[:500], link=link)
-        elif not skip_requested:
-            requested = f"{offer.customer} asked you for “{offer.title}” ({offer.place_label}, {price})."
-            notification_create(recipient=provider, kind="offer_requested", text=requested[:500], link=link)
+        requested = provider.pk == offer.requested_provider_id
+        if requested and skip_requested:
+            continue
+        with in_language_of(provider):
+            names = {
+                "title": offer.title,
+                "place": offer.place_label,
+                "price": format_money(offer.price_cents, offer.currency),
+                "category": offer.category.display_name,
+                "customer": offer.customer,
+            }
+            if requested:
+                kind, text = "offer_requested", _("%(customer)s asked you for “%(title)s” (%(place)s, %(price)s).")
+            else:
+                kind, text = "offer_published", _("New offer in %(category)s, %(place)s: “%(title)s” for %(price)s.")
+        notification_create(recipient=provider, kind=kind, text=(text % names)[:500], link=link)
 
 
 def _photos_delete_files(photos: list[OfferPhoto]) -> None:
     for photo in photos:
         photo.image.delete(save=False)
         photo.thumbnail.delete(save=False)
+
+
+def too_many_photos(*, kept: int) -> str:
+    """The error for adding photos past OFFER_PHOTOS_MAX to an offer that keeps `kept`."""
+    limit = settings.OFFER_PHOTOS_MAX
+    return ngettext(
+        "An offer can have at most %(limit)s photo; it has %(kept)s. Remove some to add others.",
+        "An offer can have at most %(limit)s photos; it has %(kept)s. Remove some to add others.",
+        limit,
+    ) % {"limit": limit, "kept": kept}
 
 
 def offer_photos_change(
@@ -180,11 +209,8 @@ def offer_photos_change(
     """
     removed = list(offer.photos.filter(pk__in=remove_ids)) if remove_ids else []
     kept = offer.photos.count() - len(removed)
-    limit = settings.OFFER_PHOTOS_MAX
-    if kept + len(add) > limit:
-        raise ValidationError(
-            {"photos": f"An offer can have at most {limit} photos; it has {kept}. Remove some to add others."}
-        )
+    if kept + len(add) > settings.OFFER_PHOTOS_MAX:
+        raise ValidationError({"photos": too_many_photos(kept=kept)})
     if removed:
         OfferPhoto.objects.filter(pk__in=[photo.pk for photo in removed]).delete()
         after_commit(_photos_delete_files, removed)
@@ -209,15 +235,15 @@ class ProviderRequest:
         return min(now + self.window, expires_at)
 
 
-NOT_FOR_REQUESTED = "{provider} does not take jobs in this trade and place; choose one of theirs or post to everyone."
-
-
 def _require_requested_provider_matches(offer: Offer) -> None:
     """Raise ValidationError (the caller's transaction rolls back) unless the rule gives the saved offer
     to its requested provider: the customer cannot send a provider a job outside their trades or area."""
     provider = offer.requested_provider
     if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
-        raise ValidationError(NOT_FOR_REQUESTED.format(provider=provider))
+        raise ValidationError(
+            _("%(provider)s does not take jobs in this trade and place; choose one of theirs or post to everyone.")
+            % {"provider": provider}
+        )
 
 
 def offer_create(
@@ -235,7 +261,7 @@ def offer_create(
     under the one rule (offers.selectors), checked on the new row: a ValidationError otherwise.
     """
     if not customer.is_customer:
-        raise DomainError("Only customers can post offers.")
+        raise DomainError(_("Only customers can post offers."))
     account_standing(customer, fresh=True).require()
     expires_at = offer_terms_check(terms=terms)
     now = timezone.now()
@@ -289,16 +315,18 @@ def offers_announce_due(*, batch_size: int = 100) -> int:
 def _lock_own_offer(*, offer_id: int, customer: User) -> Offer:
     offer = lock_offer(offer_id)
     if offer.customer_id != customer.pk:
-        raise DomainError("This offer belongs to another customer.")
+        raise DomainError(_("This offer belongs to another customer."))
     account_standing(customer, fresh=True).require()
     return offer
 
 
 def _require_open(offer: Offer) -> None:
     if offer.status == S.OPEN and not offer.is_open:
-        raise TransitionNotAllowed("This offer has expired.")
+        raise TransitionNotAllowed(_("This offer has expired."))
     if offer.status != S.OPEN:
-        raise TransitionNotAllowed(f"This offer is {offer.get_status_display().lower()} and can no longer change.")
+        raise TransitionNotAllowed(
+            _("This offer is %(status)s and can no longer change.") % {"status": offer.get_status_display().lower()}
+        )
 
 
 def offer_update(
@@ -353,7 +381,7 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
             return existing
         if not provider_offer_access(provider=provider, offer_id=offer.pk, fresh=True):
             # One answer whatever the reason: a provider probing ids learns nothing about others' offers.
-            raise TransitionNotAllowed(NOT_AVAILABLE)
+            raise TransitionNotAllowed(_(NOT_AVAILABLE))
         offer_terms_version_check(offer=offer, terms_version=terms_version, action="decline")
         decline = OfferDecline.objects.create(offer=offer, provider=provider, reason=reason.strip()[:500])
         response_record(provider_id=provider.pk, since=offer.reached_at(provider.pk))
@@ -362,11 +390,16 @@ def offer_decline(*, offer_id: int, provider: User, terms_version: int, reason: 
             offer.save(update_fields=["exclusive_until", "updated_at"])
             _announce(offer)
         count = offer.declines.count()
-        noun = "provider has" if count == 1 else "providers have"
+        with in_language_of(offer.customer):
+            text = ngettext(
+                "%(count)s provider has declined your offer “%(title)s”.",
+                "%(count)s providers have declined your offer “%(title)s”.",
+                count,
+            ) % {"count": count, "title": offer.title}
         notification_create(
             recipient=offer.customer,
             kind="offer_declined",
-            text=f"{count} {noun} declined your offer “{offer.title}”.",
+            text=text,
             link=reverse("offers:detail", args=[offer.pk]),
         )
     return decline

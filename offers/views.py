@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -79,9 +80,13 @@ def offer_create(request):
             )
             if offer is not None:
                 if provider is None:
-                    messages.success(request, f"Your offer is live. {reach.message}")
+                    messages.success(request, _("Your offer is live. %(reach)s") % {"reach": reach.message})
                 else:
-                    messages.success(request, f"Your offer is sent to {provider}; we let you know when they answer.")
+                    messages.success(
+                        request,
+                        _("Your offer is sent to %(provider)s; we let you know when they answer.")
+                        % {"provider": provider},
+                    )
                 return redirect("offers:detail", pk=offer.pk)
     context = {"form": form, "reach": reach, "max_price_cents": settings.OFFER_MAX_PRICE_CENTS, "requested": provider}
     return render(request, "offers/form.html", context)
@@ -93,7 +98,7 @@ def offer_reach(request):
     category = ServiceCategory.objects.filter(pk=_int(request.GET.get("category")), is_active=True).first()
     place = Place.objects.filter(pk=_int(request.GET.get("place"))).first()
     if category is None or place is None:
-        return JsonResponse({"error": "Choose a category and a city."}, status=400)
+        return JsonResponse({"error": _("Choose a category and a city.")}, status=400)
     reach = selectors.offer_reach(category=category, place=place)
     return JsonResponse({"count": reach.count, "message": reach.message})
 
@@ -109,7 +114,7 @@ def _int(value) -> int | None:
 def offer_edit(request, pk: int):
     offer = selectors.offer_get_owned(customer=request.user, offer_id=pk)
     if not offer.is_open:
-        messages.error(request, "Only an open offer can be edited.")
+        messages.error(request, _("Only an open offer can be edited."))
         return redirect("offers:detail", pk=offer.pk)
     form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
     if request.method == "POST":
@@ -120,7 +125,7 @@ def offer_edit(request, pk: int):
             ),
         )
         if saved is not None:
-            messages.success(request, "Offer updated.")
+            messages.success(request, _("Offer updated."))
             return redirect("offers:detail", pk=pk)
     return render(request, "offers/form.html", {"form": form, "offer": offer})
 
@@ -135,10 +140,10 @@ def offer_withdraw(request, pk: int):
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("offers:detail", pk=pk)
-        messages.success(request, f"“{offer.title}” was withdrawn; providers no longer see it.")
+        messages.success(request, _("“%(title)s” was withdrawn; providers no longer see it.") % {"title": offer.title})
         return redirect("offers:mine")
     if not offer.is_open:
-        messages.error(request, "Only an open offer can be withdrawn.")
+        messages.error(request, _("Only an open offer can be withdrawn."))
         return redirect("offers:detail", pk=pk)
     return render(request, "offers/withdraw_confirm.html", {"offer": offer})
 
@@ -221,7 +226,7 @@ def quote_send(request, pk: int):
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Quote sent: the customer sees it now and can accept it.")
+            messages.success(request, _("Quote sent: the customer sees it now and can accept it."))
             return redirect("offers:detail", pk=pk)
     return _render_detail(request, offer, quote_form=form)
 
@@ -235,7 +240,7 @@ def quote_withdraw(request, pk: int):
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Quote withdrawn.")
+        messages.success(request, _("Quote withdrawn."))
     return redirect("offers:detail", pk=offer_id)
 
 
@@ -245,14 +250,14 @@ def quote_decline(request, pk: int):
     offer_id = selectors.quote_offer_id(quote_id=pk, user=request.user)
     form = QuoteDeclineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Keep the reason under 500 characters.")
+        messages.error(request, _("Keep the reason under 500 characters."))
         return redirect("offers:detail", pk=offer_id)
     try:
         quote_services.quote_decline(quote_id=pk, customer=request.user, reason=form.cleaned_data["reason"])
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Quote declined; the provider has been told.")
+        messages.success(request, _("Quote declined; the provider has been told."))
     return redirect("offers:detail", pk=offer_id)
 
 
@@ -262,9 +267,11 @@ def offer_decline(request, pk: int):
     form = DeclineForm(request.POST)
     if not form.is_valid():
         if "terms_version" in form.errors:
-            messages.error(request, "We could not tell which terms you declined. Review the offer and decline again.")
+            messages.error(
+                request, _("We could not tell which terms you declined. Review the offer and decline again.")
+            )
         else:
-            messages.error(request, "Keep the reason under 500 characters.")
+            messages.error(request, _("Keep the reason under 500 characters."))
         return redirect("offers:detail", pk=pk)
     try:
         services.offer_decline(
@@ -281,7 +288,7 @@ def offer_decline(request, pk: int):
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Offer declined: it won't show in your feed again.")
+        messages.success(request, _("Offer declined: it won't show in your feed again."))
     return redirect("offers:feed")
 
 

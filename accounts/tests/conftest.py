@@ -25,25 +25,3 @@ def link_in_last_mail(path_fragment: str) -> str:
     match = next(filter(None, (re.search(pattern, sent.body) for sent in reversed(mail.outbox))), None)
     assert match, [sent.body for sent in mail.outbox]
     return match.group(1)
-
-
-@pytest.fixture(scope="session")
-def urdu_catalog():
-    """The project's Urdu catalog compiled (`make compilemessages`): built here when missing or older than
-    its .po, then Django's loaded translations are dropped so the next activation reads it."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.signals import setting_changed
-
-    po = settings.BASE_DIR / "locale" / "ur" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        call_command("compilemessages", locale=["ur"], ignore_patterns=[".venv", "node_modules"], verbosity=0)
-        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
-
-
-@pytest.fixture
-def urdu(urdu_catalog, client):
-    """The test client as a visitor whose browser asks for Urdu (LocaleMiddleware reads Accept-Language)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ur"
-    return client

@@ -24,14 +24,14 @@ def ann():
     return provider
 
 
-def test_directory_filters_and_cards_in_urdu(urdu, ann):
+def test_directory_filters_and_cards_in_urdu(urdu_client, ann):
     place = ann.provider_profile.base_place
 
-    body = page(urdu.get(f"{URL}?place={place.pk}"))
+    body = page(urdu_client.get(f"{URL}?place={place.pk}"))
 
     assert_urdu(
         body,
-        urdu=[
+        urdu_client=[
             "فراہم کنندہ تلاش کریں",
             "شعبہ",
             "تمام شعبے",
@@ -51,15 +51,15 @@ def test_directory_filters_and_cards_in_urdu(urdu, ann):
     )
 
 
-def test_no_match_and_unknown_city_in_urdu(urdu, ann):
-    body = page(urdu.get(f"{URL}?place_text=Atlantis&min_rating=450"))
+def test_no_match_and_unknown_city_in_urdu(urdu_client, ann):
+    body = page(urdu_client.get(f"{URL}?place_text=Atlantis&min_rating=450"))
 
     assert "کوئی فراہم کنندہ ان فلٹرز سے مطابقت نہیں رکھتا۔" in body
     assert "ہمیں “Atlantis” نام کا کوئی شہر معلوم نہیں۔" in body
     assert "No provider matches" not in body and "We know no city" not in body
 
 
-def test_provider_profile_response_time_and_portfolio_in_urdu(urdu, ann):
+def test_provider_profile_response_time_and_portfolio_in_urdu(urdu_client, ann):
     ProviderResponseTime.objects.create(provider=ann, responses=2, total_minutes=180)
     PortfolioPhoto.objects.create(
         profile=ann.provider_profile,
@@ -68,26 +68,26 @@ def test_provider_profile_response_time_and_portfolio_in_urdu(urdu, ann):
         content_type="image/jpeg",
     )
 
-    body = page(urdu.get(reverse("reviews:provider_profile", args=[ann.pk])))
+    body = page(urdu_client.get(reverse("reviews:provider_profile", args=[ann.pk])))
 
     assert_urdu(
         body,
-        urdu=["تقریباً 2 گھنٹے", "سابقہ کام", "سابقہ کام کی تصویر", "بڑی تصویر کھولیں"],
+        urdu_client=["تقریباً 2 گھنٹے", "سابقہ کام", "سابقہ کام کی تصویر", "بڑی تصویر کھولیں"],
         english=["about 2 hours", "Past work", "Photo of past work"],
     )
 
 
-def test_hourly_rate_form_and_its_errors_in_urdu(urdu, ann):
-    urdu.force_login(ann)
+def test_hourly_rate_form_and_its_errors_in_urdu(urdu_client, ann):
+    urdu_client.force_login(ann)
     assert_urdu(
-        page(urdu.get(reverse("directory:rate"))),
-        urdu=["آپ کا فی گھنٹہ ریٹ", "عام فی گھنٹہ ریٹ", "محفوظ کریں"],
+        page(urdu_client.get(reverse("directory:rate"))),
+        urdu_client=["آپ کا فی گھنٹہ ریٹ", "عام فی گھنٹہ ریٹ", "محفوظ کریں"],
         english=["Your hourly rate", "Typical hourly rate", "Shown on your profile"],
     )
 
-    body = page(urdu.post(reverse("directory:rate"), {"hourly_rate_cents": "0.50"}))
+    body = page(urdu_client.post(reverse("directory:rate"), {"hourly_rate_cents": "0.50"}))
 
     assert "کم از کم $1.00 درج کریں۔" in body and "Enter at least" not in body
 
-    saved = urdu.post(reverse("directory:rate"), {"hourly_rate_cents": "55.00"}, follow=True)
+    saved = urdu_client.post(reverse("directory:rate"), {"hourly_rate_cents": "55.00"}, follow=True)
     assert "آپ کا فی گھنٹہ ریٹ محفوظ ہو گیا۔" in page(saved)

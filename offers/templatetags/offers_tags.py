@@ -31,14 +31,20 @@ def feed_cards(offers):
 
 @register.simple_tag
 def matching_offers(user) -> dict:
-    """How many open offers match the provider ("20+" past MATCHING_MAX) and where they work ("25 km of
-    Florence, IT"), up to a minute old (servizo.usercache; nothing drops it: the feed is always current)."""
+    """How many open offers match the provider ("20+" past MATCHING_MAX) and where they work (`radius_km` of
+    `place`, None without a base place), up to a minute old (servizo.usercache; nothing drops it: the feed is
+    always current). Data, not text: the template words it in the page's language."""
 
     def read() -> dict:
         profile = user.provider_profile
         base = profile.base_place
-        area = f"{profile.service_radius_km} km of {base.label}" if base else ""
-        return {"count": _capped_count(offers_matching_provider(provider=user), MATCHING_MAX), "area": area}
+        count = _capped_count(offers_matching_provider(provider=user), MATCHING_MAX)
+        return {
+            "count": count,
+            "number": count if isinstance(count, int) else MATCHING_MAX + 1,  # for the plural form
+            "radius_km": profile.service_radius_km,
+            "place": base.label if base else None,
+        }
 
     return user_cached(user.pk, "matching_offers", read)
 

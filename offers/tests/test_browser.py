@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -154,3 +155,41 @@ def test_an_edited_offer_updates_open_feeds_and_an_accept_on_the_old_terms_shows
     expect(detail.get_by_text("The customer changed this offer since you opened it: now $40.00")).to_be_visible()
     expect(detail.locator("#accept-offer")).to_have_text("Accept for $40.00 · you get $32.00")
     assert not offer.bookings.exists()
+
+
+def _in_urdu(page, base_url: str):
+    """The page's browser context with the language switcher's cookie set to Urdu."""
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "ur", "url": base_url}])
+    return page
+
+
+def test_customer_posts_an_offer_in_urdu_and_a_provider_reads_it_in_urdu(browser, live_server, florences):
+    customer, provider = CustomerFactory(), ProviderFactory(base_place=florences["IT"])
+    day = timezone.localdate() + datetime.timedelta(days=4)
+
+    # Given the customer on the offer form in Urdu, the categories carry their Urdu names
+    page = _in_urdu(logged_in_page(browser, live_server.url, customer), live_server.url)
+    page.goto(f"{live_server.url}/offers/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("پیشکش شائع کریں")
+    page.select_option("select[name=category]", label="پلمبر")
+
+    # When they fill the form and publish it
+    page.fill("input[name=title]", "Leaking kitchen tap")
+    page.fill("textarea[name=description]", "Drips all night.")
+    page.fill("input[name=address]", "Via Roma 1")
+    page.locator("input[name=place_text]").press_sequentially("Firenze")
+    page.locator("[data-place-results] button", has_text="Florence, IT").first.click()
+    expect(page.locator("#place-reach")).to_contain_text("شعبہ پلمبر کا 1 کاریگر کام کرتا ہے")
+    page.fill("input[name=preferred_date]", day.isoformat())
+    page.fill("input[name=price_cents]", "70.50")
+    page.get_by_role("button", name="پیشکش شائع کریں").click()
+
+    # Then the confirmation is in Urdu, and so is the card in the provider's Urdu feed
+    page.get_by_text("آپ کی پیشکش شائع ہو گئی ہے۔").wait_for()
+    offer = Offer.objects.get()
+    feed = _in_urdu(logged_in_page(browser, live_server.url, provider), live_server.url)
+    feed.goto(f"{live_server.url}/offers/feed/")
+    card = feed.locator(f'[data-offer-id="{offer.pk}"]')
+    expect(card).to_contain_text("پلمبر")
+    expect(card).to_contain_text("آپ کو")
+    expect(feed.get_by_role("heading", level=1)).to_have_text("پیشکشوں کی فیڈ")

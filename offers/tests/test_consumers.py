@@ -24,11 +24,11 @@ WAIT = 3  # seconds to wait for a frame that must arrive
 QUIET = 0.5  # seconds of silence that count as "nothing arrived"
 
 
-def _feed_socket(client=None, origin=b"http://testserver") -> WebsocketCommunicator:
+def _feed_socket(client=None, origin=b"http://testserver", query: str = "") -> WebsocketCommunicator:
     headers = [(b"origin", origin)] if origin else []
     if client is not None:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return WebsocketCommunicator(application, "/ws/offers/feed/", headers=headers)
+    return WebsocketCommunicator(application, f"/ws/offers/feed/{query}", headers=headers)
 
 
 def _logged_in(client_factory, user):
@@ -66,6 +66,27 @@ def test_published_offer_reaches_matching_feeds_only_escaped(client_factory, mak
     assert f'data-offer-id="{offer.pk}"' in frame["html"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in frame["html"] and "<img" not in frame["html"]
     assert Notification.objects.filter(kind="offer_published").count() == 1
+
+
+def test_each_feed_socket_gets_the_card_in_its_pages_language(client_factory, make_terms):
+    customer, provider = CustomerFactory(), ProviderFactory()
+    client = _logged_in(client_factory, provider)
+
+    async def scenario():
+        urdu, english, unknown = (_feed_socket(client, query=query) for query in ("?lang=ur", "", "?lang=xx"))
+        for socket in (urdu, english, unknown):
+            assert (await socket.connect())[0]
+        await database_sync_to_async(offer_create)(customer=customer, terms=make_terms())
+        frames = [await socket.receive_json_from(timeout=WAIT) for socket in (urdu, english, unknown)]
+        for socket in (urdu, english, unknown):
+            await socket.disconnect()
+        return frames
+
+    urdu, english, unknown = async_to_sync(scenario)()
+
+    assert "الیکٹریشن" in urdu["html"] and "آپ کو" in urdu["html"] and "Electrician" not in urdu["html"]
+    assert "Electrician" in english["html"] and "you get" in english["html"]
+    assert unknown["html"] == english["html"]  # not a site language: the default
 
 
 def test_offer_leaving_open_disappears_from_feeds_by_every_route(client_factory):

@@ -11,7 +11,6 @@ import time
 import pytest
 import requests
 from django.conf import settings
-from django.core.management import call_command
 from django.test import TestCase
 
 from accounts.tests.factories import ProviderFactory, StaffFactory
@@ -80,15 +79,6 @@ def post_webhook(client, body: bytes, **sign_kwargs):
         return client.post(
             WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign_webhook(body, **sign_kwargs)
         )
-
-
-@pytest.fixture
-def urdu(client, settings):
-    """The test client browses in Urdu (the language cookie), with the catalog compiled like `make compilemessages`."""
-    call_command("compilemessages", locale=["ur"], ignore_patterns=[".venv", "node_modules", "artifacts"], verbosity=0)
-    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)  # a changed setting makes Django reload its catalogs
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ur"
-    return client
 
 
 @pytest.fixture

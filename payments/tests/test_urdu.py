@@ -16,11 +16,11 @@ from servizo.money import format_money
 pytestmark = pytest.mark.django_db
 
 
-def test_the_pay_page_in_urdu(urdu, localstripe):
+def test_the_pay_page_in_urdu(urdu_client, localstripe):
     booking = BookingFactory()
-    urdu.force_login(booking.customer)
+    urdu_client.force_login(booking.customer)
 
-    body = urdu.get(reverse("payments:pay", args=[booking.pk])).content.decode()
+    body = urdu_client.get(reverse("payments:pay", args=[booking.pk])).content.decode()
 
     assert '<h1 class="h3 mb-4">اپنی بکنگ کی ادائیگی کریں</h1>' in body
     assert "یہ کارڈ اگلی بار کے لیے محفوظ کریں" in body and "کارڈ کی تفصیلات" in body
@@ -32,12 +32,12 @@ def test_the_pay_page_in_urdu(urdu, localstripe):
     assert "Pay for your booking" not in body and "Save this card" not in body
 
 
-def test_a_declined_card_is_told_in_urdu_and_stored_as_stripe_wrote_it(urdu, localstripe):
+def test_a_declined_card_is_told_in_urdu_and_stored_as_stripe_wrote_it(urdu_client, localstripe):
     booking = BookingFactory()
-    urdu.force_login(booking.customer)
+    urdu_client.force_login(booking.customer)
     setup = saved_setup(localstripe, booking.customer, DECLINED_WHEN_CHARGED)
 
-    response = urdu.post(reverse("payments:pay", args=[booking.pk]), {"setup_intent": setup}, follow=True)
+    response = urdu_client.post(reverse("payments:pay", args=[booking.pk]), {"setup_intent": setup}, follow=True)
 
     body = response.content.decode()
     assert [str(m) for m in response.context["messages"]] == ["آپ کا کارڈ مسترد کر دیا گیا۔"]
@@ -46,11 +46,11 @@ def test_a_declined_card_is_told_in_urdu_and_stored_as_stripe_wrote_it(urdu, loc
     assert Payment.objects.get(booking=booking).failure_message == "Your card was declined."
 
 
-def test_the_earnings_page_in_urdu(urdu, pay, connected_provider):
+def test_the_earnings_page_in_urdu(urdu_client, pay, connected_provider):
     pay(BookingFactory(provider=connected_provider))
-    urdu.force_login(connected_provider)
+    urdu_client.force_login(connected_provider)
 
-    body = urdu.get(reverse("payments:earnings")).content.decode()
+    body = urdu_client.get(reverse("payments:earnings")).content.decode()
 
     assert '<h1 class="h3 mb-4">کمائی</h1>' in body
     assert '<th class="text-end">آپ کا حصہ</th>' in body and "<th>صورتِ حال</th>" in body
@@ -59,16 +59,16 @@ def test_the_earnings_page_in_urdu(urdu, pay, connected_provider):
 
 
 @pytest.fixture
-def urdu_receipt(urdu, paid_booking, settings):
+def urdu_receipt(urdu_client, paid_booking, settings):
     settings.PLATFORM_LEGAL_NAME = "Servizo Test S.r.l."
     settings.PLATFORM_ADDRESS = "Via Roma 1\n50100 Firenze"
     settings.PLATFORM_TAX_ID = "IT01234567890"
-    urdu.force_login(paid_booking.customer)
+    urdu_client.force_login(paid_booking.customer)
     return paid_booking
 
 
-def test_the_receipt_page_in_urdu(urdu, urdu_receipt):
-    body = urdu.get(reverse("payments:receipt", args=[urdu_receipt.pk])).content.decode()
+def test_the_receipt_page_in_urdu(urdu_client, urdu_receipt):
+    body = urdu_client.get(reverse("payments:receipt", args=[urdu_receipt.pk])).content.decode()
 
     assert f"<title>رسید {number(1)}" in body
     assert '<div class="receipt-title h4 mb-1">رسید</div>' in body
@@ -78,13 +78,13 @@ def test_the_receipt_page_in_urdu(urdu, urdu_receipt):
     assert "Total paid" not in body and "Billed to" not in body
 
 
-def test_the_receipt_pdf_in_urdu_is_right_to_left_in_an_urdu_font(urdu, urdu_receipt):
+def test_the_receipt_pdf_in_urdu_is_right_to_left_in_an_urdu_font(urdu_client, urdu_receipt):
     receipt = receipt_for(user=urdu_receipt.customer, booking_id=urdu_receipt.pk)
     with translation.override("ur"):
         html = render_to_string("payments/receipt_pdf.html", {"receipt": receipt})
     assert '<html lang="ur" dir="rtl">' in html and "<th>کل ادا شدہ رقم</th>" in html
 
-    response = urdu.get(reverse("payments:receipt_pdf", args=[urdu_receipt.pk]))
+    response = urdu_client.get(reverse("payments:receipt_pdf", args=[urdu_receipt.pk]))
 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     content = pdf_text_streams(response.content)

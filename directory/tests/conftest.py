@@ -1,1 +1,0 @@
-from accounts.tests.conftest import urdu, urdu_catalog  # noqa: F401  (fixtures shared with accounts' Urdu tests)
