@@ -60,9 +60,9 @@
       refreshEmpty();
     },
     (state) => {
-      if (state === "connected") setStatus("Live", "text-bg-success");
-      else if (state === "reconnecting") setStatus("Reconnecting…", "text-bg-warning");
-      else setStatus("Live updates unavailable", "text-bg-secondary");
+      if (state === "connected") setStatus(gettext("Live"), "text-bg-success");
+      else if (state === "reconnecting") setStatus(gettext("Reconnecting…"), "text-bg-warning");
+      else setStatus(gettext("Live updates unavailable"), "text-bg-secondary");
     }
   );
 })();

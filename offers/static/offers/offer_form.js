@@ -7,7 +7,7 @@
   function update() {
     const option = select.options[select.selectedIndex];
     const price = option && option.dataset.suggestedPrice;
-    hint.textContent = price ? "Typical price for this category: " + price : "";
+    hint.textContent = price ? interpolate(gettext("Typical price for this category: %s"), [price]) : "";
   }
   select.addEventListener("change", update);
   update();
