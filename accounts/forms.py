@@ -195,16 +195,10 @@ class AccountSettingsForm(forms.ModelForm):
         help_text=_("Every time on Servizo and in our emails is shown in this zone."),
     )
     language = forms.ChoiceField(
-        choices=settings.LANGUAGES,
-        required=False,  # a form that does not send it keeps the current language
-        label=_("Language"),
-        help_text=_("Pages, emails and notices are in this language."),
-    )
-
-    language = forms.ChoiceField(
         choices=[("", _("The one my browser asks for")), *settings.LANGUAGES],
         required=False,
-        help_text=_("Pages and our emails are in this language."),
+        label=_("Language"),
+        help_text=_("Pages, emails and notices are in this language."),
     )
 
     class Meta:
@@ -212,6 +206,3 @@ class AccountSettingsForm(forms.ModelForm):
         fields = ["full_name", "phone", "time_zone", "language"]
         labels = {"full_name": _("Full name"), "phone": _("Phone")}
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
-
-    def clean_language(self) -> str:
-        return self.cleaned_data["language"] or self.instance.language

@@ -89,10 +89,14 @@ def account_settings(request):
     form = AccountSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = user_settings_update(user=request.user, **form.cleaned_data)
-        translation.activate(user.language)
-        messages.success(request, _("Your settings are saved."))
         response = redirect("account_settings")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        if user.language:  # from now on; empty: the browser's again
+            translation.activate(user.language)
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        else:
+            translation.activate(translation.get_language_from_request(request))
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        messages.success(request, _("Your settings are saved."))
         return response
     return render(request, "accounts/settings.html", {"form": form})
 

@@ -180,7 +180,7 @@ def test_application_status_page_and_the_review_in_the_admin_in_urdu(
     with django_capture_on_commit_callbacks(execute=True):
         response = urdu_client.post(reverse("admin:accounts_providerprofile_changelist"), data, follow=True)
 
-    assert "1 فراہم کنندگان اب منظور شدہ ہیں؛ ہر ایک کو ای میل بھیج دی گئی۔" in response.content.decode()
+    assert "1 فراہم کنندہ اب منظور شدہ ہے؛ انہیں ای میل بھیج دی گئی۔" in response.content.decode()
 
 
 def test_a_user_who_picks_english_gets_english_pages_from_then_on(urdu_client):

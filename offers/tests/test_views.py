@@ -144,7 +144,7 @@ def test_the_form_asks_live_how_many_providers_serve_the_place(client, customer,
     ("overrides", "field", "message"),
     [
         ({"price_cents": "0"}, "price_cents", "Enter a price above zero."),
-        ({"price_cents": "12.345"}, "price_cents", "Use at most two decimal places."),
+        ({"price_cents": "12.345"}, "price_cents", "Use at most 2 decimal places."),
         ({"price_cents": "ten"}, "price_cents", "Enter an amount like 45 or 45.50."),
         ({"price_cents": "50000.01"}, "price_cents", "The most an offer can be is $50,000.00."),
         ({"preferred_date": "2020-01-01"}, "preferred_date", "Choose today or a later date."),
@@ -610,12 +610,11 @@ def test_nav_links_by_role(client, customer):
     [
         ("12,34", "Use a dot before the cents, e.g. 12.34."),
         ("1,23,4", "Enter an amount like 45 or 45.50."),
-        ("٤٥", "Enter an amount like 45 or 45.50."),
         ("４５", "Enter an amount like 45 or 45.50."),
         ("-45", "Enter an amount like 45 or 45.50."),
         ("9" * 5000, "Enter at most 20 characters."),
     ],
-    ids=["decimal-comma", "bad-grouping", "arabic-indic", "full-width", "negative", "5000-digits"],
+    ids=["decimal-comma", "bad-grouping", "full-width", "negative", "5000-digits"],
 )
 def test_a_malformed_price_is_a_field_error_in_our_words(client, customer, typed, message):
     client.force_login(customer)

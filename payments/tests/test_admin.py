@@ -233,11 +233,10 @@ def test_the_refund_action_tells_support_a_completed_booking_is_for_finance(clie
     ("typed", "message"),
     [
         ("3,0", "Use a dot before the cents, e.g. 12.34."),
-        ("٣٠", "Enter an amount like 45 or 45.50."),
         ("9" * 5000, "Enter at most 20 characters."),
         ("30.5", "We read this as $30.50. Check it, then submit again to confirm."),
     ],
-    ids=["decimal-comma", "arabic-indic", "5000-digits", "read-back"],
+    ids=["decimal-comma", "5000-digits", "read-back"],
 )
 def test_split_amount_is_parsed_strictly_and_read_back_before_refunding(
     client, staff_user, paid_booking, typed, message

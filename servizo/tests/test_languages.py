@@ -40,7 +40,7 @@ def test_urdu_pages_are_right_to_left_with_bootstraps_rtl_build(client):
 
     assert '<html lang="ur" dir="rtl">' in page
     assert f'href="{RTL_CSS}"' in page and LTR_CSS not in page
-    assert "کاریگر تلاش کریں" in page and "Find a provider" not in page  # the navbar, in Urdu
+    assert "فراہم کنندہ تلاش کریں" in page and "Find a provider" not in page  # the navbar, in Urdu
     assert '<script src="/jsi18n/ur/">' in page
     assert 'value="en" lang="en">English</button>' in page
 
@@ -100,7 +100,7 @@ def test_the_settings_page_sets_and_clears_the_language(client):
     client.post(reverse("account_settings"), {**data, "language": "ur"})
     user.refresh_from_db()
     assert user.language == "ur"
-    assert "سیٹنگز" in client.get(reverse("account_settings")).content.decode()
+    assert "ترتیبات" in client.get(reverse("account_settings")).content.decode()
 
     client.post(reverse("account_settings"), {**data, "language": ""})
     user.refresh_from_db()

@@ -44,7 +44,7 @@ def test_a_customer_switches_to_urdu_and_posts_an_offer_right_to_left(browser, l
     page.wait_for_url(f"{url}/dashboard/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ur")
-    expect(page.locator("#mainNav")).to_contain_text("کاریگر تلاش کریں")  # "Find a provider"
+    expect(page.locator("#mainNav")).to_contain_text("فراہم کنندہ تلاش کریں")  # "Find a provider"
     expect(page.locator("#mainNav")).to_contain_text("ڈیش بورڈ")  # "Dashboard"
     assert page.locator('link[href$="bootstrap.rtl.min.css"]').count() == 1
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
@@ -74,7 +74,7 @@ def test_a_customer_switches_to_urdu_and_posts_an_offer_right_to_left(browser, l
     page.goto(f"{url}/offers/")
     expect(page.locator("main")).to_contain_text("باورچی خانے کا نل ٹپکتا ہے")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
-    expect(page.locator("#mainNav")).to_contain_text("کاریگر تلاش کریں")
+    expect(page.locator("#mainNav")).to_contain_text("فراہم کنندہ تلاش کریں")
     screenshot_widths(page, "journey-urdu", artifacts_dir)
 
 
