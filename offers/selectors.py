@@ -189,7 +189,8 @@ class Feed:
     category) one range of the (place, status, category, created_at) index read newest first under the
     matching rule and cut at the rows still needed, all in one UNION ALL. The nearest place is read
     first; the rest of the area only when the page is not full yet, and only its (place, category)
-    pairs holding open offers (`_occupied`). Two places at the same distance: the lower id first.
+    pairs holding open offers (`_occupied`), in batches (`_further`). Two places at the same distance:
+    the lower id first.
     """
 
     offers: QuerySet[Offer]  # the matching offers, the page's filters applied
@@ -202,7 +203,7 @@ class Feed:
         nearest = [(place_id, category_id) for place_id, _ in self.places[:1] for category_id in self.category_ids]
         found = self._ranges(nearest, limit=window.stop)
         if len(found) < window.stop and len(self.places) > 1:
-            found += self._ranges(self._occupied(self.places[1:]), limit=window.stop - len(found))
+            found += self._further(self._occupied(self.places[1:]), limit=window.stop - len(found))
         ids = [pk for pk, _ in found[window]]
         km = dict(self.places)
         rows = self.offers.filter(pk__in=ids).select_related("category", "place")
@@ -211,6 +212,23 @@ class Feed:
         for offer in page:
             offer.distance_km = km[offer.place_id]
         return page
+
+    def _further(self, pairs: list[tuple[int, int]], *, limit: int) -> list[tuple[int, int]]:
+        """The first `limit` rows of these (place, category) pairs (nearest first), a few places at a time.
+
+        Nearly every occupied pair holds a match, so a first batch of about `limit` pairs usually fills the
+        page; each further batch is twice as large, so a provider who declined everything nearby costs a few
+        statements, not one per place, and no statement lists every pair of a large area. A batch ends with
+        all of its last place's pairs (a place's trades are merged newest first).
+        """
+        found, size = [], limit
+        while pairs and len(found) < limit:
+            cut = min(size, len(pairs))
+            while cut < len(pairs) and pairs[cut][0] == pairs[cut - 1][0]:
+                cut += 1
+            found += self._ranges(pairs[:cut], limit=limit - len(found))
+            pairs, size = pairs[cut:], size * 2
+        return found
 
     def _occupied(self, places) -> list[tuple[int, int]]:
         """The (place, category) pairs among `places` holding an open offer, nearest first: one index entry

@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ServiceCategory
@@ -152,6 +154,30 @@ def test_the_feed_is_nearest_place_first_then_newest_across_trades_in_any_page_w
     # and the page's filters narrow it
     assert offer_feed(provider=provider, category_id=plumber.pk)[0:20] == [in_florence[1], in_florence[3], in_prato[0]]
     assert offer_feed(provider=provider, category_id=painter.pk)[0:20] == []
+
+
+def test_a_feed_spread_over_many_places_reads_them_nearest_first_in_batches():
+    # Given a provider (electrician and plumber, 50 km) and one offer in each of 40 places 1..40 km north, the
+    # place 10 km north also holding a newer plumbing job, and nothing in the provider's own place
+    provider = ProviderFactory(service_radius_km=50)
+    base = provider.provider_profile.base_place
+    plumber = ServiceCategory.objects.get(slug="plumber")
+    places = [place_near(base, km_north=km, geoname_id=9_100_000 + km) for km in range(1, 41)]
+    offers = [_posted(60 - n, place=place) for n, place in enumerate(places)]
+    offers.insert(9, _posted(1, place=places[9], category=plumber))
+
+    # Then each page lists them by distance, the two at 10 km newest first, in a few statements at most
+    feed = offer_feed(provider=provider)
+    with CaptureQueriesContext(connection) as captured:
+        first = feed[0:20]
+    assert first == offers[:20]
+    if connection.features.supports_slicing_ordering_in_compound:  # SQLite runs each range on its own
+        # the own place's ranges, the occupied pairs, one batch of 20 of the 41 pairs, the page's rows
+        assert len(captured) == 4
+        assert [query["sql"].count(" UNION ALL ") for query in captured] == [1, 0, 19, 0]
+    assert feed[20:40] == offers[20:40]
+    assert feed[40:60] == offers[40:]
+    assert [round(offer.distance_km) for offer in first[8:12]] == [9, 10, 10, 11]
 
 
 def test_a_provider_without_a_base_place_sees_nothing_and_is_told_why():
