@@ -206,7 +206,7 @@ class Feed:
             found += self._further(self._occupied(self.places[1:]), limit=window.stop - len(found))
         ids = [pk for pk, _ in found[window]]
         km = dict(self.places)
-        rows = self.offers.filter(pk__in=ids).select_related("category", "place")
+        rows = self.offers.filter(pk__in=ids).select_related("category", "place").order_by()  # ordered here
         by_id = {offer.pk: offer for offer in rows.annotate(first_photo_id=_first_photo())}
         page = [by_id[pk] for pk in ids if pk in by_id]  # an offer taken between the two reads is left out
         for offer in page:
