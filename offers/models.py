@@ -101,11 +101,11 @@ class Offer(TimeStampedModel):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["-created_at", "-id"]
-        # The feed finds the places in the provider's box (places.geo), then each place's open offers in
-        # their trades; the customer's list walks their offers newest first, their dashboard panel their open
-        # offers by expiry.
+        # The feed walks the places in the provider's radius nearest first (places.geo), reading each place's
+        # open offers in each of their trades newest first (offers.selectors.Feed); the customer's list walks
+        # their offers newest first, their dashboard panel their open offers by expiry.
         indexes = [
-            models.Index(fields=["place", "status", "category", "expires_at"]),
+            models.Index(fields=["place", "status", "category", "created_at"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["customer", "status", "expires_at"]),
             # The announcement job: open offers whose requested provider's window is over and not yet announced.

@@ -297,7 +297,6 @@ def offer_feed(request):
     filters = FeedFilterForm(request.GET, provider=request.user)
     offers = selectors.offer_feed(provider=request.user, **filters.filters())
     page, query = _page(request, offers)
-    selectors.offers_with_first_photo(page.object_list)
     return render(
         request,
         "offers/feed.html",

@@ -48,18 +48,28 @@ def place_list(*, ids) -> QuerySet[Place]:
 AREA_CACHE_SECONDS = 600
 
 
+def places_within(place: Place, *, radius_km: int) -> list[tuple[int, float]]:
+    """(place id, km from `place`) for every place within `radius_km` of it (boundary included), nearest
+    first (ties by id): the box on the indexed latitude/longitude, then the great-circle distance, in SQL;
+    cached per (place, radius). The offer feed walks these places in this order.
+    """
+    key = f"places:near:{place.pk}:{radius_km}"
+    near = cache.get(key)
+    if near is None:
+        where = geo.within_q("", latitude=place.latitude, longitude=place.longitude, radius_km=radius_km)
+        rows = Place.objects.filter(where).annotate(
+            km=geo.distance_km("", latitude=place.latitude, longitude=place.longitude)
+        )
+        near = sorted(rows.values_list("id", "km"), key=lambda row: (row[1], row[0]))
+        cache.set(key, near, AREA_CACHE_SECONDS)
+    return near
+
+
 def place_ids_within(place: Place, *, radius_km: int) -> list[int]:
-    """The ids of the places within `radius_km` of `place` (boundary included): the box on the indexed
-    latitude/longitude, then the great-circle distance, in SQL; cached per (place, radius).
+    """The ids of `places_within` (nearest first).
 
     Callers filter on these ids as constants (`place_id IN (...)`), so MariaDB reads each place's rows
     through an index whatever its table statistics say (joined to places, it sometimes drove the query
     from another index and sorted every offer in the provider's trades).
     """
-    key = f"places:within:{place.pk}:{radius_km}"
-    ids = cache.get(key)
-    if ids is None:
-        where = geo.within_q("", latitude=place.latitude, longitude=place.longitude, radius_km=radius_km)
-        ids = list(Place.objects.filter(where).order_by("id").values_list("id", flat=True))
-        cache.set(key, ids, AREA_CACHE_SECONDS)
-    return ids
+    return [place_id for place_id, _ in places_within(place, radius_km=radius_km)]

@@ -49,6 +49,17 @@ def provider_completed_jobs_count(*, provider_id: int) -> int:
     )
 
 
+def provider_review_count(*, provider: User, viewer: User) -> int:
+    """How many reviews `provider_review_list` shows this viewer, without counting them: the visible ones from
+    the maintained `ProviderReputation` (read with the profile), plus, for the provider themselves, their
+    hidden ones (an index range over those alone)."""
+    reputation = provider_reputation_get(provider=provider)
+    count = reputation.rating_count if reputation else 0
+    if viewer.pk == provider.pk:
+        count += Review.objects.filter(provider_id=provider.pk, is_hidden=True).count()
+    return count
+
+
 def provider_review_list(*, provider_id: int, viewer: User, sort: str = "recent") -> QuerySet[Review]:
     """Reviews on the profile; hidden ones only for the provider themselves (shown as removed).
 

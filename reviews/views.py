@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
 from servizo.exceptions import DomainError
-from servizo.pagination import page_of
+from servizo.pagination import KnownCountPaginator, page_of
 
 PROFILE_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20
@@ -138,7 +137,8 @@ def provider_profile(request, pk: int) -> HttpResponse:
         raise Http404("No approved provider here.") from None
     sort = request.GET.get("sort") if request.GET.get("sort") in selectors.REVIEW_SORTS else "recent"
     reviews = selectors.provider_review_list(provider_id=pk, viewer=request.user, sort=sort)
-    page = Paginator(reviews, PROFILE_PAGE_SIZE).get_page(request.GET.get("page"))
+    count = selectors.provider_review_count(provider=profile.user, viewer=request.user)
+    page = KnownCountPaginator(reviews, PROFILE_PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/provider_profile.html",

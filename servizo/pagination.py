@@ -8,6 +8,8 @@ empty page that still links back.
 
 Admin changelists need a total for their page links: `CappedCountPaginator` counts at most
 `MAX_COUNTED` rows, so a large unfiltered list shows that many and filters or search narrow it.
+A list whose total is kept up to date elsewhere (a provider's reviews: `ProviderReputation`) passes
+it to `KnownCountPaginator` and is never counted.
 """
 
 from collections.abc import Sequence
@@ -96,3 +98,19 @@ class CappedCountPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(rows_by_ids(self.object_list, bottom, top), number, self)
+
+
+class KnownCountPaginator(Paginator):
+    """A Paginator told its total (a maintained count) instead of running `COUNT(*)` over every row.
+
+    If the count is behind the rows for a moment, the last page shows fewer or more rows than it says; no
+    page fails (an out-of-range number gives the last page, as with `get_page`).
+    """
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count

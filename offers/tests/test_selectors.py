@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ServiceCategory
@@ -111,17 +113,78 @@ def test_each_provider_is_matched_by_their_own_radius_and_the_feed_is_nearest_fi
     assert set(offers_matching_provider(provider=near)) == {in_florence}
     assert set(providers_matching_offer(offer=in_prato)) == {wide}
     # and the wide provider's feed lists the nearer offer first, with its distance
-    feed = list(offer_feed(provider=wide))
+    feed = offer_feed(provider=wide)[:20]
     assert feed == [in_florence, in_prato]
     assert feed[0].distance_km == pytest.approx(0, abs=0.01)
     assert feed[1].distance_km == pytest.approx(16.4, abs=0.1)
+
+
+def _posted(minutes_ago: int, **fields) -> Offer:
+    offer = OfferFactory(**fields)
+    Offer.objects.filter(pk=offer.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=minutes_ago))
+    return offer
+
+
+def test_the_feed_is_nearest_place_first_then_newest_across_trades_in_any_page_window():
+    # Given a provider in Florence (electrician and plumber, 20 km) and offers in both trades in Florence and
+    # in Prato (16.4 km), the newest in Prato, plus offers the rule leaves out in both places
+    provider = ProviderFactory(service_radius_km=20)
+    plumber, painter = ServiceCategory.objects.get(slug="plumber"), ServiceCategory.objects.get(slug="painter")
+    here, there = florence(), prato()
+    in_florence = [
+        _posted(10, place=here),
+        _posted(20, place=here, category=plumber),
+        _posted(30, place=here),
+        _posted(40, place=here, category=plumber),
+    ]
+    in_prato = [_posted(1, place=there, category=plumber), _posted(5, place=there)]
+    _posted(2, place=here, category=painter)
+    _posted(3, place=here, status=Offer.Status.ACCEPTED)
+    OfferDecline.objects.create(offer=_posted(4, place=there), provider=provider)
+
+    # Then the feed lists Florence's offers newest first whatever their trade, then Prato's, and holds exactly
+    # what the rule matches
+    feed = offer_feed(provider=provider)
+    assert feed[0:20] == in_florence + in_prato
+    assert set(feed[0:20]) == set(offers_matching_provider(provider=provider))
+    # and any page window of it is that list's slice
+    assert [feed[n : n + 2] for n in range(0, 6, 2)] == [in_florence[:2], in_florence[2:], in_prato]
+    assert feed[3:5] == [in_florence[3], in_prato[0]]
+    assert feed[6:8] == []
+    # and the page's filters narrow it
+    assert offer_feed(provider=provider, category_id=plumber.pk)[0:20] == [in_florence[1], in_florence[3], in_prato[0]]
+    assert offer_feed(provider=provider, category_id=painter.pk)[0:20] == []
+
+
+def test_a_feed_spread_over_many_places_reads_them_nearest_first_in_batches():
+    # Given a provider (electrician and plumber, 50 km) and one offer in each of 40 places 1..40 km north, the
+    # place 10 km north also holding a newer plumbing job, and nothing in the provider's own place
+    provider = ProviderFactory(service_radius_km=50)
+    base = provider.provider_profile.base_place
+    plumber = ServiceCategory.objects.get(slug="plumber")
+    places = [place_near(base, km_north=km, geoname_id=9_100_000 + km) for km in range(1, 41)]
+    offers = [_posted(60 - n, place=place) for n, place in enumerate(places)]
+    offers.insert(9, _posted(1, place=places[9], category=plumber))
+
+    # Then each page lists them by distance, the two at 10 km newest first, in a few statements at most
+    feed = offer_feed(provider=provider)
+    with CaptureQueriesContext(connection) as captured:
+        first = feed[0:20]
+    assert first == offers[:20]
+    if connection.features.supports_slicing_ordering_in_compound:  # SQLite runs each range on its own
+        # the own place's ranges, the occupied pairs, one batch of 20 of the 41 pairs, the page's rows
+        assert len(captured) == 4
+        assert [query["sql"].count(" UNION ALL ") for query in captured] == [1, 0, 19, 0]
+    assert feed[20:40] == offers[20:40]
+    assert feed[40:60] == offers[40:]
+    assert [round(offer.distance_km) for offer in first[8:12]] == [9, 10, 10, 11]
 
 
 def test_a_provider_without_a_base_place_sees_nothing_and_is_told_why():
     provider = ProviderFactory(base_place=None, legacy_city="Atlantis")
     offer = OfferFactory()
     assert not offers_matching_provider(provider=provider).exists()
-    assert not offer_feed(provider=provider).exists()
+    assert offer_feed(provider=provider)[:20] == []
     assert provider_offer_access(provider=provider, offer_id=offer.pk).reason == NO_BASE_PLACE
     assert provider not in providers_matching_offer(offer=offer)
 

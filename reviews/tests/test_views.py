@@ -241,6 +241,22 @@ def test_a_hidden_review_shows_as_removed_only_to_its_provider(client, provider,
     assert '<span id="rating-average">4.0</span>' in own and "1 review<" in own
 
 
+def test_the_profile_pages_its_reviews_by_the_maintained_count(client, provider, staff_user):
+    # Given 21 reviews of a provider, one of them hidden by a moderator: 20 shown to the public, 21 to them
+    reviews_bulk_create(count=21, provider=provider)
+    review_hide(review_id=Review.objects.filter(provider=provider).earliest("id").pk, actor=staff_user, reason="Abuse")
+    url = reverse("reviews:provider_profile", args=[provider.pk])
+
+    # Then the public sees two pages, the last one full
+    public = client.get(url, {"page": 2})
+    assert public.context["page"].paginator.num_pages == 2 and len(public.context["page"]) == 10
+    assert "Page 2 of 2" in public.content.decode()
+    # and the provider three, the third holding the removed review
+    client.force_login(provider)
+    own = client.get(url, {"page": 3})
+    assert own.context["page"].paginator.num_pages == 3 and [r.is_hidden for r in own.context["page"]] == [True]
+
+
 # --- query counts -------------------------------------------------------------------------
 
 
@@ -252,13 +268,13 @@ def test_profile_page_query_count_does_not_grow_with_reviews(client, django_asse
         ReviewReply.objects.create(review=review, provider=provider, text="Thanks")
     url = reverse("reviews:provider_profile", args=[provider.pk])
 
-    # profile+user+reputation, categories, completed jobs, portfolio photos, page count,
-    # page of reviews+customers+replies
-    with django_assert_num_queries(6):
+    # profile+user+reputation (whose review count pages the list), categories, completed jobs, portfolio
+    # photos, page of reviews+customers+replies
+    with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     client.force_login(provider)
-    # + user, provider profile (role-aware navbar), and on this first view the cached badges: unread
-    # notifications, unread messages (the session comes from the cache)
+    # + user, provider profile (role-aware navbar), their hidden reviews' count, and on this first view the
+    # cached badges: unread notifications, unread messages (the session comes from the cache)
     with django_assert_num_queries(10):
         assert client.get(url, {"sort": "lowest", "page": 2}).status_code == 200
 

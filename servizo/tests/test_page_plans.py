@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +22,9 @@ from payments.models import LedgerEntry
 from payments.services.decisions import decision_queue_sync
 from payments.services.rollup import ledger_rollup_rebuild
 from places.models import Place
-from places.tests.factories import PlaceFactory
+from places.tests.factories import PlaceFactory, place_near
 from reviews.models import Review
+from reviews.services import reputation_refresh
 from servizo.pagination import CappedCountPaginator
 from servizo.testing.explain import bad_plans
 
@@ -49,10 +50,11 @@ def _places() -> list[Place]:
     return [florence, *grid.exclude(latitude__range=(florence.latitude - 0.3, florence.latitude + 0.3))]
 
 
-def _offers(customer, count: int, *, status=Offer.Status.OPEN) -> list[Offer]:
-    """`count` offers of `customer` across every category and many places, in one INSERT."""
-    categories = itertools.cycle(ServiceCategory.objects.all())
-    places = itertools.cycle(_places())
+def _offers(customer, count: int, *, status=Offer.Status.OPEN, places=None, categories=None) -> list[Offer]:
+    """`count` offers of `customer` across every category (or `categories`) and many places (or `places`),
+    in one INSERT."""
+    categories = itertools.cycle(categories or ServiceCategory.objects.all())
+    places = itertools.cycle(places or _places())
     expires_at = timezone.now() + timedelta(days=2)
     offers = []
     for n in range(count):
@@ -113,7 +115,7 @@ def _load_data(customer, provider, count: int) -> None:
 
 def _load_money_and_reviews(customer, paid: list[Booking]) -> None:
     """A charge into escrow for each paid booking (with the maintained rollups and decision queue brought up
-    to date) and the customer's reviews of their completed bookings."""
+    to date) and a review of every completed booking by its customer (with the providers' reputations)."""
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
@@ -131,14 +133,17 @@ def _load_money_and_reviews(customer, paid: list[Booking]) -> None:
     )
     ledger_rollup_rebuild()
     decision_queue_sync(booking.pk for booking in paid)
+    completed = [booking for booking in paid if booking.status == S.COMPLETED]
     Review.objects.bulk_create(
         [
-            Review(booking=booking, customer=customer, provider_id=booking.provider_id, rating=4, comment="Bulk")
-            for booking in paid
-            if booking.customer_id == customer.pk and booking.status == S.COMPLETED
+            Review(booking=b, customer_id=b.customer_id, provider_id=b.provider_id, rating=4, comment="Bulk")
+            for b in completed
         ],
         batch_size=1000,
     )
+    with transaction.atomic():
+        for provider_id in {booking.provider_id for booking in completed}:
+            reputation_refresh(provider_id=provider_id)
 
 
 def _pages(customer, provider, staff):
@@ -154,6 +159,7 @@ def _pages(customer, provider, staff):
         (provider, reverse("payments:earnings")),
         (customer, reverse("payments:history")),
         (customer, reverse("reviews:mine")),
+        (customer, reverse("reviews:provider_profile", args=[provider.pk])),
         (provider, reverse("chat:list")),
         (customer, reverse("dashboard")),
         (provider, reverse("dashboard")),
@@ -207,3 +213,28 @@ def test_list_pages_read_only_their_rows_on_large_data(client):
 
     report = "\n".join(f"{page}: {problem}" for page, found in problems.items() for problem in found)
     assert not report, report
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "mysql", reason="query plans are MariaDB's (production)")
+def test_the_feed_reads_only_its_page_when_one_place_holds_every_offer(client):
+    """Nearest first must not sort a city's offers. The provider (electrician and plumber) works from a place
+    holding 6,000 open offers in every trade but plumbing, and 10 km away are plumbing jobs: each page reads
+    its rows through the (place, status, category, created_at) index, with no sort, and a plumbing-only
+    feed reads no offer of the big place before going on to the next one."""
+    provider = ProviderFactory()
+    here = provider.provider_profile.base_place
+    plumber = ServiceCategory.objects.get(slug="plumber")
+    others = ServiceCategory.objects.exclude(pk=plumber.pk)
+    _offers(CustomerFactory(), 6_000, places=[here], categories=others)
+    _offers(
+        CustomerFactory(), 100, places=[place_near(here, km_north=10, geoname_id=GRID_IDS - 1)], categories=[plumber]
+    )
+    client.force_login(provider)
+
+    for params in ({}, {"page": 3}, {"category": plumber.pk}):
+        with bad_plans() as found:
+            shown = client.get(reverse("offers:feed"), params).context["page"]
+        assert len(shown) == 20
+        assert {offer.category for offer in shown} <= {*provider.provider_profile.categories.all()}
+        assert not found, "\n".join(found)
