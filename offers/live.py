@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
@@ -65,8 +66,9 @@ def render_feed_card(offer: Offer) -> str:
 def feed_cards_html(offers: list[Offer]) -> SafeString:
     """The cards of a feed page, from the cache where rendered in the last FEED_CARD_CACHE_SECONDS.
 
-    Keyed by the offer's id, last save (`updated_at`), the viewer's zone (the card shows a time) and the
-    page's language, so an edit or a status change shows at once; one cache round trip for the page, and a
+    Keyed by the offer's id, last save (`updated_at`), the viewer's zone (the card shows a time), the distance
+    it shows (in whole km, as the card rounds it: each provider has their own) and the page's language, so an
+    edit or a status change shows at once; one cache round trip for the page, and a
     card is rendered once a minute per zone and language instead of once per provider per view (rendering
     was most of the page's cost per row).
     With Redis down every card is rendered.
@@ -74,10 +76,15 @@ def feed_cards_html(offers: list[Offer]) -> SafeString:
     zone, language = timezone.get_current_timezone_name(), translation.get_language()
     return cached_fragments(
         offers,
-        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}:{zone}:{language}",
+        key=lambda offer: f"offer-card:{offer.pk}:{offer.updated_at.timestamp()}:{zone}:{language}:{_km(offer)}",
         render=render_feed_card,
         timeout=FEED_CARD_CACHE_SECONDS,
     )
+
+
+def _km(offer: Offer) -> str:
+    distance = getattr(offer, "distance_km", None)
+    return "" if distance is None else floatformat(distance, 0)  # exactly as the card shows it
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:

@@ -34,3 +34,15 @@ def test_the_offer_page_gives_the_job_time_at_its_place(client):
 
     assert "Tue 12 Jan, any time (Florence time)" in page
     assert offer.job_window.starts_at == datetime.datetime(2027, 1, 12, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_feed_cards_are_cached_per_distance_shown():
+    """Each provider sees their own distance: a card cached for one is not shown to another."""
+    offer = OfferFactory()
+    offer.distance_km = 2.4
+    near = feed_cards_html([offer])
+    offer.distance_km = 17.6
+    far = feed_cards_html([offer])
+
+    assert "(2 km)" in near and "(18 km)" in far

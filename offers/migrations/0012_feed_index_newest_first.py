@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0009_user_time_zone'),
-        ('offers', '0010_offer_requested_provider'),
+        ('offers', '0011_verbose_names'),
         ('places', '0001_places'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
