@@ -17,7 +17,7 @@ def _logged_in_page(browser, live_server, user):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill('input[name="login"]', user.email)
     page.fill('input[name="password"]', PASSWORD)
-    page.locator('form button[type="submit"]').first.click()
+    page.locator('#main form button[type="submit"]').first.click()  # not the navbar's language switcher
     page.wait_for_url(re.compile(r"/dashboard/$"))
     return page
 
