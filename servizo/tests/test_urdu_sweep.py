@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import ProviderProfile, User
+from accounts.templatetags.provider_photos import initials
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
@@ -59,6 +60,7 @@ ALLOWED = {
     "true",
     "false",
 }
+TRUNCATED = re.compile(r"[^“”\"]{8,}…")
 SKIPPED_ELEMENTS = {"script", "style", "template", "head"}
 SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
 # The zone menu keeps the IANA city names (servizo.timezones.zone_choices).
@@ -101,6 +103,11 @@ def _words(text: str) -> set[str]:
     return {word.lower() for word in WORD.findall(NOT_TEXT.sub(" ", text))}
 
 
+def _unless_typed(cut: str, typed: list[str]) -> str:
+    """ "Fix the kitchen li…" (a title cut by `truncatechars`) is typed text too."""
+    return " " if any(text.startswith(cut.rstrip("…")) for text in typed) else cut
+
+
 def english_words(html: str, allowed: set[str], typed: list[str] = ()) -> dict[str, set[str]]:
     """The fragments of the page's visible text that hold an English word, with those words; the strings in
     `typed` (what users and operators wrote) are taken out first."""
@@ -110,6 +117,7 @@ def english_words(html: str, allowed: set[str], typed: list[str] = ()) -> dict[s
     for fragment in parser.fragments:
         for text in typed:
             fragment = fragment.replace(text, " ")
+        fragment = TRUNCATED.sub(lambda match: _unless_typed(match.group(0), typed), fragment)
         if words := _words(fragment) - allowed:
             found[fragment.strip()] = words
     return found
@@ -117,7 +125,7 @@ def english_words(html: str, allowed: set[str], typed: list[str] = ()) -> dict[s
 
 def typed_texts() -> list[str]:
     """What users typed (names, titles, addresses, messages...) and the operator's settings, as typed,
-    longest first; a user's first name also stands alone ("Ayesha accepted...")."""
+    longest first; a user's first name and initials also stand alone ("Ayesha accepted...", an avatar's "AK")."""
     from chat.models import Message
     from reviews.models import Review
 
@@ -128,7 +136,8 @@ def typed_texts() -> list[str]:
                 value = getattr(obj, field.attname)
                 if isinstance(value, str) and field.get_internal_type() in {"CharField", "TextField"} and value:
                     texts.add(value)
-    texts |= {part for user in User.objects.all() for part in user.full_name.split()}
+    for user in User.objects.all():
+        texts |= {*user.full_name.split(), initials(user.full_name)}
     return sorted(texts - {"ur", "en"}, key=len, reverse=True)
 
 
