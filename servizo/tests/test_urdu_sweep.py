@@ -59,8 +59,11 @@ ALLOWED = {
     # Django's admin writes a boolean's icon with alt="True"/"False", untranslated (contrib.admin.templatetags).
     "true",
     "false",
+    "id",  # and names every automatic primary key "ID" (Options._prepare), untranslated too
 }
 TRUNCATED = re.compile(r"[^“”\"]{8,}…")
+# Names kept as they are: Stripe's object and 3-D Secure, the keys named on the keyboard (admin's select help).
+KEPT = ["3-D Secure", "PaymentIntent", "“Control”", "“Command”"]
 SKIPPED_ELEMENTS = {"script", "style", "template", "head"}
 SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
 # The zone menu keeps the IANA city names (servizo.timezones.zone_choices).
@@ -143,7 +146,7 @@ def typed_texts() -> list[str]:
 
 def sweep(client, pages: list[tuple[User | None, str]]) -> str:
     """The report of every page's English fragments ("" when none)."""
-    typed = typed_texts()
+    typed = typed_texts() + KEPT
     found = {}
     for user, url in pages:
         if user is None:
