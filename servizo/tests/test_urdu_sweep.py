@@ -302,3 +302,11 @@ def test_the_sweep_finds_english_in_visible_text_and_shown_attributes_only():
     )
 
     assert english_words(html, ALLOWED, ["Ali Raza"]) == {"Welcome back": {"welcome", "back"}, "Search": {"search"}}
+
+
+def test_the_sweep_finds_the_english_of_an_english_page(client, customer):
+    client.force_login(customer)
+
+    found = english_words(client.get(reverse("dashboard")).content.decode(), ALLOWED, typed_texts())
+
+    assert {"dashboard", "offers"} <= set().union(*found.values())
