@@ -285,7 +285,7 @@ class ProviderProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Services"))
     def category_list(self, profile):
-        return ", ".join(category.name for category in profile.categories.all())
+        return ", ".join(category.display_name for category in profile.categories.all())
 
     @admin.display(description=gettext_lazy("Document"))
     def document_link(self, profile):

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking, BookingEvent, ProviderCancellation
-from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, money_column
+from servizo.admin import BoundedChangelistMixin, ReadOnlyAdminMixin, admin_site, money_column, stored_note
 
 
 class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "actor", "from_status", "to_status", "note")
+    fields = ("created_at", "actor", "from_status", "to_status", stored_note)
     readonly_fields = fields
     ordering = ("created_at", "id")
 

@@ -53,33 +53,49 @@ class Booking(TimeStampedModel):
     # The customer's past bookings: over, or stopped in a dispute.
     HISTORY = frozenset({*CLOSED, Status.DISPUTED})
 
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_bookings")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_bookings")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="bookings")
-    title = models.CharField(max_length=120)
-    description = models.TextField(max_length=4000)
-    price_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("offer"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_bookings", verbose_name=_("customer")
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="provider_bookings", verbose_name=_("provider")
+    )
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("category")
+    )
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    description = models.TextField(max_length=4000, verbose_name=_("description"))
+    price_cents = models.PositiveIntegerField(verbose_name=_("price cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
     # Commission in basis points (2000 = 20 %) in force when the booking was made.
-    commission_rate_bp = models.PositiveIntegerField()
-    address = models.CharField(max_length=255)
-    city = models.CharField(max_length=100)
-    scheduled_date = models.DateField()
-    time_window = models.CharField(max_length=16, choices=TimeWindow.choices)
+    commission_rate_bp = models.PositiveIntegerField(verbose_name=_("commission rate bp"))
+    address = models.CharField(max_length=255, verbose_name=_("address"))
+    city = models.CharField(max_length=100, verbose_name=_("city"))
+    scheduled_date = models.DateField(verbose_name=_("scheduled date"))
+    time_window = models.CharField(max_length=16, choices=TimeWindow.choices, verbose_name=_("time window"))
     # The zone the date and window are in (IANA name): the offer's place's, else the customer's, at booking.
-    time_zone = models.CharField(max_length=64, default=default_zone_name)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT)
+    time_zone = models.CharField(max_length=64, default=default_zone_name, verbose_name=_("time zone"))
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT, verbose_name=_("status")
+    )
     # The cancellation policy in force when the booking was made (README "Cancellation policy"),
     # snapshotted like the commission rate so that a later change of the settings never rewrites it.
-    free_cancellation_hours = models.PositiveIntegerField(default=_free_cancellation_hours)
-    late_cancellation_fee_bp = models.PositiveIntegerField(default=_late_cancellation_fee_bp)
-    pay_by = models.DateTimeField(help_text=_("Unpaid after this, the booking is cancelled and the offer reopens."))
+    free_cancellation_hours = models.PositiveIntegerField(
+        default=_free_cancellation_hours, verbose_name=_("free cancellation hours")
+    )
+    late_cancellation_fee_bp = models.PositiveIntegerField(
+        default=_late_cancellation_fee_bp, verbose_name=_("late cancellation fee bp")
+    )
+    pay_by = models.DateTimeField(
+        help_text=_("Unpaid after this, the booking is cancelled and the offer reopens."), verbose_name=_("pay by")
+    )
     # When the provider marked the job done; auto-release of escrow counts from here.
-    provider_completed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    provider_completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("provider completed at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["-created_at", "-id"]
         # Each party's list and panels read one index range in the page's order (InnoDB appends `id`).
         indexes = [
@@ -100,7 +116,7 @@ class Booking(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Booking #{self.pk}: {self.title}"
+        return gettext("Booking #%(id)s: %(title)s") % {"id": self.pk, "title": self.title}
 
     @property
     def auto_release_at(self):
@@ -159,16 +175,25 @@ class Booking(TimeStampedModel):
 class BookingEvent(models.Model):
     """The booking timeline: every transition with its actor (null = the system)."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("booking"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_status = models.CharField(max_length=24, choices=Booking.Status.choices, blank=True)
-    to_status = models.CharField(max_length=24, choices=Booking.Status.choices)
-    note = models.TextField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(
+        max_length=24, choices=Booking.Status.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=24, choices=Booking.Status.choices, verbose_name=_("to status"))
+    note = models.TextField(max_length=1000, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -187,20 +212,29 @@ class BookingEvent(models.Model):
 class ProviderCancellation(models.Model):
     """Reliability record: a provider cancelled a paid booking (the customer got a full refund)."""
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="provider_cancellation")
-    provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_cancellations"
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="provider_cancellation", verbose_name=_("booking")
     )
-    reason = models.TextField(max_length=1000)
-    hours_before_start = models.IntegerField(help_text=_("Negative: cancelled after the scheduled start."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="booking_cancellations",
+        verbose_name=_("provider"),
+    )
+    reason = models.TextField(max_length=1000, verbose_name=_("reason"))
+    hours_before_start = models.IntegerField(
+        help_text=_("Negative: cancelled after the scheduled start."), verbose_name=_("hours before start")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("provider cancellation")
+        verbose_name_plural = _("provider cancellations")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["provider", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.provider} cancelled booking #{self.booking_id}"
+        return gettext("%(provider)s cancelled booking #%(id)s") % {"provider": self.provider, "id": self.booking_id}
 
 
 class ProviderReliability(models.Model):

@@ -51,7 +51,7 @@ class DirectoryFilterForm(forms.Form):
             (category for category in category_map().values() if category.is_active),
             key=lambda category: (category.ordering, category.name),
         )
-        self.fields["trade"].choices = [("", _("All trades")), *((c.pk, c.name) for c in active)]
+        self.fields["trade"].choices = [("", _("All trades")), *((c.pk, c.display_name) for c in active)]
         levels = [level for level in PriceLevel.values if level != PriceLevel.NOT_STATED]
         self.fields["price"].choices = [("", _("Any price")), *((level, price_band_label(level)) for level in levels)]
 

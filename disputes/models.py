@@ -33,20 +33,28 @@ class Dispute(TimeStampedModel):
     # Not decided yet: what the dashboard's overdue flag and the booking panel ask about.
     OPEN = frozenset({Status.AWAITING_RESPONSE, Status.AWAITING_DECISION})
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="dispute")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_RESPONSE)
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    description = models.TextField(max_length=2000)
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="dispute", verbose_name=_("booking"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_RESPONSE, verbose_name=_("status")
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    description = models.TextField(max_length=2000, verbose_name=_("description"))
     # The booking's status when the problem was reported (in progress, or marked done).
-    booking_status_at_open = models.CharField(max_length=24, choices=Booking.Status.choices)
-    respond_by = models.DateTimeField(help_text=_("The provider may respond until then."))
-    decide_by = models.DateTimeField(help_text=_("Staff should decide by then; later, the dashboard flags it."))
-    response = models.TextField(max_length=2000, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(max_length=2000, blank=True)
+    booking_status_at_open = models.CharField(
+        max_length=24, choices=Booking.Status.choices, verbose_name=_("booking status at open")
+    )
+    respond_by = models.DateTimeField(help_text=_("The provider may respond until then."), verbose_name=_("respond by"))
+    decide_by = models.DateTimeField(
+        help_text=_("Staff should decide by then; later, the dashboard flags it."), verbose_name=_("decide by")
+    )
+    response = models.TextField(max_length=2000, blank=True, verbose_name=_("response"))
+    responded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("responded at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.TextField(max_length=2000, blank=True, verbose_name=_("decision note"))
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         ordering = ["-created_at", "-id"]
         # The dashboard's overdue count: one index range over the open statuses by deadline.
         indexes = [models.Index(fields=["status", "decide_by"])]

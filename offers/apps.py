@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OffersConfig(AppConfig):
     name = "offers"
+    verbose_name = _("Offers")
 
     def ready(self) -> None:
         # An offer leaving "open" closes its pending quotes in the same transaction (offers.quote_services).

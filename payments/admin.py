@@ -43,7 +43,7 @@ from payments.services.settlements import (
     settlement_may_decide,
     settlement_retry,
 )
-from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column
+from servizo.admin import ReadOnlyAdminMixin, admin_site, money_column, stored_note
 from servizo.exceptions import DomainError
 from servizo.money import format_money
 
@@ -346,7 +346,7 @@ class LedgerEntryInline(_ReadOnlyInline):
     """Shown only to staff who may view the ledger (Finance)."""
 
     model = LedgerEntry
-    fields = ["created_at", "kind", "amount_cents", "currency", "stripe_object_id", "note"]
+    fields = ["created_at", "kind", "amount_cents", "currency", "stripe_object_id", stored_note]
     readonly_fields = fields
     ordering = ["created_at", "id"]
 

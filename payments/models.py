@@ -7,8 +7,8 @@ transaction of each ledger write and checked against the sums by `audit_ledger`.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import ServiceCategory
 from bookings.models import Booking
@@ -82,27 +82,33 @@ class Payment(TimeStampedModel):
 
     OPEN_STATUSES = (Status.CREATING, Status.REQUIRES_ACTION, Status.PROCESSING)
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
-    attempt = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATING, db_index=True)
-    amount_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
-    payment_method_id = models.CharField(max_length=64)
-    card_brand = models.CharField(max_length=20, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
-    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    payment_intent_id = models.CharField(max_length=64, blank=True, db_index=True)
-    charge_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    failure_message = models.CharField(max_length=500, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments", verbose_name=_("booking"))
+    attempt = models.PositiveIntegerField(verbose_name=_("attempt"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.CREATING, db_index=True, verbose_name=_("status")
+    )
+    amount_cents = models.PositiveIntegerField(verbose_name=_("amount cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    payment_method_id = models.CharField(max_length=64, verbose_name=_("payment method id"))
+    card_brand = models.CharField(max_length=20, blank=True, verbose_name=_("card brand"))
+    card_last4 = models.CharField(max_length=4, blank=True, verbose_name=_("card last4"))
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("card exp month"))
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("card exp year"))
+    payment_intent_id = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("payment intent id"))
+    charge_id = models.CharField(max_length=64, blank=True, verbose_name=_("charge id"))
+    idempotency_key = models.CharField(max_length=100, unique=True, verbose_name=_("idempotency key"))
+    failure_message = models.CharField(max_length=500, blank=True, verbose_name=_("failure message"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     # The customer asked to keep this card for next time (or paid with a card they had kept).
-    save_card = models.BooleanField(default=False)
+    save_card = models.BooleanField(default=False, verbose_name=_("save card"))
     # Allocated once, in the transaction that records the success (services.receipts); never reused.
-    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    receipt_number = models.CharField(
+        max_length=20, unique=True, null=True, blank=True, verbose_name=_("receipt number")
+    )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["booking", "attempt"], name="one_payment_per_attempt"),
@@ -122,7 +128,11 @@ class Payment(TimeStampedModel):
         return card_message(self.failure_message)
 
     def __str__(self) -> str:
-        return f"Payment {self.booking_id}/{self.attempt} ({self.status})"
+        return gettext("Payment %(booking)s/%(attempt)s (%(status)s)") % {
+            "booking": self.booking_id,
+            "attempt": self.attempt,
+            "status": self.get_status_display(),
+        }
 
 
 class LedgerEntry(models.Model):
@@ -149,20 +159,29 @@ class LedgerEntry(models.Model):
         CHARGEBACK_REINSTATED = "chargeback_reinstated", _("Chargeback won: funds reinstated")
         CHARGEBACK_LOST = "chargeback_lost", _("Chargeback lost: returned to the cardholder")
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="ledger_entries")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    amount_cents = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    stripe_object_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    note = models.CharField(max_length=255, blank=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("booking")
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("provider")
+    )
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
+    amount_cents = models.BigIntegerField(verbose_name=_("amount cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    stripe_object_id = models.CharField(max_length=64, blank=True, verbose_name=_("stripe object id"))
+    idempotency_key = models.CharField(max_length=100, unique=True, verbose_name=_("idempotency key"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
     # REFUND rows only: the credit note's number, taken with the row (payments.services.receipts).
-    credit_note_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    credit_note_number = models.CharField(
+        max_length=20, unique=True, null=True, blank=True, verbose_name=_("credit note number")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("ledger entry")
         ordering = ["created_at", "id"]
         verbose_name_plural = _("ledger entries")
         indexes = [
@@ -179,7 +198,12 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_cents} {self.currency} (booking {self.booking_id})"
+        return gettext("%(kind)s %(amount)s %(currency)s (booking %(booking)s)") % {
+            "kind": self.get_kind_display(),
+            "amount": self.amount_cents,
+            "currency": self.currency,
+            "booking": self.booking_id,
+        }
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -289,16 +313,20 @@ class StripeEvent(models.Model):
 
     HANDLED = (Status.PROCESSED, Status.IGNORED)  # final: never handled again
 
-    event_id = models.CharField(max_length=64, unique=True)
-    type = models.CharField(max_length=64, db_index=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
-    error = models.TextField(blank=True)
-    payload = models.JSONField()
-    attempts = models.PositiveIntegerField(default=0)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    event_id = models.CharField(max_length=64, unique=True, verbose_name=_("event id"))
+    type = models.CharField(max_length=64, db_index=True, verbose_name=_("type"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True, verbose_name=_("status")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    payload = models.JSONField(verbose_name=_("payload"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
 
     class Meta:
+        verbose_name = _("stripe event")
+        verbose_name_plural = _("stripe events")
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
@@ -324,25 +352,31 @@ class Settlement(TimeStampedModel):
         SUCCEEDED = "succeeded", _("Done")
         FAILED = "failed", _("Failed")
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="settlements")
-    decision = models.CharField(max_length=16, choices=Decision.choices)
-    refund_cents = models.PositiveIntegerField()
-    reversal_cents = models.PositiveIntegerField(default=0)
-    currency = models.CharField(max_length=3)
-    reason = models.TextField(max_length=1000)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("booking")
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, verbose_name=_("decision"))
+    refund_cents = models.PositiveIntegerField(verbose_name=_("refund cents"))
+    reversal_cents = models.PositiveIntegerField(default=0, verbose_name=_("reversal cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    reason = models.TextField(max_length=1000, verbose_name=_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+    )
     # Made by the cancellation policy (payments.services.cancellations), not by staff: no actor, and
     # `manage.py resume_settlements` finishes it if Stripe was down.
-    automatic = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    automatic = models.BooleanField(default=False, verbose_name=_("automatic"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    idempotency_key = models.CharField(max_length=100, unique=True, verbose_name=_("idempotency key"))
+    stripe_refund_id = models.CharField(max_length=64, blank=True, verbose_name=_("stripe refund id"))
     # The Refund's status as Stripe last reported it (pending, succeeded, failed, ...): shown on the booking page.
-    refund_status = models.CharField(max_length=32, blank=True)
-    stripe_reversal_id = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
+    refund_status = models.CharField(max_length=32, blank=True, verbose_name=_("refund status"))
+    stripe_reversal_id = models.CharField(max_length=64, blank=True, verbose_name=_("stripe reversal id"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -382,19 +416,25 @@ class Chargeback(TimeStampedModel):
         WON = "won", _("Won: funds reinstated")
         LOST = "lost", _("Lost: returned to the cardholder")
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="chargebacks")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="chargebacks")
-    stripe_dispute_id = models.CharField(max_length=64, unique=True)
-    amount_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
-    reason = models.CharField(max_length=64, blank=True)
-    stripe_status = models.CharField(max_length=32)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="chargebacks", verbose_name=_("booking")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="chargebacks", verbose_name=_("payment")
+    )
+    stripe_dispute_id = models.CharField(max_length=64, unique=True, verbose_name=_("stripe dispute id"))
+    amount_cents = models.PositiveIntegerField(verbose_name=_("amount cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    reason = models.CharField(max_length=64, blank=True, verbose_name=_("reason"))
+    stripe_status = models.CharField(max_length=32, verbose_name=_("stripe status"))
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True, verbose_name=_("outcome"))
     # The part of a lost chargeback reversed from the provider's paid-out transfer, and its Stripe id.
-    reversal_cents = models.PositiveIntegerField(default=0)
-    stripe_reversal_id = models.CharField(max_length=64, blank=True)
+    reversal_cents = models.PositiveIntegerField(default=0, verbose_name=_("reversal cents"))
+    stripe_reversal_id = models.CharField(max_length=64, blank=True, verbose_name=_("stripe reversal id"))
 
     class Meta:
+        verbose_name = _("chargeback")
+        verbose_name_plural = _("chargebacks")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -404,15 +444,17 @@ class Chargeback(TimeStampedModel):
 class PayoutRun(models.Model):
     """One run of `manage.py payouts` and its totals."""
 
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    dry_run = models.BooleanField(default=False)
-    transfers = models.PositiveIntegerField(default=0)
-    amount_cents = models.BigIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    dry_run = models.BooleanField(default=False, verbose_name=_("dry run"))
+    transfers = models.PositiveIntegerField(default=0, verbose_name=_("transfers"))
+    amount_cents = models.BigIntegerField(default=0, verbose_name=_("amount cents"))
+    skipped = models.PositiveIntegerField(default=0, verbose_name=_("skipped"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
 
     class Meta:
+        verbose_name = _("payout run")
+        verbose_name_plural = _("payout runs")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -427,19 +469,29 @@ class Transfer(TimeStampedModel):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="transfer")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers")
-    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfer_rows")
-    amount_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
-    destination = models.CharField(max_length=64)
-    source_transaction = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
-    stripe_transfer_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    error = models.TextField(blank=True)
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="transfer", verbose_name=_("booking")
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("provider")
+    )
+    run = models.ForeignKey(
+        PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfer_rows", verbose_name=_("run")
+    )
+    amount_cents = models.PositiveIntegerField(verbose_name=_("amount cents"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    destination = models.CharField(max_length=64, verbose_name=_("destination"))
+    source_transaction = models.CharField(max_length=64, blank=True, verbose_name=_("source transaction"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
+    )
+    stripe_transfer_id = models.CharField(max_length=64, blank=True, verbose_name=_("stripe transfer id"))
+    idempotency_key = models.CharField(max_length=100, unique=True, verbose_name=_("idempotency key"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

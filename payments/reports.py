@@ -239,7 +239,9 @@ def revenue_report(*, start: date, end: date, grouping: str = "day", currency: s
         sorted(_provider_figures(start=start, end=end, currency=currency).items(), key=_largest_first)[:TOP_PROVIDERS]
     )
     names = User.objects.in_bulk(list(top))
-    category_names = dict(ServiceCategory.objects.filter(pk__in=categories).values_list("pk", "name"))
+    category_names = {
+        category.pk: category.display_name for category in ServiceCategory.objects.filter(pk__in=categories)
+    }
     return Report(
         start=start,
         end=end,

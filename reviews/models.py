@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
@@ -42,21 +43,32 @@ def rounded_average(total: int, count: int) -> Decimal | None:
 class Review(TimeStampedModel):
     """The customer's public review of a completed booking (one per booking)."""
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="review")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_received")
-    rating = models.PositiveSmallIntegerField(validators=rating_validators)
-    comment = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    # Moderation: a hidden review no longer counts and shows as "removed by moderator" to its provider.
-    is_hidden = models.BooleanField(default=False)
-    hidden_reason = models.TextField(max_length=1000, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="review", verbose_name=_("booking"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written", verbose_name=_("customer")
     )
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_received", verbose_name=_("provider")
+    )
+    rating = models.PositiveSmallIntegerField(validators=rating_validators, verbose_name=_("rating"))
+    comment = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True, verbose_name=_("comment"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
+    # Moderation: a hidden review no longer counts and shows as "removed by moderator" to its provider.
+    is_hidden = models.BooleanField(default=False, verbose_name=_("is hidden"))
+    hidden_reason = models.TextField(max_length=1000, blank=True, verbose_name=_("hidden reason"))
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("hidden by"),
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["provider", "is_hidden", "-created_at"]),
@@ -68,7 +80,11 @@ class Review(TimeStampedModel):
         permissions = [("moderate_review", _("Can hide and unhide reviews"))]
 
     def __str__(self) -> str:
-        return f"{self.rating}★ for {self.provider} (booking #{self.booking_id})"
+        return gettext("%(rating)s★ for %(provider)s (booking #%(booking)s)") % {
+            "rating": self.rating,
+            "provider": self.provider,
+            "booking": self.booking_id,
+        }
 
     @property
     def editable_until(self):
@@ -119,38 +135,62 @@ class ReviewModerationEvent(models.Model):
 class CustomerRating(TimeStampedModel):
     """A provider's private rating of the customer of a completed booking (staff and providers see aggregates)."""
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="customer_rating")
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="customer_rating", verbose_name=_("booking")
+    )
     provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_ratings_given"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customer_ratings_given",
+        verbose_name=_("provider"),
     )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer_ratings_received"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customer_ratings_received",
+        verbose_name=_("customer"),
     )
-    rating = models.PositiveSmallIntegerField(validators=rating_validators)
-    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, help_text=_("Private: only staff read it."))
+    rating = models.PositiveSmallIntegerField(validators=rating_validators, verbose_name=_("rating"))
+    note = models.TextField(
+        max_length=NOTE_MAX_LENGTH, blank=True, help_text=_("Private: only staff read it."), verbose_name=_("note")
+    )
 
     class Meta:
+        verbose_name = _("customer rating")
+        verbose_name_plural = _("customer ratings")
         ordering = ["-created_at", "-id"]
         constraints = [rating_check("customer_rating_1_to_5")]
 
     def __str__(self) -> str:
-        return f"{self.rating}★ for customer {self.customer} (booking #{self.booking_id})"
+        return gettext("%(rating)s★ for customer %(customer)s (booking #%(booking)s)") % {
+            "rating": self.rating,
+            "customer": self.customer,
+            "booking": self.booking_id,
+        }
 
 
 class ProviderReputation(models.Model):
     """Summary of a provider's visible reviews, recomputed under a row lock by every review change."""
 
     provider = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="reputation"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reputation",
+        verbose_name=_("provider"),
     )
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    stars_1 = models.PositiveIntegerField(default=0)
-    stars_2 = models.PositiveIntegerField(default=0)
-    stars_3 = models.PositiveIntegerField(default=0)
-    stars_4 = models.PositiveIntegerField(default=0)
-    stars_5 = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    rating_count = models.PositiveIntegerField(default=0, verbose_name=_("rating count"))
+    rating_sum = models.PositiveIntegerField(default=0, verbose_name=_("rating sum"))
+    stars_1 = models.PositiveIntegerField(default=0, verbose_name=_("stars 1"))
+    stars_2 = models.PositiveIntegerField(default=0, verbose_name=_("stars 2"))
+    stars_3 = models.PositiveIntegerField(default=0, verbose_name=_("stars 3"))
+    stars_4 = models.PositiveIntegerField(default=0, verbose_name=_("stars 4"))
+    stars_5 = models.PositiveIntegerField(default=0, verbose_name=_("stars 5"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("provider reputation")
+        verbose_name_plural = _("provider reputations")
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.average or '—'} ({self.rating_count})"

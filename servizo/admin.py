@@ -141,6 +141,13 @@ class ReadOnlyAdminMixin:
         return False
 
 
+@admin.display(description=gettext_lazy("note"))
+def stored_note(row) -> str:
+    """An event's or ledger line's note in the viewer's language: the notes the site writes are stored as
+    their English catalog text (`bookings.services.stored_text_language`); a typed note is shown as typed."""
+    return _(row.note) if row.note else ""
+
+
 @dataclass(frozen=True)
 class AdminPage:
     """An operator page that is not a model's: its URL, the title the app list shows, who may open it."""

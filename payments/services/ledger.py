@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingEvent
+from bookings.services import stored_text_language
 from payments.models import LedgerEntry
 from payments.selectors import booking_balance
 from payments.services.balances import balance_apply
@@ -67,5 +69,6 @@ def escrow_release_all(*, booking: Booking, key_prefix: str, note: str) -> tuple
 
 def escrow_release_on_completed(booking: Booking, event: BookingEvent) -> None:
     """bookings hook for `completed`: runs in the transition's transaction with the booking locked."""
-    who = "automatically" if event.actor_id is None else "on the customer's confirmation"
-    escrow_release_all(booking=booking, key_prefix=f"release-booking-{booking.pk}", note=f"Released {who}")
+    with stored_text_language():
+        note = _("Released automatically") if event.actor_id is None else _("Released on the customer's confirmation")
+    escrow_release_all(booking=booking, key_prefix=f"release-booking-{booking.pk}", note=note)

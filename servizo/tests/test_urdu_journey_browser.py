@@ -1,5 +1,6 @@
 """Issue 16's journey in Urdu, in Chromium: a customer switches the site to Urdu with the navbar's switcher, the
-pages turn right to left, and they post an offer (a price typed in Urdu digits) and find it on their offers page.
+pages turn right to left, and they post an offer (a price typed in Urdu digits) on a form without an English label
+and find it on their offers page.
 
 Fields are filled by name, not label, so the journey holds whatever the apps' strings are translated to.
 Screenshots: artifacts/journey-urdu-{phone,desktop}.png.
@@ -17,6 +18,9 @@ from accounts.tests.factories import CustomerFactory, ProviderFactory
 from offers.models import Offer
 from servizo.testing.browser import DESKTOP, logged_in_page, screenshot_widths
 from servizo.tests.test_accessibility_browser import blocking_violations
+from servizo.tests.test_urdu_sweep import ALLOWED, english_words
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,6 +60,11 @@ def test_a_customer_switches_to_urdu_and_posts_an_offer_right_to_left(browser, l
     # When they post an offer, typing the price in Urdu digits with the Arabic decimal mark
     page.goto(f"{url}/offers/new/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("h1")).to_have_text("پیشکش شائع کریں")  # "Post an offer"
+    labels = page.locator("#offer-form label:visible, #offer-form legend:visible").all_inner_texts()
+    assert len(labels) >= 6 and not [label for label in labels if LATIN_WORD.search(label)], labels
+    # ...nor anything else the form shows once its scripts ran (the sweep's reading of visible text)
+    assert english_words(page.locator("#offer-form").inner_html(), ALLOWED) == {}
     page.select_option("select[name=category]", value=str(plumbing.pk))
     page.fill("input[name=title]", "باورچی خانے کا نل ٹپکتا ہے")
     page.fill("textarea[name=description]", "رات بھر پانی ٹپکتا ہے۔")
@@ -72,7 +81,9 @@ def test_a_customer_switches_to_urdu_and_posts_an_offer_right_to_left(browser, l
     offer = Offer.objects.get()
     assert (offer.customer, offer.price_cents) == (customer, 7050)
     page.goto(f"{url}/offers/")
+    expect(page.locator("h1")).to_have_text("میری پیشکشیں")  # "My offers"
     expect(page.locator("main")).to_contain_text("باورچی خانے کا نل ٹپکتا ہے")
+    assert english_words(page.locator("main").inner_html(), ALLOWED, ["Florence, IT", "Via Roma 1"]) == {}
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("#mainNav")).to_contain_text("فراہم کنندہ تلاش کریں")
     screenshot_widths(page, "journey-urdu", artifacts_dir)
