@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0013_verbose_names'),
         ('bookings', '0007_booking_time_zone'),
-        ('offers', '0012_verbose_names'),
+        ('offers', '0013_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

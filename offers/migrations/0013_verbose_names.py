@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offers', '0011_verbose_names'),
+        ('offers', '0012_feed_index_newest_first'),
     ]
 
     operations = [
