@@ -49,7 +49,10 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         if self.conversation is None:  # anonymous, outsider or no such conversation: same answer
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.user = user
+        # The conversation's own User row, not the scope's lazy proxy: every frame reads the user.
+        self.user = (
+            self.conversation.customer if user.pk == self.conversation.customer_id else self.conversation.provider
+        )
         self.group = conversation_group(self.conversation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await database_sync_to_async(presence.viewer_enter)(conversation_id=self.conversation.pk, user_id=user.pk)

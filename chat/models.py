@@ -118,6 +118,9 @@ class ConversationMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     unread = models.PositiveIntegerField(default=0)
     last_message_id = models.PositiveBigIntegerField(default=0)  # 0 before the first message
+    # Presence (chat.presence): the user's chat sockets open on this conversation, and when one last opened.
+    viewers = models.PositiveIntegerField(default=0)
+    viewers_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="one_member_per_side")]

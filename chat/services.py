@@ -23,7 +23,7 @@ from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
-from chat.presence import is_viewing
+from chat.presence import viewing
 from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
@@ -136,13 +136,18 @@ def message_event(message: Message) -> dict:
     return {"type": "chat.message", "message": message_payload(message)}
 
 
-def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool) -> None:
-    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count)."""
+def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool, recipient_viewing: bool) -> None:
+    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count).
+
+    `recipient_viewing` is chat.presence as the send's checks read it, a moment before the INSERT.
+    """
     if broadcast:
         _broadcast(conversation.pk, message_event(message))
-    recipient = conversation.other_party(message.sender)
-    if is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
+    if recipient_viewing:
         return  # their page marks it read at once, and that pushes their new unread total
+    recipient = conversation.other_party(message.sender)
+    # The navbar badge counts this message now (a viewing recipient's read drops it instead).
+    user_cache_drop(recipient.pk, CHAT_BADGE)
     link = conversation.get_absolute_url()
     # One unread "new message" notification per conversation is enough; no email per chat message.
     if not notification_unread_exists(recipient=recipient, kind=NEW_MESSAGE_KIND, link=link):
@@ -166,14 +171,16 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     text = text.strip()
     if not text:
         raise DomainError("Type a message first.")
-    _check_sender(conversation, sender, text=text)
+    state = _check_sender(conversation, sender, text=text)
     message = message_store(conversation=conversation, sender=sender, text=text)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
-    after_commit(_deliver_message, message, conversation, broadcast=broadcast)
+    after_commit(
+        _deliver_message, message, conversation, broadcast=broadcast, recipient_viewing=state.recipient_viewing
+    )
     return message
 
 
-def _check_sender(conversation: Conversation, sender: User, *, text: str) -> None:
+def _check_sender(conversation: Conversation, sender: User, *, text: str) -> "_SendState":
     """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
         raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
@@ -184,6 +191,7 @@ def _check_sender(conversation: Conversation, sender: User, *, text: str) -> Non
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError("This conversation is closed; its history stays readable.")
+    return state
 
 
 def message_send_photo(*, conversation: Conversation, sender: User, photo: PreparedImage, text: str = "") -> Message:
@@ -193,7 +201,7 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
     message are stored in one transaction and broadcast on commit like any message.
     """
     text = text.strip()
-    _check_sender(conversation, sender, text=text)
+    state = _check_sender(conversation, sender, text=text)
     since = timezone.now() - timedelta(hours=1)
     if ChatPhoto.objects.filter(uploader=sender, created_at__gte=since).count() >= settings.CHAT_PHOTOS_PER_HOUR:
         raise RateLimited(f"You can send at most {settings.CHAT_PHOTOS_PER_HOUR} photos an hour. Try again later.")
@@ -206,7 +214,7 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
             content_type=photo.content_type,
         )
         message = message_store(conversation=conversation, sender=sender, text=text, photo_id=stored.pk)
-    after_commit(_deliver_message, message, conversation, broadcast=True)
+    after_commit(_deliver_message, message, conversation, broadcast=True, recipient_viewing=state.recipient_viewing)
     return message
 
 
@@ -276,6 +284,7 @@ class _SendState:
     sent_recently: int
     sender_active: bool
     provider_standing: Standing
+    recipient_viewing: bool
 
 
 def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
@@ -290,15 +299,17 @@ def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
 
 
 def _status_and_rate_sql() -> str:
-    conversation, booking, offer, message, user, profile = (
-        m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile)
+    conversation, booking, offer, message, user, profile, member = (
+        m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile, ConversationMember)
     )
     return (
         f"SELECT c.booking_id, b.status, o.status, o.expires_at,"
         f" (SELECT COUNT(*) FROM {message} m WHERE m.sender_id = %s AND m.created_at >= %s),"
-        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s), pu.is_active, pu.role, pp.status"
+        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s), pu.is_active, pu.role, pp.status,"
+        f" rm.viewers, rm.viewers_at"
         f" FROM {conversation} c JOIN {offer} o ON o.id = c.offer_id LEFT JOIN {booking} b ON b.id = c.booking_id"
         f" JOIN {user} pu ON pu.id = c.provider_id LEFT JOIN {profile} pp ON pp.user_id = c.provider_id"
+        f" LEFT JOIN {member} rm ON rm.conversation_id = c.id AND rm.user_id = %s"
         f" WHERE c.id = %s"
     )
 
@@ -307,13 +318,15 @@ def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState
     """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
 
     Also reads how many messages the sender stored in the rate-limit window (over all conversations,
-    through the (sender, created_at) index), whether the sender's account is active and the provider's
-    standing (`accounts.policies`). One query for all, per message, instead of reloading the
+    through the (sender, created_at) index), whether the sender's account is active, the provider's
+    standing (`accounts.policies`) and whether the recipient has the thread open (`chat.presence`).
+    One query for all, per message, instead of reloading the
     conversation with its relations and counting apart; plain SQL because compiling the equivalent
     ORM query cost more CPU than running it (bench/chat_latency.py).
     """
     since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
-    params = [sender_id, connection.ops.adapt_datetimefield_value(since), sender_id, conversation.pk]
+    recipient_id = conversation.customer_id if sender_id == conversation.provider_id else conversation.provider_id
+    params = [sender_id, connection.ops.adapt_datetimefield_value(since), sender_id, recipient_id, conversation.pk]
     with connection.cursor() as cursor:
         cursor.execute(_status_and_rate_sql(), params)
         (
@@ -326,15 +339,23 @@ def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState
             provider_active,
             provider_role,
             provider_status,
+            recipient_viewers,
+            recipient_viewers_at,
         ) = cursor.fetchone()
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
         conversation.booking = Booking.objects.filter(pk=booking_id).first()
     elif booking_id is not None:
         conversation.booking.status = booking_status
     conversation.offer.status = offer_status
-    conversation.offer.expires_at = connection.ops.convert_datetimefield_value(offer_expires_at, None, connection)
+    to_datetime = connection.ops.convert_datetimefield_value
+    conversation.offer.expires_at = to_datetime(offer_expires_at, None, connection)
     standing = provider_standing_rule(is_active=bool(provider_active), role=provider_role, status=provider_status)
-    return _SendState(sent_recently=sent_recently, sender_active=bool(sender_active), provider_standing=standing)
+    return _SendState(
+        sent_recently=sent_recently,
+        sender_active=bool(sender_active),
+        provider_standing=standing,
+        recipient_viewing=viewing(recipient_viewers, to_datetime(recipient_viewers_at, None, connection)),
+    )
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:

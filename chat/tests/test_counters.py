@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
-from chat.selectors import ConversationPages, messages_after, unread_total
-from chat.services import conversation_mark_read, message_store
+from chat.presence import viewer_enter
+from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
+from chat.services import conversation_mark_read, message_send, message_store
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
@@ -85,6 +86,22 @@ def test_storing_a_message_is_a_lock_an_insert_and_one_counter_update_on_mariadb
     if connection.vendor == "mysql":  # plus the transaction's own autocommit/commit round trips
         assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
     assert_counters_match(conversation.provider)
+
+
+@mariadb_only
+@pytest.mark.django_db
+def test_a_send_to_a_viewing_recipient_is_one_read_and_the_store_and_nothing_after_commit(
+    conversation, django_capture_on_commit_callbacks
+):
+    viewer_enter(conversation_id=conversation.pk, user_id=conversation.provider.pk)
+    conversation = conversation_for_participant(user=conversation.customer, pk=conversation.pk)  # as the socket has it
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, sender=conversation.customer, text="hi")
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # the checks and the recipient's presence in one read; then lock, insert, counters
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+    assert not conversation.provider.notifications.exists()
 
 
 @pytest.mark.django_db
