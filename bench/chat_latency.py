@@ -148,6 +148,7 @@ class Client:
         self.resynced: set[int] = set()
         self.history = asyncio.Event()
         self.connected = asyncio.Event()
+        self.partner: Client | None = None  # the other participant of the conversation
 
     async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
         from websockets.asyncio.client import connect
@@ -173,12 +174,18 @@ class Client:
             await asyncio.wait_for(self.history.wait(), 30)
             reader.cancel()
 
+    def settled(self) -> bool:
+        """Every message this client sent is acked (stored) or refused."""
+        return len(self.acked) + len(self.errors) >= len(self.sent_at)
+
     async def drained(self, quiet: float = 2, limit: float = 60) -> None:
-        """Wait until every own message is acked and nothing has arrived for `quiet` seconds."""
+        """Wait until every message of the conversation, the partner's too, is acked and nothing has arrived
+        for `quiet` seconds. (Waiting for its own acks alone, a client under heavy load could resync before
+        its partner's last messages were stored, and count those as missing after resync.)"""
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:
             last = max(self.received.values(), default=0)
-            if len(self.acked) + len(self.errors) >= len(self.sent_at) and time.perf_counter() - last > quiet:
+            if self.settled() and self.partner.settled() and time.perf_counter() - last > quiet:
                 return
             await asyncio.sleep(0.2)
 
@@ -205,6 +212,8 @@ async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list
     """Run the clients; returns the pairs and the servers' CPU per message handled while every socket was
     open and sending (last connect to stop, per message acked in that time): no connects, drain or resync."""
     pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
+    for a, b in pairs:
+        a.partner, b.partner = b, a
     clients = [c for pair in pairs for c in pair]
     interval = len(clients) / rate
     stop = asyncio.Event()
