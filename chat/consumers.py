@@ -43,7 +43,9 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         user = self.scope.get("user")
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         if user is not None and user.is_authenticated:
-            self.conversation = await database_sync_to_async(conversation_for_participant)(
+            # On the pool, like sends (and presence below): through the process's one sync thread, sockets
+            # opening at once (a restart, a busy minute) queued behind each other's database round trips.
+            self.conversation = await database_sync_to_async(conversation_for_participant, thread_sensitive=False)(
                 user=user, pk=conversation_id
             )
         if self.conversation is None:  # anonymous, outsider or no such conversation: same answer
@@ -55,13 +57,15 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         )
         self.group = conversation_group(self.conversation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await database_sync_to_async(presence.viewer_enter)(conversation_id=self.conversation.pk, user_id=user.pk)
+        await database_sync_to_async(presence.viewer_enter, thread_sensitive=False)(
+            conversation_id=self.conversation.pk, user_id=user.pk
+        )
         await self.accept()
 
     async def disconnect(self, code):
         if self.conversation is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(presence.viewer_leave)(
+            await database_sync_to_async(presence.viewer_leave, thread_sensitive=False)(
                 conversation_id=self.conversation.pk, user_id=self.user.pk
             )
 
