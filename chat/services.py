@@ -171,8 +171,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     text = text.strip()
     if not text:
         raise DomainError("Type a message first.")
-    state = _check_sender(conversation, sender, text=text)
-    message = message_store(conversation=conversation, sender=sender, text=text)
+    message, state = _store(conversation, sender, text, photo_id=None, checked=True)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
     after_commit(
         _deliver_message, message, conversation, broadcast=broadcast, recipient_viewing=state.recipient_viewing
@@ -180,13 +179,16 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     return message
 
 
-def _check_sender(conversation: Conversation, sender: User, *, text: str) -> "_SendState":
-    """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
+def _check_sender(conversation: Conversation, sender: User, *, text: str, lock: bool = False) -> "_SendState":
+    """What every send checks: the text's length, membership, standing, the rate limit, an open thread.
+
+    With `lock` (inside the store's transaction) the read that these checks need also locks the conversation.
+    """
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
         raise DomainError(f"Messages can be at most {settings.CHAT_MESSAGE_MAX_LENGTH} characters.")
     if not conversation.is_participant(sender):
         raise DomainError("You are not part of this conversation.")
-    state = _refresh_status(conversation, sender_id=sender.pk)
+    state = _refresh_status(conversation, sender_id=sender.pk, lock=lock)
     _check_may_send(state, sender_is_provider=sender.pk == conversation.provider_id)
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
@@ -197,8 +199,8 @@ def _check_sender(conversation: Conversation, sender: User, *, text: str) -> "_S
 def message_send_photo(*, conversation: Conversation, sender: User, photo: PreparedImage, text: str = "") -> Message:
     """A photo (checked and re-encoded by servizo.images) with an optional caption, as a message.
 
-    The checks of `message_send`, plus at most CHAT_PHOTOS_PER_HOUR photos per sender; the photo and its
-    message are stored in one transaction and broadcast on commit like any message.
+    The checks of `message_send` (before the photo's files are written), plus at most CHAT_PHOTOS_PER_HOUR
+    photos per sender; the photo and its message are stored in one transaction and broadcast on commit.
     """
     text = text.strip()
     state = _check_sender(conversation, sender, text=text)
@@ -259,12 +261,23 @@ def message_store(*, conversation: Conversation, sender: User, text: str, photo_
     Plain SQL (`_store_sql`): compiling the ORM's inserts and updates was most of a message's server CPU
     (bench/chat_latency.py).
     """
+    return _store(conversation, sender, text, photo_id=photo_id, checked=False)[0]
+
+
+def _store(
+    conversation: Conversation, sender: User, text: str, *, photo_id: int | None, checked: bool
+) -> tuple[Message, "_SendState | None"]:
+    """`message_store`; with `checked`, the lock is the read of `_check_sender` (one round trip fewer per
+    message), so the checks see the thread as it is when the message goes in."""
     recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     lock, insert, counters = _store_sql()
     params = {"conversation": conversation.pk, "recipient": recipient_id}
+    state = None
     with transaction.atomic(), connection.cursor() as cursor:
-        if lock:
+        if checked:
+            state = _check_sender(conversation, sender, text=text, lock=True)
+        elif lock:
             cursor.execute(lock, [conversation.pk])
         created_at = connection.ops.adapt_datetimefield_value(message.created_at)
         cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
@@ -276,7 +289,7 @@ def message_store(*, conversation: Conversation, sender: User, text: str, photo_
             cursor.execute(counters[-1], params)
     message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
-    return message
+    return message, state
 
 
 @dataclass(frozen=True)
@@ -298,23 +311,30 @@ def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
         raise NotInGoodStanding(PROVIDER_UNAVAILABLE)
 
 
-def _status_and_rate_sql() -> str:
+def _status_and_rate_sql(*, lock: bool) -> str:
+    """Every column from a scalar subquery on the conversation row alone: with FOR UPDATE, MariaDB (and
+    MySQL) lock the rows of the outer query only, so the send locks its conversation and nothing it reads
+    (no booking or user row, which other services lock in their own order; test_counters checks this)."""
     conversation, booking, offer, message, user, profile, member = (
         m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile, ConversationMember)
     )
-    return (
-        f"SELECT c.booking_id, b.status, o.status, o.expires_at,"
+    offer_column = f"(SELECT o.{{}} FROM {offer} o WHERE o.id = c.offer_id)"
+    provider_column = f"(SELECT pu.{{}} FROM {user} pu WHERE pu.id = c.provider_id)"
+    recipient_column = f"(SELECT rm.{{}} FROM {member} rm WHERE rm.conversation_id = c.id AND rm.user_id = %s)"
+    sql = (
+        f"SELECT c.booking_id, (SELECT b.status FROM {booking} b WHERE b.id = c.booking_id),"
+        f" {offer_column.format('status')}, {offer_column.format('expires_at')},"
         f" (SELECT COUNT(*) FROM {message} m WHERE m.sender_id = %s AND m.created_at >= %s),"
-        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s), pu.is_active, pu.role, pp.status,"
-        f" rm.viewers, rm.viewers_at"
-        f" FROM {conversation} c JOIN {offer} o ON o.id = c.offer_id LEFT JOIN {booking} b ON b.id = c.booking_id"
-        f" JOIN {user} pu ON pu.id = c.provider_id LEFT JOIN {profile} pp ON pp.user_id = c.provider_id"
-        f" LEFT JOIN {member} rm ON rm.conversation_id = c.id AND rm.user_id = %s"
-        f" WHERE c.id = %s"
+        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s),"
+        f" {provider_column.format('is_active')}, {provider_column.format('role')},"
+        f" (SELECT pp.status FROM {profile} pp WHERE pp.user_id = c.provider_id),"
+        f" {recipient_column.format('viewers')}, {recipient_column.format('viewers_at')}"
+        f" FROM {conversation} c WHERE c.id = %s"
     )
+    return sql + " FOR UPDATE" if lock and connection.features.has_select_for_update else sql
 
 
-def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState:
+def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = False) -> _SendState:
     """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
 
     Also reads how many messages the sender stored in the rate-limit window (over all conversations,
@@ -324,11 +344,13 @@ def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState
     conversation with its relations and counting apart; plain SQL because compiling the equivalent
     ORM query cost more CPU than running it (bench/chat_latency.py).
     """
-    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    since = connection.ops.adapt_datetimefield_value(
+        timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    )
     recipient_id = conversation.customer_id if sender_id == conversation.provider_id else conversation.provider_id
-    params = [sender_id, connection.ops.adapt_datetimefield_value(since), sender_id, recipient_id, conversation.pk]
+    params = [sender_id, since, sender_id, recipient_id, recipient_id, conversation.pk]
     with connection.cursor() as cursor:
-        cursor.execute(_status_and_rate_sql(), params)
+        cursor.execute(_status_and_rate_sql(lock=lock), params)
         (
             booking_id,
             booking_status,
