@@ -46,8 +46,8 @@ Twisted, autobahn, channels' dispatch and redis-py pub/sub for 1 frame in, 3 fra
 2 pub/sub receipts.
 Issue 12, third round: presence in the database and read with the send's checks, that read being the
 conversation lock, hiredis, gc.freeze in servizo/asgi.py. Every run, before and after interleaved, is in
-the README ("Chat, issue 12's third round"): at load 2-11, CPU while sending before 2.51-3.18 ms (median
-2.79), after 2.10-3.26 ms (median 2.44). For work independent of the machine's load, run with
+the README ("Chat, issue 12's third round"): at load 1.2-11, CPU while sending before 2.51-3.18 ms
+(median 2.79), after 2.10-3.26 ms (median 2.55). For work independent of the machine's load, run with
 `--profile-dir` and compare call counts per message (cProfile sees only the event-loop thread: 2,460
 calls per message before and after).
 """
