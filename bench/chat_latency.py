@@ -3,17 +3,20 @@
     DATABASE_URL=mysql://... REDIS_URL=redis://.../N python bench/chat_latency.py [--clients 100]
         [--rate 200] [--duration 15]
 
-Half the clients are customers connected to daphne A, half their providers connected to daphne B,
-so every message crosses processes through the Redis layer. Clients send `--rate` messages per
-second in total (spread evenly) for `--duration` seconds. Latency is send → arrival of the broadcast
-at the other participant (same clock). "Missing" compares what each participant received live with
-the messages stored in the database, then again after a resync like the one a reconnecting page
-does. Needs a migrated database (it runs `migrate`); it adds its own users and bookings there.
-The servers run with DEBUG off, persistent database connections (CONN_MAX_AGE=60 unless set) and
-the per-user rate limit raised (the bench is not a spammer test). It also prints its own CPU: the
-load generator shares the machine, at ~0.45 ms per message (under a tenth of a core), so it is not
-what limits the figures. "sent" stays a little under rate x duration because connecting and each
-client's random start phase use part of the sending window.
+Half the clients are customers connected to daphne A, half their providers connected to daphne B, so
+every message crosses processes through the Redis layer. Once every socket is open, clients send
+`--rate` messages per second in total (spread evenly) for `--duration` seconds. Latency is send →
+arrival of the broadcast at the other participant (same clock). "Missing" compares what each
+participant received live with the messages stored in the database, then again after a resync like
+the one a reconnecting page does. Needs a migrated database (it runs `migrate`); it adds its own
+users and bookings there. The servers run with DEBUG off, persistent database connections
+(CONN_MAX_AGE=60 unless set) and the per-user rate limit raised (the bench is not a spammer test).
+It also prints its own CPU: the load generator shares the machine, at ~0.45 ms per message (under a
+tenth of a core), so it is not what limits the figures. "sent" stays a little under rate x duration
+because each client's random start phase uses part of the sending window. (Until issue 12's third
+round clients started sending as soon as their own socket was open; under heavy load a partner still
+connecting then missed those messages live, by design: its page gets them by the resync it sends
+once open.)
 
 Server CPU is printed two ways: over the whole run (the figure below up to 0f6cc6a's round and in
 issue 12: connects, drain and the final resync included) and per message acked while every socket was
@@ -41,6 +44,12 @@ reuses one Redis client (Django built one per call); the broadcast timeout is `a
 quarter in the worker thread (its 7 database round trips and the presence read), the rest is daphne,
 Twisted, autobahn, channels' dispatch and redis-py pub/sub for 1 frame in, 3 frames out, 1 publish and
 2 pub/sub receipts.
+Issue 12, third round: presence in the database and read with the send's checks, that read being the
+conversation lock, hiredis, gc.freeze in servizo/asgi.py. Every run, before and after interleaved, is in
+the README ("Chat, issue 12's third round"): at load 1.2-11, CPU while sending before 2.51-3.18 ms
+(median 2.79), after 2.10-3.26 ms (median 2.55). For work independent of the machine's load, run with
+`--profile-dir` and compare call counts per message (cProfile sees only the event-loop thread: 2,460
+calls per message before and after).
 """
 
 import argparse
@@ -148,8 +157,9 @@ class Client:
         self.resynced: set[int] = set()
         self.history = asyncio.Event()
         self.connected = asyncio.Event()
+        self.partner: Client | None = None  # the other participant of the conversation
 
-    async def run(self, stop: asyncio.Event, interval: float, phase: float) -> None:
+    async def run(self, start: asyncio.Event, stop: asyncio.Event, interval: float, phase: float) -> None:
         from websockets.asyncio.client import connect
 
         headers = {"Cookie": self.cookie}
@@ -157,6 +167,7 @@ class Client:
         async with connect(self.url, origin=self.origin, additional_headers=headers, open_timeout=60) as ws:
             self.ws = ws
             self.connected.set()
+            await start.wait()  # every socket open: a message to one still connecting could arrive only by resync
             reader = asyncio.create_task(self.read(ws))
             await asyncio.sleep(phase)
             n = 0
@@ -173,12 +184,18 @@ class Client:
             await asyncio.wait_for(self.history.wait(), 30)
             reader.cancel()
 
+    def settled(self) -> bool:
+        """Every message this client sent is acked (stored) or refused."""
+        return len(self.acked) + len(self.errors) >= len(self.sent_at)
+
     async def drained(self, quiet: float = 2, limit: float = 60) -> None:
-        """Wait until every own message is acked and nothing has arrived for `quiet` seconds."""
+        """Wait until every message of the conversation, the partner's too, is acked and nothing has arrived
+        for `quiet` seconds. (Waiting for its own acks alone, a client under heavy load could resync before
+        its partner's last messages were stored, and count those as missing after resync.)"""
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:
             last = max(self.received.values(), default=0)
-            if len(self.acked) + len(self.errors) >= len(self.sent_at) and time.perf_counter() - last > quiet:
+            if self.settled() and self.partner.settled() and time.perf_counter() - last > quiet:
                 return
             await asyncio.sleep(0.2)
 
@@ -205,17 +222,20 @@ async def load(rows, ports, rate: float, duration: float, servers) -> tuple[list
     """Run the clients; returns the pairs and the servers' CPU per message handled while every socket was
     open and sending (last connect to stop, per message acked in that time): no connects, drain or resync."""
     pairs = [(Client(ports[0], cid, customer), Client(ports[1], cid, provider)) for cid, customer, provider in rows]
+    for a, b in pairs:
+        a.partner, b.partner = b, a
     clients = [c for pair in pairs for c in pair]
     interval = len(clients) / rate
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(c.run(stop, interval, random.uniform(0, interval))) for c in clients]
-    started = time.perf_counter()
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(c.run(start, stop, interval, random.uniform(0, interval))) for c in clients]
     await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in clients)), 60)
+    start.set()
     cpu_before, acked_before = server_cpu(servers), sum(len(c.acked) for c in clients)
-    await asyncio.sleep(duration - (time.perf_counter() - started))
+    await asyncio.sleep(duration)
     stop.set()
     acked = sum(len(c.acked) for c in clients) - acked_before
-    steady = (server_cpu(servers) - cpu_before) / acked if acked > 0 else float("nan")  # nan: connecting took it all
+    steady = (server_cpu(servers) - cpu_before) / acked if acked > 0 else float("nan")
     await asyncio.gather(*tasks)
     return pairs, steady
 

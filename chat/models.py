@@ -158,6 +158,9 @@ class ConversationMember(models.Model):
     )
     unread = models.PositiveIntegerField(_("unread"), default=0)
     last_message_id = models.PositiveBigIntegerField(_("last message id"), default=0)  # 0 before the first message
+    # Presence (chat.presence): the user's chat sockets open on this conversation, and when one last opened.
+    viewers = models.PositiveIntegerField(_("open chat windows"), default=0)
+    viewers_at = models.DateTimeField(_("last opened"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("conversation member")

@@ -25,7 +25,7 @@ from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
-from chat.presence import is_viewing
+from chat.presence import viewing
 from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
@@ -33,6 +33,7 @@ from offers.models import Offer
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.images import PreparedImage
+from servizo.languages import in_language_of
 from servizo.realtime import broadcast
 from servizo.usercache import user_cache_drop
 
@@ -143,22 +144,27 @@ def message_event(message: Message) -> dict:
     return {"type": "chat.message", "message": message_payload(message)}
 
 
-def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool) -> None:
-    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count)."""
+def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool, recipient_viewing: bool) -> None:
+    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count).
+
+    `recipient_viewing` is chat.presence as the send's checks read it, a moment before the INSERT.
+    """
     if broadcast:
         _broadcast(conversation.pk, message_event(message))
-    recipient = conversation.other_party(message.sender)
-    if is_viewing(conversation_id=conversation.pk, user_id=recipient.pk):
+    if recipient_viewing:
         return  # their page marks it read at once, and that pushes their new unread total
+    recipient = conversation.other_party(message.sender)
+    # The navbar badge counts this message now (a viewing recipient's read drops it instead).
+    user_cache_drop(recipient.pk, CHAT_BADGE)
     link = conversation.get_absolute_url()
     # One unread "new message" notification per conversation is enough; no email per chat message.
     if not notification_unread_exists(recipient=recipient, kind=NEW_MESSAGE_KIND, link=link):
+        with in_language_of(recipient):
+            text = _("New message from %(sender)s about “%(subject)s”")
         notification_create(
             recipient=recipient,
             kind=NEW_MESSAGE_KIND,
-            # In the active language (the sender's): the recipient's is not known here.
-            text=_("New message from %(sender)s about “%(subject)s”")
-            % {"sender": message.sender.get_short_name(), "subject": conversation.subject},
+            text=text % {"sender": message.sender.get_short_name(), "subject": conversation.subject},
             link=link,
         )
     _push_unread_total(recipient.pk)
@@ -175,36 +181,41 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     text = text.strip()
     if not text:
         raise DomainError(_("Type a message first."))
-    _check_sender(conversation, sender, text=text)
-    message = message_store(conversation=conversation, sender=sender, text=text)
+    message, state = _store(conversation, sender, text, photo_id=None, checked=True)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
-    after_commit(_deliver_message, message, conversation, broadcast=broadcast)
+    after_commit(
+        _deliver_message, message, conversation, broadcast=broadcast, recipient_viewing=state.recipient_viewing
+    )
     return message
 
 
-def _check_sender(conversation: Conversation, sender: User, *, text: str) -> None:
-    """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
+def _check_sender(conversation: Conversation, sender: User, *, text: str, lock: bool = False) -> "_SendState":
+    """What every send checks: the text's length, membership, standing, the rate limit, an open thread.
+
+    With `lock` (inside the store's transaction) the read that these checks need also locks the conversation.
+    """
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
         raise DomainError(
             _("Messages can be at most %(count)s characters.") % {"count": settings.CHAT_MESSAGE_MAX_LENGTH}
         )
     if not conversation.is_participant(sender):
         raise DomainError(_("You are not part of this conversation."))
-    state = _refresh_status(conversation, sender_id=sender.pk)
+    state = _refresh_status(conversation, sender_id=sender.pk, lock=lock)
     _check_may_send(state, sender_is_provider=sender.pk == conversation.provider_id)
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError(_("This conversation is closed; its history stays readable."))
+    return state
 
 
 def message_send_photo(*, conversation: Conversation, sender: User, photo: PreparedImage, text: str = "") -> Message:
     """A photo (checked and re-encoded by servizo.images) with an optional caption, as a message.
 
-    The checks of `message_send`, plus at most CHAT_PHOTOS_PER_HOUR photos per sender; the photo and its
-    message are stored in one transaction and broadcast on commit like any message.
+    The checks of `message_send` (before the photo's files are written), plus at most CHAT_PHOTOS_PER_HOUR
+    photos per sender; the photo and its message are stored in one transaction and broadcast on commit.
     """
     text = text.strip()
-    _check_sender(conversation, sender, text=text)
+    state = _check_sender(conversation, sender, text=text)
     since = timezone.now() - timedelta(hours=1)
     if ChatPhoto.objects.filter(uploader=sender, created_at__gte=since).count() >= settings.CHAT_PHOTOS_PER_HOUR:
         raise RateLimited(
@@ -220,7 +231,7 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
             content_type=photo.content_type,
         )
         message = message_store(conversation=conversation, sender=sender, text=text, photo_id=stored.pk)
-    after_commit(_deliver_message, message, conversation, broadcast=True)
+    after_commit(_deliver_message, message, conversation, broadcast=True, recipient_viewing=state.recipient_viewing)
     return message
 
 
@@ -265,12 +276,23 @@ def message_store(*, conversation: Conversation, sender: User, text: str, photo_
     Plain SQL (`_store_sql`): compiling the ORM's inserts and updates was most of a message's server CPU
     (bench/chat_latency.py).
     """
+    return _store(conversation, sender, text, photo_id=photo_id, checked=False)[0]
+
+
+def _store(
+    conversation: Conversation, sender: User, text: str, *, photo_id: int | None, checked: bool
+) -> tuple[Message, "_SendState | None"]:
+    """`message_store`; with `checked`, the lock is the read of `_check_sender` (one round trip fewer per
+    message), so the checks see the thread as it is when the message goes in."""
     recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     lock, insert, counters = _store_sql()
     params = {"conversation": conversation.pk, "recipient": recipient_id}
+    state = None
     with transaction.atomic(), connection.cursor() as cursor:
-        if lock:
+        if checked:
+            state = _check_sender(conversation, sender, text=text, lock=True)
+        elif lock:
             cursor.execute(lock, [conversation.pk])
         created_at = connection.ops.adapt_datetimefield_value(message.created_at)
         cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
@@ -282,7 +304,7 @@ def message_store(*, conversation: Conversation, sender: User, text: str, photo_
             cursor.execute(counters[-1], params)
     message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
-    return message
+    return message, state
 
 
 @dataclass(frozen=True)
@@ -290,6 +312,7 @@ class _SendState:
     sent_recently: int
     sender_active: bool
     provider_standing: Standing
+    recipient_viewing: bool
 
 
 def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
@@ -303,33 +326,46 @@ def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
         raise NotInGoodStanding(PROVIDER_UNAVAILABLE)
 
 
-def _status_and_rate_sql() -> str:
-    conversation, booking, offer, message, user, profile = (
-        m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile)
+def _status_and_rate_sql(*, lock: bool) -> str:
+    """Every column from a scalar subquery on the conversation row alone: with FOR UPDATE, MariaDB (and
+    MySQL) lock the rows of the outer query only, so the send locks its conversation and nothing it reads
+    (no booking or user row, which other services lock in their own order; test_counters checks this)."""
+    conversation, booking, offer, message, user, profile, member = (
+        m._meta.db_table for m in (Conversation, Booking, Offer, Message, User, ProviderProfile, ConversationMember)
     )
-    return (
-        f"SELECT c.booking_id, b.status, o.status, o.expires_at,"
+    offer_column = f"(SELECT o.{{}} FROM {offer} o WHERE o.id = c.offer_id)"
+    provider_column = f"(SELECT pu.{{}} FROM {user} pu WHERE pu.id = c.provider_id)"
+    recipient_column = f"(SELECT rm.{{}} FROM {member} rm WHERE rm.conversation_id = c.id AND rm.user_id = %s)"
+    sql = (
+        f"SELECT c.booking_id, (SELECT b.status FROM {booking} b WHERE b.id = c.booking_id),"
+        f" {offer_column.format('status')}, {offer_column.format('expires_at')},"
         f" (SELECT COUNT(*) FROM {message} m WHERE m.sender_id = %s AND m.created_at >= %s),"
-        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s), pu.is_active, pu.role, pp.status"
-        f" FROM {conversation} c JOIN {offer} o ON o.id = c.offer_id LEFT JOIN {booking} b ON b.id = c.booking_id"
-        f" JOIN {user} pu ON pu.id = c.provider_id LEFT JOIN {profile} pp ON pp.user_id = c.provider_id"
-        f" WHERE c.id = %s"
+        f" (SELECT s.is_active FROM {user} s WHERE s.id = %s),"
+        f" {provider_column.format('is_active')}, {provider_column.format('role')},"
+        f" (SELECT pp.status FROM {profile} pp WHERE pp.user_id = c.provider_id),"
+        f" {recipient_column.format('viewers')}, {recipient_column.format('viewers_at')}"
+        f" FROM {conversation} c WHERE c.id = %s"
     )
+    return sql + " FOR UPDATE" if lock and connection.features.has_select_for_update else sql
 
 
-def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState:
+def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = False) -> _SendState:
     """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
 
     Also reads how many messages the sender stored in the rate-limit window (over all conversations,
-    through the (sender, created_at) index), whether the sender's account is active and the provider's
-    standing (`accounts.policies`). One query for all, per message, instead of reloading the
+    through the (sender, created_at) index), whether the sender's account is active, the provider's
+    standing (`accounts.policies`) and whether the recipient has the thread open (`chat.presence`).
+    One query for all, per message, instead of reloading the
     conversation with its relations and counting apart; plain SQL because compiling the equivalent
     ORM query cost more CPU than running it (bench/chat_latency.py).
     """
-    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
-    params = [sender_id, connection.ops.adapt_datetimefield_value(since), sender_id, conversation.pk]
+    since = connection.ops.adapt_datetimefield_value(
+        timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    )
+    recipient_id = conversation.customer_id if sender_id == conversation.provider_id else conversation.provider_id
+    params = [sender_id, since, sender_id, recipient_id, recipient_id, conversation.pk]
     with connection.cursor() as cursor:
-        cursor.execute(_status_and_rate_sql(), params)
+        cursor.execute(_status_and_rate_sql(lock=lock), params)
         (
             booking_id,
             booking_status,
@@ -340,15 +376,23 @@ def _refresh_status(conversation: Conversation, *, sender_id: int) -> _SendState
             provider_active,
             provider_role,
             provider_status,
+            recipient_viewers,
+            recipient_viewers_at,
         ) = cursor.fetchone()
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
         conversation.booking = Booking.objects.filter(pk=booking_id).first()
     elif booking_id is not None:
         conversation.booking.status = booking_status
     conversation.offer.status = offer_status
-    conversation.offer.expires_at = connection.ops.convert_datetimefield_value(offer_expires_at, None, connection)
+    to_datetime = connection.ops.convert_datetimefield_value
+    conversation.offer.expires_at = to_datetime(offer_expires_at, None, connection)
     standing = provider_standing_rule(is_active=bool(provider_active), role=provider_role, status=provider_status)
-    return _SendState(sent_recently=sent_recently, sender_active=bool(sender_active), provider_standing=standing)
+    return _SendState(
+        sent_recently=sent_recently,
+        sender_active=bool(sender_active),
+        provider_standing=standing,
+        recipient_viewing=viewing(recipient_viewers, to_datetime(recipient_viewers_at, None, connection)),
+    )
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:

@@ -1,8 +1,8 @@
 """The Redis cache, made safe to lose: with Redis unreachable every read is a miss and every write a no-op.
 
-Nothing Servizo keeps in the cache is a source of truth (allauth's rate-limit counters, chat presence),
-so an outage degrades features instead of failing requests: rate limits fail open and chat treats
-everybody as away. Each outage is logged as a warning; after one, the backend leaves Redis alone for
+Nothing Servizo keeps in the cache is a source of truth (allauth's rate-limit counters, badges, page
+fragments), so an outage degrades features instead of failing requests: rate limits fail open and
+cached values are computed again. Each outage is logged as a warning; after one, the backend leaves Redis alone for
 `RETRY_AFTER_SECONDS` so a request does not pay a connect timeout on every cache call.
 """
 
@@ -20,8 +20,8 @@ RETRY_AFTER_SECONDS = 5.0
 
 
 class _SharedClientRedisCacheClient(RedisCacheClient):
-    """Django's client builds a new `redis.Redis` for every cache call (~60 µs of CPU, a sizeable part of
-    a chat message's presence check); one per connection pool serves them all (they are thread-safe)."""
+    """Django's client builds a new `redis.Redis` for every cache call (~60 µs of CPU per call); one per
+    connection pool serves them all (they are thread-safe)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,11 +13,13 @@ import logging
 import re
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from servizo.converters import MAX_ID
-from servizo.languages import in_language_of
+from servizo.languages import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +84,18 @@ class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
     """Base of every socket. Subclasses handle `receive_json(content)`; a socket that only pushes
     answers every client frame with an error frame (the default `receive_json`)."""
 
+    @cached_property
+    def language(self) -> str:
+        """The language of this socket's error frames: the user's saved one, else the one LocaleMiddleware
+        would choose for the handshake's request (the switcher's cookie, else Accept-Language)."""
+        request = HttpRequest()
+        request.COOKIES = self.scope.get("cookies", {})
+        headers = dict(self.scope.get("headers", []))
+        request.META["HTTP_ACCEPT_LANGUAGE"] = headers.get(b"accept-language", b"").decode("latin-1")
+        return language_of(self.scope.get("user"), default=translation.get_language_from_request(request))
+
     async def receive(self, text_data=None, bytes_data=None):
-        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-        with in_language_of(self.scope.get("user"), default=cookie):
+        with translation.override(self.language):
             try:
                 content = decode_frame(text_data)
             except BadFrame as error:

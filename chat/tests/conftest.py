@@ -14,7 +14,7 @@ def _categories(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Presence counters must not leak between tests or runs."""
+    """Cached badges and fragments must not leak between tests or runs."""
     cache.clear()
     yield
     cache.clear()

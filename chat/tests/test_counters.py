@@ -4,15 +4,18 @@ from functools import partial
 from importlib import import_module
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.tests.factories import CustomerFactory, ProviderFactory
+from bookings.models import Booking
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
-from chat.selectors import ConversationPages, messages_after, unread_total
-from chat.services import conversation_mark_read, message_store
+from chat.presence import viewer_enter
+from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
+from chat.services import _refresh_status, conversation_mark_read, message_send, message_store
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
@@ -85,6 +88,52 @@ def test_storing_a_message_is_a_lock_an_insert_and_one_counter_update_on_mariadb
     if connection.vendor == "mysql":  # plus the transaction's own autocommit/commit round trips
         assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
     assert_counters_match(conversation.provider)
+
+
+@mariadb_only
+@pytest.mark.django_db
+def test_a_send_to_a_viewing_recipient_is_one_read_and_the_store_and_nothing_after_commit(
+    conversation, django_capture_on_commit_callbacks
+):
+    viewer_enter(conversation_id=conversation.pk, user_id=conversation.provider.pk)
+    conversation = conversation_for_participant(user=conversation.customer, pk=conversation.pk)  # as the socket has it
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, sender=conversation.customer, text="hi")
+
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # the lock is the read for every check and the recipient's presence; then the insert and the counters
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
+    assert queries.captured_queries[statements.index("SELECT")]["sql"].endswith("FOR UPDATE")
+    assert not conversation.provider.notifications.exists()
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_locks_its_conversation_and_none_of_the_rows_its_checks_read():
+    conversation = ConversationFactory()
+    customer = conversation.customer
+    others = [
+        (User, customer.pk),
+        (User, conversation.provider_id),
+        (Booking, conversation.booking_id),
+        (Offer, conversation.offer_id),
+        (ConversationMember, conversation.members.get(user=conversation.provider).pk),
+    ]
+
+    def lockable(model, pk) -> bool:
+        try:
+            with transaction.atomic():
+                model.objects.select_for_update(nowait=True).get(pk=pk)
+            return True
+        except OperationalError:  # 3572/1205: held by the send
+            return False
+
+    with transaction.atomic():
+        conversation = conversation_for_participant(user=customer, pk=conversation.pk)
+        _refresh_status(conversation, sender_id=customer.pk, lock=True)  # what message_send runs first
+        results = race([partial(lockable, model, pk) for model, pk in [*others, (Conversation, conversation.pk)]])
+
+    assert results == [True] * len(others) + [False]
 
 
 @pytest.mark.django_db

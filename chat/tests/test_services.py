@@ -1,16 +1,16 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import ProviderProfile, ServiceCategory
 from accounts.tests.factories import CustomerFactory, ProviderFactory, StaffFactory
 from bookings.models import Booking
 from bookings.services import MACHINE as BOOKING_MACHINE
 from bookings.tests.factories import BookingFactory
-from chat.models import Conversation, Message
-from chat.presence import viewer_enter, viewer_leave
-from chat.selectors import conversation_for_participant
+from chat.models import Conversation, ConversationMember, Message
+from chat.presence import PRESENCE_TTL, is_viewing, viewer_enter, viewer_leave
+from chat.selectors import CHAT_BADGE, conversation_for_participant, unread_total
 from chat.services import (
     RateLimited,
     booking_attach_conversation,
@@ -26,6 +26,7 @@ from offers.models import Offer
 from offers.tests.factories import OfferFactory
 from places.tests.factories import prato
 from servizo.exceptions import DomainError
+from servizo.usercache import user_cached
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,21 @@ def test_message_send_notifies_once_per_unread_thread_and_never_by_email(
     assert mailoutbox == []
 
 
+@pytest.mark.usefixtures("urdu_catalog")
+def test_the_new_message_notice_is_in_the_recipients_language_not_the_senders(
+    conversation, django_capture_on_commit_callbacks
+):
+    conversation.provider.language = "ur"
+    conversation.provider.save(update_fields=["language"])
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, sender=conversation.customer, text="hello")
+
+    text = conversation.provider.notifications.get().text
+    assert "کا نیا پیغام" in text, text
+    assert "New message" not in text
+
+
 def test_no_notification_while_the_recipient_has_the_conversation_open(
     conversation, django_capture_on_commit_callbacks
 ):
@@ -163,6 +179,36 @@ def test_no_notification_while_the_recipient_has_the_conversation_open(
     with django_capture_on_commit_callbacks(execute=True):
         message_send(conversation=conversation, sender=conversation.customer, text="hello?")
     assert conversation.provider.notifications.count() == 1
+
+
+def test_presence_counts_sockets_and_a_stale_count_reads_away(conversation):
+    ids = {"conversation_id": conversation.pk, "user_id": conversation.provider.pk}
+    viewer_enter(**ids)
+    viewer_enter(**ids)  # a second tab
+    viewer_leave(**ids)
+    assert is_viewing(**ids)
+    viewer_leave(**ids)
+    viewer_leave(**ids)  # never below zero
+    assert not is_viewing(**ids)
+
+    viewer_enter(**ids)
+    viewer_enter(**ids)
+    old = timezone.now() - PRESENCE_TTL - timedelta(minutes=1)
+    ConversationMember.objects.filter(conversation=conversation).update(viewers_at=old)  # a crashed process's
+    assert not is_viewing(**ids)
+    viewer_enter(**ids)  # starts again from one
+    viewer_leave(**ids)
+    assert not is_viewing(**ids)
+
+
+def test_a_send_to_an_away_recipient_drops_their_cached_badge(conversation, django_capture_on_commit_callbacks):
+    provider = conversation.provider
+    assert user_cached(provider.pk, CHAT_BADGE, lambda: unread_total(user=provider)) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, sender=conversation.customer, text="are you coming?")
+
+    assert user_cached(provider.pk, CHAT_BADGE, lambda: unread_total(user=provider)) == 1
 
 
 def test_read_pointer_only_moves_forward_and_never_past_the_newest_message(conversation):
@@ -264,7 +310,7 @@ def test_a_failing_push_after_storing_does_not_fail_the_send(
     def redis_down(**kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr("chat.services.is_viewing", redis_down)  # the push step, after the INSERT
+    monkeypatch.setattr("chat.services.notification_unread_exists", redis_down)  # the push step, after the INSERT
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = message_send(conversation=conversation, sender=conversation.customer, text="stored anyway")

@@ -138,9 +138,12 @@ def test_a_hung_redis_costs_an_action_seconds_not_forever(
     assert any(r.name == "servizo.realtime" for r in caplog.records)
 
 
-def test_chat_presence_reads_away_and_entering_or_leaving_does_not_raise(redis_down):
+def test_chat_presence_lives_in_the_database_and_stays_right(redis_down):
     from chat import presence
 
-    presence.viewer_enter(conversation_id=1, user_id=2)
-    assert not presence.is_viewing(conversation_id=1, user_id=2)
-    presence.viewer_leave(conversation_id=1, user_id=2)
+    conversation = ConversationFactory()
+    ids = {"conversation_id": conversation.pk, "user_id": conversation.provider_id}
+    presence.viewer_enter(**ids)
+    assert presence.is_viewing(**ids)
+    presence.viewer_leave(**ids)
+    assert not presence.is_viewing(**ids)
