@@ -207,6 +207,11 @@ class Feed:
     places: tuple[tuple[int, float], ...]  # (place id, km), nearest first
     category_ids: tuple[int, ...]
 
+    @property
+    def db(self) -> str:
+        """The database every read of the feed goes to (the replica outside a transaction; servizo.replica)."""
+        return self.offers.db
+
     def __getitem__(self, window: slice) -> list[Offer]:
         if window.step is not None or window.stop is None:
             raise ValueError("A feed is read in pages: [start:stop].")

@@ -32,7 +32,8 @@ def _photo(path, color: str) -> str:
 def _thumbnails_loaded(page, scope: str) -> None:
     thumbnails = page.locator(f"{scope} [data-dispute-photos] img")
     expect(thumbnails.first).to_be_visible()
-    assert thumbnails.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded, not only laid out: the photo arrives after the page (a broken one never gets a width).
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnails.first.element_handle())
 
 
 def test_dispute_from_report_to_split(live_server, browser, paid_booking, support_user, artifacts_dir, tmp_path):
