@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -301,9 +301,10 @@ def test_dashboards_show_the_review_prompts_in_bounded_queries(
     rated = review_create(booking_id=Booking.objects.first().pk, customer=customer, rating=5)
     customer_rate(booking_id=rated.booking_id, provider=provider, rating=5)
 
-    # The whole dashboard, with every app's panel, stays bounded (7 completed bookings here).
+    # The whole dashboard, with every app's panel, stays bounded (7 completed bookings here). The first view
+    # builds the cached bookings panel: SQLite, with no LIMIT inside a UNION, reads its status ranges one by one.
     client.force_login(customer)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(13 if connection.vendor == "mysql" else 18):
         body = client.get(reverse("dashboard")).content.decode()
     assert "Rate your last jobs" in body and body.count(">Rate</a>") == 5
 
