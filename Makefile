@@ -17,7 +17,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 # `make test SQLITE_TESTS=` skips this run.
 SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test_admin_report.py \
                 servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py \
-                servizo/tests/test_tasks.py servizo/tests/test_after_commit.py
+                servizo/tests/test_tasks.py servizo/tests/test_after_commit.py servizo/tests/test_page_cache.py
 
 # The Urdu catalog (issue 16): `make messages` after changing user-facing strings, then translate
 # the new entries in locale/ur/LC_MESSAGES/*.po; the .mo files are built by run/test, not committed.

@@ -77,6 +77,13 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """Every page rendered (servizo.pagecache off): for tests of what a render costs or shows after data
+    changed behind the services' back (factories, bulk updates), which a cached page would not show."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def seeded_categories(db) -> None:
     """The categories seeded by migration, again: transactional tests start after a flush removed them.
 

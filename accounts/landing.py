@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 
 from accounts.selectors import CATEGORY_MAP_KEY, category_list_active_cached
 from servizo.commit import after_commit
+from servizo.pagecache import site_pages_changed
 
 CACHE_SECONDS = 300
 
@@ -37,5 +38,6 @@ def anonymous_landing_html(request) -> str:
 
 def category_caches_drop(**kwargs) -> None:
     """Signal receiver (any ServiceCategory save or delete): forget the cached page and category map
-    once that commits."""
+    once that commits, and renew every signed-in page (they name categories)."""
+    site_pages_changed()
     after_commit(cache.delete_many, [*(_key(language) for language in dict(settings.LANGUAGES)), CATEGORY_MAP_KEY])

@@ -43,8 +43,10 @@ from accounts.services import (
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
 from servizo.files import private_file_response
+from servizo.pagecache import page_cache
 
 
+@page_cache()
 def home(request):
     """The landing page: what Servizo is and the categories one can ask for (anonymous: accounts.landing)."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
@@ -70,6 +72,7 @@ class ProviderSignupView(RoleSignupView):
 
 
 @login_required
+@page_cache()
 def dashboard(request):
     """One URL for everyone: each role lands on its own dashboard; unapproved providers on their status."""
     user = request.user

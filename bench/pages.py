@@ -5,7 +5,8 @@ unless --keep-db), bulk-inserts the data (`build`: an active customer and an app
 Florence; large = 10,000 open offers, 10,000 bookings across every status with their ledger rows,
 2,000 reviews, 1,000 conversations of 4 messages; small = a handful of each), then:
 
-- counts each page's queries in-process (Django's test Client + CaptureQueriesContext);
+- counts each page's queries in-process (Django's test Client + CaptureQueriesContext): "render/hit",
+  rendered (servizo.pagecache off, fragment caches warm) and served from the page cache;
 - serves the database with the production settings (`bench.settings`: production plus the
   `/bench/bare/` URL and, for the bench's own logins only, the MD5 password hasher) under gunicorn,
   2 sync workers on 127.0.0.1, and runs `wrk -t1 -c8 -d<duration>s --latency` on each page,
@@ -20,7 +21,9 @@ Needs wrk (Debian: `apt-get install wrk`) and MariaDB + Redis:
     DATABASE_URL=mysql://servizo:servizo@127.0.0.1:3306/servizo REDIS_URL=redis://127.0.0.1:6379/5 \\
         .venv/bin/python bench/pages.py [--duration 5] [--rounds 3] [--scale both] [--pages feed earnings]
 
-The cache keys get a per-run, per-scale prefix, so no cached fragment crosses scales or runs.
+The cache keys get a per-run, per-scale prefix, so no cached fragment crosses scales or runs. Signed-in
+pages come from servizo.pagecache after their first request (each wrk run's first request for a page
+renders it: a round outlasts PAGE_CACHE_SECONDS); `--no-page-cache` serves every request rendered.
 """
 
 import argparse
@@ -262,13 +265,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES), metavar="PAGE", help=" ".join(PAGES))
     parser.add_argument("--scale", choices=["small", "large", "both"], default="both")
+    parser.add_argument(
+        "--no-page-cache", action="store_true", help="serve with PAGE_CACHE_SECONDS=0: every request renders"
+    )
     parser.add_argument("--keep-db", action="store_true", help=f"keep {BENCH_DB} (the last scale) afterwards")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
 
     tmp = Path(tempfile.mkdtemp(prefix="servizo-bench-pages-"))
-    env = production_env(tmp)
+    env = production_env(tmp) | ({"PAGE_CACHE_SECONDS": "0"} if args.no_page_cache else {})
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -344,7 +350,6 @@ def measure_scale(scale: str, actors: Actors, args, env: dict[str, str]) -> dict
     from django.conf import settings
     from django.db import connection
     from django.test import Client, override_settings
-    from django.test.utils import CaptureQueriesContext
 
     urls = page_urls(actors)
     cookies, queries = {}, {}
@@ -356,11 +361,11 @@ def measure_scale(scale: str, actors: Actors, args, env: dict[str, str]) -> dict
             if user:
                 client.force_login(user)
                 cookies[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            assert client.get(url, secure=True).status_code == 200, f"{key}: {url}"
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(url, secure=True)
-            assert response.status_code == 200, f"{key}: {url} -> {response.status_code}"
-            queries[key] = len(captured)
+            with override_settings(PAGE_CACHE_SECONDS=0):  # a render, with the fragment caches warm
+                assert client.get(url, secure=True).status_code == 200, f"{key}: {url}"
+                rendered = _count_queries(client, url, key)
+            assert client.get(url, secure=True).status_code == 200  # stores the page (servizo.pagecache)
+            queries[key] = f"{rendered}/{_count_queries(client, url, key)}"
     connection.close()  # gunicorn's workers must see the committed data; no open transaction here
 
     port = free_port()
@@ -406,6 +411,16 @@ def measure_scale(scale: str, actors: Actors, args, env: dict[str, str]) -> dict
         server.terminate()
         server.wait(timeout=30)
     return {"queries": queries, "runs": runs, "load": load, "load_after": load_after}
+
+
+def _count_queries(client, url: str, key: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, secure=True)
+    assert response.status_code == 200, f"{key}: {url} -> {response.status_code}"
+    return len(captured)
 
 
 def drain(url: str, run: dict) -> None:
@@ -483,7 +498,7 @@ def report(results: dict, pages: list[str], scales: list[str]) -> None:
     print()
     for scale in scales:
         print(f"{scale}: before {results[scale]['load']}; after {results[scale]['load_after']}")
-    head = f"{'page':<25} {'queries':>9}"
+    head = f"{'page':<25} {'queries':>9}"  # on a render / from the page cache
     for scale in scales:
         head += f" | {scale + ' req/s min/med/max':>26} {'ratio':>6} {'bare':>6} {'p50/p99 ms':>15} {'n':>4}"
     if len(scales) == 2:

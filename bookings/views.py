@@ -14,6 +14,7 @@ from bookings.services import booking_accept_offer, booking_accept_quote, bookin
 from offers.forms import QuoteAcceptForm
 from offers.selectors import offer_photo_ids_expression, photo_ids, quote_offer_id
 from servizo.exceptions import DomainError
+from servizo.pagecache import page_cache
 from servizo.pagination import page_of
 
 PAGE_SIZE = 20
@@ -57,6 +58,7 @@ def quote_accept_view(request, quote_pk: int):
 
 
 @started_provider_or_other
+@page_cache()
 def booking_list(request):
     form = BookingFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -67,6 +69,7 @@ def booking_list(request):
 
 
 @login_required
+@page_cache()
 def booking_detail(request, pk: int):
     # The page shows the provider's rating badge: its reputation row joined here, not read on its own.
     # The offer's photo ids come with the booking (offers.selectors.offer_photo_ids_expression).

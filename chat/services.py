@@ -34,6 +34,7 @@ from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.images import PreparedImage
 from servizo.languages import in_language_of
+from servizo.pagecache import pages_changed
 from servizo.realtime import broadcast
 from servizo.usercache import user_cache_drop
 
@@ -151,6 +152,7 @@ def _deliver_message(message: Message, conversation: Conversation, *, broadcast:
     """
     if broadcast:
         _broadcast(conversation.pk, message_event(message))
+    pages_changed(message.sender_id)  # their inbox shows it as the last message (the recipient's: below, or on reading)
     if recipient_viewing:
         return  # their page marks it read at once, and that pushes their new unread total
     recipient = conversation.other_party(message.sender)

@@ -22,6 +22,7 @@ from chat.services import RateLimited, conversation_for_booking, conversation_st
 from servizo.converters import parse_id
 from servizo.exceptions import DomainError
 from servizo.files import private_file_response
+from servizo.pagecache import page_cache
 from servizo.pagination import page_of
 
 CONVERSATIONS_PER_PAGE = 20
@@ -35,6 +36,7 @@ def _participant_conversation_or_404(request, pk: int):
 
 
 @login_required
+@page_cache()
 def conversation_list_view(request):
     page = page_of(
         ConversationPages(user=request.user), per_page=CONVERSATIONS_PER_PAGE, number=request.GET.get("page")

@@ -25,12 +25,15 @@ from offers.selectors import approved_profile, offers_with_first_photo
 from places import geo
 from servizo.commit import after_commit
 from servizo.fragments import cached_fragments
+from servizo.pagecache import shared_pages_changed
 from servizo.realtime import broadcast
 
 FEED_CARD_TEMPLATE = "offers/_feed_card.html"
 # A card is the same for every provider; the feed page reuses it for this long (its "posted ... ago" and
 # its category's name are at most this old; any save of the offer makes a new key).
 FEED_CARD_CACHE_SECONDS = 60
+# The shared page generation (servizo.pagecache) of every provider's cached feed page: any offer change renews it.
+FEED_PAGES = "offer-feed"
 
 
 def feed_group(*, category_id: int, cell: tuple[int, int]) -> str:
@@ -88,9 +91,11 @@ def _km(offer: Offer) -> str:
 
 
 def offer_changed_sender(*, offer: Offer, groups: set[str]) -> Callable[[], None]:
-    """A callback queuing the feed push for `groups` (offers.tasks.push_offer_changed); run it on commit."""
+    """Renew the cached feed pages (now and on commit) and give the callback queuing the feed push for
+    `groups` (offers.tasks.push_offer_changed); run it on commit."""
     from offers.tasks import push_offer_changed  # the tasks module imports this one
 
+    shared_pages_changed(FEED_PAGES)
     return partial(push_offer_changed.delay, offer_id=offer.pk, groups=sorted(groups))
 
 

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import approved_provider_required, customer_required
 from accounts.models import ProviderProfile, ServiceCategory
-from offers import quote_services, selectors, services
+from offers import live, quote_services, selectors, services
 from offers.forms import DeclineForm, FeedFilterForm, OfferForm, QuoteDeclineForm, QuoteForm
 from offers.models import Offer
 from places.models import Place
 from servizo.converters import MAX_ID
 from servizo.exceptions import DomainError
 from servizo.files import private_file_response
+from servizo.pagecache import page_cache
 from servizo.pagination import page_of
 
 PAGE_SIZE = 20
@@ -293,6 +294,7 @@ def offer_decline(request, pk: int):
 
 
 @approved_provider_required
+@page_cache(shared=(live.FEED_PAGES,))
 def offer_feed(request):
     filters = FeedFilterForm(request.GET, provider=request.user)
     offers = selectors.offer_feed(provider=request.user, **filters.filters())
@@ -305,6 +307,7 @@ def offer_feed(request):
 
 
 @customer_required
+@page_cache()
 def offer_mine(request):
     page, query = _page(request, selectors.offer_list_for_customer(customer=request.user))
     return render(request, "offers/mine.html", {"page": page, "query": query})

@@ -32,6 +32,7 @@ from payments.services.connect import connect_account_refresh, connect_onboardin
 from payments.services.webhooks import stripe_event_receive
 from payments.stripe_gateway import PaymentServiceUnavailable
 from servizo.exceptions import DomainError
+from servizo.pagecache import page_cache
 from servizo.pagination import page_of
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def webhook(request):
 
 
 @started_provider_required
+@page_cache()
 def earnings(request):
     page = page_of(
         selectors.provider_earning_lines(provider=request.user), per_page=PAGE_SIZE, number=request.GET.get("page")

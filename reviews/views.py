@@ -19,6 +19,7 @@ from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
 from servizo.exceptions import DomainError
+from servizo.pagecache import page_cache
 from servizo.pagination import KnownCountPaginator, page_of
 
 PROFILE_PAGE_SIZE = 10
@@ -129,6 +130,7 @@ def customer_rate(request, pk: int) -> HttpResponse:
     )
 
 
+@page_cache()
 def provider_profile(request, pk: int) -> HttpResponse:
     """Public profile of an approved provider; anyone else's pk is a 404."""
     try:

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from servizo.converters import MAX_ID
 from servizo.models import FailedTask
 from servizo.money import format_money
+from servizo.pagecache import page_cache
 from servizo.pagination import CappedCountPaginator, rows_by_ids
 from servizo.tasks import failed_task_retry
 
@@ -127,6 +129,10 @@ class BoundedChangelistMixin:
     def get_changelist(self, request, **kwargs):
         return IdsFirstChangeList
 
+    @method_decorator(page_cache())
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, extra_context)
+
 
 class ReadOnlyAdminMixin:
     """For rows written only by services (events, ledger, messages): staff look, never add, change or delete."""
@@ -202,6 +208,7 @@ class ServizoAdminSite(admin.AdminSite):
         console = {"name": _("Operations"), "app_label": "operations", "app_url": models[0]["admin_url"]}
         return [{**console, "has_module_perms": True, "models": models}, *apps]
 
+    @method_decorator(page_cache())
     def index(self, request, extra_context=None):
         dashboard = self._index_context(request) if self._index_context else {}
         return super().index(request, {**dashboard, **(extra_context or {})})

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.middleware.csrf import get_token
+from django.utils.functional import SimpleLazyObject
 
 from servizo.usercache import user_cached
 
@@ -22,3 +24,15 @@ def site(request):
 def _unread_badge(user) -> int | str:
     unread = user.notifications.filter(read_at__isnull=True)[: BADGE_MAX + 1].count()
     return f"{BADGE_MAX}+" if unread > BADGE_MAX else unread
+
+
+def csrf(request):
+    """Django's `csrf_token`, but one token per request (Django masks anew on every call), kept on the
+    request: `servizo.pagecache` finds it in a page it stores and swaps it for the next request's own."""
+
+    def token() -> str:
+        if not hasattr(request, "page_csrf_token"):
+            request.page_csrf_token = get_token(request)
+        return request.page_csrf_token
+
+    return {"csrf_token": SimpleLazyObject(token)}

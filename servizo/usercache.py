@@ -13,9 +13,11 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import get_language
 
 from servizo.commit import after_commit
+from servizo.pagecache import generation_key
 
 TIMEOUT_SECONDS = 60
 T = TypeVar("T")
@@ -26,7 +28,8 @@ def _key(user_id: int, name: str, language: str) -> str:
 
 
 def _keys(user_id: int, name: str) -> list[str]:
-    return [_key(user_id, name, language) for language in dict(settings.LANGUAGES)]
+    """The value's entries in every language, and the user's cached pages, which show it (servizo.pagecache)."""
+    return [_key(user_id, name, language) for language in dict(settings.LANGUAGES)] + [generation_key(user_id)]
 
 
 def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
@@ -42,5 +45,7 @@ def user_cached(user_id: int, name: str, compute: Callable[[], T]) -> T:
 def user_cache_drop(user_id: int, name: str) -> None:
     """Forget the user's cached `name` now and again once the current transaction commits (a reader
     between the two stores the old value)."""
-    cache.delete_many(_keys(user_id, name))
-    after_commit(cache.delete_many, _keys(user_id, name))
+    keys = _keys(user_id, name)
+    cache.delete_many(keys)
+    if transaction.get_connection().in_atomic_block:
+        after_commit(cache.delete_many, keys)

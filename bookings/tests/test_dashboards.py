@@ -51,6 +51,7 @@ def _render_panel(name: str, user, django_assert_num_queries) -> str:
         return render_to_string(f"bookings/_{name}_dashboard.html", {"user": user, "request": request})
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_customer_dashboard_groups_bookings_and_its_query_count_does_not_grow(
     client, customer, provider, django_assert_max_num_queries, django_assert_num_queries
@@ -83,6 +84,7 @@ def test_customer_history_filters_by_state(client, customer):
     assert set(response.context["history"]) == {completed, cancelled}
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_provider_dashboard_shows_due_upcoming_and_completed_jobs_with_a_flat_query_count(
     client, provider, django_assert_max_num_queries, django_assert_num_queries

@@ -259,6 +259,7 @@ def test_the_list_filters_by_state_and_paginates_with_a_flat_query_count(
     assert response.status_code == 200 and response.context["page"].number == 2
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_the_booking_page_query_count_does_not_grow_with_the_timeline(client, django_assert_max_num_queries):
     booking = BookingFactory(status=S.SCHEDULED)

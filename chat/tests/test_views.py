@@ -37,6 +37,7 @@ def test_messages_list_shows_last_message_and_unread_with_a_query_count_independ
     assert 'id="chat-unread-badge" aria-label="unread messages">3<' in html
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_messages_list_reuses_rows_until_a_message_or_a_read_changes_them(client, conversation):
     customer, provider = conversation.customer, conversation.provider
     message_send(conversation=conversation, sender=customer, text="Can you come on Monday?", broadcast=False)

@@ -53,6 +53,7 @@ def test_escrow_held_and_the_series_come_from_the_rollup_and_agree_with_the_ledg
     assert money.gross_this_month == 12000
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_admin_index_reuses_its_figures_for_a_few_seconds(client, staff_user, seeded_categories):
     """The capped counts run once per FIGURES_CACHE_SECONDS for operators with the same permissions."""
     OfferFactory()

@@ -194,6 +194,7 @@ def test_behind_nginx_the_view_authorizes_and_nginx_sends_the_photo(client, phot
 # --- the feed ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_feed_cards_show_the_first_photo_in_one_query_for_the_page(
     client, provider, customer, django_assert_max_num_queries
 ):

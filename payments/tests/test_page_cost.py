@@ -39,6 +39,7 @@ def page_queries(client, url: str) -> int:
     return len(captured)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_earnings_and_dashboard_queries_are_the_same_at_3_and_60_bookings(
     client, provider, django_assert_max_num_queries
 ):

@@ -79,7 +79,7 @@ def test_a_booking_with_a_suspended_provider_cannot_be_paid(pay, connected_provi
 def test_earnings_page_tells_a_suspended_provider_their_payouts_are_held(client, provider):
     client.force_login(provider)
     assert 'id="payouts-held"' not in client.get(reverse("payments:earnings")).content.decode()
-    ProviderProfile.objects.filter(user=provider).update(status=PS.SUSPENDED)
+    _move(provider, PS.SUSPENDED)
 
     page = client.get(reverse("payments:earnings")).content.decode()
 

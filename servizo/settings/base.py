@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servizo.pagecache.PageGenerationMiddleware",  # a user's writes renew their cached pages
     "servizo.timezones.TimeZoneMiddleware",  # times in the signed-in user's zone
     "servizo.languages.UserLanguageMiddleware",  # pages in the signed-in user's language
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servizo.context_processors.site",
+                "servizo.context_processors.csrf",  # one token per request (servizo.pagecache)
             ],
         },
     },
@@ -136,6 +138,9 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASE_READ_REPLICA = "replica"
 # After a request that wrote, that browser reads the primary for this long (longer than replica lag).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+# servizo.pagecache: how old a signed-in page may be in what changes without its user being told (others'
+# new offers in a feed, a review on a profile); what they do or are told renews it at once. 0: off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=30)
 
 # --- Cache, channels ------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -1,0 +1,168 @@
+"""Signed-in pages kept whole, per user, in the cache (Redis in production) until something they show changes.
+
+Rendering a signed-in page costs 5-25 ms of CPU (templates, the ORM); serving it from the cache costs a
+cache read. `page_cache` (a view decorator) keys a page by its user, full path, host, language and time
+zone, and stores it with the user's *page generation*: a random token under `pagegen:<user id>`.
+`pages_changed(user_id)` deletes that token, at once and again on commit, so the user's next page is
+rendered afresh. It is called for:
+- the user's own writes: every unsafe request (`PageGenerationMiddleware`), so nobody sees their own
+  change missing;
+- whatever tells the user: a notification, a badge (`servizo.usercache.user_cache_drop` deletes the token
+  with the badge), so the other party's moves (every booking move drops both parties' panels), a chat
+  message, a payment or a staff decision show at once;
+- a chat message, for both members (the sender's inbox shows it as the last message).
+What changes without the user being told (a new offer in a provider's feed, a review on a profile, time
+passing, another staff member's edit) shows within PAGE_CACHE_SECONDS; 0 turns the cache off. A page
+that shows data many users see can also depend on a shared generation (`page_cache(shared=...)`,
+`shared_pages_changed`): every change to an offer renews every provider's feed; a category change
+renews every page (`site_pages_changed`).
+
+Never cached: anonymous requests, anything but GET/HEAD, a response other than a plain 200, one that sets a
+cookie, a page with flash messages. A page's CSRF token: `servizo.context_processors.csrf` gives a request
+one token; the stored page holds a placeholder in its place, which every hit replaces with a token of its
+own (so the response sets the CSRF cookie that token belongs to). With Redis down every request renders.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from servizo.commit import after_commit
+
+View = Callable[..., HttpResponse]
+CSRF_PLACEHOLDER = b"\x00csrf-token\x00"  # no rendered page holds a NUL byte
+SITE = "site"  # the shared generation of every page (site_pages_changed)
+GENERATION_SECONDS = 24 * 3600  # a token outlives every page stored with it; a lost one only costs a render
+
+
+def generation_key(user_id: int) -> str:
+    return f"pagegen:{user_id}"
+
+
+def _shared_key(scope: str) -> str:
+    return f"pagegen:shared:{scope}"
+
+
+def pages_changed(*user_ids: int) -> None:
+    """The users' cached pages are out of date: now, and again once the current transaction commits (a
+    request rendering between the two stores what it read before the commit)."""
+    _renew([generation_key(user_id) for user_id in user_ids])
+
+
+def shared_pages_changed(scope: str) -> None:
+    """Every page cached with `shared=(scope,)` is out of date (data that many users' pages show changed)."""
+    _renew([_shared_key(scope)])
+
+
+def site_pages_changed() -> None:
+    """Every cached page is out of date (what all of them show changed: the categories)."""
+    shared_pages_changed(SITE)
+
+
+def _renew(keys: list[str]) -> None:
+    cache.delete_many(keys)
+    if transaction.get_connection().in_atomic_block:
+        after_commit(cache.delete_many, keys)
+
+
+def page_cache(*, shared: tuple[str, ...] = ()) -> Callable[[View], View]:
+    """Serve a signed-in user's page from the cache while their page generation holds (see the module), and
+    each generation of `shared` scopes (`shared_pages_changed`) too. Put it under the view's access
+    decorators: they still run on every request."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            generation_keys = [generation_key(request.user.pk), *map(_shared_key, (SITE, *shared))]
+            page_key = _page_key(request)
+            found = cache.get_many([*generation_keys, page_key])
+            generations = tuple(found.get(key) or _new_generation(key) for key in generation_keys)
+            entry = found.get(page_key)
+            if entry is not None and entry[0] == generations:
+                return _from_entry(request, entry)
+            response = view(request, *args, **kwargs)
+            store = _storer(request, page_key, generations)
+            if getattr(response, "is_rendered", True):
+                store(response)
+            else:
+                response.add_post_render_callback(store)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and request.user.is_authenticated
+        and not len(messages.get_messages(request))
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    page = f"{request.get_host()}|{request.get_full_path()}|{get_language()}|{timezone.get_current_timezone_name()}"
+    return f"page:{request.user.pk}:{hashlib.blake2b(page.encode(), digest_size=16).hexdigest()}"
+
+
+def _new_generation(key: str) -> str:
+    """A new token, unless a concurrent request stored one first (then that one)."""
+    generation = secrets.token_hex(8)
+    if cache.add(key, generation, GENERATION_SECONDS):
+        return generation
+    return cache.get(key) or generation
+
+
+def _storer(request: HttpRequest, page_key: str, generations: tuple[str, ...]) -> Callable[[HttpResponse], None]:
+    def store(response: HttpResponse) -> None:
+        if (
+            response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or len(messages.get_messages(request))  # the view queued a flash message for the next page
+        ):
+            return
+        content = response.content
+        token = getattr(request, "page_csrf_token", None)
+        if token:
+            content = content.replace(token.encode(), CSRF_PLACEHOLDER)
+        cache.set(page_key, (generations, list(response.items()), content), settings.PAGE_CACHE_SECONDS)
+
+    return store
+
+
+def _from_entry(request: HttpRequest, entry: tuple) -> HttpResponse:
+    _, headers, content = entry
+    if CSRF_PLACEHOLDER in content:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+class PageGenerationMiddleware:
+    """A signed-in user's every unsafe request (a form, a sign-in) may change what their pages show."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.user.is_authenticated:
+            pages_changed(request.user.pk)
+        return response

@@ -1,0 +1,181 @@
+"""Signed-in pages from the cache (servizo.pagecache): served while nothing they show changed, rendered again
+as soon as their user writes, is told something, or a party of theirs moves a booking; never another
+user's page, never a stale CSRF token, never a flash message twice."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.tests.factories import CustomerFactory
+from bookings.models import Booking
+from bookings.services import booking_transition
+from bookings.tests.factories import BookingFactory
+from chat.services import message_send
+from chat.tests.factories import ConversationFactory
+from notifications.services import notification_create
+from offers.services import offer_withdraw
+from offers.tests.factories import OfferFactory
+from servizo.pagecache import CSRF_PLACEHOLDER
+
+pytestmark = pytest.mark.django_db
+S = Booking.Status
+
+
+def _get(client, url):
+    """(response, whether it was rendered): a page from the cache renders no template."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return response, response.context is not None
+
+
+def test_a_page_is_rendered_once_then_served_from_the_cache_in_two_queries(
+    client, customer, django_assert_max_num_queries
+):
+    client.force_login(customer)
+    _, rendered = _get(client, reverse("bookings:list"))
+    assert rendered
+
+    with django_assert_max_num_queries(2):  # the session and the user; no page query
+        response, rendered = _get(client, reverse("bookings:list"))
+
+    assert not rendered and "Your bookings" in response.content.decode()
+
+
+def test_each_user_has_their_own_page(client, customer):
+    other = CustomerFactory(full_name="Otherina Example")
+    client.force_login(customer)
+    _get(client, reverse("dashboard"))
+
+    client.force_login(other)
+    response, rendered = _get(client, reverse("dashboard"))
+
+    assert rendered and "Otherina" in response.content.decode()
+
+
+def test_every_write_of_the_user_renews_their_pages(client, customer):
+    """Any unsafe request, even one refused with field errors (no flash message, no service called)."""
+    client.force_login(customer)
+    _get(client, reverse("dashboard"))
+
+    refused = client.post(reverse("account_settings"), {"full_name": "Renamed", "time_zone": "Nowhere/City"})
+
+    assert refused.status_code == 200 and refused.context["form"].errors
+    assert _get(client, reverse("dashboard"))[1]
+
+
+def test_the_other_partys_booking_move_renews_both_parties_pages(client, django_capture_on_commit_callbacks):
+    booking = BookingFactory(status=S.SCHEDULED)
+    customer_client = Client()
+    customer_client.force_login(booking.customer)
+    client.force_login(booking.provider)
+    url = reverse("bookings:detail", args=[booking.pk])
+    _get(client, url), _get(customer_client, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_transition(booking_id=booking.pk, to_status=S.IN_PROGRESS, actor=booking.provider)
+
+    for party in (client, customer_client):
+        response, rendered = _get(party, url)
+        assert rendered and response.context["booking"].status == S.IN_PROGRESS
+
+
+def test_a_notification_renews_its_recipients_pages(client, customer, django_capture_on_commit_callbacks):
+    client.force_login(customer)
+    _get(client, reverse("offers:mine"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_create(recipient=customer, kind="test", text="Something happened")
+
+    assert _get(client, reverse("offers:mine"))[1]
+
+
+def test_a_chat_message_renews_both_members_inboxes(client, django_capture_on_commit_callbacks):
+    conversation = ConversationFactory()
+    customer_client = Client()
+    customer_client.force_login(conversation.customer)
+    client.force_login(conversation.provider)
+    url = reverse("chat:list")
+    _get(client, url), _get(customer_client, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, sender=conversation.customer, text="Is 9 ok?", broadcast=False)
+
+    for member in (client, customer_client):
+        response, rendered = _get(member, url)
+        assert rendered and "Is 9 ok?" in response.content.decode()
+
+
+def test_an_offer_change_renews_every_providers_feed(client, provider, django_capture_on_commit_callbacks):
+    offer = OfferFactory(title="Rewire the attic")
+    client.force_login(provider)
+    assert "Rewire the attic" in _get(client, reverse("offers:feed"))[0].content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_withdraw(offer_id=offer.pk, customer=offer.customer)
+    response, rendered = _get(client, reverse("offers:feed"))
+
+    assert rendered and "Rewire the attic" not in response.content.decode()
+
+
+def test_access_rules_run_before_the_cache(client, provider):
+    client.force_login(provider)
+    _get(client, reverse("offers:feed"))
+    provider.provider_profile.status = "suspended"
+    provider.provider_profile.save(update_fields=["status"])
+
+    assert client.get(reverse("offers:feed")).status_code in (302, 403)
+
+
+def test_a_cached_page_carries_a_csrf_token_for_the_request_it_is_served_to(customer):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(customer)
+    stored = first.get(reverse("dashboard")).content
+    browser = Client(enforce_csrf_checks=True)  # another device: a session and a CSRF cookie of its own
+    browser.force_login(customer)
+
+    response = browser.get(reverse("dashboard"))
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content).group(1)
+
+    assert response.context is None and CSRF_PLACEHOLDER not in response.content
+    assert token not in stored  # its own, not the first request's
+    switched = browser.post(
+        reverse("set_language"), {"language": "ur", "next": "/", "csrfmiddlewaretoken": token.decode()}
+    )
+    assert switched.status_code == 302
+    customer.refresh_from_db()
+    assert customer.language == "ur"
+
+
+def test_a_flash_message_is_shown_once_and_never_cached(client, customer):
+    client.force_login(customer)
+    _get(client, reverse("account_settings"))
+    client.post(reverse("account_settings"), {"full_name": "A B", "phone": "", "time_zone": "UTC", "language": ""})
+
+    shown, _ = _get(client, reverse("dashboard"))
+    again, rendered = _get(client, reverse("dashboard"))
+
+    assert "Your settings are saved." in shown.content.decode()
+    assert rendered and "Your settings are saved." not in again.content.decode()
+
+
+def test_each_language_has_its_own_page(client, customer):
+    client.force_login(customer)  # no saved language: the browser's
+    english = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    urdu = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="ur")
+
+    assert urdu.context is not None and 'lang="ur"' in urdu.content.decode()
+    assert 'lang="en"' in english.content.decode()
+
+
+def test_anonymous_pages_are_not_cached(client, provider):
+    url = reverse("reviews:provider_profile", args=[provider.pk])
+
+    assert _get(client, url)[1] and _get(client, url)[1]
+
+
+def test_with_redis_down_every_page_renders(client, customer, redis_down):
+    client.force_login(customer)
+
+    assert _get(client, reverse("dashboard"))[1] and _get(client, reverse("dashboard"))[1]
