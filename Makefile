@@ -73,6 +73,7 @@ test:
 # Page speed (issue 12): every main page at small and large data against a bare view, production
 # settings under gunicorn; needs wrk. E.g. `make bench-pages BENCH_ARGS="--duration 3 --pages feed"`.
 bench-pages: venv
+	@bash scripts/system-deps.sh bench
 	$(TEST_ENV) $(PY) bench/pages.py $(BENCH_ARGS)
 
 # The production stack of deploy/ on this machine (issue 13): nginx (self-signed TLS) -> gunicorn and

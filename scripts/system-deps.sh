@@ -9,6 +9,7 @@
 #   scripts/system-deps.sh test    - plus MariaDB, Redis and Chromium, started on 127.0.0.1
 #   scripts/system-deps.sh prod    - plus MariaDB and Redis (started), nginx and openssl: what
 #                                    `make prod-local` runs (nginx is installed, not started)
+#   scripts/system-deps.sh bench   - plus MariaDB and Redis (started) and wrk: `make bench-pages`
 # Reuses what is already installed and running. Without root, prints the exact
 # packages to install and stops.
 set -euo pipefail
@@ -20,6 +21,7 @@ services=false
 case "$mode" in
   test) services=true; pkgs+=(mariadb-server mariadb-client redis-server chromium fonts-liberation) ;;
   prod) services=true; pkgs+=(mariadb-server mariadb-client redis-server nginx openssl) ;;
+  bench) services=true; pkgs+=(mariadb-server mariadb-client redis-server wrk) ;;
 esac
 
 missing=()

@@ -132,7 +132,7 @@ def _storer(request: HttpRequest, page_key: str, generations: tuple[str, ...]) -
         if (
             response.status_code != 200
             or response.streaming
-            or response.cookies
+            or set(response.cookies) - {settings.CSRF_COOKIE_NAME}  # the CSRF cookie comes with each hit's token
             or len(messages.get_messages(request))  # the view queued a flash message for the next page
         ):
             return
