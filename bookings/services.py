@@ -38,6 +38,7 @@ from offers.services import offer_terms_version_check, offer_transition
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.languages import in_language_of
 from servizo.money import require_platform_currency
+from servizo.pagecache import pages_changed
 from servizo.timezones import when_text
 from servizo.transitions import StatusMachine, transition
 from servizo.usercache import user_cache_drop
@@ -293,6 +294,7 @@ def booking_note_add(*, booking_id: int, actor: User | None, note: str) -> Booki
         raise DomainError("A timeline note needs text.")
     with transaction.atomic():
         booking = lock_booking(booking_id)
+        pages_changed(booking.customer_id, booking.provider_id)
         return MACHINE.record_event(
             booking, actor=actor, from_status=booking.status, to_status=booking.status, note=note
         )
