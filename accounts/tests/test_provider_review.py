@@ -186,6 +186,7 @@ def test_status_page_warns_about_an_unconfirmed_email(client):
 # --- the admin queue ----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_queue_lists_pending_first_with_categories_and_document_link(client, staff_user, django_assert_max_num_queries):
     approved = [ProviderProfileFactory(document=pdf_upload()) for _ in range(3)]

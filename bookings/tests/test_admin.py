@@ -6,6 +6,7 @@ from bookings.services import booking_transition
 from bookings.tests.factories import BookingFactory
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_staff_browse_bookings_with_filters_and_a_flat_query_count(client, staff_user, django_assert_max_num_queries):
     BookingFactory.create_batch(30)

@@ -142,6 +142,7 @@ def test_dashboard_panels_read_only_their_rows_on_large_data(customer, provider)
         assert html.count("list-group-item") >= 10
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_a_new_customers_dashboard_leads_with_posting_an_offer_not_empty_lists(
     client, customer, django_assert_num_queries
@@ -162,6 +163,7 @@ def test_a_new_customers_dashboard_leads_with_posting_an_offer_not_empty_lists(
     assert 'id="first-offer-cta"' not in page and "Filter history by state" in page
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_dashboard_panel_is_kept_per_user_until_one_of_their_bookings_moves(client, customer, provider):
     booking = BookingFactory(offer__customer=customer, customer=customer, provider=provider, status=S.SCHEDULED)
     client.force_login(customer)

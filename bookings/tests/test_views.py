@@ -238,6 +238,7 @@ def test_a_move_without_a_usable_from_status_is_a_message_not_a_500(client, from
     assert booking.status == S.SCHEDULED
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_the_list_filters_by_state_and_paginates_with_a_flat_query_count(
     client, customer, django_assert_max_num_queries

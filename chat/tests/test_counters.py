@@ -180,6 +180,7 @@ def _conversations_with_messages(user, n: int) -> None:
         MessageFactory(conversation=other, sender=other.customer)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_chat_list_and_navbar_cost_the_same_queries_at_3_and_60_conversations(client):
     provider = ProviderFactory()

@@ -15,6 +15,7 @@ from places.tests.factories import milan
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_messages_list_shows_last_message_and_unread_with_a_query_count_independent_of_rows(
     client, provider, django_assert_max_num_queries
 ):

@@ -72,6 +72,7 @@ def test_dashboard_figures_link_to_filtered_lists_and_chart(client, staff_user, 
     assert date.today().strftime("%d %b") in page
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("who", ["staff_user", "finance_user", "support_user"])
 def test_dashboard_runs_at_most_8_queries(request, client, who, completed_booking, django_assert_max_num_queries):
     client.force_login(request.getfixturevalue(who))

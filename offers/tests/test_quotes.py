@@ -229,6 +229,7 @@ def test_offer_expiry_loses_live_quotes_and_expires_stale_ones(provider):
 # --- pages ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_provider_sends_a_quote_from_the_offer_page_and_sees_its_status(
     client, provider, django_assert_max_num_queries
@@ -309,6 +310,7 @@ def test_customer_declines_from_the_page(client, provider):
     assert (quote.status, quote.decline_reason) == (QS.DECLINED, "No thanks")
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_customer_page_lists_quotes_cheapest_first_with_rating_in_flat_queries(client, django_assert_max_num_queries):
     offer = OfferFactory()

@@ -484,6 +484,7 @@ def _count_queries(client, url, django_assert_max_num_queries) -> int:
     return len(captured.captured_queries)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_feed_query_count_does_not_grow_with_offers(client, provider, customer, django_assert_max_num_queries):
     client.force_login(provider)
     url = reverse("offers:feed")
@@ -523,6 +524,7 @@ def test_my_offers_empty_state_and_pagination(client, customer):
     assert len(client.get(reverse("offers:mine"), {"page": 2}).context["page"]) == 1
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_my_offers_query_count_is_bounded(client, customer, provider, django_assert_max_num_queries):
     client.force_login(customer)
     for _ in range(3):

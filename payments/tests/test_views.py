@@ -189,6 +189,7 @@ def test_pay_form_needs_exactly_one_card_choice(client, localstripe):
     assert "Choose a saved card or enter a new one." in response.content.decode()
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_earnings_page_shows_held_available_paid_and_the_80_20_lines(
     client, pay, connected_provider, completed_booking, django_assert_max_num_queries
 ):
@@ -265,6 +266,7 @@ def test_booking_panel_links_to_the_pay_page(rf, localstripe):
     assert reverse("payments:pay", args=[booking.pk]) in html and "Not paid yet" in html
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_history_query_count_does_not_grow_with_payments(client, pay, customer, django_assert_max_num_queries):
     for _ in range(3):
         pay(BookingFactory(offer__customer=customer))

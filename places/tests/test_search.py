@@ -42,6 +42,7 @@ def test_names_compare_without_case_accents_or_extra_spaces():
     assert name_key("San   Marino") == "san marino"
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_typeahead_endpoint_answers_json_in_two_queries(client, florences, django_assert_num_queries):
     with django_assert_num_queries(2):
         response = client.get(reverse("places:search"), {"q": "Firenze"})

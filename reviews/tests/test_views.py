@@ -260,6 +260,7 @@ def test_the_profile_pages_its_reviews_by_the_maintained_count(client, provider,
 # --- query counts -------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("count", [10, 200])
 def test_profile_page_query_count_does_not_grow_with_reviews(client, django_assert_num_queries, count):
     provider = ProviderFactory()
@@ -279,6 +280,7 @@ def test_profile_page_query_count_does_not_grow_with_reviews(client, django_asse
         assert client.get(url, {"sort": "lowest", "page": 2}).status_code == 200
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("count", [10, 200])
 def test_my_reviews_list_query_count_does_not_grow_with_providers(client, django_assert_num_queries, count):
     customer = CustomerFactory()
@@ -293,6 +295,7 @@ def test_my_reviews_list_query_count_does_not_grow_with_providers(client, django
     assert response.content.decode().count('class="provider-rating') == min(count, 20)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_dashboards_show_the_review_prompts_in_bounded_queries(
     client, customer, provider, django_assert_max_num_queries
 ):

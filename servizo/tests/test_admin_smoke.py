@@ -124,6 +124,7 @@ BIG_LISTS = [
 ]
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("name", BIG_LISTS)
 def test_big_list_query_count_does_not_grow_with_the_page_size(client, staff_user, hundred_of_everything, name):
     client.force_login(staff_user)

@@ -19,6 +19,7 @@ def with_worker(settings):
     cache.delete(settings.WORKER_HEARTBEAT_KEY)
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_all_healthy_is_200_with_each_check(client, with_worker, django_assert_max_num_queries):
     cache.set(with_worker.WORKER_HEARTBEAT_KEY, time.time() - 5)
 

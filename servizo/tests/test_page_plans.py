@@ -28,6 +28,9 @@ from reviews.services import reputation_refresh
 from servizo.pagination import CappedCountPaginator
 from servizo.testing.explain import bad_plans
 
+# The plans of what a page reads when it renders: with the page cache on, a repeated request would read nothing.
+pytestmark = pytest.mark.usefixtures("no_page_cache")
+
 SMALL, LARGE = 60, 5_000
 GRID_IDS = 9_200_000
 MAX_QUERIES = 8

@@ -27,6 +27,7 @@ def test_static_assets_are_served_locally(client):
     assert response.status_code == 200
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_the_anonymous_landing_is_served_from_the_cache_until_a_category_changes(
     client, django_assert_num_queries, django_capture_on_commit_callbacks
@@ -51,6 +52,7 @@ def test_the_landing_shows_a_flash_message_and_is_rendered_for_signed_in_users(c
     assert "You have signed out." in client.get(reverse("home")).content.decode()
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.django_db
 def test_the_signed_in_landing_reads_only_the_user_and_lists_categories_in_order(
     client, customer, django_assert_num_queries, django_capture_on_commit_callbacks
