@@ -205,9 +205,10 @@ class Client:
             frame = json.loads(raw)
             if frame["type"] == "message":
                 self.received.setdefault(frame["message"]["id"], now)
-            elif frame["type"] == "ack":
+            elif frame["type"] == "ack":  # carries the sender's own message
                 self.acked[frame["client_id"]] = frame["id"]
                 self.acked_at[frame["client_id"]] = now
+                self.received.setdefault(frame["id"], now)
             elif frame["type"] == "error":
                 self.errors.append(frame)
             elif frame["type"] == "history":

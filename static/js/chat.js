@@ -171,7 +171,8 @@
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => typing.classList.add("invisible"), 4000);
     },
-    ack: () => {
+    ack: (data) => {
+      addMessages([data.message]); // this socket's own message comes only in its ack
       input.value = "";
       sendButton.disabled = false;
       errorBox.textContent = "";
