@@ -121,7 +121,7 @@ def start_daphne(port: int, log: Path | None, profile: Path | None) -> subproces
         [
             sys.executable,
             *(["-m", "cProfile", "-o", str(profile / f"daphne-{port}.prof")] if profile else []),
-            *["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
+            *["-m", "servizo.socket_server", "-b", "127.0.0.1", "-p", str(port), "servizo.asgi:application"],
             # All clients connect at once; on a busy machine daphne's 5 s default dropped handshakes.
             *["--websocket_connect_timeout", "30"],
         ],
