@@ -53,8 +53,8 @@ calls per message before and after).
 Issue 12, fourth round: the sender's own message comes in its ack (2 frames out per message, not 3),
 daphne runs on uvloop (servizo.socket_server, which the servers here are started with), sockets set
 their language once. Event-loop Python calls per message (a 15 s run minus a 1 s run, both processes):
-2,233 -> 1,427. CPU while sending at load 2-5, interleaved: before 2.64-3.61 ms (median 3.07, 13 runs),
-after 2.25-2.94 ms (median 2.70, 9 runs); every run is in the README ("Chat, issue 12's fourth round").
+2,233 -> 1,427. CPU while sending at load 2-11, interleaved: before 2.64-3.61 ms (median 3.04, 17 runs),
+after 2.25-3.17 ms (median 2.70, 13 runs); every run is in the README ("Chat, issue 12's fourth round").
 """
 
 import argparse
