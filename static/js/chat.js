@@ -172,7 +172,8 @@
       typingTimer = setTimeout(() => typing.classList.add("invisible"), 4000);
     },
     ack: (data) => {
-      addMessages([data.message]); // this socket's own message comes only in its ack
+      // This socket's own message comes only in its ack (a server from before that sent it as a message frame).
+      if (data.message) addMessages([data.message]);
       input.value = "";
       sendButton.disabled = false;
       errorBox.textContent = "";
