@@ -6,7 +6,8 @@ Client → server frames (JSON, `type`):
   read    {up_to}              persist the read pointer; the other side gets {type: read}
   typing  {}                   ephemeral; the other side gets {type: typing}
 Server → client: message {message}, history {messages, more}, read {user_id, up_to},
-typing {user_id}, error {code, message, client_id}, ack {client_id, id}.
+typing {user_id}, error {code, message, client_id}, ack {client_id, id, message}: the sending socket
+gets its own message in the ack only (every other socket on the conversation gets a message frame).
 The user comes from the session only; ids sent by the browser are only ever message ids inside
 this conversation.
 
@@ -130,8 +131,11 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             logger.exception("Chat message from user %s not stored", self.user.pk)
             await self._error("retry", _("Your message could not be sent. Please send it again."), client_id)
             return
-        await abroadcast(self.group, event=message_event(message))  # stored and committed: now show it
-        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
+        event = message_event(message)
+        # Stored and committed: now show it. This socket shows it from its ack (one frame, not an ack
+        # and an echo); the sender's other sockets get the broadcast like the recipient's.
+        await abroadcast(self.group, event={**event, "sender_channel": self.channel_name})
+        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk, "message": event["message"]})
 
     async def _resync(self, content):
         after = _int(content.get("after", 0))
@@ -147,7 +151,8 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
 
     # Layer events
     async def chat_message(self, event):
-        await self.send_json({"type": "message", "message": event["message"]})
+        if event.get("sender_channel") != self.channel_name:  # the sending socket had it in its ack
+            await self.send_json({"type": "message", "message": event["message"]})
 
     async def chat_read(self, event):
         await self.send_json({"type": "read", "user_id": event["user_id"], "up_to": event["up_to"]})

@@ -68,29 +68,39 @@ def test_participants_chat_live_and_each_message_is_persisted_before_it_is_broad
             ack = await customer.receive_json_from(timeout=3)
             received = await provider.receive_json_from(timeout=3)
             stored = await database_sync_to_async(Message.objects.filter(pk=received["message"]["id"]).exists)()
-            echoed = await customer.receive_json_from(timeout=3)
+            echoed = not await customer.receive_nothing(timeout=0.5)
         return ack, received, stored, echoed
 
     ack, received, stored_when_received, echoed = async_to_sync(scenario)()
 
     message = Message.objects.get()
+    payload = {
+        "id": message.pk,
+        "sender_id": conversation.customer.pk,
+        "sender_name": conversation.customer.get_short_name(),
+        "text": "Is 9am fine?",
+        "created_at": message.created_at.isoformat(),
+        "photo": None,
+    }
     assert stored_when_received
-    assert ack == {"type": "ack", "client_id": "c1", "id": message.pk}
-    assert (
-        received
-        == echoed
-        == {
-            "type": "message",
-            "message": {
-                "id": message.pk,
-                "sender_id": conversation.customer.pk,
-                "sender_name": conversation.customer.get_short_name(),
-                "text": "Is 9am fine?",
-                "created_at": message.created_at.isoformat(),
-                "photo": None,
-            },
-        }
-    )
+    assert received == {"type": "message", "message": payload}
+    # The sender's socket shows its message from the ack: one frame, no echo of the broadcast.
+    assert ack == {"type": "ack", "client_id": "c1", "id": message.pk, "message": payload}
+    assert not echoed
+
+
+def test_the_senders_other_socket_gets_the_message_frame(conversation):
+    sending, other_tab = (chat_communicator(_path(conversation), conversation.customer) for _ in range(2))
+
+    async def scenario():
+        async with _connected(sending, other_tab):
+            await sending.send_json_to({"type": "message", "text": "from one tab"})
+            ack = await sending.receive_json_from(timeout=3)
+            return ack, await other_tab.receive_json_from(timeout=3)
+
+    ack, frame = async_to_sync(scenario)()
+
+    assert frame == {"type": "message", "message": ack["message"]}
 
 
 def test_outsider_anonymous_and_unknown_conversation_are_refused_alike(conversation):
@@ -118,8 +128,7 @@ def test_resync_after_reconnect_returns_exactly_the_missed_messages(conversation
         await customer.connect()
         for text in ("one", "two", "three"):
             await customer.send_json_to({"type": "message", "text": text})
-            await customer.receive_json_from(timeout=3)  # ack
-            await customer.receive_json_from(timeout=3)  # own broadcast
+            await customer.receive_json_from(timeout=3)  # ack, with the message
         await customer.disconnect()
         # The provider was offline for all three; it reconnects knowing only `seen`.
         provider = chat_communicator(_path(conversation), conversation.provider)
@@ -147,8 +156,6 @@ def test_rate_limit_answers_with_a_clear_error_and_stores_nothing_more(conversat
         for n in range(3):
             await customer.send_json_to({"type": "message", "text": f"spam {n}", "client_id": str(n)})
             frames.append(await customer.receive_json_from(timeout=3))
-            if frames[-1]["type"] == "ack":
-                await customer.receive_json_from(timeout=3)  # own broadcast
         await customer.disconnect()
         return frames
 
@@ -341,11 +348,11 @@ def test_socket_survives_an_idle_spell_longer_than_the_layer_poll(conversation):
         await customer.connect()
         await asyncio.sleep(6)
         await customer.send_json_to({"type": "message", "text": "still here?"})
-        frames = [await customer.receive_json_from(timeout=3) for _ in range(2)]
+        frame = await customer.receive_json_from(timeout=3)
         await customer.disconnect()
-        return frames
+        return frame
 
-    assert {frame["type"] for frame in async_to_sync(scenario)()} == {"ack", "message"}
+    assert async_to_sync(scenario)()["type"] == "ack"
 
 
 @pytest.mark.usefixtures("urdu_catalog")

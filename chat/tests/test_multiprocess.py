@@ -57,8 +57,9 @@ def test_both_sides_sending_at_once_through_two_daphnes_lose_nothing_live(asgi_s
             frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
             if frame["type"] == "message":
                 messages.append(frame["message"])
-            elif frame["type"] == "ack":
+            elif frame["type"] == "ack":  # the sender's own message comes in its ack
                 acks[frame["client_id"]] = frame["id"]
+                messages.append(frame["message"])
             else:
                 raise AssertionError(frame)
         return messages, acks

@@ -4,7 +4,8 @@
 static files and WebSockets: `.url` for Playwright, `.ws_url` for socket clients. Tests that need
 several processes sharing Redis use `asgi_server_factory(n)`.
 
-Each server is a forked child (`daphne.testing.DaphneProcess` + `channels.testing.live.make_application`).
+Each server is a forked child (`daphne.testing.DaphneProcess` + `channels.testing.live.make_application`)
+on uvloop, like production's (servizo.socket_server).
 The parent closes its database connections before forking; the child points at the test database
 by its explicit TEST NAME and drops state inherited from the parent that would otherwise hang it:
 the cached channel layers and asgiref's single-thread executor.
@@ -21,6 +22,8 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
 
+from servizo.socket_server import use_uvloop
+
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 20
 
@@ -36,6 +39,12 @@ def _child_setup() -> None:
         connections[alias].connection = None  # never reuse a socket inherited from the parent
     channel_layers.backends = {}
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+class UvloopDaphneProcess(DaphneProcess):
+    def run(self):
+        use_uvloop()  # in the child only: daphne makes its reactor's loop in run(), after this
+        super().run()
 
 
 @dataclass
@@ -59,7 +68,7 @@ def start_asgi_server(port: int | None = None) -> AsgiLiveServer:
     """Fork a daphne process on the current (test) database, on `port` or a free one; stop it with
     `stop_asgi_server` (restarting on the same port lets a test watch pages reconnect)."""
     connections.close_all()
-    process = DaphneProcess(
+    process = UvloopDaphneProcess(
         HOST, partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=_child_setup, port=port
     )
     process.daemon = True

@@ -171,7 +171,9 @@
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => typing.classList.add("invisible"), 4000);
     },
-    ack: () => {
+    ack: (data) => {
+      // This socket's own message comes only in its ack (a server from before that sent it as a message frame).
+      if (data.message) addMessages([data.message]);
       input.value = "";
       sendButton.disabled = false;
       errorBox.textContent = "";
