@@ -11,8 +11,6 @@ transaction as the message or read pointer they count. Lock order: the conversat
 member rows, then inbox rows (by user id).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -288,66 +286,26 @@ def _store(
 ) -> tuple[Message, "_SendState | None"]:
     """`message_store`; with `checked`, the lock is the read of `_check_sender` (one round trip fewer per
     message), so the checks see the thread as it is when the message goes in."""
-    stored = None
-    if connection.vendor == "mysql" and not connection.in_atomic_block and connection.get_autocommit():
-        try:
-            with connection.cursor() as cursor, _plain_transaction(cursor):
-                stored = _store_rows(conversation, sender, text, photo_id=photo_id, checked=checked, cursor=cursor)
-        except _InboxMissing:  # rolled back; the recipient's first inbox row needs Django's transaction
-            pass
-    if stored is None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            stored = _store_rows(conversation, sender, text, photo_id=photo_id, checked=checked, cursor=cursor)
-    message, state = stored
-    message._state.adding, message._state.db = False, connection.alias
-    conversation.last_message = message
-    return message, state
-
-
-class _InboxMissing(Exception):
-    """The recipient has no inbox row yet, inside `_plain_transaction` (where `_inbox_add`'s `atomic` would commit)."""
-
-
-@contextmanager
-def _plain_transaction(cursor) -> Iterator[None]:
-    """START TRANSACTION ... COMMIT on MariaDB's autocommit connection, outside any Django transaction.
-
-    Django's `atomic` switches autocommit off before its transaction and on after it: two more round trips
-    per message (0.14 ms of CPU in-process, bench/chat_latency.py). Nothing inside may open an `atomic`:
-    Django, which knows nothing of this transaction, would take it for the outermost and commit.
-    """
-    cursor.execute("START TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
-    cursor.execute("COMMIT")
-
-
-def _store_rows(
-    conversation: Conversation, sender: User, text: str, *, photo_id: int | None, checked: bool, cursor
-) -> tuple[Message, "_SendState | None"]:
-    """The store's statements, inside its transaction (`_store`)."""
     recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     lock, insert, counters = _store_sql()
     params = {"conversation": conversation.pk, "recipient": recipient_id}
     state = None
-    if checked:
-        state = _check_sender(conversation, sender, text=text, lock=True)
-    elif lock:
-        cursor.execute(lock, [conversation.pk])
-    created_at = connection.ops.adapt_datetimefield_value(message.created_at)
-    cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
-    message.pk = params["message"] = cursor.lastrowid
-    for sql in counters:
-        cursor.execute(sql, params)
-    if not cursor.rowcount:  # no inbox row for the recipient yet: make one, then count
-        if not connection.in_atomic_block:
-            raise _InboxMissing
-        _inbox_add(user_id=recipient_id)
-        cursor.execute(counters[-1], params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if checked:
+            state = _check_sender(conversation, sender, text=text, lock=True)
+        elif lock:
+            cursor.execute(lock, [conversation.pk])
+        created_at = connection.ops.adapt_datetimefield_value(message.created_at)
+        cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
+        message.pk = params["message"] = cursor.lastrowid
+        for sql in counters:
+            cursor.execute(sql, params)
+        if not cursor.rowcount:  # no inbox row for the recipient yet: make one, then count
+            _inbox_add(user_id=recipient_id)
+            cursor.execute(counters[-1], params)
+    message._state.adding, message._state.db = False, connection.alias
+    conversation.last_message = message
     return message, state
 
 

@@ -15,7 +15,7 @@ from bookings.models import Booking
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
 from chat.presence import viewer_enter
 from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
-from chat.services import RateLimited, _refresh_status, conversation_mark_read, message_send, message_store
+from chat.services import _refresh_status, conversation_mark_read, message_send, message_store
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
@@ -85,56 +85,9 @@ def test_storing_a_message_is_a_lock_an_insert_and_one_counter_update_on_mariadb
         message_store(conversation=conversation, sender=customer, text="hi")
 
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    if connection.vendor == "mysql":  # plus the transaction's own round trips
+    if connection.vendor == "mysql":  # plus the transaction's own autocommit/commit round trips
         assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
     assert_counters_match(conversation.provider)
-
-
-@mariadb_only
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_send_is_its_statements_between_start_transaction_and_commit():
-    """No autocommit switch before and after (Django's atomic makes two round trips of them)."""
-    conversation = ConversationFactory()
-    conversation = conversation_for_participant(user=conversation.customer, pk=conversation.pk)
-    with CaptureQueriesContext(connection) as queries:
-        message_send(conversation=conversation, sender=conversation.customer, text="hi")
-
-    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert statements[:5] == ["START", "SELECT", "INSERT", "UPDATE", "COMMIT"]
-    assert connection.get_autocommit() and not connection.in_atomic_block
-    assert_counters_match(conversation.provider)
-
-
-@mariadb_only
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_recipient_without_an_inbox_row_gets_one_and_the_message_once():
-    conversation = ConversationFactory()
-    ChatInbox.objects.filter(user=conversation.provider).delete()
-
-    message_store(conversation=conversation, sender=conversation.customer, text="hi")
-
-    assert Message.objects.filter(conversation=conversation).count() == 1
-    assert ChatInbox.objects.get(user=conversation.provider).unread == 1
-    assert ConversationMember.objects.get(conversation=conversation, user=conversation.provider).unread == 1
-
-
-@mariadb_only
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_refused_send_rolls_back_and_leaves_the_conversation_unlocked(settings):
-    settings.CHAT_RATE_LIMIT_COUNT = 0
-    conversation = ConversationFactory()
-
-    with pytest.raises(RateLimited):
-        message_send(conversation=conversation, sender=conversation.customer, text="hi")
-
-    def lockable() -> bool:
-        with transaction.atomic():
-            Conversation.objects.select_for_update(nowait=True).get(pk=conversation.pk)
-        return True
-
-    assert race([lockable]) == [True]
-    assert not Message.objects.exists()
-    assert connection.get_autocommit() and not connection.in_atomic_block
 
 
 @mariadb_only
