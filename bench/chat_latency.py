@@ -52,7 +52,8 @@ the README ("Chat, issue 12's third round"): at load 1.2-11, CPU while sending b
 calls per message before and after).
 Issue 12, fourth round: the sender's own message comes in its ack (2 frames out per message, not 3),
 daphne runs on uvloop (servizo.socket_server, which the servers here are started with), sockets set
-their language once, the store on MariaDB is START TRANSACTION/COMMIT (no autocommit switches).
+their language once (a fourth change, the store as START TRANSACTION/COMMIT without Django's atomic,
+was measured in the "final code" runs and not kept).
 Event-loop Python calls per message (a 15 s run minus a 1 s run, both processes): 2,233 -> 1,427.
 CPU while sending, interleaved: before 2.64-3.61 ms (median 3.09, 24 runs, load 1.5-10.9), final code
 2.65-3.08 ms (median 2.81, 7 runs, load 1.0-2.4; 3.18 for the before runs paired with them); every run
