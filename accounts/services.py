@@ -29,7 +29,6 @@ from servizo.commit import after_commit
 from servizo.exceptions import DomainError, TransitionNotAllowed
 from servizo.images import PreparedImage
 from servizo.languages import in_language_of
-from servizo.pagecache import pages_changed
 from servizo.transitions import ANYONE, StatusMachine, transition
 
 Status = ProviderProfile.Status
@@ -94,7 +93,6 @@ def provider_transition(*, profile_id: int, to_status: str, actor: User | None, 
             fields={"status_reason": reason},
             on_commit=[partial(_notify_provider_status, profile, to_status, reason)],
         )
-        pages_changed(profile.user_id)  # every page of theirs says what they may do
     return profile
 
 

@@ -71,8 +71,8 @@ class ProviderSignupView(RoleSignupView):
     template_name = "account/signup_provider.html"
 
 
-@login_required
 @page_cache()
+@login_required
 def dashboard(request):
     """One URL for everyone: each role lands on its own dashboard; unapproved providers on their status."""
     user = request.user

@@ -57,8 +57,8 @@ def quote_accept_view(request, quote_pk: int):
     return redirect("bookings:detail", pk=booking.pk)
 
 
-@started_provider_or_other
 @page_cache()
+@started_provider_or_other
 def booking_list(request):
     form = BookingFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -68,8 +68,8 @@ def booking_list(request):
     return render(request, "bookings/booking_list.html", {"form": form, "page": page, "query": query})
 
 
-@login_required
 @page_cache()
+@login_required
 def booking_detail(request, pk: int):
     # The page shows the provider's rating badge: its reputation row joined here, not read on its own.
     # The offer's photo ids come with the booking (offers.selectors.offer_photo_ids_expression).

@@ -35,8 +35,8 @@ def _participant_conversation_or_404(request, pk: int):
     return conversation
 
 
-@login_required
 @page_cache()
+@login_required
 def conversation_list_view(request):
     page = page_of(
         ConversationPages(user=request.user), per_page=CONVERSATIONS_PER_PAGE, number=request.GET.get("page")

@@ -293,8 +293,8 @@ def offer_decline(request, pk: int):
     return redirect("offers:feed")
 
 
-@approved_provider_required
 @page_cache(shared=(live.FEED_PAGES,))
+@approved_provider_required
 def offer_feed(request):
     filters = FeedFilterForm(request.GET, provider=request.user)
     offers = selectors.offer_feed(provider=request.user, **filters.filters())
@@ -306,8 +306,8 @@ def offer_feed(request):
     )
 
 
-@customer_required
 @page_cache()
+@customer_required
 def offer_mine(request):
     page, query = _page(request, selectors.offer_list_for_customer(customer=request.user))
     return render(request, "offers/mine.html", {"page": page, "query": query})

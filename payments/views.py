@@ -199,8 +199,8 @@ def webhook(request):
     return HttpResponse("ok")
 
 
-@started_provider_required
 @page_cache()
+@started_provider_required
 def earnings(request):
     page = page_of(
         selectors.provider_earning_lines(provider=request.user), per_page=PAGE_SIZE, number=request.GET.get("page")

@@ -10,12 +10,18 @@ rendered afresh. It is called for:
 - whatever tells the user: a notification, a badge (`servizo.usercache.user_cache_drop` deletes the token
   with the badge), so the other party's moves (every booking move drops both parties' panels), a chat
   message, a payment or a staff decision show at once;
-- a chat message, for both members (the sender's inbox shows it as the last message).
+- a chat message, for both members (the sender's inbox shows it as the last message), a booking's
+  timeline note, for both parties;
+- what the views' access checks read: the user row, the provider profile, staff groups and permissions
+  (accounts.signals, whoever writes them).
 What changes without the user being told (a new offer in a provider's feed, a review on a profile, time
 passing, another staff member's edit) shows within PAGE_CACHE_SECONDS; 0 turns the cache off. A page
 that shows data many users see can also depend on a shared generation (`page_cache(shared=...)`,
 `shared_pages_changed`): every change to an offer renews every provider's feed; a category change
 renews every page (`site_pages_changed`).
+
+A hit skips the view and its access decorators (`page_cache`); the user is still loaded (the session, the
+user row) and a cached page is only ever served to the user it was rendered for.
 
 Never cached: anonymous requests, anything but GET/HEAD, a response other than a plain 200, one that sets a
 cookie, a page with flash messages. A page's CSRF token: `servizo.context_processors.csrf` gives a request
@@ -78,8 +84,11 @@ def _renew(keys: list[str]) -> None:
 
 def page_cache(*, shared: tuple[str, ...] = ()) -> Callable[[View], View]:
     """Serve a signed-in user's page from the cache while their page generation holds (see the module), and
-    each generation of `shared` scopes (`shared_pages_changed`) too. Put it under the view's access
-    decorators: they still run on every request."""
+    each generation of `shared` scopes (`shared_pages_changed`) too.
+
+    Put it above the view's access decorators: a page is stored only as the 200 its user was given, and
+    what those decorators read (the user row, the provider profile, staff permissions) renews the user's
+    pages whenever it changes (accounts.signals), so a hit needs no check and no query of its own."""
 
     def decorator(view: View) -> View:
         @wraps(view)
