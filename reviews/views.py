@@ -18,6 +18,7 @@ from directory.selectors import provider_response_minutes
 from reviews import selectors, services
 from reviews.forms import CustomerRatingForm, ReplyForm, ReviewForm
 from reviews.models import Review
+from reviews.signals import profile_pages
 from servizo.exceptions import DomainError
 from servizo.pagecache import page_cache
 from servizo.pagination import KnownCountPaginator, page_of
@@ -130,7 +131,7 @@ def customer_rate(request, pk: int) -> HttpResponse:
     )
 
 
-@page_cache()
+@page_cache(shared=(profile_pages,))
 def provider_profile(request, pk: int) -> HttpResponse:
     """Public profile of an approved provider; anyone else's pk is a 404."""
     try:

@@ -14,11 +14,12 @@ rendered afresh. It is called for:
   timeline note, for both parties;
 - what the views' access checks read: the user row, the provider profile, staff groups and permissions
   (accounts.signals, whoever writes them).
-What changes without the user being told (a new offer in a provider's feed, a review on a profile, time
-passing, another staff member's edit) shows within PAGE_CACHE_SECONDS; 0 turns the cache off. A page
+What changes without the user being told (time passing, "posted 3 minutes ago", a provider's jobs count,
+another staff member's edit on an admin list) shows within PAGE_CACHE_SECONDS; 0 turns the cache off. A page
 that shows data many users see can also depend on a shared generation (`page_cache(shared=...)`,
-`shared_pages_changed`): every change to an offer renews every provider's feed; a category change
-renews every page (`site_pages_changed`).
+`shared_pages_changed`): every change to an offer renews every provider's feed, a review, a reply or a
+profile change renews that provider's public profile for everyone, a category change renews every page
+(`site_pages_changed`).
 
 A hit skips the view and its access decorators (`page_cache`); the user is still loaded (the session, the
 user row) and a cached page is only ever served to the user it was rendered for.
@@ -82,9 +83,10 @@ def _renew(keys: list[str]) -> None:
         after_commit(cache.delete_many, keys)
 
 
-def page_cache(*, shared: tuple[str, ...] = ()) -> Callable[[View], View]:
+def page_cache(*, shared: tuple[str | Callable[..., str], ...] = ()) -> Callable[[View], View]:
     """Serve a signed-in user's page from the cache while their page generation holds (see the module), and
-    each generation of `shared` scopes (`shared_pages_changed`) too.
+    each generation of `shared` scopes (`shared_pages_changed`) too: a name, or a function of the view's
+    arguments that names one (`lambda request, pk: f"provider:{pk}"`).
 
     Put it above the view's access decorators: a page is stored only as the 200 its user was given, and
     what those decorators read (the user row, the provider profile, staff permissions) renews the user's
@@ -95,7 +97,8 @@ def page_cache(*, shared: tuple[str, ...] = ()) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
-            generation_keys = [generation_key(request.user.pk), *map(_shared_key, (SITE, *shared))]
+            scopes = [scope if isinstance(scope, str) else scope(request, *args, **kwargs) for scope in shared]
+            generation_keys = [generation_key(request.user.pk), *map(_shared_key, (SITE, *scopes))]
             page_key = _page_key(request)
             found = cache.get_many([*generation_keys, page_key])
             generations = tuple(found.get(key) or _new_generation(key) for key in generation_keys)

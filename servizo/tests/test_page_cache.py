@@ -18,6 +18,8 @@ from chat.tests.factories import ConversationFactory
 from notifications.services import notification_create
 from offers.services import offer_withdraw
 from offers.tests.factories import OfferFactory
+from reviews.services import review_create
+from reviews.tests.factories import CompletedBookingFactory
 from servizo.pagecache import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +205,15 @@ def test_the_admin_index_and_changelists_are_cached_per_staff_member(client, sta
         _get(client, url)
         response, rendered = _get(client, url)
         assert not rendered and CSRF_PLACEHOLDER not in response.content
+
+
+def test_a_new_review_renews_the_providers_profile_for_every_viewer(client, customer, provider):
+    url = reverse("reviews:provider_profile", args=[provider.pk])
+    client.force_login(customer)
+    _get(client, url)
+    booking = CompletedBookingFactory(provider=provider)
+
+    review_create(booking_id=booking.pk, customer=booking.customer, rating=5, comment="Fixed it in an hour")
+    response, rendered = _get(client, url)
+
+    assert rendered and "Fixed it in an hour" in response.content.decode()
