@@ -7,10 +7,13 @@ cached values are computed again. Each outage is logged as a warning; after one,
 """
 
 import logging
+import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -21,11 +24,13 @@ RETRY_AFTER_SECONDS = 5.0
 
 class _SharedClientRedisCacheClient(RedisCacheClient):
     """Django's client builds a new `redis.Redis` for every cache call (~60 µs of CPU per call); one per
-    connection pool serves them all (they are thread-safe)."""
+    connection pool serves them all (they are thread-safe). It also remembers an outage for every
+    cache object of the process (`down_until`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self.down_until = 0.0
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -34,19 +39,44 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
         return self._clients[index]
 
 
+# One client (and so one connection pool) per configuration in the process. Django's cache objects are
+# per async context: under daphne every socket got its own, and so its own Redis connection (a connect,
+# a handshake and a version lookup each: most of the CPU of opening a chat socket).
+_clients: dict[tuple, _SharedClientRedisCacheClient] = {}
+_clients_lock = threading.Lock()
+
+
+@receiver(setting_changed)
+def _forget_clients(*, setting: str, **kwargs) -> None:
+    """Like Django's own cache objects, the clients start afresh when a test changes CACHES."""
+    if setting == "CACHES":
+        _clients.clear()
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _SharedClientRedisCacheClient
-        self._down_until = 0.0
+        self._client_key = (tuple(self._servers), repr(sorted(self._options.items())))
+
+    @property
+    def _cache(self) -> _SharedClientRedisCacheClient:
+        client = _clients.get(self._client_key)
+        if client is None:
+            with _clients_lock:
+                client = _clients.get(self._client_key) or _clients.setdefault(
+                    self._client_key, self._class(self._servers, **self._options)
+                )
+        return client
 
     def _degrade(self, method: str, fallback, *args, **kwargs):
         """Run RedisCache's `method`; if Redis is unreachable, answer `fallback` (raised if an exception)."""
-        if time.monotonic() >= self._down_until:
+        client = self._cache
+        if time.monotonic() >= client.down_until:
             try:
                 return getattr(super(), method)(*args, **kwargs)
             except (RedisConnectionError, RedisTimeoutError) as error:
-                self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+                client.down_until = time.monotonic() + RETRY_AFTER_SECONDS
                 logger.warning("Redis cache unreachable (%s): serving misses for %.0f s", error, RETRY_AFTER_SECONDS)
         if isinstance(fallback, Exception):
             raise fallback

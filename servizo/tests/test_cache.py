@@ -49,3 +49,14 @@ def test_every_call_reuses_one_redis_client_per_pool():
     client = caches["default"]._cache
     assert client.get_client("a") is client.get_client("b")
     assert client.get_client("a", write=True) is client.get_client("b", write=True)
+
+
+def test_every_cache_object_of_the_process_shares_one_client_and_its_outage_state(dead_cache):
+    """Django builds a cache object per async context (each daphne socket): they must not each open
+    their own Redis connection, nor each pay a connect timeout during an outage."""
+    other = caches.create_connection("dead")
+    assert other is not dead_cache and other._cache is dead_cache._cache
+    assert caches.create_connection("default")._cache is caches["default"]._cache is not dead_cache._cache
+
+    dead_cache.get("k")
+    assert other._cache.down_until > 0  # the outage one of them met is known to the other
