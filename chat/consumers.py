@@ -20,7 +20,6 @@ shows them with its own page's words, so the recipient never sees the sender's l
 import json
 import logging
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -79,17 +78,6 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             await database_sync_to_async(presence.viewer_leave, thread_sensitive=False)(
                 conversation_id=self.conversation.pk, user_id=self.user.pk
             )
-
-    async def dispatch(self, message):
-        """Channels' dispatch without its per-event hop to the sync thread to close old DB connections.
-
-        That hop ran for every frame and every broadcast (a third of a server's CPU under load); every
-        database call here goes through `database_sync_to_async`, which closes old connections itself.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     @classmethod
     async def encode_json(cls, content):

@@ -8,11 +8,19 @@ no NaN/Infinity, integers within 64 bits). Each frame is handled in the user's l
 else the language cookie), so error frames and anything a subclass writes are translated like pages.
 """
 
+import asyncio
+import contextlib
+import contextvars
+import functools
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.functional import cached_property
@@ -80,9 +88,63 @@ def _check(value, *, depth: int) -> None:
             _check(item, depth=depth + 1)
 
 
+async def dispatch_serially(sources: list[Callable[[], Awaitable[dict]]], dispatch) -> None:
+    """Hand every message from `sources` to `dispatch`, one at a time, until a handler raises (StopConsumer
+    at the end of a socket).
+
+    Channels' `await_many_dispatch` does the same with an `asyncio.wait` and a new task per message (a fifth
+    of a chat message's event-loop work, bench/chat_latency.py); here each source has one task for the
+    socket's life and a lock keeps handlers from overlapping. Both tasks run in one context, so what a
+    handler sets there (the socket's language, `websocket_connect`) holds for every later handler.
+    """
+    lock = asyncio.Lock()
+
+    async def pump(source: Callable[[], Awaitable[dict]]) -> None:
+        while True:
+            message = await source()
+            async with lock:
+                await dispatch(message)
+
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    tasks = [loop.create_task(pump(source), context=context) for source in sources]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # a pump ends only by raising
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
     """Base of every socket. Subclasses handle `receive_json(content)`; a socket that only pushes
     answers every client frame with an error frame (the default `receive_json`)."""
+
+    async def __call__(self, scope, receive, send):
+        """Channels' `AsyncConsumer.__call__` with `dispatch_serially` for its dispatch loop."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        with contextlib.suppress(StopConsumer):
+            await dispatch_serially(sources, self.dispatch)
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its hop to a worker thread per event to close old database connections.
+
+        That hop ran for every frame and every broadcast (a third of a chat server's CPU under load); the
+        sockets reach the database only through `database_sync_to_async`, which closes old connections itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     @cached_property
     def language(self) -> str:
