@@ -20,7 +20,6 @@ shows them with its own page's words, so the recipient never sees the sender's l
 import json
 import logging
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
@@ -30,14 +29,25 @@ from chat.services import RateLimited, conversation_group, conversation_mark_rea
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 from servizo.realtime import abroadcast
+from servizo.socketdb import socket_database_sync_to_async
 
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
-# Not thread-sensitive: sends run on the pool (each thread its own connection) instead of queueing
-# behind every other socket's database work in the process's one sync thread. Wrapped once, not per
-# message: building the wrapper (functools.update_wrapper and its checks) showed in the profile.
-_message_send = database_sync_to_async(message_send, thread_sensitive=False)
+
+
+def _on_pool(func):
+    """Not thread-sensitive: the call runs on the pool (each thread its own connection) instead of queueing
+    behind every other socket's database work in the process's one sync thread (sockets opening at once
+    after a restart, every send). Wrapped once, not per call: building the wrapper
+    (functools.update_wrapper and its checks) showed in the profile."""
+    return socket_database_sync_to_async(func, thread_sensitive=False)
+
+
+_message_send = _on_pool(message_send)
+_conversation_for_participant = _on_pool(conversation_for_participant)
+_viewer_enter = _on_pool(presence.viewer_enter)
+_viewer_leave = _on_pool(presence.viewer_leave)
 
 
 def _int(value) -> int | None:
@@ -53,11 +63,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         user = self.scope.get("user")
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         if user is not None and user.is_authenticated:
-            # On the pool, like sends (and presence below): through the process's one sync thread, sockets
-            # opening at once (a restart, a busy minute) queued behind each other's database round trips.
-            self.conversation = await database_sync_to_async(conversation_for_participant, thread_sensitive=False)(
-                user=user, pk=conversation_id
-            )
+            self.conversation = await _conversation_for_participant(user=user, pk=conversation_id)
         if self.conversation is None:  # anonymous, outsider or no such conversation: same answer
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -67,17 +73,13 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         )
         self.group = conversation_group(self.conversation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await database_sync_to_async(presence.viewer_enter, thread_sensitive=False)(
-            conversation_id=self.conversation.pk, user_id=user.pk
-        )
+        await _viewer_enter(conversation_id=self.conversation.pk, user_id=user.pk)
         await self.accept()
 
     async def disconnect(self, code):
         if self.conversation is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(presence.viewer_leave, thread_sensitive=False)(
-                conversation_id=self.conversation.pk, user_id=self.user.pk
-            )
+            await _viewer_leave(conversation_id=self.conversation.pk, user_id=self.user.pk)
 
     @classmethod
     async def encode_json(cls, content):
@@ -95,7 +97,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             if up_to is None:
                 await self._error("bad_request", _("Give up_to, a message id."))
                 return
-            await database_sync_to_async(conversation_mark_read)(
+            await socket_database_sync_to_async(conversation_mark_read)(
                 conversation=self.conversation, user=self.user, up_to_id=up_to
             )
         elif kind == "typing":
@@ -130,7 +132,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         if after is None:
             await self._error("bad_request", _("Give after, a message id (0 for everything)."))
             return
-        messages, more = await database_sync_to_async(self._messages_after)(after)
+        messages, more = await socket_database_sync_to_async(self._messages_after)(after)
         await self.send_json({"type": "history", "messages": messages, "more": more})
 
     def _messages_after(self, after: int) -> tuple[list[dict], bool]:

@@ -8,18 +8,18 @@ Cards come in the language of the feed page (`?lang=` on the socket's URL; the s
 
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from accounts.models import User
 from offers.live import provider_feed_groups
 from offers.selectors import provider_offer_access
 from servizo.consumers import SafeJsonWebsocketConsumer
+from servizo.socketdb import socket_database_sync_to_async
 
 CLOSE_FORBIDDEN = 4403
 
 
-@database_sync_to_async
+@socket_database_sync_to_async
 def _groups_for(user) -> list[str]:
     if not user.is_authenticated:
         return []
@@ -27,7 +27,7 @@ def _groups_for(user) -> list[str]:
     return provider_feed_groups(provider=provider)
 
 
-@database_sync_to_async
+@socket_database_sync_to_async
 def _still_matches(user_id: int, offer_id: int) -> bool:
     provider = User.objects.select_related("provider_profile__base_place").get(pk=user_id)
     return provider_offer_access(provider=provider, offer_id=offer_id).allowed

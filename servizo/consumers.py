@@ -139,7 +139,7 @@ class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
         """Channels' dispatch without its hop to a worker thread per event to close old database connections.
 
         That hop ran for every frame and every broadcast (a third of a chat server's CPU under load); the
-        sockets reach the database only through `database_sync_to_async`, which closes old connections itself.
+        sockets reach the database only through `servizo.socketdb`, which looks after the connections itself.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
