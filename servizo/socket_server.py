@@ -17,15 +17,17 @@ def use_uvloop() -> None:
 
 
 def plain_autobahn_logs() -> None:
-    """Stop autobahn colouring its debug-log arguments with click on every frame sent and received.
+    """Stop autobahn dressing up its debug-log arguments on every frame sent and received.
 
-    It builds them (`autobahn.util.hl`: click.style per value) before the logger drops the debug line, a
-    sixth of a chat message's event-loop calls (bench/chat_latency.py); without click, as when click is
-    not installed (Celery brings it), autobahn passes the text as it is.
+    It builds them (`hltype`, `hlval`: a qualified name from `inspect`, then click.style per value) before
+    the logger drops the debug line: a fifth of a chat message's event-loop calls (bench/chat_latency.py).
+    With this a debug log shows the plain values.
     """
-    import autobahn.util
+    import autobahn.twisted.websocket
+    import autobahn.websocket.protocol
 
-    autobahn.util._HAS_CLICK = False
+    for module in (autobahn.websocket.protocol, autobahn.twisted.websocket):
+        module.hltype = module.hlval = str
 
 
 if __name__ == "__main__":
