@@ -83,8 +83,10 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
     import django
 
     django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.test.utils import override_settings
 
@@ -94,8 +96,10 @@ def setup_data(conversations: int) -> list[tuple[int, str, str]]:
 
     UserFactory.reset_sequence(time.time_ns() // 1000)  # fresh emails on every run
 
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore  # as logging in makes them (cache too)
+
     def cookie(user) -> str:
-        session = SessionStore()
+        session = session_store()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
