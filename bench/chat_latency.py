@@ -38,7 +38,8 @@ What changed (py-spy record --gil on both daphne processes, then cProfile of `me
 storing a message was ORM-compiled statements (a locking SELECT, INSERT, three UPDATEs with F/Case
 expressions): it is now plain SQL, on MariaDB a lock, the INSERT and one multi-table UPDATE for every
 counter (`chat.services._store_sql`); the socket broadcasts from its event loop instead of the worker
-thread blocking on a hop back into it (`message_send(broadcast=False)`); the presence check's cache read
+thread blocking on a hop back into it (`message_send(broadcast=False)`, now `from_socket=True`); the presence
+check's cache read
 reuses one Redis client (Django built one per call); the broadcast timeout is `asyncio.timeout`, not
 `wait_for` and its extra task. Left, per message while sending (~2.0-2.8 ms at these loads): about a
 quarter in the worker thread (its 7 database round trips and the presence read), the rest is daphne,

@@ -28,6 +28,7 @@ from chat.selectors import conversation_for_participant, message_payload, messag
 from chat.services import RateLimited, conversation_group, conversation_mark_read, message_event, message_send
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
+from servizo.pagecache import apages_changed
 from servizo.realtime import abroadcast
 from servizo.socketdb import socket_database_sync_to_async
 
@@ -112,7 +113,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             await self._error("invalid", _("Type a message first."), client_id)
             return
         try:
-            message = await _message_send(conversation=self.conversation, sender=self.user, text=text, broadcast=False)
+            message = await _message_send(conversation=self.conversation, sender=self.user, text=text, from_socket=True)
         except DomainError as error:
             code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
             await self._error(code, str(error), client_id)
@@ -125,6 +126,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         # Stored and committed: now show it. This socket shows it from its ack (one frame, not an ack
         # and an echo); the sender's other sockets get the broadcast like the recipient's.
         await abroadcast(self.group, event={**event, "sender_channel": self.channel_name})
+        await apages_changed(self.user.pk)  # their inbox shows it as the last message
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk, "message": event["message"]})
 
     async def _resync(self, content):

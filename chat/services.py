@@ -145,14 +145,17 @@ def message_event(message: Message) -> dict:
     return {"type": "chat.message", "message": message_payload(message)}
 
 
-def _deliver_message(message: Message, conversation: Conversation, *, broadcast: bool, recipient_viewing: bool) -> None:
-    """On commit: broadcast, then tell the recipient (notification if they are not looking, unread count).
+def _deliver_message(
+    message: Message, conversation: Conversation, *, from_socket: bool, recipient_viewing: bool
+) -> None:
+    """On commit: broadcast and renew the sender's pages (unless a socket does both), then tell the recipient
+    (notification if they are not looking, unread count).
 
     `recipient_viewing` is chat.presence as the send's checks read it, a moment before the INSERT.
     """
-    if broadcast:
+    if not from_socket:
         _broadcast(conversation.pk, message_event(message))
-    pages_changed(message.sender_id)  # their inbox shows it as the last message (the recipient's: below, or on reading)
+        pages_changed(message.sender_id)  # their inbox shows it as the last message (the recipient's: below)
     if recipient_viewing:
         return  # their page marks it read at once, and that pushes their new unread total
     recipient = conversation.other_party(message.sender)
@@ -172,13 +175,14 @@ def _deliver_message(message: Message, conversation: Conversation, *, broadcast:
     _push_unread_total(recipient.pk)
 
 
-def message_send(*, conversation: Conversation, sender: User, text: str, broadcast: bool = True) -> Message:
+def message_send(*, conversation: Conversation, sender: User, text: str, from_socket: bool = False) -> Message:
     """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
 
     `conversation` comes from `selectors.conversation_for_participant` (relations loaded); its booking
     and offer status are refreshed here, so a socket open for hours still sees the booking close.
-    With `broadcast=False` the caller sends `message_event(message)` itself once this returns: the chat
-    socket does, from its event loop, instead of this thread waiting on a hop back into that loop.
+    With `from_socket` the caller, a chat socket, shows the message itself once this returns, from its event
+    loop: it sends `message_event(message)` and renews the sender's pages (`servizo.pagecache.apages_changed`),
+    instead of this thread waiting on a hop back into that loop and on a Redis round trip.
     """
     text = text.strip()
     if not text:
@@ -186,7 +190,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str, broadca
     message, state = _store(conversation, sender, text, photo_id=None, checked=True)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
     after_commit(
-        _deliver_message, message, conversation, broadcast=broadcast, recipient_viewing=state.recipient_viewing
+        _deliver_message, message, conversation, from_socket=from_socket, recipient_viewing=state.recipient_viewing
     )
     return message
 
@@ -233,7 +237,7 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
             content_type=photo.content_type,
         )
         message = message_store(conversation=conversation, sender=sender, text=text, photo_id=stored.pk)
-    after_commit(_deliver_message, message, conversation, broadcast=True, recipient_viewing=state.recipient_viewing)
+    after_commit(_deliver_message, message, conversation, from_socket=False, recipient_viewing=state.recipient_viewing)
     return message
 
 

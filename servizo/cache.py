@@ -6,10 +6,13 @@ cached values are computed again. Each outage is logged as a warning; after one,
 `RETRY_AFTER_SECONDS` so a request does not pay a connect timeout on every cache call.
 """
 
+import asyncio
 import logging
 import threading
 import time
+from weakref import WeakKeyDictionary
 
+import redis.asyncio
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
@@ -30,7 +33,16 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._async_clients: WeakKeyDictionary = WeakKeyDictionary()  # event loop -> redis.asyncio client
         self.down_until = 0.0
+
+    def async_client(self) -> redis.asyncio.Redis:
+        """A redis.asyncio client on the write server for the running event loop (they are bound to one)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._async_clients:
+            options = {name: value for name, value in self._pool_options.items() if name != "parser_class"}
+            self._async_clients[loop] = redis.asyncio.Redis.from_url(self._servers[0], **options)
+        return self._async_clients[loop]
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -44,6 +56,11 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
 # a handshake and a version lookup each: most of the CPU of opening a chat socket).
 _clients: dict[tuple, _SharedClientRedisCacheClient] = {}
 _clients_lock = threading.Lock()
+
+
+def _outage(client: _SharedClientRedisCacheClient, error: Exception) -> None:
+    client.down_until = time.monotonic() + RETRY_AFTER_SECONDS
+    logger.warning("Redis cache unreachable (%s): serving misses for %.0f s", error, RETRY_AFTER_SECONDS)
 
 
 @receiver(setting_changed)
@@ -76,11 +93,19 @@ class ResilientRedisCache(RedisCache):
             try:
                 return getattr(super(), method)(*args, **kwargs)
             except (RedisConnectionError, RedisTimeoutError) as error:
-                client.down_until = time.monotonic() + RETRY_AFTER_SECONDS
-                logger.warning("Redis cache unreachable (%s): serving misses for %.0f s", error, RETRY_AFTER_SECONDS)
+                _outage(client, error)
         if isinstance(fallback, Exception):
             raise fallback
         return fallback
+
+    async def adelete_many(self, keys, version=None):
+        """On the event loop (Django's async cache methods run the sync ones on a worker thread)."""
+        client = self._cache
+        if time.monotonic() >= client.down_until:
+            try:
+                await client.async_client().delete(*(self.make_and_validate_key(key, version) for key in keys))
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                _outage(client, error)
 
     def get(self, key, default=None, version=None):
         return self._degrade("get", default, key, default, version)

@@ -67,6 +67,12 @@ def pages_changed(*user_ids: int) -> None:
     _renew([generation_key(user_id) for user_id in user_ids])
 
 
+async def apages_changed(*user_ids: int) -> None:
+    """`pages_changed` from an event loop, outside any transaction (a chat socket after its send committed):
+    one cache call on the loop instead of a round trip that a worker thread waits on."""
+    await cache.adelete_many([generation_key(user_id) for user_id in user_ids])
+
+
 def shared_pages_changed(scope: str) -> None:
     """Every page cached with `shared=(scope,)` is out of date (data that many users' pages show changed)."""
     _renew([_shared_key(scope)])

@@ -9,6 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.tests.factories import CustomerFactory
 from bookings.models import Booking
@@ -101,6 +102,24 @@ def test_the_senders_other_socket_gets_the_message_frame(conversation):
     ack, frame = async_to_sync(scenario)()
 
     assert frame == {"type": "message", "message": ack["message"]}
+
+
+def test_the_senders_cached_pages_show_a_message_sent_from_the_socket_at_once(conversation, client):
+    """The socket renews its sender's pages itself, from its event loop (servizo.pagecache.apages_changed)."""
+    customer, provider = _pair(conversation)  # first: logging them in renews their pages too
+    client.force_login(conversation.customer)
+    assert client.get(reverse("chat:list")).context is not None  # rendered, and now cached
+    assert client.get(reverse("chat:list")).context is None
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await customer.send_json_to({"type": "message", "text": "On my way"})
+            await customer.receive_json_from(timeout=3)
+
+    async_to_sync(scenario)()
+
+    inbox = client.get(reverse("chat:list"))
+    assert inbox.context is not None and "On my way" in inbox.content.decode()
 
 
 def test_outsider_anonymous_and_unknown_conversation_are_refused_alike(conversation):

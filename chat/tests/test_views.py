@@ -41,15 +41,15 @@ def test_messages_list_shows_last_message_and_unread_with_a_query_count_independ
 @pytest.mark.usefixtures("no_page_cache")
 def test_messages_list_reuses_rows_until_a_message_or_a_read_changes_them(client, conversation):
     customer, provider = conversation.customer, conversation.provider
-    message_send(conversation=conversation, sender=customer, text="Can you come on Monday?", broadcast=False)
+    message_send(conversation=conversation, sender=customer, text="Can you come on Monday?")
     client.force_login(provider)
     client.get(reverse("chat:list"))
     Message.objects.filter(conversation=conversation).update(text="Changed behind the cache")
 
     reused = client.get(reverse("chat:list")).content.decode()
-    message_send(conversation=conversation, sender=provider, text="Monday at 9 works", broadcast=False)
+    message_send(conversation=conversation, sender=provider, text="Monday at 9 works")
     replied = client.get(reverse("chat:list")).content.decode()
-    great = message_send(conversation=conversation, sender=customer, text="Great", broadcast=False)
+    great = message_send(conversation=conversation, sender=customer, text="Great")
     unread = client.get(reverse("chat:list")).content.decode()
     conversation_mark_read(conversation=conversation, user=provider, up_to_id=great.pk)
     read = client.get(reverse("chat:list")).content.decode()
@@ -262,7 +262,7 @@ def test_conversation_page_in_urdu(client, conversation):
 @pytest.mark.usefixtures("urdu_catalog")
 def test_messages_list_rows_are_kept_per_language(client, conversation):
     """The cached rows (chat.templatetags.chat.conversation_rows) of one user in two languages."""
-    message_send(conversation=conversation, sender=conversation.provider, text="On my way", broadcast=False)
+    message_send(conversation=conversation, sender=conversation.provider, text="On my way")
     client.force_login(conversation.provider)
 
     english = client.get(reverse("chat:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

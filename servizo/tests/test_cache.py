@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
 from servizo.testing.outages import DEAD_REDIS_URL
@@ -60,3 +61,17 @@ def test_every_cache_object_of_the_process_shares_one_client_and_its_outage_stat
 
     dead_cache.get("k")
     assert other._cache.down_until > 0  # the outage one of them met is known to the other
+
+
+@pytest.mark.asyncio
+async def test_delete_many_on_the_event_loop_deletes_and_an_outage_costs_nothing(dead_cache, caplog):
+    cache = caches["default"]
+    await sync_to_async(cache.set_many)({"servizo-async-a": 1, "servizo-async-b": 2})
+
+    await cache.adelete_many(["servizo-async-a", "servizo-async-b"])
+
+    assert await sync_to_async(cache.get_many)(["servizo-async-a", "servizo-async-b"]) == {}
+    with caplog.at_level(logging.WARNING, logger="servizo.cache"):
+        await dead_cache.adelete_many(["k"])
+        await dead_cache.adelete_many(["k"])  # left alone: no second connect attempt, no second warning
+    assert len([r for r in caplog.records if r.name == "servizo.cache"]) == 1

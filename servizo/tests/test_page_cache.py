@@ -103,7 +103,7 @@ def test_a_chat_message_renews_both_members_inboxes(client, django_capture_on_co
     _get(client, url), _get(customer_client, url)
 
     with django_capture_on_commit_callbacks(execute=True):
-        message_send(conversation=conversation, sender=conversation.customer, text="Is 9 ok?", broadcast=False)
+        message_send(conversation=conversation, sender=conversation.customer, text="Is 9 ok?")
 
     for member in (client, customer_client):
         response, rendered = _get(member, url)
