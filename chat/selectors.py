@@ -24,11 +24,12 @@ def conversation_for_participant(*, user: User, pk: int) -> Conversation | None:
     """The conversation if `user` takes part in it, else None (callers answer 404 / close 4403)."""
     if not user.is_authenticated:
         return None
-    return (
-        Conversation.objects.select_related("offer", "booking", "customer", "provider")
-        .filter(_participant_filter(user), pk=pk)
-        .first()
-    )
+    try:  # get, not first(): no ORDER BY to compile or run for a primary key (each chat socket opens with this)
+        return Conversation.objects.select_related("offer", "booking", "customer", "provider").get(
+            _participant_filter(user), pk=pk
+        )
+    except Conversation.DoesNotExist:
+        return None
 
 
 def conversation_list(*, user: User, offer: Offer | None = None) -> QuerySet[Conversation]:
@@ -128,8 +129,16 @@ def messages_before(
 def messages_after(
     *, conversation: Conversation, after_id: int, limit: int = RESYNC_LIMIT
 ) -> tuple[list[Message], bool]:
-    """Messages newer than `after_id`, oldest first (the resync after a reconnect), and whether more exist."""
-    page = list(conversation.messages.select_related("sender").filter(id__gt=after_id).order_by("id")[: limit + 1])
+    """Messages newer than `after_id`, oldest first (the resync after a reconnect), and whether more exist.
+
+    Each message's sender is the conversation's own customer or provider object (only its members write in
+    it): no join and no copy of their user row per message (a socket's resync is up to RESYNC_LIMIT of them).
+    """
+    page = list(conversation.messages.filter(id__gt=after_id).order_by("id")[: limit + 1])
+    members = {conversation.customer_id: conversation.customer, conversation.provider_id: conversation.provider}
+    for message in page:
+        if message.sender_id in members:
+            message.sender = members[message.sender_id]
     return page[:limit], len(page) > limit
 
 

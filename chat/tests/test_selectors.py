@@ -3,6 +3,7 @@ import pytest
 from chat.selectors import (
     conversation_for_participant,
     conversation_list,
+    message_payload,
     messages_after,
     messages_before,
     unread_total,
@@ -64,3 +65,18 @@ def test_history_pages_upwards_and_resync_pages_forwards(conversation):
 
     assert messages_after(conversation=conversation, after_id=messages[1].pk, limit=2) == (messages[2:4], True)
     assert messages_after(conversation=conversation, after_id=messages[3].pk) == (messages[4:], False)
+
+
+def test_a_resync_is_one_query_however_many_messages_and_senders(conversation, django_assert_num_queries):
+    for sender in (conversation.customer, conversation.provider) * 10:
+        MessageFactory(conversation=conversation, sender=sender)
+    opened = conversation_for_participant(user=conversation.customer, pk=conversation.pk)  # as a socket holds it
+
+    with django_assert_num_queries(1):
+        messages, _ = messages_after(conversation=opened, after_id=0)
+        payloads = [message_payload(message) for message in messages]
+
+    assert [p["sender_name"] for p in payloads[:2]] == [
+        conversation.customer.get_short_name(),
+        conversation.provider.get_short_name(),
+    ]
