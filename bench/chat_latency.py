@@ -59,6 +59,10 @@ Event-loop Python calls per message (a 15 s run minus a 1 s run, both processes)
 CPU while sending, interleaved: before 2.64-3.61 ms (median 3.09, 24 runs, load 1.5-10.9), final code
 2.65-3.08 ms (median 2.81, 7 runs, load 1.0-2.4; 3.18 for the before runs paired with them); every run
 is in the README ("Chat, issue 12's fourth round").
+Issue 12, fifth round: no health-check ping per socket hop (servizo.socketdb), the sender's page-cache
+renewal on the event loop, one Redis cache client per process, a leaner socket dispatch loop, cheaper
+socket opens, resyncs and closes; sessions here made by the site's engine (cached_db). Every run, before
+and after interleaved, is in the README ("Chat, issue 12's fifth round").
 """
 
 import argparse
