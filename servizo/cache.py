@@ -34,14 +34,19 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients = {}
         self._async_clients: WeakKeyDictionary = WeakKeyDictionary()  # event loop -> redis.asyncio client
+        self.async_timeout = self._pool_options.get("socket_timeout")
         self.down_until = 0.0
 
     def async_client(self) -> redis.asyncio.Redis:
-        """A redis.asyncio client on the write server for the running event loop (they are bound to one)."""
+        """A redis.asyncio client on the write server for the running event loop (they are bound to one).
+
+        Without a socket timeout of its own: redis-py bounds each write with `asyncio.wait_for`, on Python
+        3.11 a new task per command. Callers bound the whole call with `asyncio.timeout(async_timeout)`.
+        """
         loop = asyncio.get_running_loop()
         if loop not in self._async_clients:
-            options = {name: value for name, value in self._pool_options.items() if name != "parser_class"}
-            self._async_clients[loop] = redis.asyncio.Redis.from_url(self._servers[0], **options)
+            options = {k: v for k, v in self._pool_options.items() if k not in ("parser_class", "socket_timeout")}
+            self._async_clients[loop] = redis.asyncio.Redis.from_url(self._servers[0], socket_timeout=None, **options)
         return self._async_clients[loop]
 
     def get_client(self, key=None, *, write=False):
@@ -103,8 +108,9 @@ class ResilientRedisCache(RedisCache):
         client = self._cache
         if time.monotonic() >= client.down_until:
             try:
-                await client.async_client().delete(*(self.make_and_validate_key(key, version) for key in keys))
-            except (RedisConnectionError, RedisTimeoutError) as error:
+                async with asyncio.timeout(client.async_timeout):
+                    await client.async_client().delete(*(self.make_and_validate_key(key, version) for key in keys))
+            except (RedisConnectionError, RedisTimeoutError, TimeoutError) as error:
                 _outage(client, error)
 
     def get(self, key, default=None, version=None):

@@ -156,6 +156,14 @@ def redis_cache(url: str) -> dict:
     }
 
 
+def channel_redis_host(url: str) -> dict:
+    """A pub/sub channel layer's Redis, without redis-py's socket timeout: it bounds each write with
+    `asyncio.wait_for`, on Python 3.11 a new task per publish. Nothing waits unbounded without it:
+    servizo.realtime bounds every publish, a subscription only writes, the receive loop reads with a
+    timeout of its own, and connecting keeps redis-py's 5 s."""
+    return {"address": url, "socket_timeout": None, "socket_connect_timeout": 5}
+
+
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
     CHANNEL_LAYERS = {
@@ -386,7 +394,7 @@ if REDIS_URL and env.bool("CHANNEL_LAYER_PUBSUB", default=True):
         # different databases of one Redis (parallel test suites) never hear each other.
         # CHANNEL_REDIS_HOSTS shards channels and groups across several Redis servers (scale-out).
         "CONFIG": {
-            "hosts": env.list("CHANNEL_REDIS_HOSTS", default=[REDIS_URL]),
+            "hosts": [channel_redis_host(url) for url in env.list("CHANNEL_REDIS_HOSTS", default=[REDIS_URL])],
             "prefix": f"asgi.{urlsplit(REDIS_URL).path.strip('/') or '0'}",
         },
     }

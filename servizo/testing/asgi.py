@@ -5,7 +5,7 @@ static files and WebSockets: `.url` for Playwright, `.ws_url` for socket clients
 several processes sharing Redis use `asgi_server_factory(n)`.
 
 Each server is a forked child (`daphne.testing.DaphneProcess` + `channels.testing.live.make_application`)
-on uvloop, like production's (servizo.socket_server).
+on uvloop and with autobahn's logs made lazily, like production's (servizo.socket_server).
 The parent closes its database connections before forking; the child points at the test database
 by its explicit TEST NAME and drops state inherited from the parent that would otherwise hang it:
 the cached channel layers and asgiref's single-thread executor.
@@ -22,7 +22,7 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
 
-from servizo.socket_server import use_uvloop
+from servizo.socket_server import prepare_process
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 20
@@ -43,7 +43,7 @@ def _child_setup() -> None:
 
 class UvloopDaphneProcess(DaphneProcess):
     def run(self):
-        use_uvloop()  # in the child only: daphne makes its reactor's loop in run(), after this
+        prepare_process()  # in the child only: daphne makes its reactor's loop in run(), after this
         super().run()
 
 

@@ -14,18 +14,20 @@ DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
 def _point_redis_at(settings, url: str) -> None:
-    """Changing the settings makes Django and Channels drop their cached cache clients and layers."""
+    """Changing the settings makes Django and Channels drop their cached cache clients and layers. A layer
+    host given with options (`channel_redis_host`) keeps them."""
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
     layer = settings.CHANNEL_LAYERS["default"]
-    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer.get("CONFIG", {}), "hosts": [url]}}}
+    config = layer.get("CONFIG", {})
+    host = config.get("hosts", [url])[0]
+    host = {**host, "address": url} if isinstance(host, dict) else url
+    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**config, "hosts": [host]}}}
 
 
 @pytest.fixture
 def redis_down(settings):
     """Cache and channel layer on an unreachable Redis; Django and Channels drop their cached clients."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS_URL}}
-    layer = settings.CHANNEL_LAYERS["default"]
-    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer.get("CONFIG", {}), "hosts": [DEAD_REDIS_URL]}}}
+    _point_redis_at(settings, DEAD_REDIS_URL)
     return DEAD_REDIS_URL
 
 

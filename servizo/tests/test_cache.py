@@ -1,5 +1,6 @@
 """servizo.cache.ResilientRedisCache: Redis's answers when it is up, a cache miss when it is down."""
 
+import asyncio
 import logging
 
 import pytest
@@ -74,4 +75,13 @@ async def test_delete_many_on_the_event_loop_deletes_and_an_outage_costs_nothing
     with caplog.at_level(logging.WARNING, logger="servizo.cache"):
         await dead_cache.adelete_many(["k"])
         await dead_cache.adelete_many(["k"])  # left alone: no second connect attempt, no second warning
+    assert len([r for r in caplog.records if r.name == "servizo.cache"]) == 1
+
+
+@pytest.mark.asyncio
+async def test_delete_many_on_the_event_loop_gives_up_on_a_hung_redis(redis_hung, caplog):
+    """Its client has no socket timeout of redis-py's (no task per command): the call bounds itself."""
+    with caplog.at_level(logging.WARNING, logger="servizo.cache"):
+        await asyncio.wait_for(caches["default"].adelete_many(["k"]), 5)  # 1 s, the cache's socket timeout
+
     assert len([r for r in caplog.records if r.name == "servizo.cache"]) == 1

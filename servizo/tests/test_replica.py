@@ -131,7 +131,7 @@ def test_production_reads_the_replica_and_channel_shards_from_the_environment():
     assert values["DATABASE_READ_REPLICA"] == "replica"
     assert values["DATABASES"]["replica"]["HOST"] == "replica.example"
     assert values["DATABASES"]["replica"]["OPTIONS"] == values["DATABASES"]["default"]["OPTIONS"]
-    assert values["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"] == [
+    assert [host["address"] for host in values["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]] == [
         "redis://shard1.example:6379/0",
         "redis://shard2.example:6379/0",
     ]
