@@ -26,6 +26,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from chat import presence
+from chat.models import Conversation
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import RateLimited, conversation_group, conversation_mark_read, message_event, message_send
 from servizo.consumers import SafeJsonWebsocketConsumer
@@ -67,8 +68,17 @@ def _new_send_thread_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_new_send_thread_after_fork)
-_conversation_for_participant = _on_pool(conversation_for_participant)
-_viewer_enter = _on_pool(presence.viewer_enter)
+
+
+@_on_pool
+def _open(*, user, conversation_id: int) -> Conversation | None:
+    """The conversation if `user` takes part in it, counted as viewing it: one hop for a socket's open."""
+    conversation = conversation_for_participant(user=user, pk=conversation_id)
+    if conversation is not None:
+        presence.viewer_enter(conversation_id=conversation.pk, user_id=user.pk)
+    return conversation
+
+
 _viewer_leave = _on_pool(presence.viewer_leave)
 
 
@@ -85,7 +95,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         user = self.scope.get("user")
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         if user is not None and user.is_authenticated:
-            self.conversation = await _conversation_for_participant(user=user, pk=conversation_id)
+            self.conversation = await _open(user=user, conversation_id=conversation_id)
         if self.conversation is None:  # anonymous, outsider or no such conversation: same answer
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -95,7 +105,6 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         )
         self.group = conversation_group(self.conversation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await _viewer_enter(conversation_id=self.conversation.pk, user_id=user.pk)
         await self.accept()
 
     async def disconnect(self, code):

@@ -15,7 +15,10 @@ gets a new one. Nothing is half-written: every write a socket makes is one trans
 import time
 from weakref import WeakKeyDictionary
 
+import channels.auth
 from asgiref.sync import SyncToAsync
+from channels.auth import AuthMiddleware
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.db import connections
 
 IDLE_CHECK_SECONDS = 5.0
@@ -52,3 +55,20 @@ class SocketDatabaseSyncToAsync(SyncToAsync):
 
 
 socket_database_sync_to_async = SocketDatabaseSyncToAsync
+
+
+class SocketAuthMiddleware(AuthMiddleware):
+    """channels' AuthMiddleware with its user read through `socket_database_sync_to_async` on the pool: no
+    connection ping (channels' hop pinged before every socket open) and no queueing behind other sockets'
+    opens on the process's one sync thread."""
+
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await _get_user(scope)
+
+
+_get_user = socket_database_sync_to_async(channels.auth.get_user.func, thread_sensitive=False)
+
+
+def socket_auth_middleware_stack(inner):
+    """channels' AuthMiddlewareStack with `SocketAuthMiddleware`."""
+    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
