@@ -23,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5.0
+ASYNC_TIMEOUT_SECONDS = 5.0  # an async call's bound when the settings give no socket timeout (redis-py's default)
 
 
 class _SharedClientRedisCacheClient(RedisCacheClient):
@@ -34,7 +35,7 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients = {}
         self._async_clients: WeakKeyDictionary = WeakKeyDictionary()  # event loop -> redis.asyncio client
-        self.async_timeout = self._pool_options.get("socket_timeout")
+        self.async_timeout = self._pool_options.get("socket_timeout") or ASYNC_TIMEOUT_SECONDS
         self.down_until = 0.0
 
     def async_client(self) -> redis.asyncio.Redis:

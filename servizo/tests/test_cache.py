@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
+from servizo.cache import ASYNC_TIMEOUT_SECONDS
 from servizo.testing.outages import DEAD_REDIS_URL
 
 
@@ -85,3 +86,11 @@ async def test_delete_many_on_the_event_loop_gives_up_on_a_hung_redis(redis_hung
         await asyncio.wait_for(caches["default"].adelete_many(["k"]), 5)  # 1 s, the cache's socket timeout
 
     assert len([r for r in caplog.records if r.name == "servizo.cache"]) == 1
+
+
+def test_an_async_call_stays_bounded_when_the_settings_give_no_socket_timeout(settings):
+    options = {k: v for k, v in settings.CACHES["default"]["OPTIONS"].items() if k != "socket_timeout"}
+    settings.CACHES = {**settings.CACHES, "untimed": {**settings.CACHES["default"], "OPTIONS": options}}
+
+    assert caches["untimed"]._cache.async_timeout == ASYNC_TIMEOUT_SECONDS
+    assert caches["default"]._cache.async_timeout == settings.CACHES["default"]["OPTIONS"]["socket_timeout"]
