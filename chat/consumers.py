@@ -17,6 +17,7 @@ Message frames carry only what people typed and data (ids, names, ISO times, URL
 shows them with its own page's words, so the recipient never sees the sender's language.
 """
 
+import asyncio
 import json
 import logging
 import os
@@ -28,7 +29,13 @@ from django.utils.translation import gettext as _
 from chat import presence
 from chat.models import Conversation
 from chat.selectors import conversation_for_participant, message_payload, messages_after
-from chat.services import RateLimited, conversation_group, conversation_mark_read, message_event, message_send
+from chat.services import (
+    RateLimited,
+    conversation_mark_read,
+    message_event,
+    message_send_from_socket,
+    party_group,
+)
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 from servizo.pagecache import apages_changed
@@ -54,7 +61,7 @@ def _on_pool(func):
 # times what one process takes at the bench's load: more traffic, more daphne processes.
 def _send_on_its_own_thread():
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-send")
-    return socket_database_sync_to_async(message_send, thread_sensitive=False, executor=executor)
+    return socket_database_sync_to_async(message_send_from_socket, thread_sensitive=False, executor=executor)
 
 
 _message_send = _send_on_its_own_thread()
@@ -79,6 +86,7 @@ def _open(*, user, conversation_id: int) -> Conversation | None:
     return conversation
 
 
+_viewer_still_here = _on_pool(presence.viewer_still_here)
 _viewer_leave = _on_pool(presence.viewer_leave)
 
 
@@ -90,6 +98,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
     """Frames arrive decoded and checked (servizo.consumers); a bad one gets an error frame."""
 
     conversation = None
+    staying = None  # the task renewing this socket's presence stamp
 
     async def connect(self):
         user = self.scope.get("user")
@@ -103,14 +112,27 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         self.user = (
             self.conversation.customer if user.pk == self.conversation.customer_id else self.conversation.provider
         )
-        self.group = conversation_group(self.conversation.pk)
+        self.group = party_group(self.conversation.pk, self.user.pk)
+        self.other_group = party_group(self.conversation.pk, self.conversation.other_party_id(self.user.pk))
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.staying = asyncio.get_running_loop().create_task(self._stay_present())
 
     async def disconnect(self, code):
         if self.conversation is not None:
+            if self.staying is not None:
+                self.staying.cancel()
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await _viewer_leave(conversation_id=self.conversation.pk, user_id=self.user.pk)
+
+    async def _stay_present(self):
+        """Renew the presence stamp while the socket is open (chat.presence), whatever the socket is doing."""
+        while True:
+            await asyncio.sleep(presence.REFRESH_SECONDS)
+            try:
+                await _viewer_still_here(conversation_id=self.conversation.pk, user_id=self.user.pk)
+            except DatabaseError:  # the next renewal comes well within the TTL
+                logger.warning("Presence of user %s not renewed", self.user.pk, exc_info=True)
 
     @classmethod
     async def encode_json(cls, content):
@@ -132,7 +154,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
                 conversation=self.conversation, user=self.user, up_to_id=up_to
             )
         elif kind == "typing":
-            await abroadcast(self.group, event={"type": "chat.typing", "user_id": self.user.pk})
+            await abroadcast(self.other_group, event={"type": "chat.typing", "user_id": self.user.pk})
         else:
             await self._error("bad_request", _("Unknown request."))
 
@@ -143,7 +165,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             await self._error("invalid", _("Type a message first."), client_id)
             return
         try:
-            message = await _message_send(conversation=self.conversation, sender=self.user, text=text, from_socket=True)
+            sent = await _message_send(conversation=self.conversation, sender=self.user, text=text)
         except DomainError as error:
             code = "rate_limited" if isinstance(error, RateLimited) else "invalid"
             await self._error(code, str(error), client_id)
@@ -152,12 +174,16 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             logger.exception("Chat message from user %s not stored", self.user.pk)
             await self._error("retry", _("Your message could not be sent. Please send it again."), client_id)
             return
-        event = message_event(message)
+        event = message_event(sent.message)
         # Stored and committed: now show it. This socket shows it from its ack (one frame, not an ack
-        # and an echo); the sender's other sockets get the broadcast like the recipient's.
-        await abroadcast(self.group, event={**event, "sender_channel": self.channel_name})
+        # and an echo); the sender's other sockets, if any, get the broadcast like the recipient's.
+        if sent.sender_elsewhere:
+            await abroadcast(self.other_group, self.group, event={**event, "sender_channel": self.channel_name})
+        else:
+            await abroadcast(self.other_group, event=event)
         await apages_changed(self.user.pk)  # their inbox shows it as the last message
-        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk, "message": event["message"]})
+        ack = {"type": "ack", "client_id": client_id, "id": sent.message.pk, "message": event["message"]}
+        await self.send_json(ack)
 
     async def _resync(self, content):
         after = _int(content.get("after", 0))
@@ -180,5 +206,4 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         await self.send_json({"type": "read", "user_id": event["user_id"], "up_to": event["up_to"]})
 
     async def chat_typing(self, event):
-        if event["user_id"] != self.user.pk:
-            await self.send_json({"type": "typing", "user_id": event["user_id"]})
+        await self.send_json({"type": "typing", "user_id": event["user_id"]})

@@ -86,6 +86,9 @@ class Conversation(models.Model):
     def other_party(self, user):
         return self.provider if user.pk == self.customer_id else self.customer
 
+    def other_party_id(self, user_id: int) -> int:
+        return self.provider_id if user_id == self.customer_id else self.customer_id
+
     def read_pointer_field(self, user) -> str:
         return "customer_read_up_to" if user.pk == self.customer_id else "provider_read_up_to"
 

@@ -1,9 +1,10 @@
 """Who has a conversation open right now, shared by all daphne processes through the database.
 
 Each participant's `ConversationMember` row counts their open chat sockets (`viewers`): a socket adds
-one on connect and removes one on disconnect, and an opening socket stamps `viewers_at`. A count whose
-last opening is older than the TTL is stale (a crashed process never removed its sockets) and reads
-as away; the next opening starts it again from one.
+one on connect and removes one on disconnect, and an opening socket stamps `viewers_at`, which every open
+socket renews every REFRESH_SECONDS. A count not stamped for the TTL is stale (a crashed process never
+removed its sockets) and reads as away; the next opening starts it again from one. While any socket of the
+participant's is open the count is never stale, so it never undercounts the sockets that are open.
 
 It lives beside the counters rather than in the cache so that a send reads it in the query that
 already checks the thread (`chat.services`): a Redis read per message was a tenth of a message's
@@ -18,6 +19,7 @@ from django.utils import timezone
 from chat.models import ConversationMember
 
 PRESENCE_TTL = timedelta(hours=1)
+REFRESH_SECONDS = PRESENCE_TTL.total_seconds() / 3
 
 
 def _member(conversation_id: int, user_id: int):
@@ -48,6 +50,19 @@ def viewer_enter(*, conversation_id: int, user_id: int) -> None:
     )
 
 
+def viewer_still_here(*, conversation_id: int, user_id: int) -> None:
+    """An open socket renews its participant's stamp (and counts itself if a stale count was started again)."""
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    _update(
+        "viewers = CASE WHEN viewers_at >= %s AND viewers > 0 THEN viewers ELSE 1 END, viewers_at = %s",
+        adapt(now - PRESENCE_TTL),
+        adapt(now),
+        conversation_id=conversation_id,
+        user_id=user_id,
+    )
+
+
 def viewer_leave(*, conversation_id: int, user_id: int) -> None:
     _update("viewers = viewers - 1", conversation_id=conversation_id, user_id=user_id, where=" AND viewers > 0")
 
@@ -55,6 +70,12 @@ def viewer_leave(*, conversation_id: int, user_id: int) -> None:
 def viewing(viewers: int | None, viewers_at: datetime | None) -> bool:
     """The rule, on a member row's two columns (None for a missing row: away)."""
     return bool(viewers) and viewers_at is not None and viewers_at >= timezone.now() - PRESENCE_TTL
+
+
+def viewing_elsewhere(viewers: int | None, viewers_at: datetime | None) -> bool:
+    """For a participant sending from one of their sockets: whether another socket of theirs may be open on
+    the conversation. Only a live count of exactly one (the sending socket) says no."""
+    return not (viewers == 1 and viewing(viewers, viewers_at))
 
 
 def is_viewing(*, conversation_id: int, user_id: int) -> bool:

@@ -25,7 +25,7 @@ from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
-from chat.presence import viewing
+from chat.presence import viewing, viewing_elsewhere
 from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
@@ -48,14 +48,21 @@ class RateLimited(DomainError):
     """The sender is over the per-user message rate."""
 
 
-def conversation_group(conversation_id: int) -> str:
-    """The channel-layer group of every socket open on this conversation."""
-    return f"chat.{conversation_id}"
+def party_group(conversation_id: int, user_id: int) -> str:
+    """The channel-layer group of one participant's sockets on a conversation.
+
+    One group per participant, not one per conversation: an event goes only to the processes holding a
+    socket that shows it. A read receipt or a typing frame goes to the other party alone, and a message sent
+    from a socket to the recipient, and to the sender's own group only while the sender has another socket
+    open there (`SocketSend`): the sending process does not receive its own publish back (a tenth of a chat
+    message's server CPU, bench/chat_latency.py).
+    """
+    return f"chat.{conversation_id}.{user_id}"
 
 
-def _broadcast(conversation_id: int, event: dict) -> None:
+def _broadcast(conversation_id: int, *user_ids: int, event: dict) -> None:
     """Best effort: the message is persisted already; clients pick it up on their next resync."""
-    broadcast(conversation_group(conversation_id), event=event)
+    broadcast(*(party_group(conversation_id, user_id) for user_id in user_ids), event=event)
 
 
 def _push_unread_total(user_id: int) -> None:
@@ -154,7 +161,8 @@ def _deliver_message(
     `recipient_viewing` is chat.presence as the send's checks read it, a moment before the INSERT.
     """
     if not from_socket:
-        _broadcast(conversation.pk, message_event(message))
+        # The sender's page that posted it shows it from the broadcast too.
+        _broadcast(conversation.pk, conversation.customer_id, conversation.provider_id, event=message_event(message))
         pages_changed(message.sender_id)  # their inbox shows it as the last message (the recipient's: below)
     if recipient_viewing:
         return  # their page marks it read at once, and that pushes their new unread total
@@ -175,15 +183,34 @@ def _deliver_message(
     _push_unread_total(recipient.pk)
 
 
-def message_send(*, conversation: Conversation, sender: User, text: str, from_socket: bool = False) -> Message:
+def message_send(*, conversation: Conversation, sender: User, text: str) -> Message:
     """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
 
     `conversation` comes from `selectors.conversation_for_participant` (relations loaded); its booking
     and offer status are refreshed here, so a socket open for hours still sees the booking close.
-    With `from_socket` the caller, a chat socket, shows the message itself once this returns, from its event
-    loop: it sends `message_event(message)` and renews the sender's pages (`servizo.pagecache.apages_changed`),
-    instead of this thread waiting on a hop back into that loop and on a Redis round trip.
     """
+    return _send(conversation, sender, text, from_socket=False)[0]
+
+
+@dataclass(frozen=True)
+class SocketSend:
+    """A message stored from a chat socket, and whether its sender has another socket open on the conversation
+    (`chat.presence`, read with the send's checks): then their own group gets the broadcast too."""
+
+    message: Message
+    sender_elsewhere: bool
+
+
+def message_send_from_socket(*, conversation: Conversation, sender: User, text: str) -> SocketSend:
+    """`message_send` for a chat socket, which shows the message itself once this returns, from its event loop:
+    it sends `message_event(message)` to the groups that show it (`party_group`) and renews the sender's pages
+    (`servizo.pagecache.apages_changed`), instead of this thread waiting on a hop back into that loop and on a
+    Redis round trip."""
+    message, state = _send(conversation, sender, text, from_socket=True)
+    return SocketSend(message, sender_elsewhere=state.sender_elsewhere)
+
+
+def _send(conversation: Conversation, sender: User, text: str, *, from_socket: bool) -> tuple[Message, "_SendState"]:
     text = text.strip()
     if not text:
         raise DomainError(_("Type a message first."))
@@ -192,7 +219,7 @@ def message_send(*, conversation: Conversation, sender: User, text: str, from_so
     after_commit(
         _deliver_message, message, conversation, from_socket=from_socket, recipient_viewing=state.recipient_viewing
     )
-    return message
+    return message, state
 
 
 def _check_sender(conversation: Conversation, sender: User, *, text: str, lock: bool = False) -> "_SendState":
@@ -290,7 +317,7 @@ def _store(
 ) -> tuple[Message, "_SendState | None"]:
     """`message_store`; with `checked`, the lock is the read of `_check_sender` (one round trip fewer per
     message), so the checks see the thread as it is when the message goes in."""
-    recipient_id = conversation.provider_id if sender.pk == conversation.customer_id else conversation.customer_id
+    recipient_id = conversation.other_party_id(sender.pk)
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     lock, insert, counters = _store_sql()
     params = {"conversation": conversation.pk, "recipient": recipient_id}
@@ -319,6 +346,7 @@ class _SendState:
     sender_active: bool
     provider_standing: Standing
     recipient_viewing: bool
+    sender_elsewhere: bool
 
 
 def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
@@ -341,7 +369,7 @@ def _status_and_rate_sql(*, lock: bool) -> str:
     )
     offer_column = f"(SELECT o.{{}} FROM {offer} o WHERE o.id = c.offer_id)"
     provider_column = f"(SELECT pu.{{}} FROM {user} pu WHERE pu.id = c.provider_id)"
-    recipient_column = f"(SELECT rm.{{}} FROM {member} rm WHERE rm.conversation_id = c.id AND rm.user_id = %s)"
+    member_column = f"(SELECT pm.{{}} FROM {member} pm WHERE pm.conversation_id = c.id AND pm.user_id = %s)"
     sql = (
         f"SELECT c.booking_id, (SELECT b.status FROM {booking} b WHERE b.id = c.booking_id),"
         f" {offer_column.format('status')}, {offer_column.format('expires_at')},"
@@ -349,7 +377,8 @@ def _status_and_rate_sql(*, lock: bool) -> str:
         f" (SELECT s.is_active FROM {user} s WHERE s.id = %s),"
         f" {provider_column.format('is_active')}, {provider_column.format('role')},"
         f" (SELECT pp.status FROM {profile} pp WHERE pp.user_id = c.provider_id),"
-        f" {recipient_column.format('viewers')}, {recipient_column.format('viewers_at')}"
+        f" {member_column.format('viewers')}, {member_column.format('viewers_at')},"
+        f" {member_column.format('viewers')}, {member_column.format('viewers_at')}"
         f" FROM {conversation} c WHERE c.id = %s"
     )
     return sql + " FOR UPDATE" if lock and connection.features.has_select_for_update else sql
@@ -368,8 +397,8 @@ def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = 
     since = connection.ops.adapt_datetimefield_value(
         timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
     )
-    recipient_id = conversation.customer_id if sender_id == conversation.provider_id else conversation.provider_id
-    params = [sender_id, since, sender_id, recipient_id, recipient_id, conversation.pk]
+    recipient_id = conversation.other_party_id(sender_id)
+    params = [sender_id, since, sender_id, recipient_id, recipient_id, sender_id, sender_id, conversation.pk]
     with connection.cursor() as cursor:
         cursor.execute(_status_and_rate_sql(lock=lock), params)
         (
@@ -384,6 +413,8 @@ def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = 
             provider_status,
             recipient_viewers,
             recipient_viewers_at,
+            sender_viewers,
+            sender_viewers_at,
         ) = cursor.fetchone()
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
         conversation.booking = Booking.objects.filter(pk=booking_id).first()
@@ -398,6 +429,7 @@ def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = 
         sender_active=bool(sender_active),
         provider_standing=standing,
         recipient_viewing=viewing(recipient_viewers, to_datetime(recipient_viewers_at, None, connection)),
+        sender_elsewhere=viewing_elsewhere(sender_viewers, to_datetime(sender_viewers_at, None, connection)),
     )
 
 
@@ -421,7 +453,9 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
                 _inbox_add(user_id=user.pk, unread=-passed)
             # The "new message" notification for this thread is answered by reading it.
             notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
-            after_commit(_broadcast, conversation.pk, {"type": "chat.read", "user_id": user.pk, "up_to": newest})
+            # Only the other side shows it ("Seen"); the reader's other pages get their unread total below.
+            read = {"type": "chat.read", "user_id": user.pk, "up_to": newest}
+            after_commit(_broadcast, conversation.pk, conversation.other_party_id(user.pk), event=read)
             after_commit(_push_unread_total, user.pk)
     setattr(conversation, field, max(getattr(conversation, field), newest))
     return getattr(conversation, field)

@@ -3,6 +3,7 @@
 import asyncio
 import json
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -10,11 +11,14 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory
 from bookings.models import Booking
+from chat import presence
 from chat.consumers import CLOSE_FORBIDDEN
-from chat.models import Message
+from chat.models import ConversationMember, Message
+from chat.services import party_group
 from chat.tests.factories import ConversationFactory, MessageFactory
 from chat.tests.sockets import chat_communicator
 from servizo import realtime
@@ -102,6 +106,52 @@ def test_the_senders_other_socket_gets_the_message_frame(conversation):
     ack, frame = async_to_sync(scenario)()
 
     assert frame == {"type": "message", "message": ack["message"]}
+
+
+def _published_groups(monkeypatch) -> list[str]:
+    """Every group the channel layer publishes to from now on (the publishes still happen)."""
+    layer, published = get_channel_layer(), []
+    real_group_send = layer.group_send
+
+    async def recording_group_send(group, message):
+        published.append(group)
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording_group_send)
+    return published
+
+
+def test_a_message_is_published_to_the_senders_group_only_while_they_have_another_socket_open(
+    conversation, monkeypatch
+):
+    """So the sending process does not receive its own publish back (chat.services.party_group)."""
+    customer, provider = _pair(conversation)
+    other_tab = chat_communicator(_path(conversation), conversation.customer)
+    published = _published_groups(monkeypatch)
+
+    async def send_and_wait(text):
+        await customer.send_json_to({"type": "message", "text": text})
+        await customer.receive_json_from(timeout=3)
+        await provider.receive_json_from(timeout=3)
+
+    async def scenario():
+        async with _connected(customer, provider):
+            await send_and_wait("alone")
+            alone = published[:]
+            async with _connected(other_tab):
+                await send_and_wait("with another tab open")
+                with_tab = published[len(alone) :]
+                await other_tab.receive_json_from(timeout=3)
+            await send_and_wait("alone again")
+        return alone, with_tab, published[len(alone) + len(with_tab) :]
+
+    alone, with_tab, alone_again = async_to_sync(scenario)()
+
+    assert alone == alone_again == [party_group(conversation.pk, conversation.provider.pk)]
+    assert with_tab == [
+        party_group(conversation.pk, conversation.provider.pk),
+        party_group(conversation.pk, conversation.customer.pk),
+    ]
 
 
 def test_the_senders_cached_pages_show_a_message_sent_from_the_socket_at_once(conversation, client):
@@ -251,11 +301,12 @@ def test_read_receipt_is_persisted_and_shown_to_the_other_side(conversation):
     async def scenario():
         async with _connected(customer, provider):
             await provider.send_json_to({"type": "read", "up_to": message.pk + 999})  # clamped to the newest
-            return await customer.receive_json_from(timeout=3)
+            return await customer.receive_json_from(timeout=3), not await provider.receive_nothing(timeout=0.3)
 
-    receipt = async_to_sync(scenario)()
+    receipt, echoed = async_to_sync(scenario)()
 
     assert receipt == {"type": "read", "user_id": conversation.provider.pk, "up_to": message.pk}
+    assert echoed is False
     conversation.refresh_from_db()
     assert conversation.provider_read_up_to == message.pk
     assert conversation.customer_read_up_to == 0
@@ -300,6 +351,26 @@ def test_a_typing_frame_when_the_layer_fails_costs_the_socket_nothing(conversati
         realtime._down_until.pop(layer, None)  # later tests get a working layer at once
 
     assert answer["type"] == "error" and answer["code"] == "bad_request"
+
+
+def test_an_open_socket_keeps_its_presence_from_going_stale(conversation, monkeypatch):
+    """A tab open longer than the presence TTL still counts (chat.presence), so a newer tab's messages still
+    reach it and the recipient's open tab still suppresses notifications."""
+    monkeypatch.setattr(presence, "REFRESH_SECONDS", 0.2)
+    customer, _provider = _pair(conversation)
+    member = ConversationMember.objects.filter(conversation=conversation, user=conversation.customer)
+    an_hour_ago = timezone.now() - presence.PRESENCE_TTL
+
+    async def scenario():
+        async with _connected(customer):
+            await database_sync_to_async(member.update)(viewers_at=an_hour_ago)
+            await asyncio.sleep(0.6)
+            return await database_sync_to_async(member.values_list("viewers", "viewers_at").get)()
+
+    viewers, viewers_at = async_to_sync(scenario)()
+
+    assert viewers == 1 and viewers_at > an_hour_ago + timedelta(minutes=59)
+    assert member.get().viewers == 0  # closed
 
 
 def test_closed_booking_keeps_history_readable_but_refuses_new_messages():

@@ -9,7 +9,7 @@ from bookings.models import Booking
 from bookings.services import MACHINE as BOOKING_MACHINE
 from bookings.tests.factories import BookingFactory
 from chat.models import Conversation, ConversationMember, Message
-from chat.presence import PRESENCE_TTL, is_viewing, viewer_enter, viewer_leave
+from chat.presence import PRESENCE_TTL, is_viewing, viewer_enter, viewer_leave, viewer_still_here, viewing_elsewhere
 from chat.selectors import CHAT_BADGE, conversation_for_participant, unread_total
 from chat.services import (
     RateLimited,
@@ -199,6 +199,28 @@ def test_presence_counts_sockets_and_a_stale_count_reads_away(conversation):
     viewer_enter(**ids)  # starts again from one
     viewer_leave(**ids)
     assert not is_viewing(**ids)
+
+
+def test_a_renewed_count_stays_and_a_stale_one_restarts_from_the_renewing_socket(conversation):
+    ids = {"conversation_id": conversation.pk, "user_id": conversation.provider.pk}
+    member = ConversationMember.objects.filter(conversation=conversation, user=conversation.provider)
+    viewer_enter(**ids)
+    viewer_enter(**ids)
+    member.update(viewers_at=timezone.now() - PRESENCE_TTL + timedelta(minutes=1))
+    viewer_still_here(**ids)
+    assert member.get().viewers == 2 and member.get().viewers_at > timezone.now() - timedelta(minutes=1)
+
+    member.update(viewers_at=timezone.now() - PRESENCE_TTL - timedelta(minutes=1))  # not renewed: a crash
+    viewer_still_here(**ids)
+    assert member.get().viewers == 1 and is_viewing(**ids)
+
+
+def test_only_a_live_count_of_one_says_the_sender_has_no_other_socket_open():
+    now, stale = timezone.now(), timezone.now() - PRESENCE_TTL - timedelta(seconds=1)
+
+    assert not viewing_elsewhere(1, now)
+    assert viewing_elsewhere(2, now)
+    assert viewing_elsewhere(1, stale) and viewing_elsewhere(0, now) and viewing_elsewhere(None, None)
 
 
 def test_a_send_to_an_away_recipient_drops_their_cached_badge(conversation, django_capture_on_commit_callbacks):
