@@ -37,12 +37,14 @@ def _update(assignments: str, *params, conversation_id: int, user_id: int, where
         )
 
 
-def viewer_enter(*, conversation_id: int, user_id: int) -> None:
+def _stamp(viewers: str, *, conversation_id: int, user_id: int) -> None:
+    """Set `viewers` to the SQL expression `viewers`, whose one parameter is the TTL's start (so it can tell a
+    stale count), and stamp `viewers_at` now. `viewers` is assigned first, so its test reads the old
+    `viewers_at` (MariaDB and SQLite alike)."""
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    # `viewers` is assigned first, so its test reads the old `viewers_at` (MariaDB and SQLite alike).
     _update(
-        "viewers = CASE WHEN viewers_at >= %s THEN viewers + 1 ELSE 1 END, viewers_at = %s",
+        f"viewers = {viewers}, viewers_at = %s",
         adapt(now - PRESENCE_TTL),
         adapt(now),
         conversation_id=conversation_id,
@@ -50,14 +52,14 @@ def viewer_enter(*, conversation_id: int, user_id: int) -> None:
     )
 
 
+def viewer_enter(*, conversation_id: int, user_id: int) -> None:
+    _stamp("CASE WHEN viewers_at >= %s THEN viewers + 1 ELSE 1 END", conversation_id=conversation_id, user_id=user_id)
+
+
 def viewer_still_here(*, conversation_id: int, user_id: int) -> None:
     """An open socket renews its participant's stamp (and counts itself if a stale count was started again)."""
-    now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
-    _update(
-        "viewers = CASE WHEN viewers_at >= %s AND viewers > 0 THEN viewers ELSE 1 END, viewers_at = %s",
-        adapt(now - PRESENCE_TTL),
-        adapt(now),
+    _stamp(
+        "CASE WHEN viewers_at >= %s AND viewers > 0 THEN viewers ELSE 1 END",
         conversation_id=conversation_id,
         user_id=user_id,
     )
