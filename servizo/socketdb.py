@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 import channels.auth
 from asgiref.sync import SyncToAsync
 from channels.auth import AuthMiddleware
-from channels.sessions import CookieMiddleware, SessionMiddleware
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionMiddleware
 from django.db import connections
 
 IDLE_CHECK_SECONDS = 5.0
@@ -69,6 +69,16 @@ class SocketAuthMiddleware(AuthMiddleware):
 _get_user = socket_database_sync_to_async(channels.auth.get_user.func, thread_sensitive=False)
 
 
+class SocketSessionMiddleware(SessionMiddleware):
+    """channels' SessionMiddleware without its wrapper around every frame a socket sends: the wrapper saves a
+    changed session on an HTTP response, which a socket never sends (~1 % of a chat message's server CPU)."""
+
+    async def __call__(self, scope, receive, send):
+        wrapper = InstanceSessionWrapper(scope, send)
+        await wrapper.resolve_session()
+        return await self.inner(wrapper.scope, receive, send)
+
+
 def socket_auth_middleware_stack(inner):
-    """channels' AuthMiddlewareStack with `SocketAuthMiddleware`."""
-    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
+    """channels' AuthMiddlewareStack with `SocketSessionMiddleware` and `SocketAuthMiddleware`."""
+    return CookieMiddleware(SocketSessionMiddleware(SocketAuthMiddleware(inner)))

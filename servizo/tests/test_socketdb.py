@@ -4,10 +4,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from django.db import DatabaseError, connection, connections
 
+from accounts.tests.factories import CustomerFactory
+from chat.tests.sockets import session_cookie
 from servizo import socketdb
-from servizo.socketdb import socket_database_sync_to_async
+from servizo.socketdb import socket_auth_middleware_stack, socket_database_sync_to_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,3 +87,22 @@ def test_a_connection_killed_in_steady_use_fails_one_call_and_the_next_gets_a_ne
     replacement = hop(_thread_connection_id)
 
     assert replacement != killed
+
+
+def test_a_socket_gets_its_session_and_user_and_sends_through_the_servers_own_send():
+    """servizo.socketdb.SocketSessionMiddleware: no session-saving wrapper around every frame sent."""
+    customer = CustomerFactory()
+    cookie = session_cookie(customer)
+    seen = {}
+
+    async def socket(scope, receive, send):
+        seen["user"] = await database_sync_to_async(lambda: scope["user"].pk)()
+        seen["send"] = send
+
+    async def server_send(message):
+        pass
+
+    scope = {"type": "websocket", "path": "/ws/", "headers": [(b"cookie", cookie.encode())]}
+    async_to_sync(socket_auth_middleware_stack(socket))(scope, None, server_send)
+
+    assert seen == {"user": customer.pk, "send": server_send}
