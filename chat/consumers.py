@@ -118,10 +118,15 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         await self.accept()
         self.staying = asyncio.get_running_loop().create_task(self._stay_present())
 
-    async def disconnect(self, code):
-        if self.conversation is not None:
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the socket ends: a server giving up on a stuck socket never calls disconnect
             if self.staying is not None:
                 self.staying.cancel()
+
+    async def disconnect(self, code):
+        if self.conversation is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await _viewer_leave(conversation_id=self.conversation.pk, user_id=self.user.pk)
 

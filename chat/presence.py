@@ -57,12 +57,9 @@ def viewer_enter(*, conversation_id: int, user_id: int) -> None:
 
 
 def viewer_still_here(*, conversation_id: int, user_id: int) -> None:
-    """An open socket renews its participant's stamp (and counts itself if a stale count was started again)."""
-    _stamp(
-        "CASE WHEN viewers_at >= %s AND viewers > 0 THEN viewers ELSE 1 END",
-        conversation_id=conversation_id,
-        user_id=user_id,
-    )
+    """An open socket renews its participant's stamp, and counts itself if the count had gone stale. A live
+    count is kept as it is, so a renewal that lands just after its socket's own `viewer_leave` adds nothing."""
+    _stamp("CASE WHEN viewers_at >= %s THEN viewers ELSE 1 END", conversation_id=conversation_id, user_id=user_id)
 
 
 def viewer_leave(*, conversation_id: int, user_id: int) -> None:

@@ -373,6 +373,24 @@ def test_an_open_socket_keeps_its_presence_from_going_stale(conversation, monkey
     assert member.get().viewers == 0  # closed
 
 
+def test_a_socket_the_server_gives_up_on_stops_renewing_its_presence(conversation):
+    """Past its close timeout daphne cancels a socket's application: disconnect never runs, and a renewal
+    left running would keep a viewer that is gone counted for ever (no notifications for them)."""
+    customer, _provider = _pair(conversation)
+
+    def renewing() -> int:
+        return sum("_stay_present" in repr(task.get_coro()) for task in asyncio.all_tasks())
+
+    async def scenario():
+        assert (await customer.connect())[0]
+        while_open = renewing()
+        customer.future.cancel()
+        await asyncio.sleep(0.1)
+        return while_open, renewing()
+
+    assert async_to_sync(scenario)() == (1, 0)
+
+
 def test_closed_booking_keeps_history_readable_but_refuses_new_messages():
     conversation = ConversationFactory(booking__status=Booking.Status.COMPLETED)
     old = MessageFactory(conversation=conversation)

@@ -213,6 +213,9 @@ def test_a_renewed_count_stays_and_a_stale_one_restarts_from_the_renewing_socket
     member.update(viewers_at=timezone.now() - PRESENCE_TTL - timedelta(minutes=1))  # not renewed: a crash
     viewer_still_here(**ids)
     assert member.get().viewers == 1 and is_viewing(**ids)
+    viewer_leave(**ids)
+    viewer_still_here(**ids)  # a renewal landing just after its socket's own leave
+    assert not is_viewing(**ids)
 
 
 def test_only_a_live_count_of_one_says_the_sender_has_no_other_socket_open():
