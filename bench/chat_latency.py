@@ -66,6 +66,10 @@ and after interleaved, is in the README ("Chat, issue 12's fifth round").
 Issue 12, sixth round, on a machine ~1.5x slower than the fifth's: no asyncio.wait_for task per Redis
 command, autobahn's debug-log arguments made only when written, cheaper socket opens. Whole run 3.09-3.27
 -> 2.75-3.27 ms per message (README, "Chat, issue 12's sixth round").
+Issue 12, seventh round, on a machine ~1.55x slower than the issue's (0f6cc6a: 9.2-10.0 ms per message):
+Twisted writes sent at once, one channel-layer group per participant (the sending process no longer hears
+its own publish), no session wrapper around every frame sent. While sending, median 4.15 -> 3.73 ms per
+message (README, "Chat, issue 12's seventh round").
 """
 
 import argparse
