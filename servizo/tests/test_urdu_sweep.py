@@ -107,8 +107,15 @@ def _words(text: str) -> set[str]:
 
 
 def _unless_typed(cut: str, typed: list[str]) -> str:
-    """ "Fix the kitchen li…" (a title cut by `truncatechars`) is typed text too."""
-    return " " if any(text.startswith(cut.rstrip("…")) for text in typed) else cut
+    """ "Fix the kitchen li…" (a title cut by `truncatechars`) is typed text too, and so is a name cut short
+    at the end of a translated sentence ("… نے Jennif…": where the cut falls depends on the name's length)."""
+    head = cut.rstrip("…")
+    if any(text.startswith(head) for text in typed):
+        return " "
+    last = head.split()[-1] if head.split() else ""
+    if any(word.startswith(last) for text in typed for word in text.split()):
+        return head.removesuffix(last)
+    return cut
 
 
 def english_words(html: str, allowed: set[str], typed: list[str] = ()) -> dict[str, set[str]]:
@@ -302,6 +309,14 @@ def test_the_sweep_finds_english_in_visible_text_and_shown_attributes_only():
     )
 
     assert english_words(html, ALLOWED, ["Ali Raza"]) == {"Welcome back": {"welcome", "back"}, "Search": {"search"}}
+
+
+def test_the_sweep_takes_a_name_cut_short_by_truncation_as_typed_but_not_the_english_before_it():
+    html = "<p>بکنگ Jennifer Lop…</p><p>آپ کی بکنگ Jennif…</p><p>Booked by Jennif…</p><p>نئی Welcom…</p>"
+
+    found = english_words(html, ALLOWED, ["Jennifer Lopez", "Jennifer", "Lopez"])  # as typed_texts() gives a name
+
+    assert found == {"Booked by": {"booked", "by"}, "نئی Welcom…": {"welcom"}}
 
 
 def test_the_sweep_finds_the_english_of_an_english_page(client, customer):
