@@ -54,7 +54,7 @@ def party_group(conversation_id: int, user_id: int) -> str:
     One group per participant, not one per conversation: an event goes only to the processes holding a
     socket that shows it. A read receipt or a typing frame goes to the other party alone, and a message sent
     from a socket to the recipient, and to the sender's own group only while the sender has another socket
-    open there (`SocketSend`): the sending process does not receive its own publish back (a tenth of a chat
+    open there (`SocketSend`): the sending process does not receive its own publish back (~7 % of a chat
     message's server CPU, bench/chat_latency.py).
     """
     return f"chat.{conversation_id}.{user_id}"
@@ -389,7 +389,8 @@ def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = 
 
     Also reads how many messages the sender stored in the rate-limit window (over all conversations,
     through the (sender, created_at) index), whether the sender's account is active, the provider's
-    standing (`accounts.policies`) and whether the recipient has the thread open (`chat.presence`).
+    standing (`accounts.policies`), whether the recipient has the thread open and whether the sender has
+    another socket open on it (`chat.presence`).
     One query for all, per message, instead of reloading the
     conversation with its relations and counting apart; plain SQL because compiling the equivalent
     ORM query cost more CPU than running it (bench/chat_latency.py).
