@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://servizo:servizo@127.0.0.1:3306
 # webhooks, release, refunds, settlements, payouts, audit, races, the finance console), the demo
 # seed `make run` loads, the chat's plain-SQL query, and the task base (failed tasks, after-commit).
 # `make test SQLITE_TESTS=` skips this run.
-SQLITE_TESTS ?= payments bookings chat/tests/test_services.py console/tests/test_admin_report.py \
+SQLITE_TESTS ?= payments bookings chat/tests/test_services.py chat/tests/test_counters.py console/tests/test_admin_report.py \
                 servizo/tests/test_admin_roles.py console/tests/test_seed_demo.py \
                 servizo/tests/test_tasks.py servizo/tests/test_after_commit.py servizo/tests/test_page_cache.py
 

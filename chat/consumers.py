@@ -57,8 +57,8 @@ def _on_pool(func):
 
 # Every send of the process on one thread of its own: it stays hot (its stack, its connection) and sends do
 # not queue behind other sockets' opens and resyncs on the pool. ~7 % less CPU per message than spreading
-# them over the pool (bench/chat_latency.py); at six round trips a send it stores ~600 messages/s, six
-# times what one process takes at the bench's load: more traffic, more daphne processes.
+# them over the pool (bench/chat_latency.py). It stored ~600 messages/s at six round trips a send, two since
+# (MariaDB), six times what one process takes at the bench's load: more traffic, more daphne processes.
 def _send_on_its_own_thread():
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-send")
     return socket_database_sync_to_async(message_send_from_socket, thread_sensitive=False, executor=executor)

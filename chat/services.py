@@ -11,11 +11,12 @@ transaction as the message or read pointer they count. Lock order: the conversat
 member rows, then inbox rows (by user id).
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,22 +223,29 @@ def _send(conversation: Conversation, sender: User, text: str, *, from_socket: b
     return message, state
 
 
-def _check_sender(conversation: Conversation, sender: User, *, text: str, lock: bool = False) -> "_SendState":
-    """What every send checks: the text's length, membership, standing, the rate limit, an open thread.
-
-    With `lock` (inside the store's transaction) the read that these checks need also locks the conversation.
-    """
+def _check_text_and_member(conversation: Conversation, sender: User, text: str) -> None:
+    """The checks that need no query: the text's length and membership."""
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
         raise DomainError(
             _("Messages can be at most %(count)s characters.") % {"count": settings.CHAT_MESSAGE_MAX_LENGTH}
         )
     if not conversation.is_participant(sender):
         raise DomainError(_("You are not part of this conversation."))
-    state = _refresh_status(conversation, sender_id=sender.pk, lock=lock)
+
+
+def _check_state(conversation: Conversation, sender: User, state: "_SendState") -> None:
+    """The checks on the state read with the send (`_refresh_status`): standing, the rate limit, an open thread."""
     _check_may_send(state, sender_is_provider=sender.pk == conversation.provider_id)
     _rate_limited(state.sent_recently)
     if conversation.is_read_only:
         raise DomainError(_("This conversation is closed; its history stays readable."))
+
+
+def _check_sender(conversation: Conversation, sender: User, *, text: str) -> "_SendState":
+    """What every send checks: the text's length, membership, standing, the rate limit, an open thread."""
+    _check_text_and_member(conversation, sender, text)
+    state = _refresh_status(conversation, sender_id=sender.pk)
+    _check_state(conversation, sender, state)
     return state
 
 
@@ -268,37 +276,47 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
     return message
 
 
-def _store_sql() -> tuple[str | None, str, list[str]]:
-    """(lock, insert, counter updates) for `message_store`, in this database's SQL.
+def _store_sql() -> tuple[str, list[str]]:
+    """(insert, counter changes) for `message_store`, in this database's SQL, with `params` names.
 
-    MariaDB moves every counter in one multi-table UPDATE; SQLite, which has none, in three (its
-    IMMEDIATE transactions take the write lock at BEGIN, so it needs no row lock either). The last
-    update matches no row only when the recipient's inbox row is missing.
+    The counters take the message's id from the insert before them (LAST_INSERT_ID, SQLite's last_insert_rowid:
+    the inbox upsert comes last). MariaDB moves the
+    conversation's and its members' counters in one multi-table UPDATE; SQLite, which has none, in two. The
+    recipient's inbox row is an upsert (rows from before the counters existed may be missing).
     """
     models = (Conversation, ConversationMember, ChatInbox, Message)
     conversation, member, inbox, message = (m._meta.db_table for m in models)
     unread = "unread + CASE WHEN {}user_id = %(recipient)s THEN 1 ELSE 0 END"
+    inbox_add = f"INSERT INTO {inbox} (user_id, unread, conversations) VALUES (%(recipient)s, 1, 0)"
     if connection.vendor == "mysql":
         counters = [
             f"UPDATE {conversation} c JOIN {member} m ON m.conversation_id = c.id"
-            f" JOIN {inbox} i ON i.user_id = %(recipient)s"
-            f" SET c.last_message_id = %(message)s, m.last_message_id = %(message)s,"
-            f" m.unread = m.{unread.format('m.')}, i.unread = i.unread + 1 WHERE c.id = %(conversation)s"
+            " SET c.last_message_id = LAST_INSERT_ID(), m.last_message_id = LAST_INSERT_ID(),"
+            f" m.unread = m.{unread.format('m.')} WHERE c.id = %(conversation)s",
+            f"{inbox_add} ON DUPLICATE KEY UPDATE unread = unread + 1",
         ]
     else:
         counters = [
-            f"UPDATE {conversation} SET last_message_id = %(message)s WHERE id = %(conversation)s",
-            f"UPDATE {member} SET last_message_id = %(message)s, unread = {unread.format('')}"
-            f" WHERE conversation_id = %(conversation)s",
-            f"UPDATE {inbox} SET unread = unread + 1 WHERE user_id = %(recipient)s",
+            f"UPDATE {conversation} SET last_message_id = last_insert_rowid() WHERE id = %(conversation)s",
+            f"UPDATE {member} SET last_message_id = last_insert_rowid(), unread = {unread.format('')}"
+            " WHERE conversation_id = %(conversation)s",
+            f"{inbox_add} ON CONFLICT (user_id) DO UPDATE SET unread = unread + 1",
         ]
-    lock = f"SELECT id FROM {conversation} WHERE id = %s FOR UPDATE"
-    if not connection.features.has_select_for_update:
-        lock = None
     insert = (
-        f"INSERT INTO {message} (conversation_id, sender_id, text, created_at, photo_id) VALUES (%s, %s, %s, %s, %s)"
+        f"INSERT INTO {message} (conversation_id, sender_id, text, created_at, photo_id)"
+        " VALUES (%(conversation)s, %(sender)s, %(text)s, %(created_at)s, %(photo)s)"
     )
-    return lock, insert, counters
+    return insert, counters
+
+
+def _lock_sql(conversation: Conversation, sender_id: int, *, checked: bool) -> tuple[str | None, list]:
+    """The store's first statement: the checks' read (`_status_query`) or a bare lock, both locking the
+    conversation row; on SQLite no bare lock (its IMMEDIATE transactions take the write lock at BEGIN)."""
+    if checked:
+        return _status_query(conversation, sender_id=sender_id, lock=True)
+    if not connection.features.has_select_for_update:
+        return None, []
+    return f"SELECT id FROM {Conversation._meta.db_table} WHERE id = %s FOR UPDATE", [conversation.pk]
 
 
 def message_store(*, conversation: Conversation, sender: User, text: str, photo_id: int | None = None) -> Message:
@@ -315,29 +333,79 @@ def message_store(*, conversation: Conversation, sender: User, text: str, photo_
 def _store(
     conversation: Conversation, sender: User, text: str, *, photo_id: int | None, checked: bool
 ) -> tuple[Message, "_SendState | None"]:
-    """`message_store`; with `checked`, the lock is the read of `_check_sender` (one round trip fewer per
+    """`message_store`; with `checked`, the lock is the read of the send's checks (one round trip fewer per
     message), so the checks see the thread as it is when the message goes in."""
-    recipient_id = conversation.other_party_id(sender.pk)
+    check = None
+    if checked:
+        _check_text_and_member(conversation, sender, text)
+
+        def check(row: tuple) -> _SendState:
+            state = _read_status(conversation, row)
+            _check_state(conversation, sender, state)
+            return state
+
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
-    lock, insert, counters = _store_sql()
-    params = {"conversation": conversation.pk, "recipient": recipient_id}
-    state = None
-    with transaction.atomic(), connection.cursor() as cursor:
-        if checked:
-            state = _check_sender(conversation, sender, text=text, lock=True)
-        elif lock:
-            cursor.execute(lock, [conversation.pk])
-        created_at = connection.ops.adapt_datetimefield_value(message.created_at)
-        cursor.execute(insert, [conversation.pk, sender.pk, text, created_at, photo_id])
-        message.pk = params["message"] = cursor.lastrowid
-        for sql in counters:
-            cursor.execute(sql, params)
-        if not cursor.rowcount:  # no inbox row for the recipient yet: make one, then count
-            _inbox_add(user_id=recipient_id)
-            cursor.execute(counters[-1], params)
+    params = {
+        "conversation": conversation.pk,
+        "sender": sender.pk,
+        "recipient": conversation.other_party_id(sender.pk),
+        "text": text,
+        "created_at": connection.ops.adapt_datetimefield_value(message.created_at),
+        "photo": photo_id,
+    }
+    lock = _lock_sql(conversation, sender.pk, checked=checked)
+    in_two_round_trips = connection.vendor == "mysql" and not connection.in_atomic_block
+    store = _store_in_two_round_trips if in_two_round_trips else _store_in_atomic
+    message.pk, state = store(lock, params, check)
     message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
     return message, state
+
+
+def _store_in_atomic(lock: tuple[str | None, list], params: dict, check) -> tuple[int, "_SendState | None"]:
+    """(message id, what `check` made of the lock's row): a statement per round trip, in `transaction.atomic`
+    (SQLite, and a savepoint inside a caller's transaction)."""
+    insert, counters = _store_sql()
+    state = None
+    with transaction.atomic(), connection.cursor() as cursor:
+        if lock[0]:
+            cursor.execute(*lock)
+            row = cursor.fetchone()
+            state = check(row) if check else None
+        cursor.execute(insert, params)
+        message_id = cursor.lastrowid
+        for sql in counters:
+            cursor.execute(sql, params)
+    return message_id, state
+
+
+def _store_in_two_round_trips(lock: tuple[str, list], params: dict, check) -> tuple[int, "_SendState | None"]:
+    """`_store_in_atomic` on MariaDB outside a transaction, in two round trips instead of six: START TRANSACTION
+    with the lock, then the insert, the counters and COMMIT as one multi-statement packet (mysqlclient allows
+    them). Django's atomic adds a SET autocommit before and after, and each statement is a trip of its own;
+    every trip is a send and a receive the sending process pays for (bench/chat_latency.py).
+
+    A statement that fails stops the packet; the transaction is then rolled back, as it is when a check
+    refuses the message.
+    """
+    insert, counters = _store_sql()
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(f"START TRANSACTION; {lock[0]}", lock[1])
+            with connection.wrap_database_errors:
+                cursor.nextset()
+                row = cursor.fetchone()
+            state = check(row) if check else None
+            cursor.execute("; ".join([insert, *counters, "COMMIT"]), params)
+            message_id = cursor.lastrowid
+            with connection.wrap_database_errors:
+                while cursor.nextset():  # each statement's result: one that failed raises here
+                    pass
+        except BaseException:
+            with suppress(DatabaseError):  # a dead connection has no transaction left to roll back
+                cursor.execute("ROLLBACK")
+            raise
+    return message_id, state
 
 
 @dataclass(frozen=True)
@@ -385,38 +453,47 @@ def _status_and_rate_sql(*, lock: bool) -> str:
 
 
 def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = False) -> _SendState:
-    """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date.
+    """Bring the booking and offer status of a long-lived conversation object (a socket's) up to date, and read
+    the rest of what a send checks (`_status_query`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_status_query(conversation, sender_id=sender_id, lock=lock))
+        return _read_status(conversation, cursor.fetchone())
 
-    Also reads how many messages the sender stored in the rate-limit window (over all conversations,
-    through the (sender, created_at) index), whether the sender's account is active, the provider's
-    standing (`accounts.policies`), whether the recipient has the thread open and whether the sender has
-    another socket open on it (`chat.presence`).
-    One query for all, per message, instead of reloading the
-    conversation with its relations and counting apart; plain SQL because compiling the equivalent
-    ORM query cost more CPU than running it (bench/chat_latency.py).
+
+def _status_query(conversation: Conversation, *, sender_id: int, lock: bool) -> tuple[str, list]:
+    """The booking's and the offer's status, how many messages the sender stored in the rate-limit window (over
+    all conversations, through the (sender, created_at) index), whether the sender's account is active, the
+    provider's standing (`accounts.policies`), whether the recipient has the thread open and whether the sender
+    has another socket open on it (`chat.presence`).
+    One query for all, per message, instead of reloading the conversation with its relations and counting
+    apart; plain SQL because compiling the equivalent ORM query cost more CPU than running it
+    (bench/chat_latency.py).
     """
     since = connection.ops.adapt_datetimefield_value(
         timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
     )
     recipient_id = conversation.other_party_id(sender_id)
     params = [sender_id, since, sender_id, recipient_id, recipient_id, sender_id, sender_id, conversation.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(_status_and_rate_sql(lock=lock), params)
-        (
-            booking_id,
-            booking_status,
-            offer_status,
-            offer_expires_at,
-            sent_recently,
-            sender_active,
-            provider_active,
-            provider_role,
-            provider_status,
-            recipient_viewers,
-            recipient_viewers_at,
-            sender_viewers,
-            sender_viewers_at,
-        ) = cursor.fetchone()
+    return _status_and_rate_sql(lock=lock), params
+
+
+def _read_status(conversation: Conversation, row: tuple) -> _SendState:
+    """`_status_query`'s row: the conversation's booking and offer refreshed, the rest as a `_SendState`."""
+    (
+        booking_id,
+        booking_status,
+        offer_status,
+        offer_expires_at,
+        sent_recently,
+        sender_active,
+        provider_active,
+        provider_role,
+        provider_status,
+        recipient_viewers,
+        recipient_viewers_at,
+        sender_viewers,
+        sender_viewers_at,
+    ) = row
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
         conversation.booking = Booking.objects.filter(pk=booking_id).first()
     elif booking_id is not None:

@@ -4,7 +4,7 @@ from functools import partial
 from importlib import import_module
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,10 +12,18 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import CustomerFactory, ProviderFactory
 from bookings.models import Booking
+from chat import services
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
 from chat.presence import viewer_enter
 from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
-from chat.services import _refresh_status, conversation_mark_read, message_send, message_store
+from chat.services import (
+    RateLimited,
+    _refresh_status,
+    conversation_mark_read,
+    message_send,
+    message_send_from_socket,
+    message_store,
+)
 from chat.tests.factories import ConversationFactory, MessageFactory
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
@@ -23,6 +31,8 @@ from servizo.testing.concurrency import race
 from servizo.testing.explain import index_problems, plan_rows
 
 mariadb_only = pytest.mark.skipif("connection.vendor != 'mysql'", reason="needs MariaDB")
+# The lock (the checks' read), the message, the conversation's and members' counters, the recipient's inbox (an upsert).
+WRITES = ["SELECT", "INSERT", "UPDATE", "INSERT"]
 
 
 def recount(user) -> tuple[dict[int, int], int, int]:
@@ -79,14 +89,14 @@ def test_a_recipient_without_an_inbox_row_gets_one_with_the_message_counted(conv
 
 
 @pytest.mark.django_db
-def test_storing_a_message_is_a_lock_an_insert_and_one_counter_update_on_mariadb(conversation):
+def test_storing_a_message_is_a_lock_an_insert_and_two_counter_statements_on_mariadb(conversation):
     customer = conversation.customer
     with CaptureQueriesContext(connection) as queries:
         message_store(conversation=conversation, sender=customer, text="hi")
 
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    if connection.vendor == "mysql":  # plus the transaction's own autocommit/commit round trips
-        assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
+    if connection.vendor == "mysql":  # plus the (savepoint's) own round trips: inside the test's transaction
+        assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == WRITES
     assert_counters_match(conversation.provider)
 
 
@@ -102,9 +112,71 @@ def test_a_send_to_a_viewing_recipient_is_one_read_and_the_store_and_nothing_aft
 
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     # the lock is the read for every check and the recipient's presence; then the insert and the counters
-    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT", "INSERT", "UPDATE"]
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE")] == WRITES
     assert queries.captured_queries[statements.index("SELECT")]["sql"].endswith("FOR UPDATE")
     assert not conversation.provider.notifications.exists()
+
+
+def in_transaction() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@in_transaction")
+        return bool(cursor.fetchone()[0])
+
+
+def viewed_conversation() -> Conversation:
+    """A conversation as the customer's socket holds it, its provider looking at it (nothing runs after commit)."""
+    conversation = ConversationFactory()
+    viewer_enter(conversation_id=conversation.pk, user_id=conversation.provider_id)
+    return conversation_for_participant(user=conversation.customer, pk=conversation.pk)
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_outside_a_transaction_is_two_round_trips_on_mariadb():
+    conversation = viewed_conversation()
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = message_send_from_socket(conversation=conversation, sender=conversation.customer, text="hi")
+
+    first, second = (q["sql"] for q in queries.captured_queries)
+    assert first.startswith("START TRANSACTION; SELECT") and first.endswith("FOR UPDATE")
+    assert [s.split()[0] for s in second.split("; ")] == [*WRITES[1:], "COMMIT"]
+    assert not in_transaction()
+    assert list(Message.objects.values_list("pk", "text")) == [(sent.message.pk, "hi")]
+    assert_counters_match(conversation.provider)
+    assert_counters_match(conversation.customer)
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_send_outside_a_transaction_rolls_back_and_stores_nothing(settings):
+    conversation = viewed_conversation()
+    settings.CHAT_RATE_LIMIT_COUNT = 0  # refused by the checks on the locked read
+
+    with pytest.raises(RateLimited):
+        message_send(conversation=conversation, sender=conversation.customer, text="hi")
+
+    assert not in_transaction()  # the conversation's lock went with it
+    assert not Message.objects.exists()
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_failing_in_the_stores_packet_rolls_back_what_ran_before_it(monkeypatch):
+    conversation = viewed_conversation()
+    insert, counters = services._store_sql()
+    failing = f"UPDATE {ChatInbox._meta.db_table} SET no_such_column = 1"  # after the insert and every counter
+    monkeypatch.setattr(services, "_store_sql", lambda: (insert, [*counters, failing]))
+
+    with pytest.raises(DatabaseError):  # Django's, as from any query: the socket answers "send it again"
+        message_send(conversation=conversation, sender=conversation.customer, text="hi")
+
+    assert not in_transaction()
+    assert not Message.objects.exists()
+    assert_counters_match(conversation.provider)
+    monkeypatch.undo()
+    message_send(conversation=conversation, sender=conversation.customer, text="again")  # the connection still works
+    assert_counters_match(conversation.provider)
 
 
 @mariadb_only
