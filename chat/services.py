@@ -280,9 +280,9 @@ def _store_sql() -> tuple[str, list[str]]:
     """(insert, counter changes) for `message_store`, in this database's SQL, with `params` names.
 
     The counters take the message's id from the insert before them (LAST_INSERT_ID, SQLite's last_insert_rowid:
-    the inbox upsert comes last). MariaDB moves the
-    conversation's and its members' counters in one multi-table UPDATE; SQLite, which has none, in two. The
-    recipient's inbox row is an upsert (rows from before the counters existed may be missing).
+    the inbox upsert comes last). MariaDB moves the conversation's and its members' counters in one multi-table
+    UPDATE; SQLite, which has none, in two. The recipient's inbox row is an upsert (rows from before the
+    counters existed may be missing).
     """
     models = (Conversation, ConversationMember, ChatInbox, Message)
     conversation, member, inbox, message = (m._meta.db_table for m in models)
