@@ -86,8 +86,15 @@ def _open(*, user, conversation_id: int) -> Conversation | None:
     return conversation
 
 
+@_on_pool
+def _history(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
+    messages, more = messages_after(conversation=conversation, after_id=after)
+    return [message_payload(m) for m in messages], more
+
+
 _viewer_still_here = _on_pool(presence.viewer_still_here)
 _viewer_leave = _on_pool(presence.viewer_leave)
+_mark_read = _on_pool(conversation_mark_read)
 
 
 def _int(value) -> int | None:
@@ -155,9 +162,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             if up_to is None:
                 await self._error("bad_request", _("Give up_to, a message id."))
                 return
-            await socket_database_sync_to_async(conversation_mark_read)(
-                conversation=self.conversation, user=self.user, up_to_id=up_to
-            )
+            await _mark_read(conversation=self.conversation, user=self.user, up_to_id=up_to)
         elif kind == "typing":
             await abroadcast(self.other_group, event={"type": "chat.typing", "user_id": self.user.pk})
         else:
@@ -195,12 +200,8 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         if after is None:
             await self._error("bad_request", _("Give after, a message id (0 for everything)."))
             return
-        messages, more = await socket_database_sync_to_async(self._messages_after)(after)
+        messages, more = await _history(self.conversation, after)
         await self.send_json({"type": "history", "messages": messages, "more": more})
-
-    def _messages_after(self, after: int) -> tuple[list[dict], bool]:
-        messages, more = messages_after(conversation=self.conversation, after_id=after)
-        return [message_payload(m) for m in messages], more
 
     # Layer events
     async def chat_message(self, event):
