@@ -117,6 +117,34 @@ def test_a_send_to_a_viewing_recipient_is_one_read_and_the_store_and_nothing_aft
     assert not conversation.provider.notifications.exists()
 
 
+@pytest.mark.django_db
+def test_a_read_that_passes_messages_is_one_locking_read_and_the_counter_updates(
+    conversation, monkeypatch, django_capture_on_commit_callbacks
+):
+    customer, provider = conversation.customer, conversation.provider
+    other = ConversationFactory(provider=provider)
+    MessageFactory(conversation=other, sender=other.customer)  # still unread after the read
+    newest = MessageFactory.create_batch(2, conversation=conversation, sender=customer)[-1]
+    conversation = conversation_for_participant(user=provider, pk=conversation.pk)
+    pushed = []
+    monkeypatch.setattr(services, "push_to_user", lambda **push: pushed.append(push))
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        conversation_mark_read(conversation=conversation, user=provider, up_to_id=newest.pk + 5)
+
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0].upper() in ("SELECT", "UPDATE")]
+    # the pointer, the newest message and what it passes; the pointer, the member's and the inbox's counts; the
+    # unread total to push; the thread's "new message" notification
+    assert [s.split()[0].upper() for s in statements] == ["SELECT", "UPDATE", "UPDATE", "UPDATE", "SELECT", "UPDATE"]
+    if connection.vendor == "mysql":
+        assert statements[0].endswith("FOR UPDATE")
+    assert conversation.provider_read_up_to == newest.pk
+    assert_counters_match(provider)
+    # the reader's other pages get the total the transaction left, as a JSON (and msgpack) number
+    assert pushed == [{"user_id": provider.pk, "payload": {"kind": "chat_unread", "total": 1}}]
+    assert type(pushed[0]["payload"]["total"]) is int
+
+
 def in_transaction() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT @@in_transaction")
