@@ -3,7 +3,8 @@
 Channel-layer delivery is at-most-once anyway (a full channel drops silently), so every push has a
 database-backed fallback (notifications list, chat resync, feed reload). A layer that is down or hung
 must therefore cost the action nothing: failures are logged, never raised, and bounded in time; after
-one, pushes through that layer are skipped for RETRY_AFTER_SECONDS (one warning, one timeout paid).
+the layer fails (unreachable, hung), pushes through it are skipped for RETRY_AFTER_SECONDS (one warning,
+one timeout paid). An event the layer cannot take (a value msgpack cannot serialize) fails alone.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +36,15 @@ async def abroadcast(*groups: str, event: dict) -> bool:
         return False
     try:
         await _group_send(layer, list(groups), event)
-    except Exception:  # best effort by contract: the stored data stays the truth
+    except (OSError, TimeoutError, RedisError):  # the layer is out: skip every push for a while
         _down_until[layer] = time.monotonic() + RETRY_AFTER_SECONDS
         logger.warning(
             "Broadcast of %s to %s failed; skipping pushes for %.0f s",
             event.get("type"), ", ".join(groups), RETRY_AFTER_SECONDS, exc_info=True,
         )  # fmt: skip
+        return False
+    except Exception:  # this event alone (one the layer cannot serialize): the other pushes still go
+        logger.exception("Broadcast of %s to %s failed", event.get("type"), ", ".join(groups))
         return False
     return True
 
