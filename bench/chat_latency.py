@@ -1,7 +1,7 @@
 """Chat latency under load: N WebSocket clients over two daphne processes sharing Redis.
 
     DATABASE_URL=mysql://... REDIS_URL=redis://.../N python bench/chat_latency.py [--clients 100]
-        [--rate 200] [--duration 15]
+        [--rate 200] [--duration 15] [--reads]
 
 Half the clients are customers connected to daphne A, half their providers connected to daphne B, so
 every message crosses processes through the Redis layer. Once every socket is open, clients send
@@ -72,7 +72,9 @@ its own publish), no session wrapper around every frame sent. While sending, med
 message (README, "Chat, issue 12's seventh round").
 Issue 12, eighth round, on a machine ~1.2x slower than the issue's (0f6cc6a: 6.8-7.5 ms per message): the store
 in two round trips on MariaDB, what the first sockets loaded loaded before serving. Whole run, median of 5
-interleaved: 3.72 -> 3.25 ms per message (README, "Chat, issue 12's eighth round").
+interleaved: 3.72 -> 3.25 ms per message (README, "Chat, issue 12's eighth round"). With `--reads` (clients send
+read receipts as the open page does; not in issue 12's load): 13.06 -> 8.14 ms per message, read receipts in
+plain SQL.
 """
 
 import argparse
