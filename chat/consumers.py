@@ -31,11 +31,13 @@ from chat.models import Conversation
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import (
     RateLimited,
-    conversation_mark_read,
+    conversation_mark_read_from_socket,
     message_event,
     message_send_from_socket,
     party_group,
+    unread_total_payload,
 )
+from notifications.services import apush_to_user
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 from servizo.pagecache import apages_changed
@@ -94,7 +96,7 @@ def _history(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
 
 _viewer_still_here = _on_pool(presence.viewer_still_here)
 _viewer_leave = _on_pool(presence.viewer_leave)
-_mark_read = _on_pool(conversation_mark_read)
+_mark_read = _on_pool(conversation_mark_read_from_socket)
 
 
 def _int(value) -> int | None:
@@ -162,7 +164,10 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             if up_to is None:
                 await self._error("bad_request", _("Give up_to, a message id."))
                 return
-            await _mark_read(conversation=self.conversation, user=self.user, up_to_id=up_to)
+            read = await _mark_read(conversation=self.conversation, user=self.user, up_to_id=up_to)
+            if read is not None:  # committed: the other side shows "Seen", the reader's other pages the total
+                await abroadcast(self.other_group, event=read.event)
+                await apush_to_user(user_id=self.user.pk, payload=unread_total_payload(read.unread))
         elif kind == "typing":
             await abroadcast(self.other_group, event={"type": "chat.typing", "user_id": self.user.pk})
         else:

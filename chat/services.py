@@ -66,11 +66,16 @@ def _broadcast(conversation_id: int, *user_ids: int, event: dict) -> None:
     broadcast(*(party_group(conversation_id, user_id) for user_id in user_ids), event=event)
 
 
+def unread_total_payload(total: int) -> dict:
+    """What the user's pages get when their unread total changes (notifications' socket)."""
+    return {"kind": "chat_unread", "total": total}
+
+
 def _push_unread_total(user_id: int, total: int | None = None) -> None:
     """Push the user's unread total: `total` as the caller's transaction left it, else read now."""
     if total is None:
         total = unread_total(user=User(pk=user_id))
-    push_to_user(user_id=user_id, payload={"kind": "chat_unread", "total": total})
+    push_to_user(user_id=user_id, payload=unread_total_payload(total))
 
 
 def _inbox_add(*, user_id: int, unread: int = 0, conversations: int = 0) -> None:
@@ -516,18 +521,41 @@ def _read_status(conversation: Conversation, row: tuple) -> _SendState:
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:
     """Move the user's read pointer forward to `up_to_id` (clamped to the newest message); returns the pointer.
 
-    On a change, the other side gets a "seen" event and the user's other pages a new unread total. Plain SQL
-    (`_mark_read_sql`), as the store: a viewing recipient's page sends one per message it shows, and the ORM's
-    five compiled statements were most of its server CPU (bench/chat_latency.py --reads).
+    On a change, the other side gets a "seen" event and the user's other pages a new unread total (on commit).
     """
+    read = _mark_read(conversation, user, up_to_id)
+    if read is not None:
+        after_commit(_broadcast, conversation.pk, conversation.other_party_id(user.pk), event=read.event)
+        after_commit(_push_unread_total, user.pk, read.unread)
+    return getattr(conversation, conversation.read_pointer_field(user))
+
+
+@dataclass(frozen=True)
+class SocketRead:
+    """A read pointer moved from a chat socket: `event` for the other party's group ("Seen"), and the reader's
+    unread total as the read left it, for their other pages (`unread_total_payload`)."""
+
+    event: dict
+    unread: int
+
+
+def conversation_mark_read_from_socket(*, conversation: Conversation, user: User, up_to_id: int) -> SocketRead | None:
+    """`conversation_mark_read` for a chat socket, which pushes what it returns from its event loop (None: the
+    pointer did not move), instead of this thread hopping back into that loop once per push."""
+    return _mark_read(conversation, user, up_to_id)
+
+
+def _mark_read(conversation: Conversation, user: User, up_to_id: int) -> SocketRead | None:
+    """Plain SQL (`_mark_read_sql`), as the store: a viewing recipient's page sends a read per message it shows,
+    and the ORM's five compiled statements were most of its server CPU (bench/chat_latency.py --reads)."""
     field = conversation.read_pointer_field(user)
     lock, move_pointer, member_unread, inbox_unread, total = _mark_read_sql(field)
     params = {"conversation": conversation.pk, "user": user.pk, "up_to": up_to_id}
+    read = None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(lock, params)
         pointer, newest, passed = cursor.fetchone()
-        moved = (newest or 0) > pointer
-        if moved:
+        if (newest or 0) > pointer:
             params.update(newest=newest, passed=passed)
             cursor.execute(move_pointer, params)
             if passed:
@@ -538,12 +566,10 @@ def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: 
             unread = int(cursor.fetchone()[0])  # MariaDB types the COALESCE a DECIMAL
             # The "new message" notification for this thread is answered by reading it.
             notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
-            # Only the other side shows it ("Seen"); the reader's other pages get their unread total below.
-            read = {"type": "chat.read", "user_id": user.pk, "up_to": newest}
-            after_commit(_broadcast, conversation.pk, conversation.other_party_id(user.pk), event=read)
-            after_commit(_push_unread_total, user.pk, unread)
+            # Only the other side shows it ("Seen"); the reader's other pages get their unread total.
+            read = SocketRead(event={"type": "chat.read", "user_id": user.pk, "up_to": newest}, unread=unread)
     setattr(conversation, field, max(getattr(conversation, field), newest or 0))
-    return getattr(conversation, field)
+    return read
 
 
 def _mark_read_sql(field: str) -> tuple[str, str, str, str, str]:

@@ -30,7 +30,7 @@ from notifications.models import Notification
 from notifications.outbox import email_send
 from servizo.context_processors import NOTIFICATION_BADGE
 from servizo.languages import in_language_of
-from servizo.realtime import broadcast
+from servizo.realtime import abroadcast, broadcast
 from servizo.tasks import enqueue
 from servizo.usercache import user_cache_drop
 
@@ -43,6 +43,11 @@ def user_group(user_id: int) -> str:
 def push_to_user(*, user_id: int, payload: dict) -> None:
     """Send an event to the user's notification sockets, best effort (the page shows stored ones on load)."""
     broadcast(user_group(user_id), event={"type": "notify", "payload": payload})
+
+
+async def apush_to_user(*, user_id: int, payload: dict) -> None:
+    """`push_to_user` from an event loop (a chat socket), without a hop through `async_to_sync`."""
+    await abroadcast(user_group(user_id), event={"type": "notify", "payload": payload})
 
 
 def absolute_url(path: str) -> str:

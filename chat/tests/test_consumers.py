@@ -21,6 +21,7 @@ from chat.models import ConversationMember, Message
 from chat.services import party_group
 from chat.tests.factories import ConversationFactory, MessageFactory
 from chat.tests.sockets import chat_communicator
+from notifications.services import user_group
 from servizo import realtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -299,13 +300,19 @@ def test_read_receipt_is_persisted_and_shown_to_the_other_side(conversation):
     customer, provider = _pair(conversation)
 
     async def scenario():
+        layer = get_channel_layer()
+        pages = await layer.new_channel()  # the provider's other pages (notifications' socket)
+        await layer.group_add(user_group(conversation.provider.pk), pages)
         async with _connected(customer, provider):
             await provider.send_json_to({"type": "read", "up_to": message.pk + 999})  # clamped to the newest
-            return await customer.receive_json_from(timeout=3), not await provider.receive_nothing(timeout=0.3)
+            receipt = await customer.receive_json_from(timeout=3)
+            total = await asyncio.wait_for(layer.receive(pages), timeout=3)
+            return receipt, total, not await provider.receive_nothing(timeout=0.3)
 
-    receipt, echoed = async_to_sync(scenario)()
+    receipt, total, echoed = async_to_sync(scenario)()
 
     assert receipt == {"type": "read", "user_id": conversation.provider.pk, "up_to": message.pk}
+    assert total == {"type": "notify", "payload": {"kind": "chat_unread", "total": 0}}
     assert echoed is False
     conversation.refresh_from_db()
     assert conversation.provider_read_up_to == message.pk

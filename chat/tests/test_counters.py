@@ -18,8 +18,10 @@ from chat.presence import viewer_enter
 from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
 from chat.services import (
     RateLimited,
+    SocketRead,
     _refresh_status,
     conversation_mark_read,
+    conversation_mark_read_from_socket,
     message_send,
     message_send_from_socket,
     message_store,
@@ -143,6 +145,23 @@ def test_a_read_that_passes_messages_is_one_locking_read_and_the_counter_updates
     # the reader's other pages get the total the transaction left, as a JSON (and msgpack) number
     assert pushed == [{"user_id": provider.pk, "payload": {"kind": "chat_unread", "total": 1}}]
     assert type(pushed[0]["payload"]["total"]) is int
+
+
+@pytest.mark.django_db
+def test_a_read_from_a_socket_leaves_its_pushes_to_the_socket(conversation, django_capture_on_commit_callbacks):
+    message = MessageFactory(conversation=conversation, sender=conversation.customer)
+    provider = conversation.provider
+    conversation = conversation_for_participant(user=provider, pk=conversation.pk)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        read = conversation_mark_read_from_socket(conversation=conversation, user=provider, up_to_id=message.pk)
+        again = conversation_mark_read_from_socket(conversation=conversation, user=provider, up_to_id=message.pk)
+
+    assert read == SocketRead(event={"type": "chat.read", "user_id": provider.pk, "up_to": message.pk}, unread=0)
+    assert again is None  # the pointer did not move: nothing to push
+    # no push through a hop back into the socket's loop from its worker thread (the cache deletes stay)
+    assert [c.__qualname__ for c in callbacks] == ["ResilientRedisCache.delete_many"]
+    assert conversation.provider_read_up_to == message.pk
 
 
 def in_transaction() -> bool:
