@@ -20,8 +20,6 @@ shows them with its own page's words, so the recipient never sees the sender's l
 import asyncio
 import json
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -31,6 +29,7 @@ from chat.models import Conversation
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import (
     RateLimited,
+    amessage_send_from_socket,
     conversation_mark_read_from_socket,
     message_event,
     message_send_from_socket,
@@ -38,6 +37,7 @@ from chat.services import (
     unread_total_payload,
 )
 from notifications.services import apush_to_user
+from servizo import loopdb
 from servizo.consumers import SafeJsonWebsocketConsumer
 from servizo.exceptions import DomainError
 from servizo.pagecache import apages_changed
@@ -57,26 +57,15 @@ def _on_pool(func):
     return socket_database_sync_to_async(func, thread_sensitive=False)
 
 
-# Every send of the process on one thread of its own: it stays hot (its stack, its connection) and sends do
-# not queue behind other sockets' opens and resyncs on the pool. ~7 % less CPU per message than spreading
-# them over the pool (bench/chat_latency.py). It stored ~600 messages/s at six round trips a send, two since
-# (MariaDB), six times what one process takes at the bench's load: more traffic, more daphne processes.
-def _send_on_its_own_thread():
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-send")
-    return socket_database_sync_to_async(message_send_from_socket, thread_sensitive=False, executor=executor)
+# A send awaits its statements on the socket's own event loop on MariaDB (`amessage_send_from_socket`,
+# servizo.loopdb), with no worker thread in between; elsewhere (SQLite) it runs on the pool.
+_message_send_on_pool = _on_pool(message_send_from_socket)
 
 
-_message_send = _send_on_its_own_thread()
-
-
-def _new_send_thread_after_fork() -> None:
-    """A forked child (the test suite's live servers) inherits the executor but not its thread: sends would wait
-    for ever."""
-    global _message_send
-    _message_send = _send_on_its_own_thread()
-
-
-os.register_at_fork(after_in_child=_new_send_thread_after_fork)
+async def _message_send(*, conversation: Conversation, sender, text: str):
+    if loopdb.available():
+        return await amessage_send_from_socket(conversation=conversation, sender=sender, text=text)
+    return await _message_send_on_pool(conversation=conversation, sender=sender, text=text)
 
 
 @_on_pool

@@ -11,6 +11,7 @@ transaction as the message or read pointer they count. Lock order: the conversat
 member rows, then inbox rows (by user id).
 """
 
+import logging
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,13 +32,17 @@ from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread
 from notifications.selectors import notification_unread_exists
 from notifications.services import notification_create, notification_mark_all_read, push_to_user
 from offers.models import Offer
+from servizo import loopdb
 from servizo.commit import after_commit
 from servizo.exceptions import DomainError
 from servizo.images import PreparedImage
 from servizo.languages import in_language_of
 from servizo.pagecache import pages_changed
 from servizo.realtime import broadcast
+from servizo.socketdb import socket_database_sync_to_async
 from servizo.usercache import user_cache_drop
+
+logger = logging.getLogger(__name__)
 
 NEW_MESSAGE_KIND = "chat_message"
 PROVIDER_UNAVAILABLE = gettext_lazy(
@@ -191,6 +196,9 @@ def _deliver_message(
     _push_unread_total(recipient.pk)
 
 
+_adeliver_message = socket_database_sync_to_async(_deliver_message, thread_sensitive=False)
+
+
 def message_send(*, conversation: Conversation, sender: User, text: str) -> Message:
     """Validate and store a message, then broadcast it on commit. Raises DomainError with a user-facing reason.
 
@@ -218,10 +226,44 @@ def message_send_from_socket(*, conversation: Conversation, sender: User, text: 
     return SocketSend(message, sender_elsewhere=state.sender_elsewhere)
 
 
-def _send(conversation: Conversation, sender: User, text: str, *, from_socket: bool) -> tuple[Message, "_SendState"]:
+async def amessage_send_from_socket(*, conversation: Conversation, sender: User, text: str) -> SocketSend:
+    """`message_send_from_socket` awaited on the socket's event loop, on MariaDB (`servizo.loopdb`): the same
+    checks and statements, without a worker thread in between (the send's round trips are the socket's own
+    awaits). Telling a recipient who is not looking (a notification: ORM work) happens on a worker thread, after
+    the commit; like every after-commit effect, its failure is logged and the send stands."""
+    text = _text_to_send(text)
+    _check_text_and_member(conversation, sender, text)
+    message, params = _new_message(conversation, sender, text, photo_id=None)
+    lock = _status_query(conversation, sender_id=sender.pk, lock=True)
+    insert, counters = _store_sql()
+    async with loopdb.transaction() as db:
+        (row,) = await db.fetch(*lock)
+        if row[0] != conversation.booking_id:  # the thread moved on to a (new) booking: read it (ORM)
+            await _aload_booking(conversation, row[0])
+        state = _read_status(conversation, row)
+        _check_state(conversation, sender, state)
+        await db.execute(insert, params)
+        message_id = db.last_insert_id()
+        for sql in counters:
+            await db.execute(sql, params)
+    _stored(message, message_id, conversation)
+    if not state.recipient_viewing:
+        try:
+            await _adeliver_message(message, conversation, from_socket=True, recipient_viewing=False)
+        except Exception:
+            logger.exception("Telling the recipient of chat message %s failed", message_id)
+    return SocketSend(message, sender_elsewhere=state.sender_elsewhere)
+
+
+def _text_to_send(text: str) -> str:
     text = text.strip()
     if not text:
         raise DomainError(_("Type a message first."))
+    return text
+
+
+def _send(conversation: Conversation, sender: User, text: str, *, from_socket: bool) -> tuple[Message, "_SendState"]:
+    text = _text_to_send(text)
     message, state = _store(conversation, sender, text, photo_id=None, checked=True)
     # robust: once stored, a failing push must not look like a failed send (the user would send it twice).
     after_commit(
@@ -351,6 +393,17 @@ def _store(
             _check_state(conversation, sender, state)
             return state
 
+    message, params = _new_message(conversation, sender, text, photo_id=photo_id)
+    lock = _lock_sql(conversation, sender.pk, checked=checked)
+    in_two_round_trips = connection.vendor == "mysql" and not connection.in_atomic_block
+    store = _store_in_two_round_trips if in_two_round_trips else _store_in_atomic
+    message_id, state = store(lock, params, check)
+    _stored(message, message_id, conversation)
+    return message, state
+
+
+def _new_message(conversation: Conversation, sender: User, text: str, *, photo_id: int | None) -> tuple[Message, dict]:
+    """The message to store, and the `params` of `_store_sql`'s statements."""
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     params = {
         "conversation": conversation.pk,
@@ -360,13 +413,13 @@ def _store(
         "created_at": connection.ops.adapt_datetimefield_value(message.created_at),
         "photo": photo_id,
     }
-    lock = _lock_sql(conversation, sender.pk, checked=checked)
-    in_two_round_trips = connection.vendor == "mysql" and not connection.in_atomic_block
-    store = _store_in_two_round_trips if in_two_round_trips else _store_in_atomic
-    message.pk, state = store(lock, params, check)
+    return message, params
+
+
+def _stored(message: Message, message_id: int, conversation: Conversation) -> None:
+    message.pk = message_id
     message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
-    return message, state
 
 
 def _store_in_atomic(lock: tuple[str | None, list], params: dict, check) -> tuple[int, "_SendState | None"]:
@@ -502,7 +555,7 @@ def _read_status(conversation: Conversation, row: tuple) -> _SendState:
         sender_viewers_at,
     ) = row
     if booking_id != conversation.booking_id:  # the thread moved on to a (new) booking
-        conversation.booking = Booking.objects.filter(pk=booking_id).first()
+        _load_booking(conversation, booking_id)
     elif booking_id is not None:
         conversation.booking.status = booking_status
     conversation.offer.status = offer_status
@@ -516,6 +569,13 @@ def _read_status(conversation: Conversation, row: tuple) -> _SendState:
         recipient_viewing=viewing(recipient_viewers, to_datetime(recipient_viewers_at, None, connection)),
         sender_elsewhere=viewing_elsewhere(sender_viewers, to_datetime(sender_viewers_at, None, connection)),
     )
+
+
+def _load_booking(conversation: Conversation, booking_id: int | None) -> None:
+    conversation.booking = Booking.objects.filter(pk=booking_id).first()
+
+
+_aload_booking = socket_database_sync_to_async(_load_booking, thread_sensitive=False)
 
 
 def conversation_mark_read(*, conversation: Conversation, user: User, up_to_id: int) -> int:

@@ -4,10 +4,12 @@ from functools import partial
 from importlib import import_module
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import CustomerFactory, ProviderFactory
@@ -27,6 +29,7 @@ from chat.services import (
     message_store,
 )
 from chat.tests.factories import ConversationFactory, MessageFactory
+from notifications.models import Notification
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
 from servizo.testing.concurrency import race
@@ -172,7 +175,10 @@ def in_transaction() -> bool:
 
 def viewed_conversation() -> Conversation:
     """A conversation as the customer's socket holds it, its provider looking at it (nothing runs after commit)."""
-    conversation = ConversationFactory()
+    return viewed_conversation_of(ConversationFactory())
+
+
+def viewed_conversation_of(conversation: Conversation) -> Conversation:
     viewer_enter(conversation_id=conversation.pk, user_id=conversation.provider_id)
     return conversation_for_participant(user=conversation.customer, pk=conversation.pk)
 
@@ -224,6 +230,78 @@ def test_a_statement_failing_in_the_stores_packet_rolls_back_what_ran_before_it(
     monkeypatch.undo()
     message_send(conversation=conversation, sender=conversation.customer, text="again")  # the connection still works
     assert_counters_match(conversation.provider)
+
+
+def send_on_the_loop(conversation: Conversation, text: str = "hi"):
+    """`amessage_send_from_socket` as the customer's socket awaits it."""
+    return async_to_sync(services.amessage_send_from_socket)(
+        conversation=conversation, sender=conversation.customer, text=text
+    )
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_awaited_on_the_loop_stores_the_message_with_its_counters_and_commits():
+    conversation = viewed_conversation()
+    viewer_enter(conversation_id=conversation.pk, user_id=conversation.customer_id)  # the sending socket
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = send_on_the_loop(conversation)
+
+    assert not queries.captured_queries  # nothing on this thread's connection: the loop's own did it all
+    assert list(Message.objects.values_list("pk", "text")) == [(sent.message.pk, "hi")]
+    assert conversation.last_message == sent.message and not sent.sender_elsewhere
+    assert_counters_match(conversation.provider)
+    assert_counters_match(conversation.customer)
+    assert not conversation.provider.notifications.exists()  # looking at it
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_refused_on_the_loop_rolls_back_and_stores_nothing(settings):
+    conversation = viewed_conversation()
+    settings.CHAT_RATE_LIMIT_COUNT = 0  # refused by the checks on the locked read
+
+    with pytest.raises(RateLimited):
+        send_on_the_loop(conversation)
+
+    assert not Message.objects.exists()
+    assert_counters_match(conversation.provider)
+    settings.CHAT_RATE_LIMIT_COUNT = 100
+    send_on_the_loop(conversation, "within the limit")  # the refused send's connection was rolled back and lent again
+    assert Message.objects.count() == 1
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_on_the_loop_tells_a_recipient_who_is_away_and_a_failure_to_tell_does_not_undo_it(monkeypatch):
+    conversation = ConversationFactory()  # nobody looking
+    conversation = conversation_for_participant(user=conversation.customer, pk=conversation.pk)
+
+    send_on_the_loop(conversation)
+    assert conversation.provider.notifications.count() == 1
+
+    def failing(**kwargs):
+        raise DatabaseError("the notification could not be written")
+
+    monkeypatch.setattr(services, "notification_create", failing)
+    Notification.objects.update(read_at=timezone.now())  # so the next message notifies again
+    sent = send_on_the_loop(conversation, "again")
+    assert Message.objects.filter(pk=sent.message.pk).exists()  # stored and acked: no "send it again"
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_send_on_the_loop_follows_the_thread_onto_its_new_booking():
+    conversation = viewed_conversation()
+    booking = conversation.booking
+    Conversation.objects.filter(pk=conversation.pk).update(booking=None)
+    conversation = viewed_conversation_of(conversation)  # the socket opened before the booking existed
+    Conversation.objects.filter(pk=conversation.pk).update(booking=booking)
+
+    send_on_the_loop(conversation)
+
+    assert conversation.booking == booking and conversation.booking.status == booking.status
 
 
 @mariadb_only

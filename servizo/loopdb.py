@@ -1,0 +1,166 @@
+"""Transactions awaited on the event loop: MariaDB round trips without a worker thread.
+
+A chat socket's send is a few short statements. Run on a worker thread (`servizo.socketdb`), each send also paid
+for the hop there and back: the executor and its futures, waking the thread and then the loop, the GIL handed
+over twice; ~0.4 ms of server CPU per message, as much as the statements themselves (bench/chat_latency.py).
+Here the coroutine sends each statement itself (mysqlclient's `send_query`), waits for the reply on the event
+loop (`loop.add_reader` on the connection's socket) and reads it (`read_query_result`): the loop is never blocked
+on the database, and no thread is involved.
+
+`transaction()` lends a connection of a small per-loop pool for one transaction: committed when the block ends,
+rolled back when it raises. The connections are Django's own (`connections.create_connection`: the same settings,
+session state and error classes), made on a worker thread (connecting blocks) with autocommit off. One that has
+been idle for IDLE_CHECK_SECONDS is checked with a round trip first and replaced if dead (the database restarted,
+its idle timeout closed it); one that fails a statement, or whose reply was abandoned (the awaiting task was
+cancelled), is closed, never lent again; the database rolls back what it had not committed.
+
+MariaDB only (`available`): elsewhere callers keep their worker thread.
+"""
+
+import asyncio
+import os
+import time
+from contextlib import asynccontextmanager, suppress
+from weakref import WeakKeyDictionary
+
+from asgiref.sync import sync_to_async
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+POOL_SIZE = 4  # per event loop (a daphne process has one): transactions of a process that run at once
+IDLE_CHECK_SECONDS = 5.0
+
+
+def available(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    return connections[alias].vendor == "mysql"
+
+
+def _wake(ready: asyncio.Future) -> None:
+    if not ready.done():  # the socket may be reported readable again before the waiting task runs
+        ready.set_result(None)
+
+
+class LoopConnection:
+    """A Django database connection that one coroutine at a time uses from an event loop."""
+
+    def __init__(self, wrapper) -> None:
+        self.wrapper = wrapper
+        self.raw = wrapper.connection
+        self.last_used = time.monotonic()
+        self.unusable = False  # a statement failed on it, or its reply was left unread
+
+    def _bind(self, sql: str, params: dict | list | tuple | None) -> bytes:
+        """`sql` with `params` quoted in, as MySQLdb's cursor does it (the same `%s` / `%(name)s` placeholders)."""
+        raw = self.raw
+        query = sql.encode(raw.encoding)
+        if params is None:
+            return query
+        if isinstance(params, dict):
+            return query % {key.encode(raw.encoding): raw.literal(value) for key, value in params.items()}
+        return query % tuple(raw.literal(value) for value in params)
+
+    async def _run(self, sql: str, params) -> None:
+        raw = self.raw
+        self.unusable = True  # until the reply is read
+        with self.wrapper.wrap_database_errors:  # MySQLdb's errors raised as Django's
+            raw.send_query(self._bind(sql, params))
+            loop = asyncio.get_running_loop()
+            ready = loop.create_future()
+            loop.add_reader(raw.fileno(), _wake, ready)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(raw.fileno())
+            raw.read_query_result()
+        self.unusable = False
+        self.last_used = time.monotonic()
+
+    async def fetch(self, sql: str, params=None) -> tuple[tuple, ...]:
+        """The rows of one statement, converted as Django's cursor converts them."""
+        await self._run(sql, params)
+        result = self.raw.store_result()
+        return result.fetch_row(0) if result is not None else ()
+
+    async def execute(self, sql: str, params=None) -> int:
+        """Run one statement; the number of rows it changed."""
+        await self._run(sql, params)
+        return self.raw.affected_rows()
+
+    def last_insert_id(self) -> int:
+        return self.raw.insert_id()
+
+    def close(self) -> None:
+        self.unusable = True
+        with suppress(Exception):
+            self.raw.close()
+
+
+def _connect(alias: str):
+    wrapper = connections.create_connection(alias)
+    wrapper.connect()
+    wrapper.connection.autocommit(False)  # every statement runs in the transaction COMMIT or ROLLBACK ends
+    return wrapper
+
+
+_connect_on_a_thread = sync_to_async(_connect, thread_sensitive=False)
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.idle: list[LoopConnection] = []
+        self.slots = asyncio.Semaphore(POOL_SIZE)
+
+    async def take(self, alias: str) -> LoopConnection:
+        while self.idle:
+            lent = self.idle.pop()
+            if time.monotonic() - lent.last_used < IDLE_CHECK_SECONDS:
+                return lent
+            try:
+                await lent.execute("DO 1")
+                return lent
+            except DatabaseError:
+                lent.close()
+        return LoopConnection(await _connect_on_a_thread(alias))
+
+
+_pools: WeakKeyDictionary = WeakKeyDictionary()  # (event loop, alias) -> _Pool
+_inherited: list = []
+
+
+def _forget_pools_after_fork() -> None:
+    """A forked child shares its parent's sockets: it must neither use nor close (QUIT) those connections."""
+    _inherited.append(dict(_pools))
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_pools_after_fork)
+
+
+def _pool(alias: str) -> _Pool:
+    loop = asyncio.get_running_loop()
+    pools = _pools.setdefault(loop, {})
+    if alias not in pools:
+        pools[alias] = _Pool()
+    return pools[alias]
+
+
+@asynccontextmanager
+async def transaction(alias: str = DEFAULT_DB_ALIAS):
+    """A `LoopConnection` in a transaction: committed when the block ends, rolled back if it raises."""
+    pool = _pool(alias)
+    async with pool.slots:
+        connection = await pool.take(alias)
+        try:
+            yield connection
+            await connection.execute("COMMIT")
+        except BaseException:
+            if not connection.unusable:
+                try:
+                    await connection.execute("ROLLBACK")
+                except BaseException:  # a connection in doubt is closed: the database rolls back
+                    connection.close()
+            raise
+        finally:
+            if connection.unusable:
+                connection.close()
+            else:
+                pool.idle.append(connection)

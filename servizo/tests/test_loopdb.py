@@ -1,0 +1,176 @@
+"""servizo.loopdb: transactions awaited on the event loop, committed or rolled back, on connections that heal."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.db import DatabaseError, connection
+
+from accounts.models import User
+from accounts.tests.factories import CustomerFactory
+from servizo import loopdb
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the loop's connections see only what is committed
+    pytest.mark.skipif("connection.vendor != 'mysql'", reason="MariaDB only (loopdb.available)"),
+]
+TABLE = User._meta.db_table
+
+
+def run(scenario):
+    """Run `scenario()` on a new event loop (so on a pool of its own)."""
+    return async_to_sync(scenario)()
+
+
+async def full_name(db, user) -> str:
+    (row,) = await db.fetch(f"SELECT full_name FROM {TABLE} WHERE id = %s", [user.pk])
+    return row[0]
+
+
+def rename(user, name: str) -> str:
+    return f"UPDATE {TABLE} SET full_name = '{name}' WHERE id = {user.pk}"
+
+
+async def connection_id(db) -> int:
+    (row,) = await db.fetch("SELECT CONNECTION_ID()")
+    return row[0]
+
+
+def kill(thread_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("KILL %s", [thread_id])
+
+
+def test_a_transaction_commits_when_its_block_ends_and_the_connection_is_lent_again():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            changed = await db.execute(rename(user, "Bea"), None)
+            first = await connection_id(db)
+        async with loopdb.transaction() as db:
+            return changed, await full_name(db, user), first == await connection_id(db)
+
+    assert run(scenario) == (1, "Bea", True)
+    user.refresh_from_db()
+    assert user.full_name == "Bea"
+
+
+def test_a_block_that_raises_rolls_back_and_keeps_its_connection():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        with pytest.raises(ValueError):
+            async with loopdb.transaction() as db:
+                await db.execute(rename(user, "Bea"))
+                first = await connection_id(db)
+                raise ValueError("refused")
+        async with loopdb.transaction() as db:
+            return await full_name(db, user), first == await connection_id(db)
+
+    assert run(scenario) == ("Ann", True)
+
+
+def test_a_failing_statement_raises_djangos_error_rolls_back_and_its_connection_is_replaced():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        with pytest.raises(DatabaseError) as failure:
+            async with loopdb.transaction() as db:
+                await db.execute(rename(user, "Bea"))
+                first = await connection_id(db)
+                await db.execute(f"UPDATE {TABLE} SET no_such_column = 1")
+        async with loopdb.transaction() as db:
+            return type(failure.value).__module__, await full_name(db, user), first == await connection_id(db)
+
+    assert run(scenario) == ("django.db.utils", "Ann", False)  # Django's error class, as from a cursor
+
+
+def test_an_idle_connection_that_died_is_replaced_before_it_is_lent(monkeypatch):
+    user = CustomerFactory(full_name="Ann")
+    monkeypatch.setattr(loopdb, "IDLE_CHECK_SECONDS", 0)
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            first = await connection_id(db)
+        kill(first)  # the database restarted, or its idle timeout closed it
+        async with loopdb.transaction() as db:
+            return await full_name(db, user), first == await connection_id(db)
+
+    assert run(scenario) == ("Ann", False)
+
+
+def test_a_connection_that_dies_in_use_fails_that_transaction_only():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            first = await connection_id(db)
+        kill(first)
+        with pytest.raises(DatabaseError):  # not checked: it was lent straight back (idle under a second)
+            async with loopdb.transaction() as db:
+                await db.execute(rename(user, "Bea"))
+        async with loopdb.transaction() as db:
+            return await full_name(db, user)
+
+    assert run(scenario) == "Ann"
+
+
+def test_the_loop_runs_other_work_while_a_statement_waits_on_the_database():
+    ticks = []
+
+    async def ticking():
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0.01)
+
+    async def scenario():
+        ticker = asyncio.create_task(ticking())
+        async with loopdb.transaction() as db:
+            await db.fetch("SELECT SLEEP(0.3)")
+        ticker.cancel()
+
+    run(scenario)
+    assert len(ticks) >= 10  # a blocking read would have let it tick once
+
+
+def test_a_statement_abandoned_by_a_cancelled_task_closes_its_connection_and_commits_nothing():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        ids = []
+
+        async def slow_write():
+            async with loopdb.transaction() as db:
+                ids.append(await connection_id(db))
+                await db.execute(rename(user, "Bea"))
+                await db.fetch("SELECT SLEEP(2)")  # its reply never read: the connection is out of step
+
+        task = asyncio.create_task(slow_write())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with loopdb.transaction() as db:
+            return await full_name(db, user), ids[0] == await connection_id(db)
+
+    assert run(scenario) == ("Ann", False)
+
+
+def test_at_most_pool_size_transactions_run_at_once(monkeypatch):
+    monkeypatch.setattr(loopdb, "POOL_SIZE", 2)
+    running, most = 0, 0
+
+    async def one():
+        nonlocal running, most
+        async with loopdb.transaction() as db:
+            running += 1
+            most = max(most, running)
+            await db.fetch("SELECT SLEEP(0.05)")
+            running -= 1
+
+    async def scenario():
+        await asyncio.gather(*(one() for _ in range(5)))
+
+    run(scenario)
+    assert most == 2
