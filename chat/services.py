@@ -15,6 +15,7 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -242,10 +243,11 @@ async def amessage_send_from_socket(*, conversation: Conversation, sender: User,
             await _aload_booking(conversation, row[0])
         state = _read_status(conversation, row)
         _check_state(conversation, sender, state)
-        await db.execute(insert, params)
+        quoted = db.quote(params)
+        await db.execute(insert, quoted)
         message_id = db.last_insert_id()
         for sql in counters:
-            await db.execute(sql, params)
+            await db.execute(sql, quoted)
     _stored(message, message_id, conversation)
     if not state.recipient_viewing:
         try:
@@ -325,8 +327,14 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
     return message
 
 
-def _store_sql() -> tuple[str, list[str]]:
-    """(insert, counter changes) for `message_store`, in this database's SQL, with `params` names.
+def _store_sql() -> tuple[str, tuple[str, ...]]:
+    """(insert, counter changes) for `message_store`, in this database's SQL, with `params` names."""
+    return _store_sql_for(connection.vendor)
+
+
+@cache  # this and the other statements below are built once per database vendor: building them showed in profiles
+def _store_sql_for(vendor: str) -> tuple[str, tuple[str, ...]]:
+    """`_store_sql` for `vendor`.
 
     The counters take the message's id from the insert before them (LAST_INSERT_ID, SQLite's last_insert_rowid:
     the inbox upsert comes last). MariaDB moves the conversation's and its members' counters in one multi-table
@@ -337,20 +345,20 @@ def _store_sql() -> tuple[str, list[str]]:
     conversation, member, inbox, message = (m._meta.db_table for m in models)
     unread = "unread + CASE WHEN {}user_id = %(recipient)s THEN 1 ELSE 0 END"
     inbox_add = f"INSERT INTO {inbox} (user_id, unread, conversations) VALUES (%(recipient)s, 1, 0)"
-    if connection.vendor == "mysql":
-        counters = [
+    if vendor == "mysql":
+        counters = (
             f"UPDATE {conversation} c JOIN {member} m ON m.conversation_id = c.id"
             " SET c.last_message_id = LAST_INSERT_ID(), m.last_message_id = LAST_INSERT_ID(),"
             f" m.unread = m.{unread.format('m.')} WHERE c.id = %(conversation)s",
             f"{inbox_add} ON DUPLICATE KEY UPDATE unread = unread + 1",
-        ]
+        )
     else:
-        counters = [
+        counters = (
             f"UPDATE {conversation} SET last_message_id = last_insert_rowid() WHERE id = %(conversation)s",
             f"UPDATE {member} SET last_message_id = last_insert_rowid(), unread = {unread.format('')}"
             " WHERE conversation_id = %(conversation)s",
             f"{inbox_add} ON CONFLICT (user_id) DO UPDATE SET unread = unread + 1",
-        ]
+        )
     insert = (
         f"INSERT INTO {message} (conversation_id, sender_id, text, created_at, photo_id)"
         " VALUES (%(conversation)s, %(sender)s, %(text)s, %(created_at)s, %(photo)s)"
@@ -488,7 +496,8 @@ def _check_may_send(state: _SendState, *, sender_is_provider: bool) -> None:
         raise NotInGoodStanding(PROVIDER_UNAVAILABLE)
 
 
-def _status_and_rate_sql(*, lock: bool) -> str:
+@cache
+def _status_and_rate_sql(*, for_update: bool) -> str:
     """Every column from a scalar subquery on the conversation row alone: with FOR UPDATE, MariaDB (and
     MySQL) lock the rows of the outer query only, so the send locks its conversation and nothing it reads
     (no booking or user row, which other services lock in their own order; test_counters checks this)."""
@@ -509,7 +518,7 @@ def _status_and_rate_sql(*, lock: bool) -> str:
         f" {member_column.format('viewers')}, {member_column.format('viewers_at')}"
         f" FROM {conversation} c WHERE c.id = %s"
     )
-    return sql + " FOR UPDATE" if lock and connection.features.has_select_for_update else sql
+    return sql + " FOR UPDATE" if for_update else sql
 
 
 def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = False) -> _SendState:
@@ -534,7 +543,7 @@ def _status_query(conversation: Conversation, *, sender_id: int, lock: bool) -> 
     )
     recipient_id = conversation.other_party_id(sender_id)
     params = [sender_id, since, sender_id, recipient_id, recipient_id, sender_id, sender_id, conversation.pk]
-    return _status_and_rate_sql(lock=lock), params
+    return _status_and_rate_sql(for_update=lock and connection.features.has_select_for_update), params
 
 
 def _read_status(conversation: Conversation, row: tuple) -> _SendState:
@@ -609,7 +618,9 @@ def _mark_read(conversation: Conversation, user: User, up_to_id: int) -> SocketR
     """Plain SQL (`_mark_read_sql`), as the store: a viewing recipient's page sends a read per message it shows,
     and the ORM's five compiled statements were most of its server CPU (bench/chat_latency.py --reads)."""
     field = conversation.read_pointer_field(user)
-    lock, move_pointer, member_unread, inbox_unread, total = _mark_read_sql(field)
+    lock, move_pointer, member_unread, inbox_unread, total = _mark_read_sql(
+        field, for_update=connection.features.has_select_for_update
+    )
     params = {"conversation": conversation.pk, "user": user.pk, "up_to": up_to_id}
     read = None
     with transaction.atomic(), connection.cursor() as cursor:
@@ -632,7 +643,8 @@ def _mark_read(conversation: Conversation, user: User, up_to_id: int) -> SocketR
     return read
 
 
-def _mark_read_sql(field: str) -> tuple[str, str, str, str, str]:
+@cache
+def _mark_read_sql(field: str, *, for_update: bool) -> tuple[str, str, str, str, str]:
     """(lock, pointer move, member and inbox counts, the unread total) for `conversation_mark_read`, with its
     `params` names.
 
@@ -650,7 +662,7 @@ def _mark_read_sql(field: str) -> tuple[str, str, str, str, str]:
         f" (SELECT COUNT(*) FROM {message} m WHERE {up_to} AND m.id > c.{column} AND m.sender_id <> %(user)s)"
         f" FROM {conversation} c WHERE c.id = %(conversation)s"
     )
-    if connection.features.has_select_for_update:
+    if for_update:
         lock += " FOR UPDATE"
     return (
         lock,

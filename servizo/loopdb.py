@@ -39,6 +39,10 @@ def _wake(ready: asyncio.Future) -> None:
         ready.set_result(None)
 
 
+class Quoted(dict):
+    """Parameters already quoted for the connection (`LoopConnection.quote`)."""
+
+
 class LoopConnection:
     """A Django database connection that one coroutine at a time uses from an event loop."""
 
@@ -48,15 +52,21 @@ class LoopConnection:
         self.last_used = time.monotonic()
         self.unusable = False  # a statement failed on it, or its reply was left unread
 
+    def quote(self, params: dict) -> "Quoted":
+        """`params` quoted once, for several statements that use them (`execute(sql, quoted)`)."""
+        raw = self.raw
+        return Quoted({key.encode(raw.encoding): raw.literal(value) for key, value in params.items()})
+
     def _bind(self, sql: str, params: dict | list | tuple | None) -> bytes:
         """`sql` with `params` quoted in, as MySQLdb's cursor does it (the same `%s` / `%(name)s` placeholders)."""
-        raw = self.raw
-        query = sql.encode(raw.encoding)
+        query = sql.encode(self.raw.encoding)
         if params is None:
             return query
+        if isinstance(params, Quoted):
+            return query % params
         if isinstance(params, dict):
-            return query % {key.encode(raw.encoding): raw.literal(value) for key, value in params.items()}
-        return query % tuple(raw.literal(value) for value in params)
+            return query % self.quote(params)
+        return query % tuple(self.raw.literal(value) for value in params)
 
     async def _run(self, sql: str, params) -> None:
         raw = self.raw

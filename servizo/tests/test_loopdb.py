@@ -174,3 +174,18 @@ def test_at_most_pool_size_transactions_run_at_once(monkeypatch):
 
     run(scenario)
     assert most == 2
+
+
+def test_parameters_are_quoted_as_mysqldb_quotes_them_and_once_for_several_statements():
+    user = CustomerFactory(full_name="Ann")
+    name = "O'Brien \\ \"Bob\"; DROP TABLE x --"
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            quoted = db.quote({"name": name, "id": user.pk})
+            await db.execute(f"UPDATE {TABLE} SET full_name = %(name)s WHERE id = %(id)s", quoted)
+            return await db.fetch(f"SELECT id FROM {TABLE} WHERE full_name = %s", [name])
+
+    assert run(scenario) == ((user.pk,),)
+    user.refresh_from_db()
+    assert user.full_name == name
