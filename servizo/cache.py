@@ -10,15 +10,15 @@ import asyncio
 import logging
 import threading
 import time
-from weakref import WeakKeyDictionary
 
-import redis.asyncio
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from servizo import redisloop
 
 logger = logging.getLogger(__name__)
 
@@ -34,21 +34,13 @@ class _SharedClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
-        self._async_clients: WeakKeyDictionary = WeakKeyDictionary()  # event loop -> redis.asyncio client
         self.async_timeout = self._pool_options.get("socket_timeout") or ASYNC_TIMEOUT_SECONDS
         self.down_until = 0.0
 
-    def async_client(self) -> redis.asyncio.Redis:
-        """A redis.asyncio client on the write server for the running event loop (they are bound to one).
-
-        Without a socket timeout of its own: redis-py bounds each write with `asyncio.wait_for`, on Python
-        3.11 a new task per command. Callers bound the whole call with `asyncio.timeout(async_timeout)`.
-        """
-        loop = asyncio.get_running_loop()
-        if loop not in self._async_clients:
-            options = {k: v for k, v in self._pool_options.items() if k not in ("parser_class", "socket_timeout")}
-            self._async_clients[loop] = redis.asyncio.Redis.from_url(self._servers[0], socket_timeout=None, **options)
-        return self._async_clients[loop]
+    def async_connection(self) -> redisloop.LoopRedis:
+        """The write server, for the running event loop (`servizo.redisloop`: ~25 µs of CPU per command where
+        redis.asyncio's client costs ~80). Callers bound each call with `asyncio.timeout(async_timeout)`."""
+        return redisloop.connection(self._servers[0])
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -109,8 +101,9 @@ class ResilientRedisCache(RedisCache):
         client = self._cache
         if time.monotonic() >= client.down_until:
             try:
+                redis_keys = [self.make_and_validate_key(key, version) for key in keys]
                 async with asyncio.timeout(client.async_timeout):
-                    await client.async_client().delete(*(self.make_and_validate_key(key, version) for key in keys))
+                    await client.async_connection().execute("DEL", *redis_keys)
             except (RedisConnectionError, RedisTimeoutError, TimeoutError) as error:
                 _outage(client, error)
 

@@ -178,7 +178,7 @@ def test_at_most_pool_size_transactions_run_at_once(monkeypatch):
 
 def test_parameters_are_quoted_as_mysqldb_quotes_them_and_once_for_several_statements():
     user = CustomerFactory(full_name="Ann")
-    name = "O'Brien \\ \"Bob\"; DROP TABLE x --"
+    name = 'O\'Brien \\ "Bob"; DROP TABLE x --'
 
     async def scenario():
         async with loopdb.transaction() as db:

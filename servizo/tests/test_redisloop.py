@@ -1,0 +1,106 @@
+"""servizo.redisloop and the channel layer publishing on it: replies in order, outages as redis-py's errors."""
+
+import asyncio
+import socket
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+from redis.exceptions import ConnectionError, ResponseError
+
+from servizo import redisloop
+from servizo.channel_layer import PubSubChannelLayer
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.skipif("not settings.REDIS_URL", reason="needs Redis"),
+]
+
+
+@pytest.fixture
+def url():
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def dead_url():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+async def test_commands_of_many_coroutines_get_their_own_replies_in_the_urls_database(url):
+    redis = redisloop.connection(url)
+    assert redisloop.connection(url) is redis  # one per event loop and URL
+
+    await asyncio.gather(*(redis.execute("SET", f"servizo-loop-{n}", n) for n in range(50)))
+    values = await asyncio.gather(*(redis.execute("GET", f"servizo-loop-{n}") for n in range(50)))
+    database = (await redis.execute("CLIENT", "INFO")).decode()
+
+    assert values == [str(n).encode() for n in range(50)]
+    assert f" db={url.rsplit('/', 1)[1]} " in database
+    assert await redis.execute("DEL", *(f"servizo-loop-{n}" for n in range(50))) == 50
+
+
+async def test_an_error_reply_raises_for_its_command_only(url):
+    redis = redisloop.connection(url)
+    with pytest.raises(ResponseError):
+        await redis.execute("NO-SUCH-COMMAND")
+    assert await redis.execute("PING") == b"PONG"
+
+
+async def test_a_lost_connection_fails_what_waits_on_it_and_the_next_command_reconnects(url):
+    redis = redisloop.connection(url)
+    own_id = await redis.execute("CLIENT", "ID")
+    blocked = asyncio.ensure_future(redis.execute("BLPOP", "servizo-loop-never", 10))
+    await asyncio.sleep(0.1)
+
+    killer = redisloop.LoopRedis(url)  # a connection of its own
+    await killer.execute("CLIENT", "KILL", "ID", own_id)
+    killer.protocol.transport.close()
+
+    with pytest.raises(ConnectionError):
+        await blocked
+    assert await redis.execute("PING") == b"PONG"
+    assert await redis.execute("CLIENT", "ID") != own_id
+
+
+async def test_an_unreachable_server_raises_redis_pys_connection_error(dead_url):
+    with pytest.raises(ConnectionError):
+        await redisloop.connection(dead_url).execute("PING")
+
+
+async def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped_and_the_next_gets_its_own(url):
+    redis = redisloop.connection(url)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await redis.execute("BLPOP", "servizo-loop-never", 1)
+    assert await redis.execute("ECHO", "mine") == b"mine"  # not the BLPOP's late nil
+
+
+async def test_group_sends_reach_members_subscribed_through_channels_redis():
+    layer = get_channel_layer()
+    assert isinstance(layer, PubSubChannelLayer) and layer.publish_address
+    channel = await layer.new_channel()
+    await layer.group_add("servizo-loop-group", channel)
+
+    await layer.group_send("servizo-loop-group", {"type": "chat.message", "text": "hi", "n": 1})
+
+    async with asyncio.timeout(3):
+        assert await layer.receive(channel) == {"type": "chat.message", "text": "hi", "n": 1}
+    await layer.group_discard("servizo-loop-group", channel)
+    await layer.flush()
+
+
+async def test_with_sharded_hosts_channels_redis_picks_the_shard_and_publishes(url):
+    layer = PubSubChannelLayer(hosts=[url, url], prefix="servizo-loop-test")
+    assert layer.publish_address is None
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+
+    await layer.group_send("g", {"type": "x"})
+
+    async with asyncio.timeout(3):
+        assert await layer.receive(channel) == {"type": "x"}
+    await layer.flush()
