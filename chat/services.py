@@ -19,6 +19,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -234,21 +235,21 @@ async def amessage_send_from_socket(*, conversation: Conversation, sender: User,
     the commit; like every after-commit effect, its failure is logged and the send stands."""
     text = _text_to_send(text)
     _check_text_and_member(conversation, sender, text)
-    message, params = _new_message(conversation, sender, text, photo_id=None)
-    lock = _status_query(conversation, sender_id=sender.pk, lock=True)
-    insert, counters = _store_sql()
     async with loopdb.transaction() as db:
-        (row,) = await db.fetch(*lock)
+        using = db.wrapper
+        message, params = _new_message(conversation, sender, text, photo_id=None, connection=using)
+        (row,) = await db.fetch(*_status_query(conversation, sender_id=sender.pk, lock=True, connection=using))
         if row[0] != conversation.booking_id:  # the thread moved on to a (new) booking: read it (ORM)
             await _aload_booking(conversation, row[0])
-        state = _read_status(conversation, row)
+        state = _read_status(conversation, row, using)
         _check_state(conversation, sender, state)
+        insert, counters = _store_sql(using)
         quoted = db.quote(params)
         await db.execute(insert, quoted)
         message_id = db.last_insert_id()
         for sql in counters:
             await db.execute(sql, quoted)
-    _stored(message, message_id, conversation)
+    _stored(message, message_id, conversation, using)
     if not state.recipient_viewing:
         try:
             await _adeliver_message(message, conversation, from_socket=True, recipient_viewing=False)
@@ -327,7 +328,7 @@ def message_send_photo(*, conversation: Conversation, sender: User, photo: Prepa
     return message
 
 
-def _store_sql() -> tuple[str, tuple[str, ...]]:
+def _store_sql(connection: BaseDatabaseWrapper = connection) -> tuple[str, tuple[str, ...]]:
     """(insert, counter changes) for `message_store`, in this database's SQL, with `params` names."""
     return _store_sql_for(connection.vendor)
 
@@ -410,8 +411,19 @@ def _store(
     return message, state
 
 
-def _new_message(conversation: Conversation, sender: User, text: str, *, photo_id: int | None) -> tuple[Message, dict]:
-    """The message to store, and the `params` of `_store_sql`'s statements."""
+def _new_message(
+    conversation: Conversation,
+    sender: User,
+    text: str,
+    *,
+    photo_id: int | None,
+    connection: BaseDatabaseWrapper = connection,
+) -> tuple[Message, dict]:
+    """The message to store, and the `params` of `_store_sql`'s statements.
+
+    This and the other helpers of the store that take `connection` use the global one unless given the one
+    the statements run on: `amessage_send_from_socket` gives its own, and saves a lookup of the global one
+    (per async context) each time."""
     message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
     params = {
         "conversation": conversation.pk,
@@ -424,7 +436,9 @@ def _new_message(conversation: Conversation, sender: User, text: str, *, photo_i
     return message, params
 
 
-def _stored(message: Message, message_id: int, conversation: Conversation) -> None:
+def _stored(
+    message: Message, message_id: int, conversation: Conversation, connection: BaseDatabaseWrapper = connection
+) -> None:
     message.pk = message_id
     message._state.adding, message._state.db = False, connection.alias
     conversation.last_message = message
@@ -529,7 +543,9 @@ def _refresh_status(conversation: Conversation, *, sender_id: int, lock: bool = 
         return _read_status(conversation, cursor.fetchone())
 
 
-def _status_query(conversation: Conversation, *, sender_id: int, lock: bool) -> tuple[str, list]:
+def _status_query(
+    conversation: Conversation, *, sender_id: int, lock: bool, connection: BaseDatabaseWrapper = connection
+) -> tuple[str, list]:
     """The booking's and the offer's status, how many messages the sender stored in the rate-limit window (over
     all conversations, through the (sender, created_at) index), whether the sender's account is active, the
     provider's standing (`accounts.policies`), whether the recipient has the thread open and whether the sender
@@ -546,7 +562,7 @@ def _status_query(conversation: Conversation, *, sender_id: int, lock: bool) -> 
     return _status_and_rate_sql(for_update=lock and connection.features.has_select_for_update), params
 
 
-def _read_status(conversation: Conversation, row: tuple) -> _SendState:
+def _read_status(conversation: Conversation, row: tuple, connection: BaseDatabaseWrapper = connection) -> _SendState:
     """`_status_query`'s row: the conversation's booking and offer refreshed, the rest as a `_SendState`."""
     (
         booking_id,

@@ -21,6 +21,7 @@ import asyncio
 import os
 import time
 from contextlib import asynccontextmanager, suppress
+from functools import cache, lru_cache
 from weakref import WeakKeyDictionary
 
 from asgiref.sync import sync_to_async
@@ -30,8 +31,15 @@ POOL_SIZE = 4  # per event loop (a daphne process has one): transactions of a pr
 IDLE_CHECK_SECONDS = 5.0
 
 
+@cache  # a process's databases do not change vendor
 def available(alias: str = DEFAULT_DB_ALIAS) -> bool:
     return connections[alias].vendor == "mysql"
+
+
+@lru_cache(maxsize=256)
+def _encoded(sql: str, encoding: str) -> bytes:
+    """A statement's bytes, made once: callers send the same few statements over and over."""
+    return sql.encode(encoding)
 
 
 def _wake(ready: asyncio.Future) -> None:
@@ -59,7 +67,7 @@ class LoopConnection:
 
     def _bind(self, sql: str, params: dict | list | tuple | None) -> bytes:
         """`sql` with `params` quoted in, as MySQLdb's cursor does it (the same `%s` / `%(name)s` placeholders)."""
-        query = sql.encode(self.raw.encoding)
+        query = _encoded(sql, self.raw.encoding)
         if params is None:
             return query
         if isinstance(params, Quoted):
