@@ -18,14 +18,14 @@ MariaDB only (`available`): elsewhere callers keep their worker thread.
 """
 
 import asyncio
-import os
 import time
 from contextlib import asynccontextmanager, suppress
 from functools import cache, lru_cache
-from weakref import WeakKeyDictionary
 
 from asgiref.sync import sync_to_async
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+from servizo.perloop import PerLoop
 
 POOL_SIZE = 4  # per event loop (a daphne process has one): transactions of a process that run at once
 IDLE_CHECK_SECONDS = 5.0
@@ -140,31 +140,13 @@ class _Pool:
         return LoopConnection(await _connect_on_a_thread(alias))
 
 
-_pools: WeakKeyDictionary = WeakKeyDictionary()  # (event loop, alias) -> _Pool
-_inherited: list = []
-
-
-def _forget_pools_after_fork() -> None:
-    """A forked child shares its parent's sockets: it must neither use nor close (QUIT) those connections."""
-    _inherited.append(dict(_pools))
-    _pools.clear()
-
-
-os.register_at_fork(after_in_child=_forget_pools_after_fork)
-
-
-def _pool(alias: str) -> _Pool:
-    loop = asyncio.get_running_loop()
-    pools = _pools.setdefault(loop, {})
-    if alias not in pools:
-        pools[alias] = _Pool()
-    return pools[alias]
+_pools: PerLoop[_Pool] = PerLoop(lambda alias: _Pool())  # (event loop, alias) -> _Pool
 
 
 @asynccontextmanager
 async def transaction(alias: str = DEFAULT_DB_ALIAS):
     """A `LoopConnection` in a transaction: committed when the block ends, rolled back if it raises."""
-    pool = _pool(alias)
+    pool = _pools.get(alias)
     async with pool.slots:
         connection = await pool.take(alias)
         try:

@@ -15,14 +15,14 @@ reply that comes after its caller gave up is read and dropped.
 """
 
 import asyncio
-import os
 import ssl
 from collections import deque
-from weakref import WeakKeyDictionary
 
 import hiredis
 from redis.connection import SSLConnection, parse_url
 from redis.exceptions import ConnectionError, InvalidResponse, ResponseError
+
+from servizo.perloop import PerLoop
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 
@@ -123,22 +123,9 @@ def _send(protocol: _Protocol, args: tuple) -> asyncio.Future:
     return waiter
 
 
-_connections: WeakKeyDictionary = WeakKeyDictionary()  # event loop -> {url: LoopRedis}
-_inherited: list = []
-
-
-def _forget_after_fork() -> None:
-    """A forked child shares its parent's sockets: it must not use those connections."""
-    _inherited.append(dict(_connections))
-    _connections.clear()
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
+_connections: PerLoop[LoopRedis] = PerLoop(LoopRedis)  # (event loop, URL) -> LoopRedis
 
 
 def connection(url: str) -> LoopRedis:
     """The running event loop's connection to Redis at `url`."""
-    per_url = _connections.setdefault(asyncio.get_running_loop(), {})
-    if url not in per_url:
-        per_url[url] = LoopRedis(url)
-    return per_url[url]
+    return _connections.get(url)

@@ -200,17 +200,32 @@ def test_a_send_outside_a_transaction_is_two_round_trips_on_mariadb():
     assert_counters_match(conversation.customer)
 
 
+def send_on_the_loop(conversation: Conversation, text: str = "hi"):
+    """`amessage_send_from_socket` as the customer's socket awaits it."""
+    return async_to_sync(services.amessage_send_from_socket)(
+        conversation=conversation, sender=conversation.customer, text=text
+    )
+
+
+def send_from_a_thread(conversation: Conversation, text: str = "hi"):
+    return message_send(conversation=conversation, sender=conversation.customer, text=text)
+
+
 @mariadb_only
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_send_outside_a_transaction_rolls_back_and_stores_nothing(settings):
+@pytest.mark.parametrize("send", [send_from_a_thread, send_on_the_loop], ids=["thread", "loop"])
+def test_a_refused_send_outside_a_transaction_rolls_back_and_stores_nothing(settings, send):
     conversation = viewed_conversation()
     settings.CHAT_RATE_LIMIT_COUNT = 0  # refused by the checks on the locked read
 
     with pytest.raises(RateLimited):
-        message_send(conversation=conversation, sender=conversation.customer, text="hi")
+        send(conversation)
 
     assert not in_transaction()  # the conversation's lock went with it
     assert not Message.objects.exists()
+    settings.CHAT_RATE_LIMIT_COUNT = 100
+    send(conversation, "within the limit")  # its connection was rolled back, and serves the next send
+    assert Message.objects.count() == 1
 
 
 @mariadb_only
@@ -232,13 +247,6 @@ def test_a_statement_failing_in_the_stores_packet_rolls_back_what_ran_before_it(
     assert_counters_match(conversation.provider)
 
 
-def send_on_the_loop(conversation: Conversation, text: str = "hi"):
-    """`amessage_send_from_socket` as the customer's socket awaits it."""
-    return async_to_sync(services.amessage_send_from_socket)(
-        conversation=conversation, sender=conversation.customer, text=text
-    )
-
-
 @mariadb_only
 @pytest.mark.django_db(transaction=True)
 def test_a_send_awaited_on_the_loop_stores_the_message_with_its_counters_and_commits():
@@ -254,22 +262,6 @@ def test_a_send_awaited_on_the_loop_stores_the_message_with_its_counters_and_com
     assert_counters_match(conversation.provider)
     assert_counters_match(conversation.customer)
     assert not conversation.provider.notifications.exists()  # looking at it
-
-
-@mariadb_only
-@pytest.mark.django_db(transaction=True)
-def test_a_send_refused_on_the_loop_rolls_back_and_stores_nothing(settings):
-    conversation = viewed_conversation()
-    settings.CHAT_RATE_LIMIT_COUNT = 0  # refused by the checks on the locked read
-
-    with pytest.raises(RateLimited):
-        send_on_the_loop(conversation)
-
-    assert not Message.objects.exists()
-    assert_counters_match(conversation.provider)
-    settings.CHAT_RATE_LIMIT_COUNT = 100
-    send_on_the_loop(conversation, "within the limit")  # the refused send's connection was rolled back and lent again
-    assert Message.objects.count() == 1
 
 
 @mariadb_only
