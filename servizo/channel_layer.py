@@ -8,7 +8,7 @@ which its subscribers listen on) on a `servizo.redisloop` connection, ~25 µs. S
 publishes as before.
 """
 
-from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis import pubsub
 
 from servizo import redisloop
 
@@ -20,7 +20,7 @@ def _single_address(hosts) -> str | None:
     return host if isinstance(host, str) else host.get("address") if isinstance(host, dict) else None
 
 
-class PubSubChannelLayer(RedisPubSubChannelLayer):
+class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
     def __init__(self, hosts=None, prefix: str = "asgi", **kwargs) -> None:
         super().__init__(hosts=hosts, prefix=prefix, **kwargs)
         self.publish_address = _single_address(hosts)

@@ -61,7 +61,7 @@ def _connect_refused(communicator) -> tuple[bool, int]:
 def test_suite_uses_the_redis_layer():
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] in {
         "channels_redis.core.RedisChannelLayer",
-        "servizo.channel_layer.PubSubChannelLayer",
+        "servizo.channel_layer.RedisPubSubChannelLayer",
     }
 
 

@@ -18,7 +18,7 @@ def _communicator(client=None, origin=b"http://testserver"):
 def test_the_suite_runs_on_the_redis_layer():
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] in {
         "channels_redis.core.RedisChannelLayer",
-        "servizo.channel_layer.PubSubChannelLayer",
+        "servizo.channel_layer.RedisPubSubChannelLayer",
     }
 
 

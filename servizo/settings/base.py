@@ -389,7 +389,7 @@ if REDIS_URL and env.bool("CHANNEL_LAYER_PUBSUB", default=True):
     from urllib.parse import urlsplit
 
     CHANNEL_LAYERS["default"] = {
-        "BACKEND": "servizo.channel_layer.PubSubChannelLayer",  # channels_redis's, group sends published leaner
+        "BACKEND": "servizo.channel_layer.RedisPubSubChannelLayer",  # channels_redis's, group sends published leaner
         # Pub/sub channels ignore the Redis database number: name them per database so that runs on
         # different databases of one Redis (parallel test suites) never hear each other.
         # CHANNEL_REDIS_HOSTS shards channels and groups across several Redis servers (scale-out).

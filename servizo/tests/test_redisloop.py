@@ -9,7 +9,7 @@ from django.conf import settings
 from redis.exceptions import ConnectionError, ResponseError
 
 from servizo import redisloop
-from servizo.channel_layer import PubSubChannelLayer
+from servizo.channel_layer import RedisPubSubChannelLayer
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -81,7 +81,7 @@ async def test_a_reply_that_comes_after_its_caller_gave_up_is_dropped_and_the_ne
 
 async def test_group_sends_reach_members_subscribed_through_channels_redis():
     layer = get_channel_layer()
-    assert isinstance(layer, PubSubChannelLayer) and layer.publish_address
+    assert isinstance(layer, RedisPubSubChannelLayer) and layer.publish_address
     channel = await layer.new_channel()
     await layer.group_add("servizo-loop-group", channel)
 
@@ -94,7 +94,7 @@ async def test_group_sends_reach_members_subscribed_through_channels_redis():
 
 
 async def test_with_sharded_hosts_channels_redis_picks_the_shard_and_publishes(url):
-    layer = PubSubChannelLayer(hosts=[url, url], prefix="servizo-loop-test")
+    layer = RedisPubSubChannelLayer(hosts=[url, url], prefix="servizo-loop-test")
     assert layer.publish_address is None
     channel = await layer.new_channel()
     await layer.group_add("g", channel)
