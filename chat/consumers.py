@@ -29,6 +29,7 @@ from chat.models import Conversation
 from chat.selectors import conversation_for_participant, message_payload, messages_after
 from chat.services import (
     RateLimited,
+    aconversation_mark_read_from_socket,
     amessage_send_from_socket,
     conversation_mark_read_from_socket,
     message_event,
@@ -85,7 +86,14 @@ def _history(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
 
 _viewer_still_here = _on_pool(presence.viewer_still_here)
 _viewer_leave = _on_pool(presence.viewer_leave)
-_mark_read = _on_pool(conversation_mark_read_from_socket)
+_mark_read_on_pool = _on_pool(conversation_mark_read_from_socket)
+
+
+async def _mark_read(*, conversation: Conversation, user, up_to_id: int):
+    """Like a send: on the socket's event loop on MariaDB, elsewhere on the pool."""
+    if loopdb.available():
+        return await aconversation_mark_read_from_socket(conversation=conversation, user=user, up_to_id=up_to_id)
+    return await _mark_read_on_pool(conversation=conversation, user=user, up_to_id=up_to_id)
 
 
 def _int(value) -> int | None:

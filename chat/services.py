@@ -32,17 +32,18 @@ from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, 
 from chat.presence import viewing, viewing_elsewhere
 from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
-from notifications.services import notification_create, notification_mark_all_read, push_to_user
+from notifications.services import mark_all_read_statement, notification_create, push_to_user
 from offers.models import Offer
 from servizo import loopdb
 from servizo.commit import after_commit
+from servizo.context_processors import NOTIFICATION_BADGE
 from servizo.exceptions import DomainError
 from servizo.images import PreparedImage
 from servizo.languages import in_language_of
 from servizo.pagecache import pages_changed
 from servizo.realtime import broadcast
 from servizo.socketdb import socket_database_sync_to_async
-from servizo.usercache import user_cache_drop
+from servizo.usercache import auser_cache_drop, user_cache_drop
 
 logger = logging.getLogger(__name__)
 
@@ -630,33 +631,90 @@ def conversation_mark_read_from_socket(*, conversation: Conversation, user: User
     return _mark_read(conversation, user, up_to_id)
 
 
+async def aconversation_mark_read_from_socket(
+    *, conversation: Conversation, user: User, up_to_id: int
+) -> SocketRead | None:
+    """`conversation_mark_read_from_socket` awaited on the socket's event loop, on MariaDB (`servizo.loopdb`), as
+    the send is: the same statements (`_read_steps`), no worker thread. The reader's badges are dropped from
+    the cache once it committed."""
+    async with loopdb.transaction() as db:
+        steps = _read_steps(conversation, user, up_to_id, db.wrapper)
+        answer = None
+        while True:
+            try:
+                sql, params = steps.send(answer)
+            except StopIteration as done:
+                read, drops, newest = done.value
+                break
+            answer = (await db.fetch(sql, params), db.rowcount())
+    if drops:
+        await auser_cache_drop(user.pk, *drops)
+    _pointer_seen(conversation, user, newest)
+    return read
+
+
 def _mark_read(conversation: Conversation, user: User, up_to_id: int) -> SocketRead | None:
-    """Plain SQL (`_mark_read_sql`), as the store: a viewing recipient's page sends a read per message it shows,
+    """`_read_steps` on this thread's connection, in `transaction.atomic`."""
+    steps = _read_steps(conversation, user, up_to_id)
+    answer = None
+    with transaction.atomic(), connection.cursor() as cursor:
+        while True:
+            try:
+                sql, params = steps.send(answer)
+            except StopIteration as done:
+                read, drops, newest = done.value
+                break
+            cursor.execute(sql, params)
+            answer = (cursor.fetchall() if cursor.description else (), cursor.rowcount)
+        for name in drops:
+            user_cache_drop(user.pk, name)
+    _pointer_seen(conversation, user, newest)
+    return read
+
+
+def _pointer_seen(conversation: Conversation, user: User, newest: int) -> None:
+    field = conversation.read_pointer_field(user)
+    setattr(conversation, field, max(getattr(conversation, field), newest))
+
+
+def _read_steps(conversation: Conversation, user: User, up_to_id: int, connection: BaseDatabaseWrapper = connection):
+    """A read receipt statement by statement, for a driver that runs them in one transaction (`_mark_read` on a
+    cursor, `aconversation_mark_read_from_socket` on the event loop): yields (sql, params) and is sent each
+    statement's (rows, row count). Returns the read (None: the pointer did not move), the names of the reader's
+    cached values to drop (`servizo.usercache`) and the newest message id the read saw.
+
+    Plain SQL (`_mark_read_sql`), as the store: a viewing recipient's page sends a read per message it shows,
     and the ORM's five compiled statements were most of its server CPU (bench/chat_latency.py --reads)."""
     field = conversation.read_pointer_field(user)
     lock, move_pointer, member_unread, inbox_unread, total = _mark_read_sql(
         field, for_update=connection.features.has_select_for_update
     )
     params = {"conversation": conversation.pk, "user": user.pk, "up_to": up_to_id}
-    read = None
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(lock, params)
-        pointer, newest, passed = cursor.fetchone()
-        if (newest or 0) > pointer:
-            params.update(newest=newest, passed=passed)
-            cursor.execute(move_pointer, params)
-            if passed:
-                cursor.execute(member_unread, params)
-                cursor.execute(inbox_unread, params)
-                user_cache_drop(user.pk, CHAT_BADGE)
-            cursor.execute(total, params)  # after the inbox row's update, if any: no send can move it before the commit
-            unread = int(cursor.fetchone()[0])  # MariaDB types the COALESCE a DECIMAL
-            # The "new message" notification for this thread is answered by reading it.
-            notification_mark_all_read(recipient=user, kind=NEW_MESSAGE_KIND, link=conversation.get_absolute_url())
-            # Only the other side shows it ("Seen"); the reader's other pages get their unread total.
-            read = SocketRead(event={"type": "chat.read", "user_id": user.pk, "up_to": newest}, unread=unread)
-    setattr(conversation, field, max(getattr(conversation, field), newest or 0))
-    return read
+    (((pointer, newest, passed),), _) = yield lock, params
+    if (newest or 0) <= pointer:
+        return None, [], newest or 0
+    params.update(newest=newest, passed=passed)
+    drops = []
+    yield move_pointer, params
+    if passed:
+        yield member_unread, params
+        yield inbox_unread, params
+        drops.append(CHAT_BADGE)
+    (((unread,),), _) = yield total, params  # after the inbox row's update, if any: no send moves it before the commit
+    # The "new message" notification for this thread is answered by reading it.
+    link = conversation.get_absolute_url()
+    _, marked = yield mark_all_read_statement(
+        recipient_id=user.pk, kind=NEW_MESSAGE_KIND, link=link, connection=connection
+    )
+    if marked:
+        drops.append(NOTIFICATION_BADGE)
+    # Only the other side shows it ("Seen"); the reader's other pages get their unread total (MariaDB types the
+    # COALESCE a DECIMAL).
+    return (
+        SocketRead(event={"type": "chat.read", "user_id": user.pk, "up_to": newest}, unread=int(unread)),
+        drops,
+        newest,
+    )
 
 
 @cache

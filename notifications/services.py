@@ -111,19 +111,27 @@ def notification_mark_read(*, recipient, notification_id: int) -> Notification:
 def notification_mark_all_read(*, recipient, kind: str | None = None, link: str | None = None) -> int:
     """Mark the recipient's unread notifications read (only of `kind` and `link`, when given); returns how many.
 
-    Plain SQL: every chat read receipt runs this (`chat.services.conversation_mark_read`), and compiling the
-    ORM's filtered UPDATE cost more CPU than running it (bench/chat_latency.py --reads).
+    Plain SQL (`mark_all_read_statement`): every chat read receipt runs this (`chat.services`), and compiling
+    the ORM's filtered UPDATE cost more CPU than running it (bench/chat_latency.py --reads).
     """
-    fields = {"recipient": recipient.pk, "kind": kind, "link": link}
-    conditions = {Notification._meta.get_field(name).column: value for name, value in fields.items()}
-    where = " AND ".join(f"{column} = %s" for column, value in conditions.items() if value is not None)
-    read_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Notification._meta.db_table} SET read_at = %s WHERE {where} AND read_at IS NULL",
-            [read_at, *(value for value in conditions.values() if value is not None)],
-        )
+        cursor.execute(*mark_all_read_statement(recipient_id=recipient.pk, kind=kind, link=link))
         marked = cursor.rowcount
     if marked:
         user_cache_drop(recipient.pk, NOTIFICATION_BADGE)
     return marked
+
+
+def mark_all_read_statement(
+    *, recipient_id: int, kind: str | None = None, link: str | None = None, connection=connection
+) -> tuple[str, list]:
+    """`notification_mark_all_read`'s UPDATE and its parameters, for `connection` (a caller that runs it on a
+    connection of its own drops NOTIFICATION_BADGE itself when it marks any)."""
+    fields = {"recipient": recipient_id, "kind": kind, "link": link}
+    conditions = {Notification._meta.get_field(name).column: value for name, value in fields.items()}
+    where = " AND ".join(f"{column} = %s" for column, value in conditions.items() if value is not None)
+    read_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    return (
+        f"UPDATE {Notification._meta.db_table} SET read_at = %s WHERE {where} AND read_at IS NULL",
+        [read_at, *(value for value in conditions.values() if value is not None)],
+    )

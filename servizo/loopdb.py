@@ -101,6 +101,10 @@ class LoopConnection:
     async def execute(self, sql: str, params=None) -> int:
         """Run one statement; the number of rows it changed."""
         await self._run(sql, params)
+        return self.rowcount()
+
+    def rowcount(self) -> int:
+        """The rows the last statement changed (or returned), as a cursor's `rowcount`."""
         return self.raw.affected_rows()
 
     def last_insert_id(self) -> int:

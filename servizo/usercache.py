@@ -49,3 +49,8 @@ def user_cache_drop(user_id: int, name: str) -> None:
     cache.delete_many(keys)
     if transaction.get_connection().in_atomic_block:
         after_commit(cache.delete_many, keys)
+
+
+async def auser_cache_drop(user_id: int, *names: str) -> None:
+    """`user_cache_drop` of each of `names` from an event loop, after the change committed: one cache call."""
+    await cache.adelete_many(list(dict.fromkeys(key for name in names for key in _keys(user_id, name))))

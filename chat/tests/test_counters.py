@@ -17,7 +17,7 @@ from bookings.models import Booking
 from chat import services
 from chat.models import ChatInbox, Conversation, ConversationMember, Message
 from chat.presence import viewer_enter
-from chat.selectors import ConversationPages, conversation_for_participant, messages_after, unread_total
+from chat.selectors import CHAT_BADGE, ConversationPages, conversation_for_participant, messages_after, unread_total
 from chat.services import (
     RateLimited,
     SocketRead,
@@ -32,8 +32,10 @@ from chat.tests.factories import ConversationFactory, MessageFactory
 from notifications.models import Notification
 from offers.models import Offer
 from offers.tests.factories import OfferFactory
+from servizo.context_processors import NOTIFICATION_BADGE
 from servizo.testing.concurrency import race
 from servizo.testing.explain import index_problems, plan_rows
+from servizo.usercache import user_cached
 
 mariadb_only = pytest.mark.skipif("connection.vendor != 'mysql'", reason="needs MariaDB")
 # The lock (the checks' read), the message, the conversation's and members' counters, the recipient's inbox (an upsert).
@@ -165,6 +167,35 @@ def test_a_read_from_a_socket_leaves_its_pushes_to_the_socket(conversation, djan
     # no push through a hop back into the socket's loop from its worker thread (the cache deletes stay)
     assert [c.__qualname__ for c in callbacks] == ["ResilientRedisCache.delete_many"]
     assert conversation.provider_read_up_to == message.pk
+
+
+@mariadb_only
+@pytest.mark.django_db(transaction=True)
+def test_a_read_awaited_on_the_loop_moves_the_counters_answers_the_notification_and_drops_the_badges():
+    conversation = ConversationFactory()  # the provider is away: the message notifies them
+    provider = conversation.provider
+    other = ConversationFactory(provider=provider)
+    MessageFactory(conversation=other, sender=other.customer)  # still unread after the read
+    message = message_send(conversation=conversation, sender=conversation.customer, text="hi")
+    conversation = conversation_for_participant(user=provider, pk=conversation.pk)
+    for badge in (CHAT_BADGE, NOTIFICATION_BADGE):
+        user_cached(provider.pk, badge, lambda: "stale")
+    read_on_the_loop = async_to_sync(services.aconversation_mark_read_from_socket)
+
+    with CaptureQueriesContext(connection) as queries:
+        read = read_on_the_loop(conversation=conversation, user=provider, up_to_id=message.pk + 5)
+    again = read_on_the_loop(conversation=conversation, user=provider, up_to_id=message.pk)
+
+    assert not queries.captured_queries  # all on the loop's own connection
+    assert read == SocketRead(event={"type": "chat.read", "user_id": provider.pk, "up_to": message.pk}, unread=1)
+    assert type(read.unread) is int and again is None
+    assert conversation.provider_read_up_to == message.pk
+    assert_counters_match(provider)
+    assert not provider.notifications.filter(read_at__isnull=True, link=conversation.get_absolute_url()).exists()
+    assert [user_cached(provider.pk, badge, lambda: "fresh") for badge in (CHAT_BADGE, NOTIFICATION_BADGE)] == [
+        "fresh",
+        "fresh",
+    ]
 
 
 def in_transaction() -> bool:
