@@ -75,6 +75,10 @@ in two round trips on MariaDB, what the first sockets loaded loaded before servi
 interleaved: 3.72 -> 3.25 ms per message (README, "Chat, issue 12's eighth round"). With `--reads` (clients send
 read receipts as the open page does; not in issue 12's load): 13.06 -> 5.91 ms per message, read receipts in
 plain SQL and pushed from the socket's loop.
+Issue 12, ninth round, on a machine ~1.36x slower than the issue's (0f6cc6a: 8.15 ms per message): sends and read
+receipts awaited on the socket's event loop (servizo.loopdb, no worker thread), a lean Redis connection for the
+group sends and the page generation's DEL (servizo.redisloop). Whole run, median of 5 interleaved: 3.07 -> 2.39 ms
+per message; `--reads` 5.87 / 6.91 -> 4.84 / 4.69 (README, "Chat, issue 12's ninth round").
 """
 
 import argparse
