@@ -1,7 +1,11 @@
 """servizo.redisloop and the channel layer publishing on it: replies in order, outages as redis-py's errors."""
 
 import asyncio
+import contextlib
+import shutil
 import socket
+import subprocess
+import time
 
 import pytest
 from channels.layers import get_channel_layer
@@ -22,12 +26,15 @@ def url():
     return settings.REDIS_URL
 
 
-@pytest.fixture
-def dead_url():
+def free_port() -> int:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+        return unused.getsockname()[1]
+
+
+@pytest.fixture
+def dead_url():
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 async def test_commands_of_many_coroutines_get_their_own_replies_in_the_urls_database(url):
@@ -104,3 +111,36 @@ async def test_with_sharded_hosts_channels_redis_picks_the_shard_and_publishes(u
     async with asyncio.timeout(3):
         assert await layer.receive(channel) == {"type": "x"}
     await layer.flush()
+
+
+@pytest.fixture
+def redis_with_password(tmp_path):
+    """A Redis server of its own that asks for a password (Debian's redis-server, which the machine runs)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("needs redis-server")
+    port = free_port()
+    options = ["--bind", "127.0.0.1", "--requirepass", "s3cret", "--save", "", "--dir", tmp_path]
+    process = subprocess.Popen([server, "--port", str(port), *options], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def test_a_url_with_a_password_and_a_database_logs_in_and_selects_it(redis_with_password):
+    port = redis_with_password
+    with pytest.raises(ResponseError):  # without the password Redis refuses
+        await redisloop.connection(f"redis://127.0.0.1:{port}/0").execute("PING")
+
+    redis = redisloop.connection(f"redis://:s3cret@127.0.0.1:{port}/3")
+    await redis.execute("SET", "k", "v")
+
+    assert " db=3 " in (await redis.execute("CLIENT", "INFO")).decode()
+    assert await redisloop.connection(f"redis://:s3cret@127.0.0.1:{port}/4").execute("GET", "k") is None
