@@ -638,15 +638,10 @@ async def aconversation_mark_read_from_socket(
     the send is: the same statements (`_read_steps`), no worker thread. The reader's badges are dropped from
     the cache once it committed."""
     async with loopdb.transaction() as db:
-        steps = _read_steps(conversation, user, up_to_id, db.wrapper)
-        answer = None
-        while True:
-            try:
-                sql, params = steps.send(answer)
-            except StopIteration as done:
-                read, drops, newest = done.value
-                break
-            answer = (await db.fetch(sql, params), db.rowcount())
+        steps = _Steps(_read_steps(conversation, user, up_to_id, db.wrapper))
+        for sql, params in steps:
+            steps.answer = (await db.fetch(sql, params), db.rowcount())
+    read, drops, newest = steps.outcome
     if drops:
         await auser_cache_drop(user.pk, *drops)
     _pointer_seen(conversation, user, newest)
@@ -655,21 +650,34 @@ async def aconversation_mark_read_from_socket(
 
 def _mark_read(conversation: Conversation, user: User, up_to_id: int) -> SocketRead | None:
     """`_read_steps` on this thread's connection, in `transaction.atomic`."""
-    steps = _read_steps(conversation, user, up_to_id)
-    answer = None
+    steps = _Steps(_read_steps(conversation, user, up_to_id))
     with transaction.atomic(), connection.cursor() as cursor:
-        while True:
-            try:
-                sql, params = steps.send(answer)
-            except StopIteration as done:
-                read, drops, newest = done.value
-                break
+        for sql, params in steps:
             cursor.execute(sql, params)
-            answer = (cursor.fetchall() if cursor.description else (), cursor.rowcount)
+            steps.answer = (cursor.fetchall() if cursor.description else (), cursor.rowcount)
+        read, drops, newest = steps.outcome
         for name in drops:
             user_cache_drop(user.pk, name)
     _pointer_seen(conversation, user, newest)
     return read
+
+
+class _Steps:
+    """Runs a statement generator (`_read_steps`) from a plain loop: `for sql, params in steps:` run it and set
+    `steps.answer` to its (rows, row count); once the loop ends, `steps.outcome` is what the generator returned.
+    A `for` body can await, so a cursor and an event loop drive it alike."""
+
+    def __init__(self, statements) -> None:
+        self.statements = statements
+        self.answer = None
+        self.outcome = None
+
+    def __iter__(self):
+        try:
+            while True:
+                yield self.statements.send(self.answer)
+        except StopIteration as done:
+            self.outcome = done.value
 
 
 def _pointer_seen(conversation: Conversation, user: User, newest: int) -> None:
