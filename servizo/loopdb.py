@@ -4,20 +4,23 @@ A chat socket's send is a few short statements. Run on a worker thread (`servizo
 for the hop there and back: the executor and its futures, waking the thread and then the loop, the GIL handed
 over twice; ~0.4 ms of server CPU per message, as much as the statements themselves (bench/chat_latency.py).
 Here the coroutine sends each statement itself (mysqlclient's `send_query`), waits for the reply on the event
-loop (`loop.add_reader` on the connection's socket) and reads it (`read_query_result`): the loop is never blocked
+loop (a reader on the connection's socket, added once) and reads it (`read_query_result`): the loop is never blocked
 on the database, and no thread is involved.
 
 `transaction()` lends a connection of a small per-loop pool for one transaction: committed when the block ends,
 rolled back when it raises. The connections are Django's own (`connections.create_connection`: the same settings,
-session state and error classes), made on a worker thread (connecting blocks) with autocommit off. One that has
-been idle for IDLE_CHECK_SECONDS is checked with a round trip first and replaced if dead (the database restarted,
-its idle timeout closed it); one that fails a statement, or whose reply was abandoned (the awaiting task was
+session state and error classes), made on a worker thread (connecting blocks) with autocommit off. One whose
+socket the server closes while it is idle is closed then and there; one that has been idle for IDLE_CHECK_SECONDS
+is checked with a round trip first and replaced if dead (the database restarted, its idle timeout closed it,
+and no word of it came); one that fails a statement, or whose reply was abandoned (the awaiting task was
 cancelled), is closed, never lent again; the database rolls back what it had not committed.
 
 MariaDB only (`available`): elsewhere callers keep their worker thread.
 """
 
 import asyncio
+import os
+import socket
 import time
 from contextlib import asynccontextmanager, suppress
 from functools import cache, lru_cache
@@ -42,11 +45,6 @@ def _encoded(sql: str, encoding: str) -> bytes:
     return sql.encode(encoding)
 
 
-def _wake(ready: asyncio.Future) -> None:
-    if not ready.done():  # the socket may be reported readable again before the waiting task runs
-        ready.set_result(None)
-
-
 class Quoted(dict):
     """Parameters already quoted for the connection (`LoopConnection.quote`)."""
 
@@ -58,7 +56,10 @@ class LoopConnection:
         self.wrapper = wrapper
         self.raw = wrapper.connection
         self.last_used = time.monotonic()
-        self.unusable = False  # a statement failed on it, or its reply was left unread
+        self.unusable = False  # a statement failed on it, its reply was left unread, or the server closed it
+        self.watching: asyncio.AbstractEventLoop | None = None  # the loop that watches its socket
+        self.peek = socket.socket(fileno=os.dup(self.raw.fileno()))  # its own descriptor, to look without reading
+        self.reply: asyncio.Future | None = None  # what the statement in flight awaits
 
     def quote(self, params: dict) -> "Quoted":
         """`params` quoted once, for several statements that use them (`execute(sql, quoted)`)."""
@@ -76,18 +77,38 @@ class LoopConnection:
             return query % self.quote(params)
         return query % tuple(self.raw.literal(value) for value in params)
 
+    def _readable(self) -> None:
+        """Bytes (or the end) to read: the reply of the statement in flight, or, with none in flight, the server
+        closing the connection (a restart, its idle timeout, KILL): then it is closed here, never lent again.
+
+        The loop may report the socket once more after a reply was read (it polled before the read): so the
+        socket is asked first, without reading or waiting, whether anything is there."""
+        try:
+            self.peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:  # a report from before the last read: nothing new
+            return
+        except OSError:
+            pass
+        reply = self.reply
+        if reply is None:
+            self.close()
+        elif not reply.done():
+            reply.set_result(None)
+
     async def _run(self, sql: str, params) -> None:
         raw = self.raw
         self.unusable = True  # until the reply is read
         with self.wrapper.wrap_database_errors:  # MySQLdb's errors raised as Django's
             raw.send_query(self._bind(sql, params))
-            loop = asyncio.get_running_loop()
-            ready = loop.create_future()
-            loop.add_reader(raw.fileno(), _wake, ready)
+            if self.watching is None:  # watched from its first statement to its close: adding and removing the
+                # reader around each statement cost three epoll_ctl system calls a statement (strace, chat bench)
+                self.watching = asyncio.get_running_loop()
+                self.watching.add_reader(raw.fileno(), self._readable)
+            self.reply = self.watching.create_future()
             try:
-                await ready
+                await self.reply
             finally:
-                loop.remove_reader(raw.fileno())
+                self.reply = None
             raw.read_query_result()
         self.unusable = False
         self.last_used = time.monotonic()
@@ -112,6 +133,11 @@ class LoopConnection:
 
     def close(self) -> None:
         self.unusable = True
+        if self.watching is not None:
+            with suppress(Exception):  # the loop may be closed already
+                self.watching.remove_reader(self.raw.fileno())
+            self.watching = None
+        self.peek.close()
         with suppress(Exception):
             self.raw.close()
 
@@ -134,6 +160,8 @@ class _Pool:
     async def take(self, alias: str) -> LoopConnection:
         while self.idle:
             lent = self.idle.pop()
+            if lent.unusable:  # the server closed it while it was idle
+                continue
             if time.monotonic() - lent.last_used < IDLE_CHECK_SECONDS:
                 return lent
             try:

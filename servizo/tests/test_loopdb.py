@@ -56,6 +56,20 @@ def test_a_transaction_commits_when_its_block_ends_and_the_connection_is_lent_ag
     assert user.full_name == "Bea"
 
 
+def test_a_connection_stays_open_from_transaction_to_transaction_while_the_loop_runs_in_between():
+    async def scenario():
+        ids = set()
+        for _ in range(5):
+            async with loopdb.transaction() as db:
+                ids.add(await connection_id(db))
+                await db.execute("DO 1")
+            for _ in range(3):  # the loop polls again: its socket's last report must not read as the server closing
+                await asyncio.sleep(0)
+        return len(ids)
+
+    assert run(scenario) == 1
+
+
 def test_a_block_that_raises_rolls_back_and_keeps_its_connection():
     user = CustomerFactory(full_name="Ann")
 
@@ -94,6 +108,23 @@ def test_an_idle_connection_that_died_is_replaced_before_it_is_lent(monkeypatch)
         async with loopdb.transaction() as db:
             first = await connection_id(db)
         kill(first)  # the database restarted, or its idle timeout closed it
+        async with loopdb.transaction() as db:
+            return await full_name(db, user), first == await connection_id(db)
+
+    assert run(scenario) == ("Ann", False)
+
+
+def test_a_connection_the_server_closes_while_idle_is_dropped_at_once_not_lent_again():
+    user = CustomerFactory(full_name="Ann")
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            first = await connection_id(db)
+        kill(first)
+        for _ in range(100):  # the loop hears the socket close (under the idle check's interval: no round trip)
+            await asyncio.sleep(0.01)
+            if not loopdb._pools.get(loopdb.DEFAULT_DB_ALIAS).idle[0].raw.open:
+                break
         async with loopdb.transaction() as db:
             return await full_name(db, user), first == await connection_id(db)
 
