@@ -32,7 +32,6 @@ from chat.services import (
     aconversation_mark_read_from_socket,
     amessage_send_from_socket,
     conversation_mark_read_from_socket,
-    message_event,
     message_send_from_socket,
     party_group,
     unread_total_payload,
@@ -186,7 +185,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             logger.exception("Chat message from user %s not stored", self.user.pk)
             await self._error("retry", _("Your message could not be sent. Please send it again."), client_id)
             return
-        event = message_event(sent.message)
+        event = sent.event
         # Stored and committed: now show it. This socket shows it from its ack (one frame, not an ack
         # and an echo); the sender's other sockets, if any, get the broadcast like the recipient's.
         if sent.sender_elsewhere:
@@ -194,7 +193,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
         else:
             await abroadcast(self.other_group, event=event)
         await apages_changed(self.user.pk)  # their inbox shows it as the last message
-        ack = {"type": "ack", "client_id": client_id, "id": sent.message.pk, "message": event["message"]}
+        ack = {"type": "ack", "client_id": client_id, "id": sent.message_id, "message": event["message"]}
         await self.send_json(ack)
 
     async def _resync(self, content):

@@ -1,5 +1,7 @@
 """Reads for chat. Every conversation read for a user goes through a participant filter."""
 
+from datetime import datetime
+
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -149,13 +151,19 @@ def provider_may_ask(*, offer: Offer, provider: User) -> bool:
 
 def message_payload(message: Message) -> dict:
     """The JSON shape of a message, for the socket, the history endpoint and the page."""
+    return message_fields_payload(message.pk, message.sender, message.text, message.created_at, message.photo_id)
+
+
+def message_fields_payload(pk: int, sender: User, text: str, created_at: datetime, photo_id: int | None) -> dict:
+    """`message_payload` of a message's fields, for a socket's send, which makes no `Message` (building one, its
+    related objects set through their descriptors, was ~4 % of a chat message's server CPU)."""
     return {
-        "id": message.pk,
-        "sender_id": message.sender_id,
-        "sender_name": message.sender.get_short_name(),
-        "text": message.text,
-        "created_at": message.created_at.isoformat(),
-        "photo": _photo_urls(message.photo_id) if message.photo_id else None,
+        "id": pk,
+        "sender_id": sender.pk,
+        "sender_name": sender.get_short_name(),
+        "text": text,
+        "created_at": created_at.isoformat(),
+        "photo": _photo_urls(photo_id) if photo_id else None,
     }
 
 

@@ -14,7 +14,7 @@ member rows, then inbox rows (by user id).
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -30,7 +30,7 @@ from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_st
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
 from chat.presence import viewing, viewing_elsewhere
-from chat.selectors import CHAT_BADGE, message_payload, provider_may_ask, unread_total
+from chat.selectors import CHAT_BADGE, message_fields_payload, message_payload, provider_may_ask, unread_total
 from notifications.selectors import notification_unread_exists
 from notifications.services import mark_all_read_statement, notification_create, push_to_user
 from offers.models import Offer
@@ -165,7 +165,11 @@ def _rate_limited(recent: int) -> None:
 
 def message_event(message: Message) -> dict:
     """The channel-layer event that shows a new message on every socket open on its conversation."""
-    return {"type": "chat.message", "message": message_payload(message)}
+    return _message_event(message_payload(message))
+
+
+def _message_event(payload: dict) -> dict:
+    return {"type": "chat.message", "message": payload}
 
 
 def _deliver_message(
@@ -213,10 +217,12 @@ def message_send(*, conversation: Conversation, sender: User, text: str) -> Mess
 
 @dataclass(frozen=True)
 class SocketSend:
-    """A message stored from a chat socket, and whether its sender has another socket open on the conversation
-    (`chat.presence`, read with the send's checks): then their own group gets the broadcast too."""
+    """A message stored from a chat socket: its id, the event that shows it (`message_event`), and whether its
+    sender has another socket open on the conversation (`chat.presence`, read with the send's checks): then their
+    own group gets the broadcast too."""
 
-    message: Message
+    message_id: int
+    event: dict
     sender_elsewhere: bool
 
 
@@ -226,19 +232,21 @@ def message_send_from_socket(*, conversation: Conversation, sender: User, text: 
     (`servizo.pagecache.apages_changed`), instead of this thread waiting on a hop back into that loop and on a
     Redis round trip."""
     message, state = _send(conversation, sender, text, from_socket=True)
-    return SocketSend(message, sender_elsewhere=state.sender_elsewhere)
+    return SocketSend(message.pk, message_event(message), sender_elsewhere=state.sender_elsewhere)
 
 
 async def amessage_send_from_socket(*, conversation: Conversation, sender: User, text: str) -> SocketSend:
     """`message_send_from_socket` awaited on the socket's event loop, on MariaDB (`servizo.loopdb`): the same
     checks and statements, without a worker thread in between (the send's round trips are the socket's own
     awaits). Telling a recipient who is not looking (a notification: ORM work) happens on a worker thread, after
-    the commit; like every after-commit effect, its failure is logged and the send stands."""
+    the commit; like every after-commit effect, its failure is logged and the send stands. No `Message` is made
+    unless for that, and the socket's conversation keeps its `last_message` (nothing on a socket reads it)."""
     text = _text_to_send(text)
     _check_text_and_member(conversation, sender, text)
+    created_at = timezone.now()
     async with loopdb.transaction() as db:
         using = db.wrapper
-        message, params = _new_message(conversation, sender, text, photo_id=None, connection=using)
+        params = _store_params(conversation, sender.pk, text, created_at, photo_id=None, connection=using)
         (row,) = await db.fetch(*_status_query(conversation, sender_id=sender.pk, lock=True, connection=using))
         if row[0] != conversation.booking_id:  # the thread moved on to a (new) booking: read it (ORM)
             await _aload_booking(conversation, row[0])
@@ -250,13 +258,15 @@ async def amessage_send_from_socket(*, conversation: Conversation, sender: User,
         message_id = db.last_insert_id()
         for sql in counters:
             await db.execute(sql, quoted)
-    _stored(message, message_id, conversation, using)
     if not state.recipient_viewing:
+        message = Message(conversation=conversation, sender=sender, text=text, created_at=created_at)
+        _stored(message, message_id, conversation, using)
         try:
             await _adeliver_message(message, conversation, from_socket=True, recipient_viewing=False)
         except Exception:
             logger.exception("Telling the recipient of chat message %s failed", message_id)
-    return SocketSend(message, sender_elsewhere=state.sender_elsewhere)
+    payload = message_fields_payload(message_id, sender, text, created_at, photo_id=None)
+    return SocketSend(message_id, _message_event(payload), sender_elsewhere=state.sender_elsewhere)
 
 
 def _text_to_send(text: str) -> str:
@@ -403,7 +413,8 @@ def _store(
             _check_state(conversation, sender, state)
             return state
 
-    message, params = _new_message(conversation, sender, text, photo_id=photo_id)
+    message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
+    params = _store_params(conversation, sender.pk, text, message.created_at, photo_id=photo_id)
     lock = _lock_sql(conversation, sender.pk, checked=checked)
     in_two_round_trips = connection.vendor == "mysql" and not connection.in_atomic_block
     store = _store_in_two_round_trips if in_two_round_trips else _store_in_atomic
@@ -412,29 +423,28 @@ def _store(
     return message, state
 
 
-def _new_message(
+def _store_params(
     conversation: Conversation,
-    sender: User,
+    sender_id: int,
     text: str,
+    created_at: datetime,
     *,
     photo_id: int | None,
     connection: BaseDatabaseWrapper = connection,
-) -> tuple[Message, dict]:
-    """The message to store, and the `params` of `_store_sql`'s statements.
+) -> dict:
+    """The `params` of `_store_sql`'s statements.
 
     This and the other helpers of the store that take `connection` use the global one unless given the one
     the statements run on: `amessage_send_from_socket` gives its own, and saves a lookup of the global one
     (per async context) each time."""
-    message = Message(conversation=conversation, sender=sender, text=text, photo_id=photo_id, created_at=timezone.now())
-    params = {
+    return {
         "conversation": conversation.pk,
-        "sender": sender.pk,
-        "recipient": conversation.other_party_id(sender.pk),
+        "sender": sender_id,
+        "recipient": conversation.other_party_id(sender_id),
         "text": text,
-        "created_at": connection.ops.adapt_datetimefield_value(message.created_at),
+        "created_at": connection.ops.adapt_datetimefield_value(created_at),
         "photo": photo_id,
     }
-    return message, params
 
 
 def _stored(

@@ -24,6 +24,7 @@ from chat.services import (
     _refresh_status,
     conversation_mark_read,
     conversation_mark_read_from_socket,
+    message_event,
     message_send,
     message_send_from_socket,
     message_store,
@@ -226,7 +227,8 @@ def test_a_send_outside_a_transaction_is_two_round_trips_on_mariadb():
     assert first.startswith("START TRANSACTION; SELECT") and first.endswith("FOR UPDATE")
     assert [s.split()[0] for s in second.split("; ")] == [*WRITES[1:], "COMMIT"]
     assert not in_transaction()
-    assert list(Message.objects.values_list("pk", "text")) == [(sent.message.pk, "hi")]
+    assert list(Message.objects.values_list("pk", "text")) == [(sent.message_id, "hi")]
+    assert sent.event == message_event(Message.objects.get())
     assert_counters_match(conversation.provider)
     assert_counters_match(conversation.customer)
 
@@ -288,8 +290,8 @@ def test_a_send_awaited_on_the_loop_stores_the_message_with_its_counters_and_com
         sent = send_on_the_loop(conversation)
 
     assert not queries.captured_queries  # nothing on this thread's connection: the loop's own did it all
-    assert list(Message.objects.values_list("pk", "text")) == [(sent.message.pk, "hi")]
-    assert conversation.last_message == sent.message and not sent.sender_elsewhere
+    assert list(Message.objects.values_list("pk", "text")) == [(sent.message_id, "hi")]
+    assert sent.event == message_event(Message.objects.get()) and not sent.sender_elsewhere
     assert_counters_match(conversation.provider)
     assert_counters_match(conversation.customer)
     assert not conversation.provider.notifications.exists()  # looking at it
@@ -310,7 +312,7 @@ def test_a_send_on_the_loop_tells_a_recipient_who_is_away_and_a_failure_to_tell_
     monkeypatch.setattr(services, "notification_create", failing)
     Notification.objects.update(read_at=timezone.now())  # so the next message notifies again
     sent = send_on_the_loop(conversation, "again")
-    assert Message.objects.filter(pk=sent.message.pk).exists()  # stored and acked: no "send it again"
+    assert Message.objects.filter(pk=sent.message_id).exists()  # stored and acked: no "send it again"
 
 
 @mariadb_only
