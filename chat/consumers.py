@@ -186,13 +186,16 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             await self._error("retry", _("Your message could not be sent. Please send it again."), client_id)
             return
         event = sent.event
-        # Stored and committed: now show it. This socket shows it from its ack (one frame, not an ack
+        # Stored and committed: now show it. The sender's inbox shows it as the last message: that renewal is
+        # written first, so that it and the broadcast go to Redis together (one write, one wake-up for both
+        # replies) and it is done by the ack. This socket shows the message from its ack (one frame, not an ack
         # and an echo); the sender's other sockets, if any, get the broadcast like the recipient's.
+        pages_renewed = apages_changed(self.user.pk)
         if sent.sender_elsewhere:
             await abroadcast(self.other_group, self.group, event={**event, "sender_channel": self.channel_name})
         else:
             await abroadcast(self.other_group, event=event)
-        await apages_changed(self.user.pk)  # their inbox shows it as the last message
+        await pages_renewed
         ack = {"type": "ack", "client_id": client_id, "id": sent.message_id, "message": event["message"]}
         await self.send_json(ack)
 

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -61,6 +62,21 @@ def _outage(client: _SharedClientRedisCacheClient, error: Exception) -> None:
     logger.warning("Redis cache unreachable (%s): serving misses for %.0f s", error, RETRY_AFTER_SECONDS)
 
 
+async def _nothing() -> None:
+    pass
+
+
+async def _outcome(client: _SharedClientRedisCacheClient, reply: asyncio.Future) -> None:
+    """Wait for `reply` (bounded in time unless it is in already); an outage is noted, not raised."""
+    try:
+        if not reply.done():
+            async with asyncio.timeout(client.async_timeout):
+                await reply
+        reply.result()
+    except (RedisConnectionError, RedisTimeoutError, TimeoutError) as error:
+        _outage(client, error)
+
+
 @receiver(setting_changed)
 def _forget_clients(*, setting: str, **kwargs) -> None:
     """Like Django's own cache objects, the clients start afresh when a test changes CACHES."""
@@ -98,14 +114,16 @@ class ResilientRedisCache(RedisCache):
 
     async def adelete_many(self, keys, version=None):
         """On the event loop (Django's async cache methods run the sync ones on a worker thread)."""
+        await self.adelete_many_sent(keys, version)
+
+    def adelete_many_sent(self, keys, version=None) -> Awaitable[None]:
+        """`adelete_many` with its DEL written before this returns (`redisloop.LoopRedis.send`): Redis runs it
+        before whatever the caller sends after it on the same connection. Await the result for its outcome."""
         client = self._cache
-        if time.monotonic() >= client.down_until:
-            try:
-                redis_keys = [self.make_and_validate_key(key, version) for key in keys]
-                async with asyncio.timeout(client.async_timeout):
-                    await client.async_connection().execute("DEL", *redis_keys)
-            except (RedisConnectionError, RedisTimeoutError, TimeoutError) as error:
-                _outage(client, error)
+        if time.monotonic() < client.down_until:
+            return _nothing()
+        redis_keys = [self.make_and_validate_key(key, version) for key in keys]
+        return _outcome(client, client.async_connection().send("DEL", *redis_keys))
 
     def get(self, key, default=None, version=None):
         return self._degrade("get", default, key, default, version)

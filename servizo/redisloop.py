@@ -80,6 +80,15 @@ class LoopRedis:
             protocol = await self._connected()
         return await _send(protocol, args)
 
+    def send(self, *args: bytes | str | int) -> asyncio.Future:
+        """`execute`, with the command written before this returns once connected (before that, it connects on a
+        task of its own): Redis runs it before any command sent after it on this connection, and the two share
+        the loop's write and the wake-up that reads their replies. Await the result for the reply."""
+        protocol = self.protocol
+        if protocol is None or protocol.transport is None:
+            return asyncio.ensure_future(self.execute(*args))
+        return _send(protocol, args)
+
     async def _connected(self) -> _Protocol:
         async with self.connecting:  # the first caller connects; the others wait for it
             if self.protocol is None or self.protocol.transport is None:
