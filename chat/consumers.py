@@ -187,7 +187,7 @@ class ChatConsumer(SafeJsonWebsocketConsumer):
             return
         event = sent.event
         # Stored and committed: now show it. The sender's inbox shows it as the last message: that renewal is
-        # written first, so that it and the broadcast go to Redis together (one write, one wake-up for both
+        # queued first, so that it and the broadcast go to Redis together (one write, one wake-up for both
         # replies) and it is done by the ack. This socket shows the message from its ack (one frame, not an ack
         # and an echo); the sender's other sockets, if any, get the broadcast like the recipient's.
         pages_renewed = apages_changed(self.user.pk)

@@ -117,7 +117,7 @@ class ResilientRedisCache(RedisCache):
         await self.adelete_many_sent(keys, version)
 
     def adelete_many_sent(self, keys, version=None) -> Awaitable[None]:
-        """`adelete_many` with its DEL written before this returns (`redisloop.LoopRedis.send`): Redis runs it
+        """`adelete_many` with its DEL queued before this returns (`redisloop.LoopRedis.send`): Redis runs it
         before whatever the caller sends after it on the same connection. Await the result for its outcome."""
         client = self._cache
         if time.monotonic() < client.down_until:

@@ -70,7 +70,7 @@ def pages_changed(*user_ids: int) -> None:
 def apages_changed(*user_ids: int) -> Awaitable[None]:
     """`pages_changed` from an event loop, outside any transaction (a chat socket after its send committed):
     one cache call on the loop instead of a round trip that a worker thread waits on. With Redis
-    (`servizo.cache`) the DEL is written before this returns, so a command the caller sends after it on the same
+    (`servizo.cache`) the DEL is queued before this returns, so a command the caller sends after it on the same
     connection (the socket's broadcast) goes in the same write; await the result for its outcome."""
     keys = [generation_key(user_id) for user_id in user_ids]
     sent = getattr(cache, "adelete_many_sent", None)

@@ -32,9 +32,15 @@ class _Protocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.reader = hiredis.Reader(protocolError=InvalidResponse, replyError=ResponseError)
         self.waiting: deque[asyncio.Future] = deque()
+        self.unsent: list[bytes] = []  # commands `LoopRedis.send` queued for the next write
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+
+    def write_unsent(self) -> None:
+        if self.unsent and self.transport is not None:
+            self.transport.write(b"".join(self.unsent))
+        self.unsent.clear()
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
@@ -49,6 +55,7 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.unsent.clear()
         while self.waiting:
             waiter = self.waiting.popleft()
             if not waiter.done():
@@ -81,13 +88,14 @@ class LoopRedis:
         return await _send(protocol, args)
 
     def send(self, *args: bytes | str | int) -> asyncio.Future:
-        """`execute`, with the command written before this returns once connected (before that, it connects on a
-        task of its own): Redis runs it before any command sent after it on this connection, and the two share
-        the loop's write and the wake-up that reads their replies. Await the result for the reply."""
+        """`execute`, with the command queued before this returns once connected (before that, it connects on a
+        task of its own): Redis runs it before any command sent after it on this connection, and it goes in the
+        same write as the next command (or on the loop's next turn), their replies read on one wake-up. Await the
+        result for the reply."""
         protocol = self.protocol
         if protocol is None or protocol.transport is None:
             return asyncio.ensure_future(self.execute(*args))
-        return _send(protocol, args)
+        return _send(protocol, args, later=True)
 
     async def _connected(self) -> _Protocol:
         async with self.connecting:  # the first caller connects; the others wait for it
@@ -124,11 +132,17 @@ async def _prepared(protocol: _Protocol, options: dict) -> None:
         raise
 
 
-def _send(protocol: _Protocol, args: tuple) -> asyncio.Future:
-    """Write one command and queue its waiter, with no yield in between (replies come in that order)."""
-    waiter = asyncio.get_running_loop().create_future()
-    protocol.transport.write(hiredis.pack_command(args))
+def _send(protocol: _Protocol, args: tuple, *, later: bool = False) -> asyncio.Future:
+    """Write one command, after any queued before it, and queue its waiter, with no yield in between (replies
+    come in that order); `later` leaves it queued for the next write (one on the loop's next turn at the latest)."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    protocol.unsent.append(hiredis.pack_command(args))
     protocol.waiting.append(waiter)
+    if not later:
+        protocol.write_unsent()
+    elif len(protocol.unsent) == 1:
+        loop.call_soon(protocol.write_unsent)
     return waiter
 
 

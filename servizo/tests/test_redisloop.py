@@ -50,13 +50,15 @@ async def test_commands_of_many_coroutines_get_their_own_replies_in_the_urls_dat
     assert await redis.execute("DEL", *(f"servizo-loop-{n}" for n in range(50))) == 50
 
 
-async def test_a_command_sent_is_written_before_send_returns_and_runs_before_a_later_one(url):
+async def test_a_command_sent_goes_in_the_next_write_and_runs_before_a_later_command(url):
     redis = redisloop.connection(url)
     assert await redis.send("SET", "servizo-loop-sent", "early") == b"OK"  # not connected yet: it connects first
 
-    deleted = redis.send("DEL", "servizo-loop-sent")  # connected: written at once, its reply awaited later
-    assert await redis.execute("EXISTS", "servizo-loop-sent") == 0
-    assert deleted.done() and await deleted == 1
+    deleted = redis.send("DEL", "servizo-loop-sent")  # connected: queued for the next write, its reply awaited later
+    assert len(redis.protocol.unsent) == 1
+    assert await redis.execute("EXISTS", "servizo-loop-sent") == 0  # both in one write: the DEL ran first
+    assert deleted.done() and await deleted == 1 and not redis.protocol.unsent
+    assert await asyncio.wait_for(redis.send("PING"), 2) == b"PONG"  # alone: written on the loop's next turn
 
 
 async def test_an_error_reply_raises_for_its_command_only(url):
