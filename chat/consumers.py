@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from chat import presence
 from chat.models import Conversation
-from chat.selectors import conversation_for_participant, message_payload, messages_after
+from chat.selectors import amessage_payloads_after, conversation_for_participant, message_payload, messages_after
 from chat.services import (
     RateLimited,
     aconversation_mark_read_from_socket,
@@ -78,9 +78,18 @@ def _open(*, user, conversation_id: int) -> Conversation | None:
 
 
 @_on_pool
-def _history(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
+def _history_on_pool(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
     messages, more = messages_after(conversation=conversation, after_id=after)
     return [message_payload(m) for m in messages], more
+
+
+async def _history(conversation: Conversation, after: int) -> tuple[list[dict], bool]:
+    """Like a send: on the socket's event loop on MariaDB, elsewhere (or for a sender from outside) on the pool."""
+    if loopdb.available():
+        page = await amessage_payloads_after(conversation=conversation, after_id=after)
+        if page is not None:
+            return page
+    return await _history_on_pool(conversation, after)
 
 
 _viewer_still_here = _on_pool(presence.viewer_still_here)

@@ -10,6 +10,7 @@ from accounts.models import User
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationMember, Message
 from offers.models import Offer
 from offers.selectors import provider_offer_access
+from servizo import loopdb
 from servizo.usercache import user_cached
 
 HISTORY_PAGE_SIZE = 30
@@ -142,6 +143,31 @@ def messages_after(
         if message.sender_id in members:
             message.sender = members[message.sender_id]
     return page[:limit], len(page) > limit
+
+
+_MESSAGES_AFTER_SQL = (
+    f"SELECT id, sender_id, text, created_at, photo_id FROM {Message._meta.db_table}"
+    " WHERE conversation_id = %s AND id > %s ORDER BY id LIMIT %s"
+)
+
+
+async def amessage_payloads_after(
+    *, conversation: Conversation, after_id: int, limit: int = RESYNC_LIMIT
+) -> tuple[list[dict], bool] | None:
+    """`messages_after` as payloads, read on the event loop (`servizo.loopdb`, MariaDB): one statement, no worker
+    thread and no ORM (a socket's resync cost ~4 % of the chat bench's server CPU that way). None if a sender is
+    not one of the conversation's parties (then `messages_after` has the names)."""
+    parties = {conversation.customer_id: conversation.customer, conversation.provider_id: conversation.provider}
+    async with loopdb.transaction() as db:
+        rows = await db.fetch(_MESSAGES_AFTER_SQL, [conversation.pk, after_id, limit + 1])
+    aware = db.wrapper.ops.convert_datetimefield_value
+    payloads = []
+    for pk, sender_id, text, created_at, photo_id in rows[:limit]:
+        if sender_id not in parties:
+            return None
+        created_at = aware(created_at, None, db.wrapper)
+        payloads.append(message_fields_payload(pk, parties[sender_id], text, created_at, photo_id))
+    return payloads, len(rows) > limit
 
 
 def provider_may_ask(*, offer: Offer, provider: User) -> bool:

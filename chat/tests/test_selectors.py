@@ -1,6 +1,10 @@
 import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
 
+from chat.models import ChatPhoto, Message
 from chat.selectors import (
+    amessage_payloads_after,
     conversation_for_participant,
     conversation_list,
     message_payload,
@@ -80,3 +84,22 @@ def test_a_resync_is_one_query_however_many_messages_and_senders(conversation, d
         conversation.customer.get_short_name(),
         conversation.provider.get_short_name(),
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB only (servizo.loopdb)")
+@pytest.mark.django_db(transaction=True)  # the loop's own connection sees only what is committed
+def test_a_resync_on_the_event_loop_gives_the_payloads_the_orm_gives(conversation, staff_user):
+    parties = (conversation.customer, conversation.provider)
+    messages = [MessageFactory(conversation=conversation, sender=sender) for sender in parties * 3]
+    photo = ChatPhoto.objects.create(conversation=conversation, uploader=parties[1], content_type="image/jpeg")
+    Message.objects.filter(pk=messages[1].pk).update(photo=photo)
+    opened = conversation_for_participant(user=conversation.customer, pk=conversation.pk)  # as a socket holds it
+    on_the_loop = async_to_sync(amessage_payloads_after)
+
+    for after, limit in ((0, 200), (messages[1].pk, 2), (messages[-1].pk, 2)):
+        page, more = messages_after(conversation=opened, after_id=after, limit=limit)
+        expected = ([message_payload(message) for message in page], more)
+        assert on_the_loop(conversation=opened, after_id=after, limit=limit) == expected
+
+    Message.objects.filter(pk=messages[2].pk).update(sender=staff_user)  # not a party: the ORM finds the name
+    assert on_the_loop(conversation=opened, after_id=0) is None
