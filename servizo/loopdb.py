@@ -32,6 +32,7 @@ from servizo.perloop import PerLoop
 
 POOL_SIZE = 4  # per event loop (a daphne process has one): transactions of a process that run at once
 IDLE_CHECK_SECONDS = 5.0
+_LOOK = int(socket.MSG_PEEK | socket.MSG_DONTWAIT)  # once: or-ing the flags is enum code, per call
 
 
 @cache  # a process's databases do not change vendor
@@ -84,7 +85,7 @@ class LoopConnection:
         The loop may report the socket once more after a reply was read (it polled before the read): so the
         socket is asked first, without reading or waiting, whether anything is there."""
         try:
-            self.peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            self.peek.recv(1, _LOOK)
         except BlockingIOError:  # a report from before the last read: nothing new
             return
         except OSError:

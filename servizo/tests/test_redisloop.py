@@ -10,6 +10,7 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 from django.conf import settings
+from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError, ResponseError
 
 from servizo import redisloop
@@ -108,6 +109,28 @@ async def test_group_sends_reach_members_subscribed_through_channels_redis():
     async with asyncio.timeout(3):
         assert await layer.receive(channel) == {"type": "chat.message", "text": "hi", "n": 1}
     await layer.group_discard("servizo-loop-group", channel)
+    await layer.flush()
+
+
+async def test_the_layers_receiver_waits_for_a_message_without_polling(monkeypatch):
+    reads = []
+    get_message = PubSub.get_message
+
+    def counted(self, *args, **kwargs):
+        reads.append(kwargs.get("timeout"))
+        return get_message(self, *args, **kwargs)
+
+    monkeypatch.setattr(PubSub, "get_message", counted)
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("servizo-loop-idle", channel)
+    await asyncio.sleep(0.5)  # idle: channels_redis's own receiver read (and timed out) every 0.1 s
+
+    await layer.group_send("servizo-loop-idle", {"type": "x"})
+    async with asyncio.timeout(3):
+        assert await layer.receive(channel) == {"type": "x"}
+    assert len(reads) <= 4 and set(reads) == {None}  # its two subscriptions, the message, the next wait
+    await layer.group_discard("servizo-loop-idle", channel)
     await layer.flush()
 
 
