@@ -66,7 +66,8 @@ class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
         return layer
 
     async def receive(self, channel: str) -> dict:
-        """A method, not channels_redis's proxy: that built a `functools.partial` on every message received."""
+        """A method, not channels_redis's proxy (`__getattr__` and `_async_proxy`: the method looked up by name
+        through another coroutine on every message received)."""
         return await self._get_layer().receive(channel)
 
     async def group_send(self, group: str, message: dict) -> None:
