@@ -41,9 +41,9 @@ def available(alias: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _encoded(sql: str, encoding: str) -> bytes:
-    """A statement's bytes, made once: callers send the same few statements over and over."""
-    return sql.encode(encoding)
+def _encoded(text: str, encoding: str) -> bytes:
+    """A statement's (or a parameter name's) bytes, made once: callers send the same few over and over."""
+    return text.encode(encoding)
 
 
 class Quoted(dict):
@@ -64,8 +64,17 @@ class LoopConnection:
 
     def quote(self, params: dict) -> "Quoted":
         """`params` quoted once, for several statements that use them (`execute(sql, quoted)`)."""
-        raw = self.raw
-        return Quoted({key.encode(raw.encoding): raw.literal(value) for key, value in params.items()})
+        encoding = self.raw.encoding
+        return Quoted({_encoded(key, encoding): self._literal(value) for key, value in params.items()})
+
+    def _literal(self, value) -> bytes:
+        """`value` as MySQLdb's `literal` spells it; ints and None here, which it spells in Python through its
+        encoders (most of a chat send's parameters are ids)."""
+        if type(value) is int:  # not bool, which MySQLdb spells 1 or 0
+            return b"%d" % value
+        if value is None:
+            return b"NULL"
+        return self.raw.literal(value)
 
     def _bind(self, sql: str, params: dict | list | tuple | None) -> bytes:
         """`sql` with `params` quoted in, as MySQLdb's cursor does it (the same `%s` / `%(name)s` placeholders)."""
@@ -76,7 +85,7 @@ class LoopConnection:
             return query % params
         if isinstance(params, dict):
             return query % self.quote(params)
-        return query % tuple(self.raw.literal(value) for value in params)
+        return query % tuple([self._literal(value) for value in params])
 
     def _readable(self) -> None:
         """Bytes (or the end) to read: the reply of the statement in flight, or, with none in flight, the server

@@ -220,3 +220,14 @@ def test_parameters_are_quoted_as_mysqldb_quotes_them_and_once_for_several_state
     assert run(scenario) == ((user.pk,),)
     user.refresh_from_db()
     assert user.full_name == name
+
+
+def test_ids_booleans_and_none_are_spelt_as_mysqldb_spells_them():
+    values = [0, -7, 2**63 - 1, True, False, None, 1.5, "x"]
+
+    async def scenario():
+        async with loopdb.transaction() as db:
+            return db.quote({str(n): value for n, value in enumerate(values)}), [db.raw.literal(v) for v in values]
+
+    quoted, by_mysqldb = run(scenario)
+    assert list(quoted.values()) == by_mysqldb
