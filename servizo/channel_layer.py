@@ -1,47 +1,62 @@
-"""The channel layer: channels_redis's pub/sub layer, its group sends published on a lean connection.
+"""The channel layer: channels_redis's pub/sub layer on lean connections of the event loop (`servizo.redisloop`).
 
-Every chat message is a `group_send`. channels_redis publishes it through redis-py's asyncio client: its
-per-loop proxy, a lock it shares with subscriptions and redis-py's command path cost ~100 µs of CPU per
-message. Here the same bytes (`serialize`) go to the same Redis channel (channels_redis's name for the group,
-which its subscribers listen on) on a `servizo.redisloop` connection, ~25 µs. Subscribing, receiving and
-`send` stay channels_redis's own, but for one thing: its receiver waits for each message without a timeout.
-With several hosts (sharded groups) channels_redis picks the shard and publishes as before.
+Every chat message is a `group_send` in one process and a receipt in another. channels_redis publishes through
+redis-py's asyncio client (its per-loop proxy, a lock it shares with subscriptions, redis-py's command path: ~100 µs
+of CPU per message) and receives in a loop that reads each message under a 0.1 s timeout (a timer armed and
+cancelled per message, ten expiring a second when idle) through redis-py's pub/sub parsing and retry wrappers.
+Here each Redis server of the layer is a `_Shard` with a `redisloop.LoopRedis` for publishing (~25 µs) and a
+`redisloop.LoopSubscriber` that hands each message to the channels' queues as it is read. The channel names, the
+bytes (`serialize`), the groups and the at-most-once contract are channels_redis's own (its `RedisPubSubLoopLayer`
+keeps the channels, the groups and which shard serves which name). A host given as anything but an address
+(Sentinel, host and port) keeps channels_redis's own connections.
 """
 
 import asyncio
-import logging
 
 from channels_redis import pubsub
 from channels_redis.utils import _wrap_close
 
 from servizo import redisloop
 
-logger = logging.getLogger(__name__)
 
+class _Shard:
+    """One Redis server of the layer, as `RedisPubSubLoopLayer` uses its shards (publish, subscribe, unsubscribe,
+    flush), on `servizo.redisloop` connections."""
 
-class _Shard(pubsub.RedisSingleShardConnection):
-    async def _do_receiving(self) -> None:
-        """channels_redis's receiver, waiting for each message without a timeout. Its 0.1 s timeout armed and
-        cancelled a timer per message, and when idle ten expired a second, each raising and catching its error
-        through redis-py: ~3 % of a chat message's server CPU (py-spy, bench/chat_latency.py). A timeout never
-        told it anything: a lost connection raises, and redis-py reconnects and subscribes again."""
-        while True:
-            try:
-                if self._pubsub and self._pubsub.subscribed:
-                    self._receive_message(await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None))
-                else:
-                    await asyncio.sleep(0.1)
-            except (asyncio.CancelledError, GeneratorExit):
-                raise
-            except Exception:
-                logger.exception("Unexpected exception in the channel layer's receiver")
-                await asyncio.sleep(1)
+    def __init__(self, address: str, layer: pubsub.RedisPubSubLoopLayer) -> None:
+        self.address = address
+        self.layer = layer
+        self.subscriber = redisloop.LoopSubscriber(address, self._received)
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        await redisloop.connection(self.address).execute("PUBLISH", channel, message)
+
+    async def subscribe(self, channel: str) -> None:
+        await self.subscriber.subscribe(channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        await self.subscriber.unsubscribe(channel)
+
+    async def flush(self) -> None:
+        self.subscriber.close()
+        self.subscriber = redisloop.LoopSubscriber(self.address, self._received)
+
+    def _received(self, name: bytes, data: bytes) -> None:
+        """channels_redis's `_receive_message`: to the channel, or to every channel of the group, of that name."""
+        name = name.decode()
+        channels = self.layer.channels
+        if name in channels:
+            channels[name].put_nowait(data)
+        elif name in self.layer.groups:
+            for channel in self.layer.groups[name]:
+                if channel in channels:
+                    channels[channel].put_nowait(data)
 
 
 class _LoopLayer(pubsub.RedisPubSubLoopLayer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._shards = [_Shard(shard.host, self) for shard in self._shards]
+        self._shards = [_Shard(s.host["address"], self) if "address" in s.host else s for s in self._shards]
 
 
 def _single_address(hosts) -> str | None:
@@ -71,6 +86,7 @@ class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
         return await self._get_layer().receive(channel)
 
     async def group_send(self, group: str, message: dict) -> None:
+        """With one Redis server, straight to it: no loop layer, shard or proxy in between."""
         if self.publish_address is None:
             return await self._get_layer().group_send(group, message)
         channel = self.group_channel_prefix + group

@@ -12,11 +12,15 @@ lost. Failures raise redis-py's exceptions, which callers already treat as an ou
 servizo.cache): ConnectionError when it cannot connect or the connection is lost (every waiting command
 fails with it), ResponseError for an error reply. Callers bound each command in time (`asyncio.timeout`); a
 reply that comes after its caller gave up is read and dropped.
+
+`LoopSubscriber` is the same connection in subscribe mode, for the channel layer's receiving side.
 """
 
 import asyncio
+import logging
 import ssl
 from collections import deque
+from collections.abc import Callable
 
 import hiredis
 from redis.connection import SSLConnection, parse_url
@@ -25,6 +29,8 @@ from redis.exceptions import ConnectionError, InvalidResponse, ResponseError
 from servizo.perloop import PerLoop
 
 CONNECT_TIMEOUT_SECONDS = 5.0
+RETRY_SECONDS = 1.0  # between attempts to make a lost subscriber connection again
+logger = logging.getLogger(__name__)
 
 
 class _Protocol(asyncio.Protocol):
@@ -100,23 +106,106 @@ class LoopRedis:
     async def _connected(self) -> _Protocol:
         async with self.connecting:  # the first caller connects; the others wait for it
             if self.protocol is None or self.protocol.transport is None:
-                self.protocol = await self._connect()
+                self.protocol = await _connect(self.options, _Protocol)
             return self.protocol
 
-    async def _connect(self) -> _Protocol:
-        loop = asyncio.get_running_loop()
-        options = self.options
+
+async def _connect(options: dict, make_protocol: Callable[[], _Protocol]) -> _Protocol:
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+            if "path" in options:
+                _, protocol = await loop.create_unix_connection(make_protocol, options["path"])
+            else:
+                host, port = options.get("host", "localhost"), options.get("port", 6379)
+                _, protocol = await loop.create_connection(make_protocol, host, port, ssl=_tls(options))
+            await _prepared(protocol, options)
+    except (OSError, TimeoutError) as error:
+        raise ConnectionError(f"Cannot connect to Redis: {error}") from error
+    return protocol
+
+
+class _Pushes(_Protocol):
+    """A connection in subscribe mode: replies to its own commands while it connects (AUTH, SELECT) go to their
+    waiters as on any connection; after that every reply is a push, and each message goes to `on_message`."""
+
+    def __init__(self, on_message: Callable[[bytes, bytes], None], on_lost: Callable[[], None]) -> None:
+        super().__init__()
+        self.on_message = on_message
+        self.on_lost = on_lost
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiting:
+            return super().data_received(data)
+        self.reader.feed(data)
+        while (push := self.reader.gets()) is not False:
+            if isinstance(push, list) and push[0] == b"message":
+                self.on_message(push[1], push[2])
+            # else (un)subscribe confirmations: subscriptions take effect in the order they were written
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.on_lost()
+
+
+class LoopSubscriber:
+    """Redis pub/sub at `url` for the running event loop: each message published on a subscribed channel calls
+    `on_message(channel, data)` as it is read, with no task or timeout per message and none while idle.
+
+    `subscribe` and `unsubscribe` write the command and return (as redis-py's pub/sub does, the confirmation is not
+    awaited: Redis applies them in order). A lost connection is made again, every RETRY_SECONDS until it is, and
+    every channel subscribed again; what was published in between is lost, as pub/sub always loses it.
+    """
+
+    def __init__(self, url: str, on_message: Callable[[bytes, bytes], None]) -> None:
+        self.options = parse_url(url)
+        self.on_message = on_message
+        self.channels: set[str] = set()
+        self.protocol: _Pushes | None = None
+        self.connecting = asyncio.Lock()
+        self.reconnecting: asyncio.Task | None = None
+        self.closed = False
+
+    async def subscribe(self, channel: str) -> None:
+        self.channels.add(channel)
+        (await self._connected()).transport.write(hiredis.pack_command(("SUBSCRIBE", channel)))
+
+    async def unsubscribe(self, channel: str) -> None:
+        self.channels.discard(channel)
+        protocol = self.protocol
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.write(hiredis.pack_command(("UNSUBSCRIBE", channel)))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.reconnecting is not None:
+            self.reconnecting.cancel()
+        if self.protocol is not None and self.protocol.transport is not None:
+            self.protocol.transport.close()
+
+    async def _connected(self) -> _Pushes:
+        async with self.connecting:
+            if self.protocol is None or self.protocol.transport is None:
+                self.protocol = await _connect(self.options, lambda: _Pushes(self.on_message, self._lost))
+                if self.channels:  # again, after a lost connection
+                    self.protocol.transport.write(hiredis.pack_command(("SUBSCRIBE", *self.channels)))
+            return self.protocol
+
+    def _lost(self) -> None:
+        if not self.closed and self.reconnecting is None:
+            self.reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
-                if "path" in options:
-                    _, protocol = await loop.create_unix_connection(_Protocol, options["path"])
-                else:
-                    host, port = options.get("host", "localhost"), options.get("port", 6379)
-                    _, protocol = await loop.create_connection(_Protocol, host, port, ssl=_tls(options))
-                await _prepared(protocol, options)
-        except (OSError, TimeoutError) as error:
-            raise ConnectionError(f"Cannot connect to Redis: {error}") from error
-        return protocol
+            while not self.closed and self.channels:
+                try:
+                    await self._connected()
+                    return
+                except ConnectionError:
+                    logger.warning("Redis pub/sub connection lost; trying again in %.0f s", RETRY_SECONDS)
+                    await asyncio.sleep(RETRY_SECONDS)
+        finally:
+            self.reconnecting = None
 
 
 async def _prepared(protocol: _Protocol, options: dict) -> None:

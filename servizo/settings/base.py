@@ -159,8 +159,9 @@ def redis_cache(url: str) -> dict:
 def channel_redis_host(url: str) -> dict:
     """A pub/sub channel layer's Redis, without redis-py's socket timeout: it bounds each write with
     `asyncio.wait_for`, on Python 3.11 a new task per publish. Nothing waits unbounded without it:
-    servizo.realtime bounds every publish, a subscription only writes, the receive loop reads with a
-    timeout of its own, and connecting keeps redis-py's 5 s."""
+    servizo.realtime bounds every publish, a subscription only writes, the receiver waits for messages
+    (a lost connection ends its wait) and connecting keeps a 5 s bound. (With an address, as here, the layer
+    connects through servizo.redisloop, which takes only the URL.)"""
     return {"address": url, "socket_timeout": None, "socket_connect_timeout": 5}
 
 
