@@ -17,6 +17,7 @@ reply that comes after its caller gave up is read and dropped.
 """
 
 import asyncio
+import itertools
 import logging
 import ssl
 from collections import deque
@@ -141,6 +142,8 @@ class _Pushes(_Protocol):
         while (push := self.reader.gets()) is not False:
             if isinstance(push, list) and push[0] == b"message":
                 self.on_message(push[1], push[2])
+            elif isinstance(push, ResponseError):  # a refused subscription (an ACL): nothing will arrive on it
+                logger.error("Redis refused a subscription: %s", push)
             # else (un)subscribe confirmations: subscriptions take effect in the order they were written
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -197,12 +200,15 @@ class LoopSubscriber:
 
     async def _reconnect(self) -> None:
         try:
-            while not self.closed and self.channels:
+            for attempt in itertools.count():
+                if self.closed or not self.channels:
+                    return
                 try:
                     await self._connected()
                     return
-                except ConnectionError:
-                    logger.warning("Redis pub/sub connection lost; trying again in %.0f s", RETRY_SECONDS)
+                except ConnectionError as error:
+                    if not attempt:  # once per outage
+                        logger.warning("Redis pub/sub connection lost (%s); trying every %.0f s", error, RETRY_SECONDS)
                     await asyncio.sleep(RETRY_SECONDS)
         finally:
             self.reconnecting = None
