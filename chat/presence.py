@@ -26,24 +26,26 @@ def _member(conversation_id: int, user_id: int):
     return ConversationMember.objects.filter(conversation_id=conversation_id, user_id=user_id)
 
 
-def _update(assignments: str, *params, conversation_id: int, user_id: int, where: str = "") -> None:
+def _update_statement(assignments: str, *params, conversation_id: int, user_id: int, where: str = "") -> tuple:
     """One UPDATE of the member row, in plain SQL: compiling the ORM's Case/F update cost more CPU than
     running it, on every socket's open and close (bench/chat_latency.py)."""
     table = ConversationMember._meta.db_table
+    sql = f"UPDATE {table} SET {assignments} WHERE conversation_id = %s AND user_id = %s{where}"
+    return sql, [*params, conversation_id, user_id]
+
+
+def _execute(statement: tuple[str, list]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} WHERE conversation_id = %s AND user_id = %s{where}",
-            [*params, conversation_id, user_id],
-        )
+        cursor.execute(*statement)
 
 
-def _stamp(viewers: str, *, conversation_id: int, user_id: int) -> None:
+def _stamp_statement(viewers: str, *, conversation_id: int, user_id: int, connection=connection) -> tuple:
     """Set `viewers` to the SQL expression `viewers`, whose one parameter is the TTL's start (so it can tell a
     stale count), and stamp `viewers_at` now. `viewers` is assigned first, so its test reads the old
     `viewers_at` (MariaDB and SQLite alike)."""
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    _update(
+    return _update_statement(
         f"viewers = {viewers}, viewers_at = %s",
         adapt(now - PRESENCE_TTL),
         adapt(now),
@@ -52,18 +54,26 @@ def _stamp(viewers: str, *, conversation_id: int, user_id: int) -> None:
     )
 
 
+def viewer_enter_statement(*, conversation_id: int, user_id: int, connection=connection) -> tuple[str, list]:
+    """`viewer_enter`'s statement, for a caller that runs it on a connection of its own (`chat.services`)."""
+    viewers = "CASE WHEN viewers_at >= %s THEN viewers + 1 ELSE 1 END"
+    return _stamp_statement(viewers, conversation_id=conversation_id, user_id=user_id, connection=connection)
+
+
 def viewer_enter(*, conversation_id: int, user_id: int) -> None:
-    _stamp("CASE WHEN viewers_at >= %s THEN viewers + 1 ELSE 1 END", conversation_id=conversation_id, user_id=user_id)
+    _execute(viewer_enter_statement(conversation_id=conversation_id, user_id=user_id))
 
 
 def viewer_still_here(*, conversation_id: int, user_id: int) -> None:
     """An open socket renews its participant's stamp, and counts itself if the count had gone stale. A live
     count is kept as it is, so a renewal that lands just after its socket's own `viewer_leave` adds nothing."""
-    _stamp("CASE WHEN viewers_at >= %s THEN viewers ELSE 1 END", conversation_id=conversation_id, user_id=user_id)
+    viewers = "CASE WHEN viewers_at >= %s THEN viewers ELSE 1 END"
+    _execute(_stamp_statement(viewers, conversation_id=conversation_id, user_id=user_id))
 
 
 def viewer_leave(*, conversation_id: int, user_id: int) -> None:
-    _update("viewers = viewers - 1", conversation_id=conversation_id, user_id=user_id, where=" AND viewers > 0")
+    where = " AND viewers > 0"
+    _execute(_update_statement("viewers = viewers - 1", conversation_id=conversation_id, user_id=user_id, where=where))
 
 
 def viewing(viewers: int | None, viewers_at: datetime | None) -> bool:

@@ -29,8 +29,16 @@ from accounts.models import ProviderProfile, User
 from accounts.policies import INACTIVE, NotInGoodStanding, Standing, provider_standing_rule
 from bookings.models import Booking, BookingEvent
 from chat.models import ChatInbox, ChatPhoto, Conversation, ConversationAccess, ConversationMember, Message
-from chat.presence import viewing, viewing_elsewhere
-from chat.selectors import CHAT_BADGE, message_fields_payload, message_payload, provider_may_ask, unread_total
+from chat.presence import viewer_enter_statement, viewing, viewing_elsewhere
+from chat.selectors import (
+    CHAT_BADGE,
+    message_fields_payload,
+    message_payload,
+    participant_conversation,
+    participant_conversation_statement,
+    provider_may_ask,
+    unread_total,
+)
 from notifications.selectors import notification_unread_exists
 from notifications.services import mark_all_read_statement, notification_create, push_to_user
 from offers.models import Offer
@@ -267,6 +275,18 @@ async def amessage_send_from_socket(*, conversation: Conversation, sender: User,
             logger.exception("Telling the recipient of chat message %s failed", message_id)
     payload = message_fields_payload(message_id, sender, text, created_at, photo_id=None)
     return SocketSend(message_id, _message_event(payload), sender_elsewhere=state.sender_elsewhere)
+
+
+async def aconversation_open_from_socket(*, user: User, pk: int) -> Conversation | None:
+    """A chat socket's open on MariaDB, awaited on its event loop (`servizo.loopdb`): the conversation if `user` takes
+    part in it (`selectors.conversation_for_participant`, the same objects from plain SQL), counted as viewing it
+    (`presence.viewer_enter`), in one transaction; no worker thread and no ORM query to compile."""
+    async with loopdb.transaction() as db:
+        rows = await db.fetch(*participant_conversation_statement(user=user, pk=pk))
+        conversation = participant_conversation(rows, db.wrapper)
+        if conversation is not None:
+            await db.execute(*viewer_enter_statement(conversation_id=pk, user_id=user.pk, connection=db.wrapper))
+    return conversation
 
 
 def _text_to_send(text: str) -> str:

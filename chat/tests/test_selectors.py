@@ -2,7 +2,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
 
-from chat.models import ChatPhoto, Message
+from chat.models import ChatPhoto, Conversation, Message
+from chat.presence import is_viewing
 from chat.selectors import (
     amessage_payloads_after,
     conversation_for_participant,
@@ -12,7 +13,7 @@ from chat.selectors import (
     messages_before,
     unread_total,
 )
-from chat.services import conversation_mark_read
+from chat.services import aconversation_open_from_socket, conversation_mark_read
 from chat.tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,31 @@ def test_a_resync_on_the_event_loop_gives_the_payloads_the_orm_gives(conversatio
 
     Message.objects.filter(pk=messages[2].pk).update(sender=staff_user)  # not a party: the ORM finds the name
     assert on_the_loop(conversation=opened, after_id=0) is None
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB only (servizo.loopdb)")
+@pytest.mark.django_db(transaction=True)  # the loop's own connection sees only what is committed
+@pytest.mark.parametrize("booked", [True, False])
+def test_a_sockets_open_on_the_event_loop_loads_what_the_orm_loads(booked, customer, django_assert_num_queries):
+    conversation = ConversationFactory()
+    if not booked:  # a thread about an offer, before any booking
+        Conversation.objects.filter(pk=conversation.pk).update(booking=None)
+    expected = conversation_for_participant(user=conversation.provider, pk=conversation.pk)
+    open_on_the_loop = async_to_sync(aconversation_open_from_socket)
+
+    opened = open_on_the_loop(user=conversation.provider, pk=conversation.pk)
+
+    with django_assert_num_queries(0):  # the relations came with it, as select_related loads them
+        related = [opened.offer, opened.booking, opened.customer, opened.provider]
+    expected_related = [expected.offer, expected.booking, expected.customer, expected.provider]
+    assert [_fields(o) if o else None for o in [opened, *related]] == [
+        _fields(o) if o else None for o in [expected, *expected_related]
+    ]
+    assert (opened.booking is None) is not booked and not opened._state.adding and opened._state.db == "default"
+    assert is_viewing(conversation_id=conversation.pk, user_id=conversation.provider_id)
+    assert open_on_the_loop(user=customer, pk=conversation.pk) is None  # not a party: nothing, and not counted
+    assert not is_viewing(conversation_id=conversation.pk, user_id=customer.pk)
