@@ -41,6 +41,15 @@ def kill(thread_id: int) -> None:
         cursor.execute("KILL %s", [thread_id])
 
 
+async def lend_and_kill() -> int:
+    """Lend a connection for a transaction, then kill it (the database restarted, or its idle timeout closed it)
+    while it waits in the pool; its id."""
+    async with loopdb.transaction() as db:
+        lent = await connection_id(db)
+    kill(lent)
+    return lent
+
+
 def test_a_transaction_commits_when_its_block_ends_and_the_connection_is_lent_again():
     user = CustomerFactory(full_name="Ann")
 
@@ -105,9 +114,7 @@ def test_an_idle_connection_that_died_is_replaced_before_it_is_lent(monkeypatch)
     monkeypatch.setattr(loopdb, "IDLE_CHECK_SECONDS", 0)
 
     async def scenario():
-        async with loopdb.transaction() as db:
-            first = await connection_id(db)
-        kill(first)  # the database restarted, or its idle timeout closed it
+        first = await lend_and_kill()
         async with loopdb.transaction() as db:
             return await full_name(db, user), first == await connection_id(db)
 
@@ -118,9 +125,7 @@ def test_a_connection_the_server_closes_while_idle_is_dropped_at_once_not_lent_a
     user = CustomerFactory(full_name="Ann")
 
     async def scenario():
-        async with loopdb.transaction() as db:
-            first = await connection_id(db)
-        kill(first)
+        first = await lend_and_kill()
         for _ in range(100):  # the loop hears the socket close (under the idle check's interval: no round trip)
             await asyncio.sleep(0.01)
             if not loopdb._pools.get(loopdb.DEFAULT_DB_ALIAS).idle[0].raw.open:
@@ -135,9 +140,7 @@ def test_a_connection_that_dies_in_use_fails_that_transaction_only():
     user = CustomerFactory(full_name="Ann")
 
     async def scenario():
-        async with loopdb.transaction() as db:
-            first = await connection_id(db)
-        kill(first)
+        await lend_and_kill()
         with pytest.raises(DatabaseError):  # not checked: it was lent straight back (idle under a second)
             async with loopdb.transaction() as db:
                 await db.execute(rename(user, "Bea"))
