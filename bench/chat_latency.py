@@ -79,6 +79,11 @@ Issue 12, ninth round, on a machine ~1.36x slower than the issue's (0f6cc6a: 8.1
 receipts awaited on the socket's event loop (servizo.loopdb, no worker thread), a lean Redis connection for the
 group sends and the page generation's DEL (servizo.redisloop). Whole run, median of 5 interleaved: 3.07 -> 2.39 ms
 per message; `--reads` 5.87 / 6.91 -> 4.84 / 4.69 (README, "Chat, issue 12's ninth round").
+Issue 12, tenth round, on a machine faster than the issue's (0f6cc6a: 4.63-5.69 ms per message): one reader per
+loop database connection, the DEL and the PUBLISH in one write, no Message per send, the socket's open and resync
+on its event loop, the channel layer receiving on a lean subscriber (servizo.redisloop.LoopSubscriber). Whole run,
+interleaved with 0f6cc6a (5 pairs): 5.12-5.69 against 1.19-1.44 ms per message, p95 4.8-8.4 ms (README, "Chat,
+issue 12's tenth round").
 """
 
 import argparse
