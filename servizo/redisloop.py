@@ -70,9 +70,11 @@ class _Protocol(asyncio.Protocol):
 
 
 def _tls(options: dict) -> ssl.SSLContext | None:
+    """A rediss:// URL's TLS, as redis-py reads its query: the server's certificate checked against the system's
+    authorities or `ssl_ca_certs`, or not at all with `ssl_cert_reqs=none`."""
     if options.get("connection_class") is not SSLConnection:
         return None
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=options.get("ssl_ca_certs"))
     if options.get("ssl_cert_reqs") in ("none", ssl.CERT_NONE):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

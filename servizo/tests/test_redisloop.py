@@ -165,15 +165,17 @@ async def test_with_sharded_hosts_channels_redis_picks_the_shard_and_publishes(u
     await layer.flush()
 
 
-@pytest.fixture
-def redis_with_password(tmp_path):
-    """A Redis server of its own that asks for a password (Debian's redis-server, which the machine runs)."""
+def redis_server(tmp_path, *options: str):
+    """A Redis server of its own (Debian's redis-server, which the machine runs) on a free port, with `options`;
+    yields the port."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("needs redis-server")
     port = free_port()
-    options = ["--bind", "127.0.0.1", "--requirepass", "s3cret", "--save", "", "--dir", tmp_path]
-    process = subprocess.Popen([server, "--port", str(port), *options], stdout=subprocess.DEVNULL)
+    tls = "--tls-cert-file" in options
+    listen = ["--port", "0", "--tls-port", str(port)] if tls else ["--port", str(port)]
+    base = ["--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
+    process = subprocess.Popen([server, *listen, *base, *options], stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -186,6 +188,26 @@ def redis_with_password(tmp_path):
         process.wait(10)
 
 
+@pytest.fixture
+def redis_with_password(tmp_path):
+    yield from redis_server(tmp_path, "--requirepass", "s3cret")
+
+
+@pytest.fixture
+def redis_with_tls(tmp_path):
+    """A Redis server that speaks TLS only, with a certificate for 127.0.0.1 made here (openssl); yields the port
+    and the certificate's path, which is its own authority."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl")
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    names = ["-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run([*request, *names, "-keyout", key, "-out", certificate], check=True, capture_output=True)
+    tls = ["--tls-cert-file", str(certificate), "--tls-key-file", str(key), "--tls-auth-clients", "no"]
+    for port in redis_server(tmp_path, *tls):
+        yield port, certificate
+
+
 async def test_a_url_with_a_password_and_a_database_logs_in_and_selects_it(redis_with_password):
     port = redis_with_password
     with pytest.raises(ResponseError):  # without the password Redis refuses
@@ -196,3 +218,26 @@ async def test_a_url_with_a_password_and_a_database_logs_in_and_selects_it(redis
 
     assert " db=3 " in (await redis.execute("CLIENT", "INFO")).decode()
     assert await redisloop.connection(f"redis://:s3cret@127.0.0.1:{port}/4").execute("GET", "k") is None
+
+
+async def test_a_rediss_url_speaks_tls_checking_the_certificate_unless_told_not_to(redis_with_tls):
+    port, authority = redis_with_tls
+    with pytest.raises(ConnectionError):  # not signed by an authority the system knows
+        await redisloop.connection(f"rediss://127.0.0.1:{port}/0").execute("PING")
+
+    redis = redisloop.connection(f"rediss://127.0.0.1:{port}/2?ssl_ca_certs={authority}")
+    unchecked = redisloop.connection(f"rediss://127.0.0.1:{port}/2?ssl_cert_reqs=none")
+    received = []
+    subscribed = f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={authority}"
+    subscriber = redisloop.LoopSubscriber(subscribed, lambda channel, data: received.append(data))
+    await subscriber.subscribe("servizo-tls")
+    await redis.execute("SET", "k", "v")
+
+    assert await unchecked.execute("GET", "k") == b"v"
+    async with asyncio.timeout(3):
+        while await redis.execute("PUBLISH", "servizo-tls", "over tls") == 0:
+            await asyncio.sleep(0.05)
+        while not received:
+            await asyncio.sleep(0.01)
+    assert received == [b"over tls"]
+    subscriber.close()
